@@ -1,0 +1,1 @@
+"""Reference geography of France: régions, départements, EPCI, communes, postal codes."""
