@@ -411,6 +411,10 @@ def simplify_coverage(geoms: pd.Series, tolerance: float) -> pd.Series:
     """
     simple = shapely.coverage_simplify(geoms.to_numpy(), tolerance)
     snapped = shapely.set_precision(simple, 10.0**-COORDINATE_DECIMALS)
+    # Simplifying a hole can leave an enclave's shell nested in its own polygon's shell
+    # (seen once, in Pas-de-Calais): merging the shells repairs it without moving a border.
+    invalid = ~shapely.is_valid(snapped)
+    snapped[invalid] = shapely.make_valid(snapped[invalid], method="structure")
     oriented = shapely.orient_polygons(snapped, exterior_cw=True)
     return pd.Series(oriented, index=geoms.index)
 
