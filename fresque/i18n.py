@@ -14,6 +14,25 @@ Examples
 
 from __future__ import annotations
 
+import difflib
+import functools
+import unicodedata
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from fresque.model import (
+    REFERENCE_DISPOSITIFS,
+    REFERENCE_LEVELS,
+    Confidence,
+    Dispositif,
+    Kind,
+    Level,
+    Relation,
+    Stage,
+    Status,
+    Theme,
+)
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
@@ -36,3 +55,488 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """
     labels = UI_STRINGS[key]
     return labels.get(lang) or labels[DEFAULT_LANGUAGE]
+
+
+# --------------------------------------------------------------------------------------
+# Enum labels, parsing labels back into members
+# --------------------------------------------------------------------------------------
+
+_EnumT = TypeVar("_EnumT", bound=StrEnum)
+
+
+def _fr_en(fr: str, en: str) -> dict[str, str]:
+    return {"fr": fr, "en": en}
+
+
+#: Names of the enums themselves, for messages and column headers.
+ENUM_TITLES: dict[type[StrEnum], dict[str, str]] = {
+    Kind: _fr_en("type d’acteur", "kind of actor"),
+    Dispositif: _fr_en("dispositif", "support programme"),
+    Relation: _fr_en("relation", "relation"),
+    Stage: _fr_en("étape", "stage"),
+    Theme: _fr_en("thème", "theme"),
+    Status: _fr_en("statut", "status"),
+    Confidence: _fr_en("confiance", "confidence"),
+    Level: _fr_en("échelon territorial", "territorial level"),
+}
+
+#: French and English label of every enum value: enum class -> member -> {language: label}.
+#: Keyed by enum class first because values repeat across enums (``evaluation_impact`` is
+#: both a :class:`~fresque.model.Dispositif` and a :class:`~fresque.model.Theme`).
+ENUM_LABELS: dict[type[StrEnum], dict[Any, dict[str, str]]] = {
+    Level: {
+        Level.COUNTRY: _fr_en("National", "National"),
+        Level.REGION: _fr_en("Région", "Region"),
+        Level.DEPARTEMENT: _fr_en("Département", "Département"),
+        Level.EPCI: _fr_en("Intercommunalité (EPCI)", "Inter-municipality (EPCI)"),
+        Level.COMMUNE: _fr_en("Commune", "Municipality"),
+    },
+    Kind: {
+        Kind.SUPPORT_STRUCTURE: _fr_en("Structure d’accompagnement", "Support organisation"),
+        Kind.NETWORK: _fr_en("Réseau", "Network"),
+        Kind.CHAMBER: _fr_en("Chambre de l’ESS", "SSE chamber"),
+        Kind.FUNDER: _fr_en("Financeur", "Funder"),
+        Kind.PUBLIC_BODY: _fr_en("Acteur public", "Public body"),
+    },
+    Dispositif: {
+        Dispositif.DLA_DEPARTEMENTAL: _fr_en("DLA départemental", "Departmental DLA"),
+        Dispositif.DLA_REGIONAL: _fr_en("DLA régional", "Regional DLA"),
+        Dispositif.DLA_NATIONAL: _fr_en("DLA national", "National DLA"),
+        Dispositif.DLA_PORTEUR: _fr_en("Structure porteuse de DLA", "DLA operator"),
+        Dispositif.DLA_PILOTAGE: _fr_en("Pilotage du DLA", "DLA steering"),
+        Dispositif.CRDLA: _fr_en("Centre de ressources DLA (CRDLA)", "DLA resource centre (CRDLA)"),
+        Dispositif.FABRIQUE_A_INITIATIVES: _fr_en("Fabrique à initiatives", "Initiative factory"),
+        Dispositif.INCUBATEUR: _fr_en("Incubateur", "Incubator"),
+        Dispositif.ACCELERATEUR: _fr_en("Accélérateur", "Accelerator"),
+        Dispositif.PEPINIERE: _fr_en("Pépinière d’entreprises", "Business nursery"),
+        Dispositif.RESEAU_INCUBATEURS_ESS: _fr_en(
+            "Réseau national des incubateurs de l’ESS", "National network of SSE incubators"
+        ),
+        Dispositif.CAE: _fr_en(
+            "Coopérative d’activité et d’emploi (CAE)", "Business and employment cooperative (CAE)"
+        ),
+        Dispositif.SCOP_SCIC: _fr_en(
+            "Accompagnement des Scop et Scic", "Support to cooperatives (Scop, Scic)"
+        ),
+        Dispositif.PTCE: _fr_en(
+            "Pôle territorial de coopération économique (PTCE)",
+            "Territorial economic cooperation cluster (PTCE)",
+        ),
+        Dispositif.POLE_ESS: _fr_en("Pôle ESS territorial", "Local SSE hub"),
+        Dispositif.FINANCE_SOLIDAIRE: _fr_en("Finance solidaire", "Solidarity finance"),
+        Dispositif.PRET_D_HONNEUR: _fr_en("Prêt d’honneur", "Honour loan"),
+        Dispositif.MENTORAT: _fr_en("Mentorat", "Mentoring"),
+        Dispositif.CREATION_ENTREPRISE: _fr_en(
+            "Aide à la création d’entreprise", "Business start-up support"
+        ),
+        Dispositif.EVALUATION_IMPACT: _fr_en(
+            "Évaluation d’impact social", "Social impact assessment"
+        ),
+        Dispositif.CRESS: _fr_en(
+            "CRESS (chambre régionale de l’ESS)", "CRESS (regional SSE chamber)"
+        ),
+        Dispositif.CRESS_NATIONAL: _fr_en(
+            "ESS France (tête de réseau des CRESS)", "ESS France (national body of the CRESS)"
+        ),
+        Dispositif.FRENCH_IMPACT: _fr_en("French Impact", "French Impact"),
+        Dispositif.ESS_RURALITES: _fr_en("ESS et ruralités", "SSE in rural areas"),
+    },
+    Relation: {
+        Relation.FUNDS: _fr_en("finance", "funds"),
+        Relation.ANIMATES: _fr_en("anime", "coordinates"),
+        Relation.CARRIES: _fr_en("porte", "operates"),
+        Relation.MEMBER_OF: _fr_en("adhère à", "member of"),
+        Relation.PARTNERS_WITH: _fr_en("partenaire de", "partners with"),
+        Relation.REFERS_TO: _fr_en("oriente vers", "refers to"),
+    },
+    Stage: {
+        Stage.IDEATION: _fr_en("Idéation", "Ideation"),
+        Stage.EMERGENCE: _fr_en("Émergence", "Emergence"),
+        Stage.CREATION: _fr_en("Création", "Launch"),
+        Stage.CONSOLIDATION: _fr_en("Consolidation", "Consolidation"),
+        Stage.SCALING: _fr_en("Changement d’échelle", "Scaling"),
+        Stage.IMPACT_EVALUATION: _fr_en("Évaluation d’impact", "Impact evaluation"),
+    },
+    Theme: {
+        Theme.TRANSITION_ECOLOGIQUE: _fr_en("Transition écologique", "Ecological transition"),
+        Theme.COOPERATION_TERRITORIALE: _fr_en(
+            "Coopération territoriale", "Territorial cooperation"
+        ),
+        Theme.EVALUATION_IMPACT: _fr_en("Évaluation d’impact", "Impact assessment"),
+        Theme.GOUVERNANCE: _fr_en("Gouvernance participative", "Participative governance"),
+        Theme.MODELE_ECONOMIQUE: _fr_en("Modèle économique", "Business model"),
+        Theme.FINANCEMENT: _fr_en("Financement", "Funding"),
+        Theme.EMPLOI: _fr_en("Emploi", "Employment"),
+        Theme.RESSOURCES_HUMAINES: _fr_en("Ressources humaines", "Human resources"),
+        Theme.INSERTION: _fr_en("Insertion par l’activité économique", "Work integration (IAE)"),
+        Theme.NUMERIQUE: _fr_en("Numérique", "Digital"),
+        Theme.INNOVATION_SOCIALE: _fr_en("Innovation sociale", "Social innovation"),
+        Theme.ENTREPRENEURIAT_COOPERATIF: _fr_en(
+            "Entrepreneuriat coopératif", "Cooperative entrepreneurship"
+        ),
+        Theme.RURALITE: _fr_en("Ruralités", "Rural areas"),
+    },
+    Status: {
+        Status.ACTIVE: _fr_en("En activité", "Active"),
+        Status.DEFUNCT: _fr_en("Disparue", "Defunct"),
+        Status.EXPECTED: _fr_en("À identifier", "To be identified"),
+    },
+    Confidence: {
+        Confidence.HIGH: _fr_en("Élevée", "High"),
+        Confidence.MEDIUM: _fr_en("Moyenne", "Medium"),
+        Confidence.LOW: _fr_en("Faible", "Low"),
+    },
+}
+
+#: Other words :func:`parse_enum` accepts besides values and labels (either language).
+#: The reference spellings of :data:`fresque.model.REFERENCE_DISPOSITIFS` and
+#: :data:`fresque.model.REFERENCE_LEVELS` are accepted too, except the bare ``DLA``,
+#: which in a workshop rather means a local DLA than the national programme.
+SYNONYMS: dict[type[StrEnum], dict[str, Any]] = {
+    Level: {
+        "pays": Level.COUNTRY,
+        "France": Level.COUNTRY,
+        "nationale": Level.COUNTRY,
+        "France entière": Level.COUNTRY,
+        "régional": Level.REGION,
+        "régionale": Level.REGION,
+        "départemental": Level.DEPARTEMENT,
+        "départementale": Level.DEPARTEMENT,
+        "intercommunalité": Level.EPCI,
+        "intercommunal": Level.EPCI,
+        "interco": Level.EPCI,
+        "communauté de communes": Level.EPCI,
+        "communauté d’agglomération": Level.EPCI,
+        "agglomération": Level.EPCI,
+        "métropole": Level.EPCI,
+        "communal": Level.COMMUNE,
+        "communale": Level.COMMUNE,
+        "ville": Level.COMMUNE,
+    },
+    Kind: {
+        "accompagnement": Kind.SUPPORT_STRUCTURE,
+        "accompagnateur": Kind.SUPPORT_STRUCTURE,
+        "structure": Kind.SUPPORT_STRUCTURE,
+        "tête de réseau": Kind.NETWORK,
+        "communauté": Kind.NETWORK,
+        "fédération": Kind.NETWORK,
+        "chambre": Kind.CHAMBER,
+        "CRESS": Kind.CHAMBER,
+        "financeur public": Kind.FUNDER,
+        "fondation": Kind.FUNDER,
+        "bailleur": Kind.FUNDER,
+        "public": Kind.PUBLIC_BODY,
+        "collectivité": Kind.PUBLIC_BODY,
+        "collectivité territoriale": Kind.PUBLIC_BODY,
+        "État": Kind.PUBLIC_BODY,
+        "organisme public": Kind.PUBLIC_BODY,
+    },
+    Dispositif: {
+        "Dispositif local d’accompagnement": Dispositif.DLA_DEPARTEMENTAL,
+        "DLA local": Dispositif.DLA_DEPARTEMENTAL,
+        "DLA départementaux": Dispositif.DLA_DEPARTEMENTAL,
+        "C2RA": Dispositif.DLA_REGIONAL,
+        "porteur DLA": Dispositif.DLA_PORTEUR,
+        "opérateur DLA": Dispositif.DLA_PORTEUR,
+        "pilote DLA": Dispositif.DLA_PILOTAGE,
+        "centre de ressources DLA": Dispositif.CRDLA,
+        "FAI": Dispositif.FABRIQUE_A_INITIATIVES,
+        "Fabrique": Dispositif.FABRIQUE_A_INITIATIVES,
+        "Fabriques à initiatives": Dispositif.FABRIQUE_A_INITIATIVES,
+        "incubation": Dispositif.INCUBATEUR,
+        "incubateur ESS": Dispositif.INCUBATEUR,
+        "accélération": Dispositif.ACCELERATEUR,
+        "pépinière": Dispositif.PEPINIERE,
+        "Émergence & Accélération": Dispositif.RESEAU_INCUBATEURS_ESS,
+        "réseau des incubateurs": Dispositif.RESEAU_INCUBATEURS_ESS,
+        "coopérative d’activité et d’emploi": Dispositif.CAE,
+        "Scop": Dispositif.SCOP_SCIC,
+        "Scic": Dispositif.SCOP_SCIC,
+        "URSCOP": Dispositif.SCOP_SCIC,
+        "pôle territorial de coopération économique": Dispositif.PTCE,
+        "pôle ESS": Dispositif.POLE_ESS,
+        "pôle de développement de l’ESS": Dispositif.POLE_ESS,
+        "finance": Dispositif.FINANCE_SOLIDAIRE,
+        "financement solidaire": Dispositif.FINANCE_SOLIDAIRE,
+        "prêts d’honneur": Dispositif.PRET_D_HONNEUR,
+        "mentor": Dispositif.MENTORAT,
+        "parrainage": Dispositif.MENTORAT,
+        "création d’entreprise": Dispositif.CREATION_ENTREPRISE,
+        "évaluation d’impact": Dispositif.EVALUATION_IMPACT,
+        "mesure d’impact": Dispositif.EVALUATION_IMPACT,
+        "Social Value France": Dispositif.EVALUATION_IMPACT,
+        "chambre régionale de l’ESS": Dispositif.CRESS,
+        "chambre régionale de l’économie sociale et solidaire": Dispositif.CRESS,
+        "ESS France": Dispositif.CRESS_NATIONAL,
+        "CNCRESS": Dispositif.CRESS_NATIONAL,
+        "Créa-rural": Dispositif.ESS_RURALITES,
+        "ruralités": Dispositif.ESS_RURALITES,
+    },
+    Relation: {
+        "cofinance": Relation.FUNDS,
+        "subventionne": Relation.FUNDS,
+        "financement": Relation.FUNDS,
+        "coordonne": Relation.ANIMATES,
+        "anime et coordonne": Relation.ANIMATES,
+        "animation": Relation.ANIMATES,
+        "porteur de": Relation.CARRIES,
+        "opère": Relation.CARRIES,
+        "portage": Relation.CARRIES,
+        "adhérent de": Relation.MEMBER_OF,
+        "adhère": Relation.MEMBER_OF,
+        "membre de": Relation.MEMBER_OF,
+        "membre": Relation.MEMBER_OF,
+        "partenaire": Relation.PARTNERS_WITH,
+        "partenariat": Relation.PARTNERS_WITH,
+        "partners": Relation.PARTNERS_WITH,
+        "oriente": Relation.REFERS_TO,
+        "orientation": Relation.REFERS_TO,
+        "prescrit": Relation.REFERS_TO,
+    },
+    Stage: {
+        "idée": Stage.IDEATION,
+        "amorçage": Stage.IDEATION,
+        "lancement": Stage.CREATION,
+        "démarrage": Stage.CREATION,
+        "start-up": Stage.CREATION,
+        "développement": Stage.CONSOLIDATION,
+        "structuration": Stage.CONSOLIDATION,
+        "accélération": Stage.SCALING,
+        "essaimage": Stage.SCALING,
+        "croissance": Stage.SCALING,
+        "changement d’échelle": Stage.SCALING,
+        "évaluation": Stage.IMPACT_EVALUATION,
+        "mesure d’impact": Stage.IMPACT_EVALUATION,
+        "impact": Stage.IMPACT_EVALUATION,
+    },
+    Theme: {
+        "transformation écologique": Theme.TRANSITION_ECOLOGIQUE,
+        "écologie": Theme.TRANSITION_ECOLOGIQUE,
+        "environnement": Theme.TRANSITION_ECOLOGIQUE,
+        "coopération": Theme.COOPERATION_TERRITORIALE,
+        "mutualisation": Theme.COOPERATION_TERRITORIALE,
+        "mesure d’impact": Theme.EVALUATION_IMPACT,
+        "impact social": Theme.EVALUATION_IMPACT,
+        "gouvernance": Theme.GOUVERNANCE,
+        "stratégie": Theme.MODELE_ECONOMIQUE,
+        "finance": Theme.FINANCEMENT,
+        "création d’emplois": Theme.EMPLOI,
+        "RH": Theme.RESSOURCES_HUMAINES,
+        "IAE": Theme.INSERTION,
+        "digital": Theme.NUMERIQUE,
+        "transition numérique": Theme.NUMERIQUE,
+        "coopérative": Theme.ENTREPRENEURIAT_COOPERATIF,
+        "ruralité": Theme.RURALITE,
+        "rural": Theme.RURALITE,
+    },
+    Status: {
+        "actif": Status.ACTIVE,
+        "active": Status.ACTIVE,
+        "ouvert": Status.ACTIVE,
+        "ouverte": Status.ACTIVE,
+        "fermé": Status.DEFUNCT,
+        "fermée": Status.DEFUNCT,
+        "disparu": Status.DEFUNCT,
+        "dissous": Status.DEFUNCT,
+        "dissoute": Status.DEFUNCT,
+        "inactif": Status.DEFUNCT,
+        "historique": Status.DEFUNCT,
+        "attendu": Status.EXPECTED,
+        "attendue": Status.EXPECTED,
+        "opérateur inconnu": Status.EXPECTED,
+        "inconnu": Status.EXPECTED,
+    },
+    Confidence: {
+        "haute": Confidence.HIGH,
+        "forte": Confidence.HIGH,
+        "élevé": Confidence.HIGH,
+        "moyen": Confidence.MEDIUM,
+        "basse": Confidence.LOW,
+    },
+}
+
+_NOT_SYNONYMS = frozenset({"DLA"})  # reference spellings too ambiguous to accept as input
+_EXTRA_SPELLINGS: dict[type[StrEnum], dict[str, Any]] = {
+    Dispositif: {k: v for k, v in REFERENCE_DISPOSITIFS.items() if k not in _NOT_SYNONYMS},
+    Level: dict(REFERENCE_LEVELS),
+}
+
+
+class UnknownValueError(ValueError):
+    """A text that names no member of an enum; the message is French and lists the choices.
+
+    Attributes
+    ----------
+    enum_cls : type[StrEnum]
+        The enum that was searched.
+    value : str
+        The text as given.
+    allowed : tuple[str, ...]
+        French labels of every member, in enum order.
+    suggestion : StrEnum or None
+        The member closest to ``value``, if any is close enough.
+    """
+
+    def __init__(self, enum_cls: type[StrEnum], value: str, suggestion: StrEnum | None) -> None:
+        self.enum_cls = enum_cls
+        self.value = value
+        self.allowed = tuple(label(member) for member in enum_cls)
+        self.suggestion = suggestion
+        title = ENUM_TITLES.get(enum_cls, {}).get(DEFAULT_LANGUAGE, enum_cls.__name__)
+        if value.strip():
+            message = f"Valeur inconnue pour « {title} » : « {value.strip()} »."
+        else:
+            message = f"Valeur vide pour « {title} »."
+        message += " Valeurs possibles : " + ", ".join(self.allowed) + "."
+        if suggestion is not None:
+            message += f" Vouliez-vous dire « {label(suggestion)} » ?"
+        super().__init__(message)
+
+
+def normalize_key(text: str) -> str:
+    """Fold ``text`` for lookups: no case, no accents, letters and digits only.
+
+    Examples
+    --------
+    >>> normalize_key("Fabrique à initiatives")
+    'fabriqueainitiatives'
+    >>> normalize_key("DLA-départemental") == normalize_key("dla_departemental")
+    True
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+
+
+@functools.cache
+def _spellings(enum_cls: type[StrEnum]) -> dict[str, StrEnum]:
+    """Every accepted spelling of every member of ``enum_cls``, folded by normalize_key.
+
+    Cached: call ``_spellings.cache_clear()`` after changing ENUM_LABELS or SYNONYMS.
+
+    Raises
+    ------
+    ValueError
+        When one spelling would name two members.
+    """
+    table: dict[str, StrEnum] = {}
+
+    def add(text: str, member: StrEnum) -> None:
+        key = normalize_key(text)
+        if table.setdefault(key, member) is not member:
+            raise ValueError(
+                f"{enum_cls.__name__}: {text!r} would name both {table[key]!r} and {member!r}"
+            )
+
+    for member in enum_cls:
+        add(member.value, member)
+        add(member.name, member)
+        for text in ENUM_LABELS[enum_cls][member].values():
+            add(text, member)
+    for spellings in (_EXTRA_SPELLINGS.get(enum_cls, {}), SYNONYMS.get(enum_cls, {})):
+        for text, member in spellings.items():
+            add(text, member)
+    return table
+
+
+def _closest(enum_cls: type[StrEnum], key: str) -> StrEnum | None:
+    table = _spellings(enum_cls)
+    if not key:
+        return None
+    close = difflib.get_close_matches(key, list(table), n=1, cutoff=0.6)
+    if close:
+        return table[close[0]]
+    if len(key) >= 3:
+        starting = sorted((k for k in table if k.startswith(key)), key=len)
+        if starting:
+            return table[starting[0]]
+    return None
+
+
+def parse_enum(enum_cls: type[_EnumT], text: str) -> _EnumT:
+    """Return the member of ``enum_cls`` that ``text`` names.
+
+    ``text`` may be the value, the French or English label, or a known synonym
+    (:data:`SYNONYMS`); case, accents, spaces, hyphens and apostrophes do not matter.
+
+    Raises
+    ------
+    UnknownValueError
+        When ``text`` names no member: its French message lists the allowed values and
+        suggests the closest one.
+    TypeError
+        When ``text`` is not a string.
+
+    Examples
+    --------
+    >>> parse_enum(Dispositif, "DLA départemental")
+    <Dispositif.DLA_DEPARTEMENTAL: 'dla_departemental'>
+    >>> parse_enum(Stage, "émergence"), parse_enum(Stage, "changement d'échelle")
+    (<Stage.EMERGENCE: 'emergence'>, <Stage.SCALING: 'scaling'>)
+    >>> parse_enum(Relation, "Adhère à")
+    <Relation.MEMBER_OF: 'member_of'>
+    >>> parse_enum(Dispositif, "incubatuer")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    fresque.i18n.UnknownValueError: Valeur inconnue pour « dispositif » : « incubatuer ». \
+Valeurs possibles : DLA départemental, ..., ESS et ruralités. Vouliez-vous dire « Incubateur » ?
+    """
+    if isinstance(text, enum_cls):
+        return text
+    if not isinstance(text, str):
+        raise TypeError(f"expected a string, got {type(text).__name__}")
+    key = normalize_key(text)
+    member = _spellings(enum_cls).get(key)
+    if member is None:
+        raise UnknownValueError(enum_cls, text, _closest(enum_cls, key))
+    return member  # type: ignore[return-value]
+
+
+def _enum_member(value: StrEnum | str, enum_cls: type[StrEnum] | None) -> StrEnum:
+    if enum_cls is not None:
+        return value if isinstance(value, enum_cls) else enum_cls(value)
+    if isinstance(value, StrEnum) and type(value) in ENUM_LABELS:
+        return value
+    owners = [cls for cls in ENUM_LABELS if value in cls._value2member_map_]
+    if len(owners) != 1:
+        where = "several enums" if owners else "no enum"
+        raise ValueError(f"{value!r} is a value of {where}: pass enum_cls")
+    return owners[0](value)
+
+
+def label(
+    value: StrEnum | str,
+    lang: str = DEFAULT_LANGUAGE,
+    enum_cls: type[StrEnum] | None = None,
+) -> str:
+    """Return the label of an enum member in ``lang`` (French when the language is unknown).
+
+    ``value`` is a member, or a plain value together with ``enum_cls`` (a plain value that
+    belongs to a single enum works without it).
+
+    Raises
+    ------
+    ValueError
+        When a plain value names no member, or members of several enums.
+
+    Examples
+    --------
+    >>> label(Dispositif.INCUBATEUR), label(Dispositif.INCUBATEUR, "en")
+    ('Incubateur', 'Incubator')
+    >>> label("emergence", enum_cls=Stage)
+    'Émergence'
+    >>> label(Relation.FUNDS, "en")
+    'funds'
+    """
+    labels = ENUM_LABELS[type(member := _enum_member(value, enum_cls))][member]
+    return labels.get(lang) or labels[DEFAULT_LANGUAGE]
+
+
+def enum_choices(enum_cls: type[StrEnum], lang: str = DEFAULT_LANGUAGE) -> list[dict[str, str]]:
+    """Return ``[{"label": …, "value": …}, …]`` for a dropdown, in enum order.
+
+    Examples
+    --------
+    >>> enum_choices(Confidence)[0]
+    {'label': 'Faible', 'value': 'low'}
+    """
+    return [{"label": label(member, lang), "value": member.value} for member in enum_cls]

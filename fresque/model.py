@@ -1,11 +1,66 @@
 """The vocabulary of Fresque: enums and records shared by every module.
 
-French and English labels for these values live in :mod:`fresque.i18n`.
+French and English labels for these values live in :mod:`fresque.i18n`, which also parses
+labels and common synonyms back into members (:func:`fresque.i18n.parse_enum`).
+
+Enum members are spelled in upper case (``Dispositif.INCUBATEUR``); their values are the
+lower-case strings stored in files (``"incubateur"``). Every enum is a :class:`StrEnum`, so
+a member equals its value: ``Dispositif.INCUBATEUR == "incubateur"``.
+
+The records :class:`Structure` and :class:`Link` validate one row each. Their field names
+are stable: the io layer maps validation errors to French messages by field name and by
+error type. Besides pydantic's own types (``missing``, ``string_too_short``,
+``string_too_long``, ``date_from_datetime_parsing``…), the validators raise these custom
+types, whose messages are already French and whose ``ctx`` holds the offending ``value``:
+
+``slug``
+    an identifier is not a slug (``ctx["suggestion"]``: a slug made from the value);
+``url``
+    a URL is not an ``http://`` or ``https://`` address;
+``territory_code``
+    a territory code does not fit the territory level (``ctx["level"]``);
+``unknown_value``
+    an enum value is unknown (``ctx["allowed"]``: the French labels,
+    ``ctx["suggestion"]``: the closest French label or ``""``);
+``inconsistent``
+    two fields contradict each other (a link from a structure to itself, ``until``
+    before ``since``, a structure carried by itself).
+
+Examples
+--------
+>>> Stage.SCALING.order > Stage.CREATION.order
+True
+>>> Confidence.HIGH > Confidence.LOW
+True
+>>> REFERENCE_DISPOSITIFS["DLA-porteur"]
+<Dispositif.DLA_PORTEUR: 'dla_porteur'>
+>>> s = Structure(id="tag29", name=" TAg29 ", kind="support_structure",
+...               dispositifs=["Incubateur"], territory_level="departement",
+...               territory_codes=["29"])
+>>> s.name, s.dispositifs, s.stages
+('TAg29', [<Dispositif.INCUBATEUR: 'incubateur'>], [])
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from datetime import date
 from enum import StrEnum
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 
 class Level(StrEnum):
@@ -16,3 +71,734 @@ class Level(StrEnum):
     DEPARTEMENT = "departement"
     EPCI = "epci"
     COMMUNE = "commune"
+
+
+class Kind(StrEnum):
+    """What an actor is (DESIGN.md §2)."""
+
+    SUPPORT_STRUCTURE = "support_structure"
+    """Structure d'accompagnement: delivers support to projects."""
+    NETWORK = "network"
+    """Réseau, tête de réseau, communauté."""
+    CHAMBER = "chamber"
+    """Chambre de l'ESS: a CRESS, or ESS France nationally."""
+    FUNDER = "funder"
+    """Financeur: Banque des Territoires, FSE, fondations, finance solidaire…"""
+    PUBLIC_BODY = "public_body"
+    """État, Région, Département, EPCI (often funders as well)."""
+
+
+class Dispositif(StrEnum):
+    """A support programme an actor delivers, carries or steers.
+
+    The list is extendable: add a member here, its labels in
+    :data:`fresque.i18n.ENUM_LABELS` and its rule in :data:`DEFAULT_STAGES` and
+    :data:`DEFAULT_THEMES` (the tests check that all three are complete).
+    """
+
+    DLA_DEPARTEMENTAL = "dla_departemental"
+    """Dispositif local d'accompagnement, one per département by design."""
+    DLA_REGIONAL = "dla_regional"
+    """Regional level of the DLA (formerly C2RA), one per région by design."""
+    DLA_NATIONAL = "dla_national"
+    """The DLA as a national programme, and its national animation (Avise)."""
+    DLA_PORTEUR = "dla_porteur"
+    """An organisation that carries (operates) a DLA instance; the instance is a separate
+    structure linked by ``carries``, so the carrier never counts as a second DLA."""
+    DLA_PILOTAGE = "dla_pilotage"
+    """Sits on the DLA steering bodies and co-funds it (État, Banque des Territoires…)."""
+    CRDLA = "crdla"
+    """Centre de ressources DLA: sector or thematic resource centre backing the DLA."""
+    FABRIQUE_A_INITIATIVES = "fabrique_a_initiatives"
+    """Fabrique à initiatives: turns territorial needs into new ESS activities."""
+    INCUBATEUR = "incubateur"
+    """Incubator of social enterprises."""
+    ACCELERATEUR = "accelerateur"
+    """Accelerator: helps existing social enterprises grow or scale."""
+    PEPINIERE = "pepiniere"
+    """Pépinière: hosts and follows young ESS enterprises."""
+    RESEAU_INCUBATEURS_ESS = "reseau_incubateurs_ess"
+    """The national network of ESS incubators (formerly Émergence & Accélération)."""
+    CAE = "cae"
+    """Coopérative d'activité et d'emploi."""
+    SCOP_SCIC = "scop_scic"
+    """Support to cooperatives (Scop, Scic): creation, transmission, follow-up."""
+    PTCE = "ptce"
+    """Pôle territorial de coopération économique."""
+    POLE_ESS = "pole_ess"
+    """Local ESS development hub (pôle ESS de pays or of an intercommunality)."""
+    FINANCE_SOLIDAIRE = "finance_solidaire"
+    """Solidarity finance: guarantees, loans, equity (France Active…)."""
+    PRET_D_HONNEUR = "pret_d_honneur"
+    """Interest-free personal loan to a founder (Initiative France, Réseau Entreprendre…)."""
+    MENTORAT = "mentorat"
+    """Mentoring of founders by experienced business leaders."""
+    CREATION_ENTREPRISE = "creation_entreprise"
+    """General business start-up support (BGE…)."""
+    EVALUATION_IMPACT = "evaluation_impact"
+    """Social impact assessment (Social Value France…)."""
+    CRESS = "cress"
+    """Chambre régionale de l'ESS, one per région by design."""
+    CRESS_NATIONAL = "cress_national"
+    """The national body of the CRESS (ESS France, formerly CNCRESS)."""
+    FRENCH_IMPACT = "french_impact"
+    """French Impact: national programme accelerating social innovation."""
+    ESS_RURALITES = "ess_ruralites"
+    """ESS in rural areas (the Créa-rural network animated by Avise)."""
+
+
+class Relation(StrEnum):
+    """A directed link from ``source`` to ``target`` (DESIGN.md §2)."""
+
+    FUNDS = "funds"
+    """Source finances target."""
+    ANIMATES = "animates"
+    """Source animates or coordinates target (a network, a programme, lower levels)."""
+    CARRIES = "carries"
+    """Source carries target: carrier → programme instance (see ``Structure.carrier_id``)."""
+    MEMBER_OF = "member_of"
+    """Source is a member of target."""
+    PARTNERS_WITH = "partners_with"
+    """Source and target are partners (symmetric)."""
+    REFERS_TO = "refers_to"
+    """Source refers (orients) projects to target."""
+
+
+#: Relations that read the same both ways.
+SYMMETRIC_RELATIONS: frozenset[Relation] = frozenset({Relation.PARTNERS_WITH})
+
+
+class Stage(StrEnum):
+    """A stage of a project's value chain, in order (from the ESS support vocabulary).
+
+    Examples
+    --------
+    >>> [s.order for s in Stage]
+    [0, 1, 2, 3, 4, 5]
+    >>> sorted([Stage.SCALING, Stage.IDEATION], key=lambda s: s.order)
+    [<Stage.IDEATION: 'ideation'>, <Stage.SCALING: 'scaling'>]
+    """
+
+    IDEATION = "ideation"
+    """Idéation: an idea or a territorial need, no project yet."""
+    EMERGENCE = "emergence"
+    """Émergence: the project takes shape, feasibility is studied."""
+    CREATION = "creation"
+    """Création / lancement: the structure is created and starts its activity."""
+    CONSOLIDATION = "consolidation"
+    """Consolidation / développement: an existing structure strengthens its model and jobs."""
+    SCALING = "scaling"
+    """Changement d'échelle / accélération: growth, replication, spreading."""
+    IMPACT_EVALUATION = "impact_evaluation"
+    """Évaluation d'impact: measuring and showing the social value created."""
+
+    @property
+    def order(self) -> int:
+        """Position in the value chain, from 0 (ideation) to 5 (impact evaluation)."""
+        return STAGE_ORDER.index(self)
+
+
+#: The stages in value-chain order.
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+
+class Theme(StrEnum):
+    """A need named by the ESS support field (extendable, labelled in :mod:`fresque.i18n`)."""
+
+    TRANSITION_ECOLOGIQUE = "transition_ecologique"
+    COOPERATION_TERRITORIALE = "cooperation_territoriale"
+    EVALUATION_IMPACT = "evaluation_impact"
+    GOUVERNANCE = "gouvernance"
+    MODELE_ECONOMIQUE = "modele_economique"
+    FINANCEMENT = "financement"
+    EMPLOI = "emploi"
+    RESSOURCES_HUMAINES = "ressources_humaines"
+    INSERTION = "insertion"
+    NUMERIQUE = "numerique"
+    INNOVATION_SOCIALE = "innovation_sociale"
+    ENTREPRENEURIAT_COOPERATIF = "entrepreneuriat_cooperatif"
+    RURALITE = "ruralite"
+
+
+class Status(StrEnum):
+    """Whether a structure exists."""
+
+    ACTIVE = "active"
+    """Known and running."""
+    DEFUNCT = "defunct"
+    """Closed, dissolved or replaced; kept for history, never counted as an offer."""
+    EXPECTED = "expected"
+    """Exists by design (e.g. the DLA of a département) but its operator is not known yet:
+    a *data gap*, not a *coverage gap*."""
+
+
+class Confidence(StrEnum):
+    """How well a fact is sourced; ordered: ``HIGH > MEDIUM > LOW``.
+
+    ``high``: read explicitly in a recent source; ``medium``: read in an older source or
+    inferred from a source; ``low``: only a very old source, or an unsourced claim.
+    Comparisons use this order, not the alphabet, and accept the plain values.
+
+    Examples
+    --------
+    >>> Confidence.HIGH > Confidence.MEDIUM > Confidence.LOW
+    True
+    >>> max([Confidence.LOW, Confidence.HIGH, Confidence.MEDIUM])
+    <Confidence.HIGH: 'high'>
+    >>> Confidence.MEDIUM >= "low"
+    True
+    """
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        """0 for low, 1 for medium, 2 for high."""
+        return _CONFIDENCE_RANK[self.value]
+
+    def _other_rank(self, other: object) -> int:
+        if isinstance(other, Confidence):
+            return other.rank
+        if isinstance(other, str) and other in _CONFIDENCE_RANK:
+            return _CONFIDENCE_RANK[other]
+        raise TypeError(f"cannot compare Confidence with {other!r}")
+
+    def __lt__(self, other: object) -> bool:
+        return self.rank < self._other_rank(other)
+
+    def __le__(self, other: object) -> bool:
+        return self.rank <= self._other_rank(other)
+
+    def __gt__(self, other: object) -> bool:
+        return self.rank > self._other_rank(other)
+
+    def __ge__(self, other: object) -> bool:
+        return self.rank >= self._other_rank(other)
+
+
+_CONFIDENCE_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
+
+# --------------------------------------------------------------------------------------
+# Rules on dispositifs
+# --------------------------------------------------------------------------------------
+
+#: Dispositifs of which there is exactly one per territory of a level, by design. Where the
+#: operator is unknown, the dataset holds an ``expected`` structure; two active ones in the
+#: same territory are an ``overlap``.
+UNIQUE_BY_DESIGN: dict[Dispositif, Level] = {
+    Dispositif.DLA_DEPARTEMENTAL: Level.DEPARTEMENT,
+    Dispositif.DLA_REGIONAL: Level.REGION,
+    Dispositif.CRESS: Level.REGION,
+}
+
+_S = Stage
+#: The stages a dispositif serves when a row names none (documented rule, one line of why).
+#: An empty tuple means the dispositif supports no project stage directly.
+DEFAULT_STAGES: dict[Dispositif, tuple[Stage, ...]] = {
+    # The DLA supports existing employer ESS structures to consolidate their model and jobs.
+    Dispositif.DLA_DEPARTEMENTAL: (_S.CONSOLIDATION,),
+    # Same programme, for structures of regional scope and the regional networks.
+    Dispositif.DLA_REGIONAL: (_S.CONSOLIDATION,),
+    # Same programme seen nationally (national animation, national-scope structures).
+    Dispositif.DLA_NATIONAL: (_S.CONSOLIDATION,),
+    # A DLA carrier delivers the DLA's consolidation support through its instance.
+    Dispositif.DLA_PORTEUR: (_S.CONSOLIDATION,),
+    # Steering and co-funding the DLA is not support delivered to a project.
+    Dispositif.DLA_PILOTAGE: (),
+    # Resource centres equip DLA consultants for consolidation missions in their sector.
+    Dispositif.CRDLA: (_S.CONSOLIDATION,),
+    # A Fabrique à initiatives starts from a territorial need, before any carrier exists.
+    Dispositif.FABRIQUE_A_INITIATIVES: (_S.IDEATION, _S.EMERGENCE),
+    # Incubators take a project from feasibility to launch.
+    Dispositif.INCUBATEUR: (_S.EMERGENCE, _S.CREATION),
+    # Accelerators work with running enterprises that want to grow or spread.
+    Dispositif.ACCELERATEUR: (_S.SCALING,),
+    # Pépinières host young enterprises in their first years after creation.
+    Dispositif.PEPINIERE: (_S.CREATION, _S.CONSOLIDATION),
+    # The incubator network spans its members' programmes, from emergence to acceleration.
+    Dispositif.RESEAU_INCUBATEURS_ESS: (_S.EMERGENCE, _S.CREATION, _S.SCALING),
+    # A CAE lets a founder test then launch an activity inside a cooperative.
+    Dispositif.CAE: (_S.EMERGENCE, _S.CREATION),
+    # Scop/Scic unions support creation, transmission and follow-up of cooperatives.
+    Dispositif.SCOP_SCIC: (_S.CREATION, _S.CONSOLIDATION),
+    # A PTCE makes new activities emerge and strengthens its members by cooperation.
+    Dispositif.PTCE: (_S.EMERGENCE, _S.CONSOLIDATION),
+    # A local ESS hub raises awareness, welcomes and orients people with an idea.
+    Dispositif.POLE_ESS: (_S.IDEATION, _S.EMERGENCE),
+    # Solidarity finance backs launch and development (guarantees, loans, equity).
+    Dispositif.FINANCE_SOLIDAIRE: (_S.CREATION, _S.CONSOLIDATION),
+    # Honour loans lever bank loans at creation or takeover and in the first years.
+    Dispositif.PRET_D_HONNEUR: (_S.CREATION, _S.CONSOLIDATION),
+    # Mentoring follows founders through launch and their first years as leaders.
+    Dispositif.MENTORAT: (_S.CREATION, _S.CONSOLIDATION),
+    # Start-up support goes from testing the idea to registering the business.
+    Dispositif.CREATION_ENTREPRISE: (_S.EMERGENCE, _S.CREATION),
+    # Impact assessment is the last link of the chain by definition.
+    Dispositif.EVALUATION_IMPACT: (_S.IMPACT_EVALUATION,),
+    # A CRESS represents, observes and promotes the ESS; it orients rather than supports.
+    Dispositif.CRESS: (),
+    # Same, nationally.
+    Dispositif.CRESS_NATIONAL: (),
+    # French Impact is a national programme to accelerate social innovation.
+    Dispositif.FRENCH_IMPACT: (_S.SCALING,),
+    # ESS-and-rurality programmes make new activities emerge in rural territories.
+    Dispositif.ESS_RURALITES: (_S.IDEATION, _S.EMERGENCE),
+}
+
+_T = Theme
+#: The themes a dispositif addresses when a row names none (documented rule).
+DEFAULT_THEMES: dict[Dispositif, tuple[Theme, ...]] = {
+    # The DLA's diagnosis covers the economic model, jobs and governance of the structure.
+    Dispositif.DLA_DEPARTEMENTAL: (_T.MODELE_ECONOMIQUE, _T.EMPLOI, _T.GOUVERNANCE),
+    Dispositif.DLA_REGIONAL: (_T.MODELE_ECONOMIQUE, _T.EMPLOI, _T.GOUVERNANCE),
+    Dispositif.DLA_NATIONAL: (_T.MODELE_ECONOMIQUE, _T.EMPLOI, _T.GOUVERNANCE),
+    Dispositif.DLA_PORTEUR: (_T.MODELE_ECONOMIQUE, _T.EMPLOI, _T.GOUVERNANCE),
+    # Steering the DLA means funding it.
+    Dispositif.DLA_PILOTAGE: (_T.FINANCEMENT,),
+    # Each CRDLA is sectoral; its shared subject is the economic model of its sector.
+    Dispositif.CRDLA: (_T.MODELE_ECONOMIQUE,),
+    # A Fabrique builds a local answer to a need with the territory's actors.
+    Dispositif.FABRIQUE_A_INITIATIVES: (_T.COOPERATION_TERRITORIALE, _T.INNOVATION_SOCIALE),
+    # Incubators turn a socially innovative idea into a viable economic model.
+    Dispositif.INCUBATEUR: (_T.INNOVATION_SOCIALE, _T.MODELE_ECONOMIQUE),
+    # Scaling needs a model that grows and the money to grow.
+    Dispositif.ACCELERATEUR: (_T.MODELE_ECONOMIQUE, _T.FINANCEMENT),
+    # A pépinière helps a young enterprise make its model work.
+    Dispositif.PEPINIERE: (_T.MODELE_ECONOMIQUE,),
+    # The incubator network exists to spread social innovation.
+    Dispositif.RESEAU_INCUBATEURS_ESS: (_T.INNOVATION_SOCIALE,),
+    # A CAE gives founders a salaried job inside a cooperative.
+    Dispositif.CAE: (_T.EMPLOI, _T.ENTREPRENEURIAT_COOPERATIF),
+    # Cooperatives are defined by their shared ownership and governance.
+    Dispositif.SCOP_SCIC: (_T.ENTREPRENEURIAT_COOPERATIF, _T.GOUVERNANCE),
+    # A PTCE is territorial cooperation by definition.
+    Dispositif.PTCE: (_T.COOPERATION_TERRITORIALE,),
+    # A local ESS hub federates the actors of its territory.
+    Dispositif.POLE_ESS: (_T.COOPERATION_TERRITORIALE,),
+    # Solidarity finance is funding.
+    Dispositif.FINANCE_SOLIDAIRE: (_T.FINANCEMENT,),
+    # An honour loan is funding.
+    Dispositif.PRET_D_HONNEUR: (_T.FINANCEMENT,),
+    # Mentors work on the founder's strategy and economic model.
+    Dispositif.MENTORAT: (_T.MODELE_ECONOMIQUE,),
+    # Start-up support centres on the business plan and its funding.
+    Dispositif.CREATION_ENTREPRISE: (_T.MODELE_ECONOMIQUE, _T.FINANCEMENT),
+    # Impact assessment is its own theme.
+    Dispositif.EVALUATION_IMPACT: (_T.EVALUATION_IMPACT,),
+    # A CRESS gathers the ESS actors of its région.
+    Dispositif.CRESS: (_T.COOPERATION_TERRITORIALE,),
+    # The national chamber speaks for the ESS and gathers the CRESS.
+    Dispositif.CRESS_NATIONAL: (_T.COOPERATION_TERRITORIALE,),
+    # French Impact funds and spreads social innovation.
+    Dispositif.FRENCH_IMPACT: (_T.INNOVATION_SOCIALE, _T.FINANCEMENT),
+    # Rural ESS programmes rely on cooperation between rural actors.
+    Dispositif.ESS_RURALITES: (_T.RURALITE, _T.COOPERATION_TERRITORIALE),
+}
+
+_D = Dispositif
+#: How each value of the reference ``dispositif`` column (``/work/shared/reference``,
+#: ``|``-separated) maps onto a member. An empty cell means no dispositif. The DLA roles
+#: (``DLA-porteur``, ``-pilote``, ``-partenaire``…) map onto role members, never onto
+#: ``dla_departemental``/``dla_regional``: the DLA instance is its own structure, linked to
+#: its carrier by ``carries``, and counting the carrier too would fake an overlap.
+REFERENCE_DISPOSITIFS: dict[str, Dispositif] = {
+    "DLA-departemental": _D.DLA_DEPARTEMENTAL,
+    "DLA-regional": _D.DLA_REGIONAL,
+    # The programme as a whole (the dla_national node; FSE, which funds it).
+    "DLA": _D.DLA_NATIONAL,
+    # Avise animates and operates the national DLA.
+    "DLA-animation-nationale": _D.DLA_NATIONAL,
+    # Operators of a departmental or regional DLA instance.
+    "DLA-porteur": _D.DLA_PORTEUR,
+    # Lorraine LMA, associated with CRESS Grand Est to carry the regional DLA.
+    "DLA-partenaire": _D.DLA_PORTEUR,
+    # L'Atelier, former operator of the Île-de-France regional DLA (closed).
+    "DLA-regional-historique": _D.DLA_PORTEUR,
+    # État, Banque des Territoires, Mouvement associatif, Régions de France.
+    "DLA-pilote": _D.DLA_PILOTAGE,
+    "CRDLA": _D.CRDLA,
+    # Thematic CRDLAs: the theme is kept in REFERENCE_DISPOSITIF_THEMES.
+    "CRDLA-Financement": _D.CRDLA,
+    "CRDLA-IAE": _D.CRDLA,
+    "CRDLA-Numerique": _D.CRDLA,
+    "Fabrique-a-initiatives": _D.FABRIQUE_A_INITIATIVES,
+    "Incubateur": _D.INCUBATEUR,
+    "Accelerateur": _D.ACCELERATEUR,
+    "Pepiniere": _D.PEPINIERE,
+    # Former name of the national incubator network (and Avise, which animates it).
+    "Emergence-Acceleration": _D.RESEAU_INCUBATEURS_ESS,
+    "Scop-Scic": _D.SCOP_SCIC,
+    "PTCE": _D.PTCE,
+    "Pole-ESS": _D.POLE_ESS,
+    "finance-solidaire": _D.FINANCE_SOLIDAIRE,
+    "pret-d-honneur": _D.PRET_D_HONNEUR,
+    "mentorat": _D.MENTORAT,
+    "creation-entreprise": _D.CREATION_ENTREPRISE,
+    "Evaluation-impact-social": _D.EVALUATION_IMPACT,
+    # Social Value France, the network of impact-assessment experts (and Avise).
+    "Social-Value-France": _D.EVALUATION_IMPACT,
+    "CRESS": _D.CRESS,
+    # ESS France and the former CNCRESS.
+    "CRESS-tete-de-reseau": _D.CRESS_NATIONAL,
+    "French-Impact": _D.FRENCH_IMPACT,
+    # The Créa-rural network (ESS and rurality), and Avise which animates it.
+    "ESS-ruralites": _D.ESS_RURALITES,
+    "Crea-rural": _D.ESS_RURALITES,
+}
+
+#: Themes carried by a reference ``dispositif`` value beyond :data:`DEFAULT_THEMES`
+#: (the thematic CRDLAs), to add when building the dataset.
+REFERENCE_DISPOSITIF_THEMES: dict[str, tuple[Theme, ...]] = {
+    "CRDLA-Financement": (_T.FINANCEMENT,),
+    "CRDLA-IAE": (_T.INSERTION,),
+    "CRDLA-Numerique": (_T.NUMERIQUE,),
+}
+
+#: The reference files spell ``Level.COUNTRY`` as ``national``; other levels match.
+REFERENCE_LEVELS: dict[str, Level] = {
+    "national": Level.COUNTRY,
+    "region": Level.REGION,
+    "departement": Level.DEPARTEMENT,
+    "epci": Level.EPCI,
+    "commune": Level.COMMUNE,
+}
+
+# --------------------------------------------------------------------------------------
+# Identifiers, URLs, territory codes
+# --------------------------------------------------------------------------------------
+
+SLUG_MAX_LENGTH = 64
+NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 5000
+URL_MAX_LENGTH = 2000
+
+_SLUG_RE = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
+_CODE_RE: dict[Level, re.Pattern[str]] = {
+    Level.COUNTRY: re.compile(r"FR"),
+    Level.REGION: re.compile(r"\d{2}"),
+    Level.DEPARTEMENT: re.compile(r"\d{2}|2[AB]|97\d"),
+    Level.EPCI: re.compile(r"\d{9}"),
+    Level.COMMUNE: re.compile(r"\d{5}|2[AB]\d{3}"),
+}
+_CODE_HINT: dict[Level, str] = {
+    Level.COUNTRY: "« FR »",
+    Level.REGION: "2 chiffres, par ex. « 53 »",
+    Level.DEPARTEMENT: "2 caractères ou 3 chiffres, par ex. « 29 », « 2A », « 974 »",
+    Level.EPCI: "numéro SIREN à 9 chiffres, par ex. « 242900314 »",
+    Level.COMMUNE: "code INSEE à 5 caractères, par ex. « 29019 », « 2A004 »",
+}
+
+
+def slugify(text: str, max_length: int = SLUG_MAX_LENGTH) -> str:
+    """Return a slug made from ``text``: lower case, no accents, words joined by ``_``.
+
+    Raises
+    ------
+    ValueError
+        When ``text`` holds no letter or digit.
+
+    Examples
+    --------
+    >>> slugify("France Active Provence-Alpes-Côte d’Azur")
+    'france_active_provence_alpes_cote_d_azur'
+    >>> slugify("  DLA 29 – Finistère ")
+    'dla_29_finistere'
+    >>> slugify("Cœur d'Hérault")
+    'coeur_d_herault'
+    """
+    lowered = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c)
+    )
+    slug = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
+    slug = slug[:max_length].rstrip("_")
+    if not slug:
+        raise ValueError(f"no letter or digit to make an identifier from {text!r}")
+    return slug
+
+
+def is_slug(text: str) -> bool:
+    """Tell whether ``text`` is a valid identifier (slug).
+
+    Examples
+    --------
+    >>> is_slug("dla_25_90"), is_slug("DLA 29"), is_slug("tag-29")
+    (True, False, True)
+    """
+    return len(text) <= SLUG_MAX_LENGTH and _SLUG_RE.fullmatch(text) is not None
+
+
+def _check_slug(value: str) -> str:
+    if not is_slug(value):
+        try:
+            suggestion = slugify(value)
+        except ValueError:
+            suggestion = ""
+        hint = f" (par ex. « {suggestion} »)" if suggestion else ""
+        raise PydanticCustomError(
+            "slug",
+            "« {value} » n’est pas un identifiant valide : il faut des lettres minuscules "
+            "sans accent, des chiffres et « _ » ou « - » entre les mots, "
+            f"{SLUG_MAX_LENGTH} caractères au plus{hint}",
+            {"value": value, "suggestion": suggestion},
+        )
+    return value
+
+
+def is_http_url(text: str) -> bool:
+    """Tell whether ``text`` is an ``http://`` or ``https://`` address with a host.
+
+    Examples
+    --------
+    >>> is_http_url("https://www.avise.org/"), is_http_url("www.avise.org")
+    (True, False)
+    """
+    if len(text) > URL_MAX_LENGTH or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _check_url(value: str) -> str:
+    if not is_http_url(value):
+        raise PydanticCustomError(
+            "url",
+            "« {value} » n’est pas une adresse web valide : elle doit commencer par "
+            "http:// ou https://, sans espace",
+            {"value": value},
+        )
+    return value
+
+
+def _enum_parser(enum_cls: type[StrEnum]) -> BeforeValidator:
+    """Accept a member, its value, or a French/English label or synonym of it."""
+
+    def parse(value: Any) -> Any:
+        if not isinstance(value, str) or isinstance(value, enum_cls):
+            return value
+        from fresque.i18n import UnknownValueError, label, parse_enum
+
+        try:
+            return parse_enum(enum_cls, value)
+        except UnknownValueError as error:
+            raise PydanticCustomError(
+                "unknown_value",
+                str(error),
+                {
+                    "value": value,
+                    "allowed": ", ".join(label(m) for m in enum_cls),
+                    "suggestion": label(error.suggestion) if error.suggestion else "",
+                },
+            ) from None
+
+    return BeforeValidator(parse)
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    """Drop repeated values, keeping the first occurrence."""
+    return list(dict.fromkeys(values))
+
+
+def _by_stage_order(stages: list[Stage]) -> list[Stage]:
+    return sorted(set(stages), key=lambda s: s.order)
+
+
+Slug = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_slug)]
+HttpUrlStr = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)
+]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX_LENGTH)
+]
+KindField = Annotated[Kind, _enum_parser(Kind)]
+LevelField = Annotated[Level, _enum_parser(Level)]
+StatusField = Annotated[Status, _enum_parser(Status)]
+ConfidenceField = Annotated[Confidence, _enum_parser(Confidence)]
+RelationField = Annotated[Relation, _enum_parser(Relation)]
+DispositifList = Annotated[
+    list[Annotated[Dispositif, _enum_parser(Dispositif)]], AfterValidator(_unique)
+]
+StageList = Annotated[list[Annotated[Stage, _enum_parser(Stage)]], AfterValidator(_by_stage_order)]
+ThemeList = Annotated[list[Annotated[Theme, _enum_parser(Theme)]], AfterValidator(_unique)]
+UrlList = Annotated[list[HttpUrlStr], AfterValidator(_unique)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_assignment=True,
+        str_strip_whitespace=True,
+        use_attribute_docstrings=True,
+    )
+
+
+class Structure(_Record):
+    """An actor of the ecosystem: a node of the network (DESIGN.md §2).
+
+    Enum fields accept members, values, and the French or English labels and synonyms
+    known to :func:`fresque.i18n.parse_enum`. Lists drop repeated values; ``stages`` come
+    back in value-chain order. Territory codes are upper-cased and checked against
+    ``territory_level`` (normalising ``1`` into ``01`` is the io layer's job); a
+    country-level structure with no code serves ``FR``.
+
+    Examples
+    --------
+    >>> s = Structure(id="cress_bre", name="CRESS Bretagne", kind="chambre",
+    ...               dispositifs=["CRESS"], territory_level="Région",
+    ...               territory_codes=["53"], stages=["lancement", "idéation"])
+    >>> s.kind, s.territory_level
+    (<Kind.CHAMBER: 'chamber'>, <Level.REGION: 'region'>)
+    >>> [str(stage) for stage in s.stages]
+    ['ideation', 'creation']
+    >>> Structure(id="avise", name="Avise", kind="support_structure",
+    ...           territory_level="national").territory_codes
+    ['FR']
+    """
+
+    id: Slug
+    """Stable identifier (slug): lower case letters, digits, ``_`` or ``-``."""
+    name: Name
+    """Display name, non-empty."""
+    kind: KindField
+    """What the actor is."""
+    dispositifs: DispositifList = Field(default_factory=list)
+    """Support programmes it delivers, carries or steers."""
+    stages: StageList = Field(default_factory=list)
+    """Project stages it serves (in value-chain order)."""
+    themes: ThemeList = Field(default_factory=list)
+    """Needs it addresses."""
+    territory_level: LevelField
+    """Level of the territories it serves."""
+    territory_codes: list[str] = Field(default_factory=list, validate_default=True)
+    """INSEE codes of the territories it serves, all of ``territory_level``."""
+    commune_code: str | None = None
+    """INSEE code of the commune where it sits (optional for national actors)."""
+    website: HttpUrlStr | None = None
+    """Its website."""
+    carrier_id: Slug | None = None
+    """For an instance of a programme: the structure that carries it."""
+    status: StatusField = Status.ACTIVE
+    """Active, defunct, or expected (exists by design, operator unknown)."""
+    source_urls: UrlList = Field(default_factory=list)
+    """Public pages the facts come from."""
+    confidence: ConfidenceField = Confidence.LOW
+    """How well it is sourced (an unsourced entry is ``low``)."""
+    last_verified: date | None = None
+    """When the facts were last checked."""
+    description: Description = ""
+    """Free text."""
+
+    @field_validator("territory_codes")
+    @classmethod
+    def _check_territory_codes(cls, codes: list[str], info: ValidationInfo) -> list[str]:
+        level = info.data.get("territory_level")
+        codes = _unique([code.strip().upper() for code in codes])
+        if level is None:  # the level itself is invalid and already reported
+            return codes
+        if not codes and level is Level.COUNTRY:
+            return ["FR"]
+        if not codes:
+            raise PydanticCustomError(
+                "territory_code",
+                f"aucun territoire servi : indiquez au moins un code ({_CODE_HINT[level]})",
+                {"value": "", "level": level.value},
+            )
+        for code in codes:
+            if not _CODE_RE[level].fullmatch(code):
+                raise PydanticCustomError(
+                    "territory_code",
+                    "« {value} » n’est pas un code de territoire valide pour l’échelon "
+                    f"« {level.value} » ({_CODE_HINT[level]})",
+                    {"value": code, "level": level.value},
+                )
+        return codes
+
+    @field_validator("commune_code")
+    @classmethod
+    def _check_commune_code(cls, code: str | None) -> str | None:
+        if code is None:
+            return None
+        code = code.strip().upper()
+        if not code:
+            return None
+        if not _CODE_RE[Level.COMMUNE].fullmatch(code):
+            raise PydanticCustomError(
+                "territory_code",
+                f"« {{value}} » n’est pas un code de commune valide ({_CODE_HINT[Level.COMMUNE]})",
+                {"value": code, "level": Level.COMMUNE.value},
+            )
+        return code
+
+    @field_validator("carrier_id")
+    @classmethod
+    def _check_carrier(cls, carrier_id: str | None, info: ValidationInfo) -> str | None:
+        if carrier_id is not None and carrier_id == info.data.get("id"):
+            raise PydanticCustomError(
+                "inconsistent",
+                "une structure ne peut pas se porter elle-même (« {value} »)",
+                {"value": carrier_id},
+            )
+        return carrier_id
+
+
+class Link(_Record):
+    """A directed relation between two structures: an edge of the network (DESIGN.md §2).
+
+    Examples
+    --------
+    >>> Link(source="aglca", target="dla_01", relation="porte").relation
+    <Relation.CARRIES: 'carries'>
+    >>> Link(source="aglca", target="dla_01", relation="carries").key
+    ('aglca', 'dla_01', <Relation.CARRIES: 'carries'>)
+    """
+
+    source: Slug
+    """Identifier of the structure the link starts from."""
+    target: Slug
+    """Identifier of the structure the link points to."""
+    relation: RelationField
+    """What the source does to the target."""
+    description: Description = ""
+    """Free text."""
+    source_urls: UrlList = Field(default_factory=list)
+    """Public pages the fact comes from."""
+    confidence: ConfidenceField = Confidence.LOW
+    """How well it is sourced (an unsourced entry is ``low``)."""
+    since: date | None = None
+    """When the relation started, if known."""
+    until: date | None = None
+    """When it ended, if it did."""
+
+    @field_validator("target")
+    @classmethod
+    def _check_target(cls, target: str, info: ValidationInfo) -> str:
+        if target == info.data.get("source"):
+            raise PydanticCustomError(
+                "inconsistent",
+                "un lien ne peut pas relier la structure « {value} » à elle-même",
+                {"value": target},
+            )
+        return target
+
+    @field_validator("until")
+    @classmethod
+    def _check_until(cls, until: date | None, info: ValidationInfo) -> date | None:
+        since = info.data.get("since")
+        if until is not None and since is not None and until < since:
+            raise PydanticCustomError(
+                "inconsistent",
+                "la date de fin ({value}) précède la date de début ({since})",
+                {"value": until.isoformat(), "since": since.isoformat()},
+            )
+        return until
+
+    @property
+    def key(self) -> tuple[str, str, Relation]:
+        """``(source, target, relation)``: what identifies a link in a dataset."""
+        return (self.source, self.target, self.relation)
