@@ -252,13 +252,15 @@ def fill_holes(geoms: np.ndarray, codes: Iterable[str]) -> tuple[np.ndarray, lis
 
     Examples
     --------
+    A square cut in two around a square hole: the hole goes to the part that borders it
+    on three sides.
+
     >>> import shapely, numpy as np
-    >>> ring = shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 2, 2))
-    >>> geoms = np.array([ring.intersection(shapely.box(0, 0, 3, 1.5)),
-    ...                   ring.intersection(shapely.box(0, 1.5, 3, 3))])
-    >>> filled, holes = fill_holes(geoms, ["a", "b"])
-    >>> float(shapely.union_all(filled).area), len(holes)
-    (9.0, 1)
+    >>> bottom = shapely.Polygon([(0, 0), (3, 0), (3, 2), (2, 2), (2, 1), (1, 1), (1, 2), (0, 2)])
+    >>> top = shapely.Polygon([(0, 2), (1, 2), (2, 2), (3, 2), (3, 3), (0, 3)])
+    >>> filled, holes = fill_holes(np.array([bottom, top]), ["bottom", "top"])
+    >>> [hole["commune"] for hole in holes], float(filled[0].area)
+    (['bottom'], 6.0)
     """
     codes = list(codes)
     geoms = geoms.copy()
@@ -272,7 +274,7 @@ def fill_holes(geoms: np.ndarray, codes: Iterable[str]) -> tuple[np.ndarray, lis
         neighbours = present[tree.query(hole, predicate="intersects")]
         shared = shapely.length(shapely.intersection(hole.exterior, geoms[neighbours]))
         host = neighbours[int(np.argmax(shared))]
-        geoms[host] = shapely.coverage_union(geoms[host], hole)
+        geoms[host] = shapely.union(geoms[host], hole)
         point = hole.representative_point()
         records.append(
             {
