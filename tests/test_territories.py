@@ -531,6 +531,7 @@ def real() -> Territories:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must test the real geography, but {reason}")
         pytest.skip(reason)
+    default_territories.cache_clear()  # another test may have cached a different data dir
     return default_territories()
 
 

@@ -19,7 +19,11 @@ How text is read, in order:
    qualifier in parentheses narrows homonyms down: ``"Saint-Denis (93)"``,
    ``"Saint-Denis (La Réunion)"``, ``"Morlaix (29600)"``; an article in parentheses is
    put back in front (``"Havre (Le)"``). A name missing its article is found too
-   (``"Abergement-Clémenciat"``).
+   (``"Abergement-Clémenciat"``), and so is an EPCI without its kind or by its acronym
+   (``"Morlaix Communauté"`` for ``CA Morlaix Communauté``, ``"CARENE"``).
+
+A label (:attr:`Territory.label`: ``"Saint-Denis (93)"``, ``"Mayenne (département 53)"``)
+always reads back as its territory.
 
 Examples
 --------
@@ -387,6 +391,8 @@ class Territories:
         Country, régions, départements and EPCI (``territories.csv``).
     postal_codes : pandas.DataFrame
         ``postal_code``, ``commune`` pairs.
+
+    The indexes are built from these tables once: treat them as read-only.
 
     Examples
     --------
