@@ -42,6 +42,56 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "fr": "Fresque de l’accompagnement de l’ESS",
         "en": "ESS support ecosystem map",
     },
+    "app.subtitle": {
+        "fr": "Qui accompagne les projets de l’économie sociale et solidaire, et où ?",
+        "en": "Who supports social and solidarity economy projects, and where?",
+    },
+    "map.heading": {
+        "fr": "La France des territoires",
+        "en": "France by territory",
+    },
+    "map.level.label": {
+        "fr": "Découpage",
+        "en": "Divided into",
+    },
+    "map.level.regions": {
+        "fr": "Régions",
+        "en": "Regions",
+    },
+    "map.level.departements": {
+        "fr": "Départements",
+        "en": "Départements",
+    },
+    "map.title.regions": {
+        "fr": "Population par région",
+        "en": "Population by region",
+    },
+    "map.title.departements": {
+        "fr": "Population par département",
+        "en": "Population by département",
+    },
+    "map.population": {
+        "fr": "Population",
+        "en": "Population",
+    },
+    "map.colorbar.population": {
+        "fr": "Habitants",
+        "en": "Inhabitants",
+    },
+    "map.missing": {
+        "fr": "Donnée manquante",
+        "en": "No data",
+    },
+    "map.insets_note": {
+        "fr": "Outre-mer en encarts, à des échelles différentes : Guadeloupe, Martinique, "
+        "Guyane, La Réunion, Mayotte.",
+        "en": "Overseas départements in insets, at different scales: Guadeloupe, Martinique, "
+        "French Guiana, La Réunion, Mayotte.",
+    },
+    "map.geo_missing": {
+        "fr": "La géographie de référence est absente : lancez « fresque geo build ».",
+        "en": "The reference geography is missing: run “fresque geo build”.",
+    },
 }
 
 
@@ -188,6 +238,15 @@ ENUM_LABELS: dict[type[StrEnum], dict[Any, dict[str, str]]] = {
     },
 }
 
+#: Levels as common nouns inside a sentence (« aucun département ne… »).
+LEVEL_NOUNS: dict[Level, dict[str, str]] = {
+    Level.COUNTRY: _fr_en("pays", "country"),
+    Level.REGION: _fr_en("région", "region"),
+    Level.DEPARTEMENT: _fr_en("département", "département"),
+    Level.EPCI: _fr_en("EPCI", "EPCI"),
+    Level.COMMUNE: _fr_en("commune", "municipality"),
+}
+
 #: Other words :func:`parse_enum` accepts besides values and labels (either language).
 #: The reference spellings of :data:`fresque.model.REFERENCE_DISPOSITIFS` and
 #: :data:`fresque.model.REFERENCE_LEVELS` are accepted too, except the bare ``DLA``,
@@ -195,6 +254,11 @@ ENUM_LABELS: dict[type[StrEnum], dict[Any, dict[str, str]]] = {
 SYNONYMS: dict[type[StrEnum], dict[str, Any]] = {
     Level: {
         "pays": Level.COUNTRY,
+        "nation": Level.COUNTRY,
+        "reg": Level.REGION,
+        "dep": Level.DEPARTEMENT,
+        "dept": Level.DEPARTEMENT,
+        "com": Level.COMMUNE,
         "France": Level.COUNTRY,
         "nationale": Level.COUNTRY,
         "France entière": Level.COUNTRY,

@@ -51,6 +51,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from fresque.i18n import DEFAULT_LANGUAGE, LEVEL_NOUNS, UnknownValueError, parse_enum
 from fresque.model import Level
 
 __all__ = [
@@ -66,30 +67,12 @@ _COUNTRY_NAMES = frozenset({"FR", "FRA", "FRANCE"})
 _CORSICA = re.compile(r"2[AB](?:\d{3})?")
 _DIGITS_WITH_ZERO_DECIMALS = re.compile(r"(\d+)(?:[.,]0*)?")
 
-_LEVEL_LABELS: dict[Level, str] = {
-    Level.COUNTRY: "pays",
-    Level.REGION: "région",
-    Level.DEPARTEMENT: "département",
-    Level.EPCI: "EPCI",
-    Level.COMMUNE: "commune",
-}
 _LEVEL_SHAPES: dict[Level, str] = {
     Level.COUNTRY: "FR",
     Level.REGION: "2 chiffres, ex. 53",
     Level.DEPARTEMENT: "2 caractères ou 971 à 976, ex. 29, 2A, 974",
     Level.EPCI: "SIREN à 9 chiffres, ex. 242900835",
     Level.COMMUNE: "5 caractères, ex. 29151, 2A004",
-}
-_LEVEL_ALIASES: dict[str, Level] = {
-    "pays": Level.COUNTRY,
-    "france": Level.COUNTRY,
-    "national": Level.COUNTRY,
-    "nation": Level.COUNTRY,
-    "reg": Level.REGION,
-    "dep": Level.DEPARTEMENT,
-    "dept": Level.DEPARTEMENT,
-    "com": Level.COMMUNE,
-    "intercommunalite": Level.EPCI,
 }
 _EXPECTED_SHAPES = (
     "attendu : FR, un code de région ou de département (2 caractères, ex. 29 ou 2A ; "
@@ -135,17 +118,10 @@ def parse_level(value: Level | str) -> Level:
     >>> parse_level(Level.EPCI)
     <Level.EPCI: 'epci'>
     """
-    if isinstance(value, Level):
-        return value
-    key = _ascii_lower(str(value)).strip()
     try:
-        return Level(key)
-    except ValueError:
-        pass
-    if key in _LEVEL_ALIASES:
-        return _LEVEL_ALIASES[key]
-    choices = ", ".join(level.value for level in Level)
-    raise InvalidCodeError(f"Niveau de territoire inconnu : « {value} » (attendu : {choices}).")
+        return parse_enum(Level, value)
+    except UnknownValueError as error:
+        raise InvalidCodeError(f"Niveau de territoire inconnu : {error}") from None
 
 
 def level_label(level: Level | str) -> str:
@@ -156,7 +132,7 @@ def level_label(level: Level | str) -> str:
     >>> level_label("region")
     'région'
     """
-    return _LEVEL_LABELS[parse_level(level)]
+    return LEVEL_NOUNS[parse_level(level)][DEFAULT_LANGUAGE]
 
 
 def _as_text(value: object) -> str:
@@ -278,7 +254,7 @@ def normalize_code(value: object, level: Level | str | None = None) -> str:
     code = _shape_code(text)
     if wanted is not None and wanted not in _levels_of_shape(code):
         raise InvalidCodeError(
-            f"« {text.strip()} » n’est pas un code de {_LEVEL_LABELS[wanted]} "
+            f"« {text.strip()} » n’est pas un code de {level_label(wanted)} "
             f"({_LEVEL_SHAPES[wanted]})."
         )
     return code
