@@ -3,17 +3,50 @@
 Everything read is validated: a problem is reported with its file, sheet, row and column
 (:class:`Problem`), and a file with problems is not imported at all
 (:class:`DatasetValidationError`).
+
+Examples
+--------
+>>> from fresque.io import read_records, write_records   # doctest: +SKIP
+>>> records = read_records("atelier.xlsx")               # doctest: +SKIP
+>>> write_records(records, "reseau.gexf")                # doctest: +SKIP
 """
 
-from fresque.io.tables import LINK_COLUMNS, STRUCTURE_COLUMNS, write_csv_dir
-from fresque.io.validate import DatasetValidationError, Problem, Records, format_problems
+from fresque.io.graphs import records_to_graph
+from fresque.io.tables import (
+    FORMATS,
+    LINK_COLUMNS,
+    STRUCTURE_COLUMNS,
+    read_records,
+    read_tables,
+    write_csv_dir,
+    write_records,
+)
+from fresque.io.validate import (
+    DatasetValidationError,
+    FieldChange,
+    MergeReport,
+    Problem,
+    RecordChange,
+    Records,
+    format_problems,
+    merge_records,
+)
 
 __all__ = [
+    "FORMATS",
     "LINK_COLUMNS",
     "STRUCTURE_COLUMNS",
     "DatasetValidationError",
+    "FieldChange",
+    "MergeReport",
     "Problem",
+    "RecordChange",
     "Records",
     "format_problems",
+    "merge_records",
+    "read_records",
+    "read_tables",
+    "records_to_graph",
     "write_csv_dir",
+    "write_records",
 ]

@@ -19,24 +19,44 @@ import contextlib
 import csv
 import io
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fresque.io.validate import Records
+from fresque.io.validate import (
+    LINKS,
+    STRUCTURES,
+    Problem,
+    RawTable,
+    Records,
+    looks_like_links,
+    validate_tables,
+)
 from fresque.model import Link, Structure
 
+if TYPE_CHECKING:
+    from fresque.geo.territories import Territories
+
 __all__ = [
+    "FORMATS",
     "LINK_COLUMNS",
     "STRUCTURE_COLUMNS",
     "atomic_write",
+    "detect_format",
     "link_to_row",
     "neutralize_formula",
+    "read_records",
+    "read_tables",
     "structure_to_row",
     "write_csv_dir",
+    "write_json",
+    "write_kumu_xlsx",
+    "write_records",
+    "write_xlsx",
 ]
 
 #: Columns of ``structures.csv``, in file order.
@@ -199,3 +219,663 @@ def write_csv_dir(records: Records, folder: str | Path) -> tuple[Path, Path]:
             handle.write(text)
     structures_path, links_path = texts
     return structures_path, links_path
+
+
+# ======================================================================================
+# Reading
+# ======================================================================================
+
+#: Sheet (or file, or JSON key) names of each table, compared without case or accents.
+_STRUCTURE_SHEETS = frozenset(
+    {"structures", "structure", "elements", "factors", "acteurs", "noeuds", "nodes"}
+)
+_LINK_SHEETS = frozenset(
+    {"links", "liens", "connections", "relations", "edges", "aretes", "lien", "link"}
+)
+
+
+def _sheet_kind(name: str) -> str | None:
+    from fresque.i18n import normalize_key
+
+    key = normalize_key(name)
+    if key in _STRUCTURE_SHEETS:
+        return STRUCTURES
+    if key in _LINK_SHEETS:
+        return LINKS
+    return None
+
+
+def detect_format(path: str | Path) -> str:
+    """Return the format of a file to read: ``csv``, ``csv-dir``, ``xlsx``, ``json``,
+    ``graphml`` or ``gexf``.
+
+    The extension decides; a file without a known extension is recognised by its first
+    bytes (a ZIP archive is a workbook, ``{`` or ``[`` starts JSON, anything else is CSV).
+
+    Examples
+    --------
+    >>> detect_format("atelier.XLSX"), detect_format("liens.csv")
+    ('xlsx', 'csv')
+    """
+    path = Path(path)
+    if path.is_dir():
+        return "csv-dir"
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".json":
+        return "json"
+    if suffix in (".graphml", ".gexf"):
+        return suffix[1:]
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return "csv"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return "json"
+    return "csv"
+
+
+def _decode(data: bytes) -> str:
+    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """``;``, ``,`` or tab: the one most used on the header line, outside quotes."""
+    header = ""
+    for line in text.split("\n"):
+        if line.strip():
+            header = line
+            break
+    header = re.sub(r'"[^"]*"', "", header)
+    counts = {d: header.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _table_from_rows(
+    file: str, sheet: str, rows: Iterable[tuple[int, list[Any]]], kind: str | None
+) -> RawTable | None:
+    """Find the header (first non-empty row) and build a RawTable; ``None`` if empty."""
+    from fresque.io.validate import cell_text
+
+    iterator = iter(rows)
+    for number, cells in iterator:  # noqa: B007 (number is used after the loop)
+        if any(cell_text(c) for c in cells):
+            headers = [cell_text(c) for c in cells]
+            break
+    else:
+        return None
+    data = [(n, list(c)) for n, c in iterator]
+    if kind is None:
+        kind = LINKS if looks_like_links(headers) else STRUCTURES
+    return RawTable(file, sheet, kind, headers, number, data)
+
+
+def _read_csv(path: Path, shown: str, kind: str | None) -> RawTable | None:
+    text = _decode(path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    return _table_from_rows(shown, "", ((i, row) for i, row in enumerate(reader, 1)), kind)
+
+
+def _csv_kind(path: Path) -> str | None:
+    return _sheet_kind(path.stem)
+
+
+def _read_xlsx(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        return [], [
+            Problem(
+                shown,
+                "",
+                None,
+                "",
+                "",
+                f"classeur illisible : ce n’est pas un fichier "
+                f"XLSX valide ({type(error).__name__})",
+            )
+        ]
+    try:
+        sheets = [ws for ws in workbook.worksheets if "(ignore)" not in ws.title.lower()]
+        named = [(ws, _sheet_kind(ws.title)) for ws in sheets]
+        chosen = [(ws, kind) for ws, kind in named if kind is not None]
+        if not chosen and len(sheets) == 1:
+            chosen = [(sheets[0], None)]
+        if not chosen:
+            titles = ", ".join(f"« {ws.title} »" for ws in sheets)
+            return [], [
+                Problem(
+                    shown,
+                    "",
+                    None,
+                    "",
+                    "",
+                    "aucune feuille « structures » ni « links » "
+                    f"(ni « Elements »/« Connections », « Factors »/« Links ») : "
+                    f"feuilles trouvées {titles}",
+                )
+            ]
+        tables = []
+        for ws, kind in chosen:
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
+            rows = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1))
+            table = _table_from_rows(shown, ws.title, rows, kind)
+            if table is not None:
+                tables.append(table)
+        return tables, []
+    finally:
+        workbook.close()
+
+
+def _flatten_item(item: dict[str, Any]) -> dict[str, Any]:
+    """Kumu's JSON nests fields under ``attributes``: bring them up."""
+    flat = {k: v for k, v in item.items() if k != "attributes"}
+    attributes = item.get("attributes")
+    if isinstance(attributes, dict):
+        for key, value in attributes.items():
+            flat.setdefault(key, value)
+    return flat
+
+
+def _read_json(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
+    import json
+
+    try:
+        data = json.loads(_decode(path.read_bytes()))
+    except json.JSONDecodeError as error:
+        return [], [
+            Problem(
+                shown,
+                "",
+                None,
+                "",
+                "",
+                f"JSON invalide : {error.msg} (ligne {error.lineno}, colonne {error.colno})",
+            )
+        ]
+    if isinstance(data, list):
+        data = {"structures": data}
+    if not isinstance(data, dict):
+        return [], [
+            Problem(
+                shown,
+                "",
+                None,
+                "",
+                "",
+                'JSON inattendu : un objet {"structures": […], "links": […]} est attendu',
+            )
+        ]
+    tables: list[RawTable] = []
+    problems: list[Problem] = []
+    for key, items in data.items():
+        kind = _sheet_kind(str(key))
+        if kind is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(shown, str(key), None, "", "", "une liste est attendue"))
+            continue
+        headers: list[str] = []
+        flat_items: list[dict[str, Any] | None] = []
+        for item in items:
+            if isinstance(item, dict):
+                flat = _flatten_item(item)
+                for name in flat:
+                    if name not in headers:
+                        headers.append(str(name))
+                flat_items.append(flat)
+            else:
+                flat_items.append(None)
+        rows = []
+        for number, flat in enumerate(flat_items, 1):
+            if flat is None:
+                problems.append(
+                    Problem(shown, str(key), number, "", "", "un objet {…} est attendu")
+                )
+                continue
+            rows.append((number, [flat.get(h) for h in headers]))
+        tables.append(RawTable(shown, str(key), kind, headers, 0, rows))
+    if not tables and not problems:
+        problems.append(
+            Problem(
+                shown,
+                "",
+                None,
+                "",
+                "",
+                "aucune liste « structures » ni "
+                "« links » (ni « elements »/« connections ») dans le JSON",
+            )
+        )
+    return tables, problems
+
+
+def read_tables(path: str | Path) -> tuple[list[RawTable], list[Problem]]:
+    """Read the raw tables of a dataset file or folder, without validating them.
+
+    Parameters
+    ----------
+    path
+        A CSV file, a folder of CSV files, an XLSX workbook or a JSON file.
+
+    Returns
+    -------
+    tables : list of RawTable
+        Every table found, in file order.
+    problems : list of Problem
+        What prevented reading part of the input (an unreadable workbook…).
+    """
+    path = Path(path)
+    if not path.exists():
+        return [], [Problem(path.name, "", None, "", "", "fichier introuvable")]
+    fmt = detect_format(path)
+    if fmt == "xlsx":
+        return _read_xlsx(path, path.name)
+    if fmt == "json":
+        return _read_json(path, path.name)
+    if fmt in ("graphml", "gexf"):
+        from fresque.io.graphs import read_graph_tables
+
+        try:
+            return read_graph_tables(path), []
+        except Exception as error:  # networkx raises many kinds on a broken graph file
+            message = f"graphe {fmt.upper()} illisible : {error}"
+            return [], [Problem(path.name, "", None, "", "", message)]
+    if fmt == "csv":
+        table = _read_csv(path, path.name, _csv_kind(path))
+        return ([table] if table else []), []
+    tables = []
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".tsv", ".txt"))
+    for file in files:
+        kind = _csv_kind(file)
+        if kind is None:
+            continue
+        table = _read_csv(file, file.name, kind)
+        if table is not None:
+            tables.append(table)
+    if not tables:
+        return [], [
+            Problem(
+                path.name,
+                "",
+                None,
+                "",
+                "",
+                "aucun fichier structures.csv ni links.csv dans ce dossier",
+            )
+        ]
+    return tables, []
+
+
+def read_records(
+    path: str | Path,
+    *,
+    territories: Territories | None = None,
+    known_ids: Iterable[str] = (),
+) -> Records:
+    """Read and validate a dataset: all of it, or nothing.
+
+    Parameters
+    ----------
+    path
+        A folder holding ``structures.csv`` and ``links.csv`` (the canonical format, or
+        Kumu's ``elements.csv``/``connections.csv``), a CSV file of structures or of links
+        (``,`` or ``;``; UTF-8, UTF-8 with BOM or cp1252), an XLSX workbook with sheets
+        ``structures``/``links`` (or Kumu's ``Elements``/``Connections``, PRSM's
+        ``Factors``/``Links``), a JSON file (``{"structures": […], "links": […]}`` or
+        a Kumu blueprint ``{"elements": […], "connections": […]}``), or a GraphML or
+        GEXF graph (nodes are structures, edges are links).
+    territories
+        The reference geography territory cells are checked against (default: the
+        shared :func:`~fresque.geo.territories.default_territories`).
+    known_ids
+        Identifiers of structures outside the file that its links may point to.
+
+    Returns
+    -------
+    Records
+        The validated structures and links.
+
+    Raises
+    ------
+    DatasetValidationError
+        With every problem found (file, sheet, row, column, value, French reason).
+    """
+    tables, problems = read_tables(path)
+    return validate_tables(
+        tables, territories=territories, known_ids=known_ids, file_problems=problems
+    )
+
+
+# ======================================================================================
+# Writing
+# ======================================================================================
+
+#: Formats :func:`write_records` knows, with what they hold.
+FORMATS: dict[str, str] = {
+    "csv": "dossier structures.csv + links.csv (format de référence)",
+    "xlsx": "classeur Excel, feuilles « structures » et « links »",
+    "json": "JSON {structures, links}",
+    "kumu": "classeur Excel pour Kumu, feuilles « Elements » et « Connections »",
+    "graphml": "graphe GraphML (Gephi, yEd, Cytoscape), attributs typés",
+    "gexf": "graphe GEXF (Gephi), attributs typés",
+    "geojson": "points GeoJSON des structures localisées (commune connue)",
+}
+
+_SUFFIX_FORMATS = {
+    ".xlsx": "xlsx",
+    ".json": "json",
+    ".graphml": "graphml",
+    ".gexf": "gexf",
+    ".geojson": "geojson",
+}
+
+_CODE_COLUMNS = {"territory_codes", "commune_code"}
+_DATE_COLUMNS = {"last_verified", "since", "until"}
+
+
+def _xlsx_value(value: Any) -> Any:
+    """A cell for openpyxl: dates stay dates, everything else is neutralised text."""
+    if isinstance(value, date):
+        return value
+    return _cell(value)
+
+
+def _fill_sheet(ws: Any, headers: list[str], rows: list[list[Any]], text_columns: set[int]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    ws.freeze_panes = "A2"
+    for index, header in enumerate(headers, 1):
+        letter = get_column_letter(index)
+        width = max([len(header)] + [len(str(r[index - 1] or "")) for r in rows[:200]])
+        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+        if index - 1 in text_columns:
+            for cell in ws[letter][1:]:
+                cell.number_format = "@"
+        elif headers[index - 1] in _DATE_COLUMNS:
+            for cell in ws[letter][1:]:
+                cell.number_format = "yyyy-mm-dd"
+
+
+def _save_workbook(workbook: Any, path: Path) -> None:
+    from datetime import datetime
+
+    fixed = datetime(2000, 1, 1)  # fixed metadata: the same records give the same sheets
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    workbook.properties.creator = "fresque"
+    with atomic_write(path, "wb") as handle:
+        workbook.save(handle)
+
+
+def write_xlsx(records: Records, path: str | Path) -> Path:
+    """Write ``records`` as a workbook with sheets ``structures`` and ``links``.
+
+    Same columns and values as the canonical CSV; codes are text cells (leading zeros
+    stay), dates are date cells, text that a spreadsheet would run as a formula is
+    neutralised with a leading apostrophe. :func:`read_records` reads it back unchanged.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from openpyxl import Workbook
+
+    path = Path(path)
+    ordered = Records(list(records.structures), list(records.links)).sorted()
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = "structures"
+    codes = {i for i, c in enumerate(STRUCTURE_COLUMNS) if c in _CODE_COLUMNS}
+    rows = [[_xlsx_value(getattr(s, c)) for c in STRUCTURE_COLUMNS] for s in ordered.structures]
+    _fill_sheet(ws, list(STRUCTURE_COLUMNS), rows, codes)
+    links = workbook.create_sheet("links")
+    rows = [[_xlsx_value(getattr(k, c)) for c in LINK_COLUMNS] for k in ordered.links]
+    _fill_sheet(links, list(LINK_COLUMNS), rows, set())
+    _save_workbook(workbook, path)
+    return path
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def write_json(records: Records, path: str | Path) -> Path:
+    """Write ``records`` as JSON: ``{"format": "fresque", "version": 1, "structures": […],
+    "links": […]}``, every field present (``null`` when unknown), sorted, UTF-8.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    import json
+
+    path = Path(path)
+    ordered = Records(list(records.structures), list(records.links)).sorted()
+    document = {
+        "format": "fresque",
+        "version": 1,
+        "structures": [
+            {c: _json_ready(getattr(s, c)) for c in STRUCTURE_COLUMNS} for s in ordered.structures
+        ],
+        "links": [{c: _json_ready(getattr(k, c)) for c in LINK_COLUMNS} for k in ordered.links],
+    }
+    with atomic_write(path) as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    return path
+
+
+#: Kumu columns of the Elements sheet: header -> field. ``Tags`` repeats the dispositifs
+#: and themes so Kumu can filter on them; the reader ignores it.
+KUMU_ELEMENT_COLUMNS: dict[str, str] = {
+    "ID": "id",
+    "Label": "name",
+    "Type": "kind",
+    "Description": "description",
+    "Tags": "",
+    "Dispositifs": "dispositifs",
+    "Étapes": "stages",
+    "Thèmes": "themes",
+    "Échelon": "territory_level",
+    "Territoires": "territory_codes",
+    "Commune": "commune_code",
+    "Site web": "website",
+    "Porteur": "carrier_id",
+    "Statut": "status",
+    "Sources": "source_urls",
+    "Confiance": "confidence",
+    "Vérifié le": "last_verified",
+}
+#: Kumu columns of the Connections sheet: header -> field (``Direction`` is Kumu's own).
+KUMU_CONNECTION_COLUMNS: dict[str, str] = {
+    "From": "source",
+    "To": "target",
+    "Type": "relation",
+    "Direction": "",
+    "Description": "description",
+    "Sources": "source_urls",
+    "Confiance": "confidence",
+    "Début": "since",
+    "Fin": "until",
+}
+
+
+def _kumu_value(value: Any) -> Any:
+    """French labels for enum values (Kumu shows them in legends), text otherwise."""
+    from fresque.i18n import label
+
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(str(_kumu_value(v)) for v in value)
+    if isinstance(value, StrEnum):
+        return label(value)
+    return _xlsx_value(value)
+
+
+def write_kumu_xlsx(records: Records, path: str | Path) -> Path:
+    """Write a workbook that Kumu imports: sheets ``Elements`` and ``Connections``.
+
+    Elements carry ``ID`` (connections refer to it), ``Label``, ``Type`` (the French
+    label of the kind), ``Description``, ``Tags`` and one column per other field, with
+    French labels for enum values; connections carry ``From``, ``To``, ``Type`` (the
+    French label of the relation) and ``Direction`` (``mutual`` for partnerships).
+    Every field is there, so :func:`read_records` reads it back unchanged.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from openpyxl import Workbook
+
+    from fresque.i18n import label
+    from fresque.model import SYMMETRIC_RELATIONS
+
+    path = Path(path)
+    ordered = Records(list(records.structures), list(records.links)).sorted()
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = "Elements"
+    rows = []
+    for s in ordered.structures:
+        row = []
+        for header, name in KUMU_ELEMENT_COLUMNS.items():
+            if header == "Tags":
+                tags = [label(d) for d in s.dispositifs] + [label(t) for t in s.themes]
+                row.append(LIST_SEPARATOR.join(tags))
+            elif name == "territory_codes":
+                row.append(_cell(s.territory_codes))
+            else:
+                row.append(_kumu_value(getattr(s, name)))
+        rows.append(row)
+    headers = list(KUMU_ELEMENT_COLUMNS)
+    text_columns = {headers.index("Territoires"), headers.index("Commune")}
+    _fill_sheet(ws, headers, rows, text_columns)
+    connections = workbook.create_sheet("Connections")
+    rows = []
+    for k in ordered.links:
+        row = []
+        for header, name in KUMU_CONNECTION_COLUMNS.items():
+            if header == "Direction":
+                row.append("mutual" if k.relation in SYMMETRIC_RELATIONS else "directed")
+            elif name in ("source", "target"):
+                row.append(getattr(k, name))
+            else:
+                row.append(_kumu_value(getattr(k, name)))
+        rows.append(row)
+    _fill_sheet(connections, list(KUMU_CONNECTION_COLUMNS), rows, set())
+    _save_workbook(workbook, path)
+    return path
+
+
+def output_format(path: str | Path, format: str | None = None) -> str:
+    """The format to write ``path`` in: ``format`` if given, else from the extension.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format (French message listing the known ones).
+
+    Examples
+    --------
+    >>> output_format("export.gexf"), output_format("dossier"), output_format("x.xlsx", "kumu")
+    ('gexf', 'csv', 'kumu')
+    """
+    if format is None:
+        suffix = Path(path).suffix.lower()
+        format = _SUFFIX_FORMATS.get(suffix, "csv" if not suffix else "")
+        if not format:
+            raise ValueError(
+                f"format inconnu pour l’extension « {suffix} » : précisez-le parmi "
+                + ", ".join(FORMATS)
+            )
+    format = format.lower()
+    if format not in FORMATS:
+        raise ValueError(f"format inconnu « {format} » : formats possibles " + ", ".join(FORMATS))
+    return format
+
+
+def write_records(
+    records: Records,
+    path: str | Path,
+    format: str | None = None,
+    *,
+    territories: Territories | None = None,
+) -> Path:
+    """Write ``records`` to ``path`` in ``format`` (see :data:`FORMATS`).
+
+    Every writer renders into a temporary file beside ``path`` and renames it: a
+    failure never leaves a half-written export.
+
+    Parameters
+    ----------
+    records
+        The dataset.
+    path
+        File to write (a folder for ``csv``).
+    format
+        One of :data:`FORMATS`; by default guessed from the extension (a path without
+        extension is a ``csv`` folder, ``.xlsx`` is the canonical workbook: pass
+        ``"kumu"`` for Kumu's).
+    territories
+        The reference geography, for the GeoJSON export and the coordinates of graph
+        exports (default: the shared instance).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from fresque.io import graphs
+
+    path = Path(path)
+    fmt = output_format(path, format)
+    if fmt == "csv":
+        write_csv_dir(records, path)
+    elif fmt == "xlsx":
+        write_xlsx(records, path)
+    elif fmt == "json":
+        write_json(records, path)
+    elif fmt == "kumu":
+        write_kumu_xlsx(records, path)
+    elif fmt == "graphml":
+        graphs.write_graphml(records, path, territories=territories)
+    elif fmt == "gexf":
+        graphs.write_gexf(records, path, territories=territories)
+    else:
+        graphs.write_geojson(records, path, territories=territories)
+    return path

@@ -8,15 +8,56 @@ Readers collect every problem of a file before giving up, and raise them all at 
 
 from __future__ import annotations
 
+import difflib
+import math
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
 
-from fresque.model import Link, Structure
+from pydantic import ValidationError
+
+from fresque.geo.codes import InvalidCodeError, levels_of_code, normalize_code, parse_level
+from fresque.geo.territories import (
+    AmbiguousTerritoryError,
+    Territories,
+    TerritoryError,
+    default_territories,
+)
+from fresque.i18n import UnknownValueError, normalize_key, parse_enum
+from fresque.model import (
+    Confidence,
+    Dispositif,
+    Kind,
+    Level,
+    Link,
+    Relation,
+    Stage,
+    Status,
+    Structure,
+    Theme,
+    slugify,
+)
 
 __all__ = [
+    "LINKS",
+    "STRUCTURES",
     "DatasetValidationError",
+    "FieldChange",
+    "MergeReport",
     "Problem",
+    "RawTable",
+    "RecordChange",
     "Records",
+    "cell_text",
+    "column_field",
     "format_problems",
+    "looks_like_links",
+    "merge_records",
+    "parse_date",
+    "validate_tables",
 ]
 
 
@@ -171,3 +212,1173 @@ class DatasetValidationError(ValueError):
             f"{count} {noun} dans le jeu de données, rien n’a été importé :\n"
             + format_problems(self.problems)
         )
+
+
+# ======================================================================================
+# Tables as read from files, before validation
+# ======================================================================================
+
+STRUCTURES = "structures"
+LINKS = "links"
+
+
+@dataclass
+class RawTable:
+    """The cells of one sheet (or CSV file, or JSON list) as read, before validation.
+
+    Attributes
+    ----------
+    file : str
+        File name shown in problems.
+    sheet : str
+        Sheet name shown in problems (empty for a CSV file).
+    kind : str
+        ``"structures"`` or ``"links"``.
+    headers : list of str
+        Column headers as written (an empty string for a column without header).
+    header_row : int
+        Row number of the headers (1 unless blank rows come first).
+    rows : list of tuple
+        ``(row number, cells)`` for every data row; cells line up with ``headers``.
+    """
+
+    file: str
+    sheet: str
+    kind: str
+    headers: list[str]
+    header_row: int = 1
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+# ======================================================================================
+# Column names: the canonical ones, French ones, Kumu's and PRSM's
+# ======================================================================================
+
+# Pseudo-fields: a column named after a level holds codes or names of that level.
+_LEVEL_COLUMNS: dict[str, Level] = {
+    "@region": Level.REGION,
+    "@departement": Level.DEPARTEMENT,
+    "@epci": Level.EPCI,
+    "@commune": Level.COMMUNE,
+}
+
+# field -> spellings, strongest first; a weaker spelling (a later group) is only used when
+# no stronger one is present. Compared with normalize_key (no case, accents, spaces).
+_STRUCTURE_ALIASES: dict[str, list[tuple[str, ...]]] = {
+    "id": [("id", "identifiant", "identifiant unique"), ("slug", "ident")],
+    "name": [
+        ("name", "nom", "nom de la structure", "nom structure"),
+        ("label", "libellé", "intitulé", "raison sociale"),
+        ("structure", "acteur"),
+    ],
+    "kind": [
+        ("kind", "type d'acteur", "type de structure", "type d'organisation"),
+        ("type", "element type"),
+        ("catégorie", "category", "group label"),
+    ],
+    "dispositifs": [("dispositifs", "dispositif"), ("programmes", "programme")],
+    "stages": [("stages", "stage", "étapes", "étape", "étapes du projet"), ("phases", "phase")],
+    "themes": [("themes", "theme", "thèmes", "thème", "thématiques", "thématique")],
+    "territory_level": [
+        ("territory_level", "level", "échelon", "échelon territorial", "niveau territorial"),
+        ("niveau", "échelle", "scale"),
+    ],
+    "territory_codes": [
+        (
+            "territory_codes",
+            "territory",
+            "territories",
+            "territoire",
+            "territoires",
+            "code territoire",
+            "codes territoire",
+            "codes territoires",
+            "territoires servis",
+            "territoire servi",
+            "zone d'intervention",
+            "périmètre",
+        ),
+        ("codes", "code"),
+    ],
+    "@region": [("région", "régions", "code région", "region_code")],
+    "@departement": [
+        ("département", "départements", "code département", "dép", "dept", "departement_code")
+    ],
+    "@epci": [("epci", "intercommunalité", "siren epci", "code epci")],
+    "@commune": [("communes servies", "commune servie")],
+    "commune_code": [
+        (
+            "commune_code",
+            "commune",
+            "code commune",
+            "code insee",
+            "commune d'implantation",
+            "siège",
+        ),
+        ("ville", "city", "localisation", "adresse commune"),
+    ],
+    "website": [("website", "site", "site web", "site internet"), ("url", "web")],
+    "carrier_id": [
+        ("carrier_id", "carrier", "porteur", "structure porteuse", "porté par", "portée par")
+    ],
+    "status": [("status", "statut"), ("état", "state")],
+    "source_urls": [
+        ("source_urls", "source_url", "sources", "source", "url sources", "urls sources"),
+        ("références", "references"),
+    ],
+    "confidence": [("confidence", "confiance", "fiabilité")],
+    "last_verified": [
+        (
+            "last_verified",
+            "vérifié le",
+            "dernière vérification",
+            "date de vérification",
+            "date vérification",
+        )
+    ],
+    "description": [
+        ("description", "descriptif", "présentation"),
+        ("note", "notes", "commentaire", "commentaires"),
+    ],
+}
+
+_LINK_ALIASES: dict[str, list[tuple[str, ...]]] = {
+    "source": [("source", "source_id", "from", "de", "origine", "structure source")],
+    "target": [
+        ("target", "target_id", "to", "vers", "cible", "destination", "à", "structure cible")
+    ],
+    "relation": [
+        ("relation", "type de lien", "type de relation", "nature du lien", "nature"),
+        ("type", "lien"),
+        ("label", "libellé"),
+    ],
+    "description": [
+        ("description", "descriptif"),
+        ("note", "notes", "commentaire", "commentaires"),
+    ],
+    "source_urls": [
+        ("source_urls", "source_url", "sources", "url sources", "urls sources"),
+        ("références", "references"),
+    ],
+    "confidence": [("confidence", "confiance", "fiabilité")],
+    "since": [("since", "début", "depuis", "date de début", "start", "start date")],
+    "until": [("until", "fin", "jusqu'à", "date de fin", "end", "end date")],
+}
+
+# Columns that tools add and that carry nothing of ours: never reported as unknown.
+_IGNORED_COLUMNS = frozenset(
+    normalize_key(name)
+    for name in (
+        *("tags", "image", "direction", "strength", "style", "x", "y", "color", "couleur"),
+        # attributes that the graph exports derive from the fields
+        *("kind_label", "confidence_rank", "national", "lon", "lat", "commune_name"),
+        *("mutual", "networkx_key"),
+    )
+)
+
+
+def _alias_index(aliases: dict[str, list[tuple[str, ...]]]) -> dict[str, tuple[str, int]]:
+    index: dict[str, tuple[str, int]] = {}
+    for name, groups in aliases.items():
+        for rank, group in enumerate(groups):
+            for spelling in group:
+                key = normalize_key(spelling)
+                if index.setdefault(key, (name, rank)) != (name, rank):
+                    raise ValueError(f"column spelling {spelling!r} names two fields")
+    return index
+
+
+_STRUCTURE_INDEX = _alias_index(_STRUCTURE_ALIASES)
+_LINK_INDEX = _alias_index(_LINK_ALIASES)
+
+#: The column name a problem names when a column is missing altogether.
+_EXPECTED_HEADER = {
+    "name": "name",
+    "kind": "kind",
+    "territory_level": "territory_level",
+    "source": "source",
+    "target": "target",
+    "relation": "relation",
+}
+
+
+def column_field(header: str, kind: str) -> str | None:
+    """Return the field a column header stands for in a table of ``kind``, if any.
+
+    Examples
+    --------
+    >>> column_field("Département", STRUCTURES), column_field("Nom", STRUCTURES)
+    ('@departement', 'name')
+    >>> column_field("From", LINKS), column_field("Couleur préférée", STRUCTURES) is None
+    ('source', True)
+    """
+    index = _STRUCTURE_INDEX if kind == STRUCTURES else _LINK_INDEX
+    found = index.get(normalize_key(header))
+    return None if found is None else found[0]
+
+
+def looks_like_links(headers: Iterable[str]) -> bool:
+    """Whether a table with these headers holds links (it has a source and a target)."""
+    fields = {column_field(h, LINKS) for h in headers if h}
+    return {"source", "target"} <= fields
+
+
+# ======================================================================================
+# Cells
+# ======================================================================================
+
+_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+_INTEGRAL_DECIMAL = re.compile(r"^\s*(\d+)[.,]0+\s*$")
+_FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def cell_text(value: Any) -> str:
+    """Return the text of a cell as a user would read it, tidied.
+
+    Outer spaces go, non-breaking spaces become plain ones, ``\\r\\n`` becomes ``\\n``,
+    a float with no decimals loses them (``29.0`` → ``29``), a date reads ``YYYY-MM-DD``,
+    a list is joined with ``|``, and the apostrophe that neutralises a formula is dropped.
+
+    Examples
+    --------
+    >>> cell_text(29.0), cell_text("  2a\\u00a0"), cell_text(["a", "b"]), cell_text(None)
+    ('29', '2a', 'a|b', '')
+    >>> cell_text("'=1+1")
+    '=1+1'
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+        return _FORMULA_ESCAPE.sub("", text)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "|".join(t for t in (cell_text(v) for v in value) if t)
+    return cell_text(str(value))
+
+
+def _split_plain(value: Any) -> list[str]:
+    """Split a list cell on ``|``, else ``;``, else line breaks, else ``,``."""
+    if isinstance(value, list | tuple):
+        return [t for t in (cell_text(v) for v in value) if t]
+    text = cell_text(value)
+    if not text:
+        return []
+    if _INTEGRAL_DECIMAL.match(text):  # "29,0" from a French Excel is one number
+        return [text]
+    for separator in ("|", ";", "\n", ","):
+        if separator in text:
+            return [t.strip() for t in text.split(separator) if t.strip()]
+    return [text]
+
+
+_URL_SPLIT = re.compile(r"[|;\s]+|,\s*(?=https?://)")
+
+
+def _split_urls(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [t for t in (cell_text(v) for v in value) if t]
+    return [t for t in _URL_SPLIT.split(cell_text(value)) if t]
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y")
+
+
+def parse_date(value: Any) -> date:
+    """Read a date from a cell: a date, ``2024-03-01``, ``01/03/2024`` (day first)…
+
+    Raises
+    ------
+    ValueError
+        With a French message when the text is no date.
+
+    Examples
+    --------
+    >>> parse_date("01/03/2024"), parse_date("2024-03-01 00:00:00")
+    (datetime.date(2024, 3, 1), datetime.date(2024, 3, 1))
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    candidates = [text, text.split(" ")[0], text.split("T")[0]]
+    for candidate in candidates:
+        for fmt in _DATE_FORMATS:
+            try:
+                return datetime.strptime(candidate, fmt).date()
+            except ValueError:
+                continue
+    raise ValueError(
+        f"« {text} » n’est pas une date valide (attendu AAAA-MM-JJ ou JJ/MM/AAAA, "
+        "par ex. 2024-03-01 ou 01/03/2024)"
+    )
+
+
+def _parse_many(enum_cls: type[StrEnum], value: Any) -> tuple[list[StrEnum], list[str]]:
+    """Parse a list cell into members; returns the members and the French errors.
+
+    Commas are ambiguous (a label may hold one), so comma-separated pieces are joined
+    back greedily whenever the joined text names a member.
+    """
+    if not isinstance(value, list | tuple):
+        text = cell_text(value)
+        if not text:
+            return [], []
+        if "," in text and not any(sep in text for sep in "|;\n"):
+            pieces = [p.strip() for p in text.split(",")]
+            members, errors = [], []
+            i = 0
+            while i < len(pieces):
+                for j in range(len(pieces), i, -1):
+                    joined = ", ".join(pieces[i:j])
+                    try:
+                        members.append(parse_enum(enum_cls, joined))
+                        i = j
+                        break
+                    except UnknownValueError as error:
+                        if j == i + 1:
+                            if pieces[i]:
+                                errors.append(str(error))
+                            i += 1
+            return members, errors
+    members, errors = [], []
+    for token in _split_plain(value):
+        try:
+            members.append(parse_enum(enum_cls, token))
+        except UnknownValueError as error:
+            errors.append(str(error))
+    return members, errors
+
+
+# ======================================================================================
+# Validation
+# ======================================================================================
+
+_STRUCTURE_ENUMS: dict[str, type[StrEnum]] = {
+    "kind": Kind,
+    "status": Status,
+    "confidence": Confidence,
+}
+_STRUCTURE_ENUM_LISTS: dict[str, type[StrEnum]] = {
+    "dispositifs": Dispositif,
+    "stages": Stage,
+    "themes": Theme,
+}
+_LINK_ENUMS: dict[str, type[StrEnum]] = {"relation": Relation, "confidence": Confidence}
+_LEVEL_ORDER = (Level.COUNTRY, Level.REGION, Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE)
+_COUNTRY_WORDS = frozenset({"fr", "fra", "france", "national", "nationale", "pays"})
+
+
+def _pydantic_message(error: dict[str, Any], header: str) -> str:
+    """A French message for one pydantic error (custom errors are French already)."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in ("slug", "url", "territory_code", "unknown_value", "inconsistent"):
+        return str(error["msg"])
+    if kind == "missing":
+        return f"valeur obligatoire manquante : la colonne « {header} » doit être remplie"
+    if kind == "string_too_short":
+        return f"valeur obligatoire vide : la colonne « {header} » doit être remplie"
+    if kind == "string_too_long":
+        return f"texte trop long : {ctx.get('max_length')} caractères au plus"
+    if kind.startswith("date"):
+        return "date invalide (attendu AAAA-MM-JJ ou JJ/MM/AAAA)"
+    if kind == "extra_forbidden":
+        return "colonne inattendue"
+    return f"valeur invalide ({error['msg']})"
+
+
+class _Checker:
+    """Collects problems while rows are turned into records."""
+
+    def __init__(self, territories: Territories | None) -> None:
+        self._territories = territories
+        self.problems: list[Problem] = []
+        self._resolved: dict[tuple[str, Level], tuple[str | None, str]] = {}
+
+    @property
+    def territories(self) -> Territories:
+        if self._territories is None:
+            self._territories = default_territories()
+        return self._territories
+
+    def add(self, table: RawTable, row: int | None, column: str, value: Any, message: str) -> None:
+        self.problems.append(
+            Problem(table.file, table.sheet, row, column, cell_text(value), message)
+        )
+
+    def territory(self, token: str, level: Level) -> tuple[str | None, str]:
+        """``(code, "")`` for a code or name of ``level``, else ``(None, French reason)``."""
+        key = (token, level)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(token, level)
+        return self._resolved[key]
+
+    def _resolve(self, token: str, level: Level) -> tuple[str | None, str]:
+        if level is Level.COUNTRY:
+            if normalize_key(token) in _COUNTRY_WORDS:
+                return "FR", ""
+            return None, f"« {token} » n’est pas un territoire national (attendu : FR)"
+        try:
+            found = self.territories.resolve(token, level=level)
+        except TerritoryError as error:
+            return None, str(error)
+        except InvalidCodeError as error:
+            return None, str(error)
+        if len(found) == 1:
+            return found[0].code, ""
+        listing = ", ".join(t.label for t in found[:8])
+        more = f"… ({len(found)} au total)" if len(found) > 8 else ""
+        message = str(AmbiguousTerritoryError(f"« {token} » désigne plusieurs territoires"))
+        return None, f"{message} : {listing}{more}. Indiquez le code INSEE."
+
+
+class _Columns:
+    """Which cell of a row holds which field, for one table."""
+
+    def __init__(self, table: RawTable, checker: _Checker) -> None:
+        index = _STRUCTURE_INDEX if table.kind == STRUCTURES else _LINK_INDEX
+        best: dict[str, tuple[int, int, str]] = {}  # field -> (rank, position, header)
+        known = list(index)
+        for position, header in enumerate(table.headers):
+            if not header:
+                continue
+            key = normalize_key(header)
+            found = index.get(key)
+            if found is None:
+                if key and key not in _IGNORED_COLUMNS:
+                    close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+                    if close:
+                        name = index[close[0]][0]
+                        checker.add(
+                            table,
+                            table.header_row,
+                            header,
+                            header,
+                            f"colonne inconnue « {header} » : vouliez-vous dire « "
+                            f"{name.lstrip('@')} » ? (sinon renommez-la, elle serait ignorée)",
+                        )
+                continue
+            name, rank = found
+            if name in best:
+                other_rank, _, other_header = best[name]
+                if other_rank == rank:
+                    checker.add(
+                        table,
+                        table.header_row,
+                        header,
+                        header,
+                        f"colonne en double : « {other_header} » et « {header} » disent "
+                        "la même chose ; gardez-en une seule",
+                    )
+                    continue
+                if other_rank < rank:
+                    continue
+            best[name] = (rank, position, header)
+        self.position = {name: position for name, (_, position, _) in best.items()}
+        self.header = {name: header for name, (_, _, header) in best.items()}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.position
+
+    def raw(self, cells: list[Any], name: str) -> Any:
+        position = self.position.get(name)
+        if position is None or position >= len(cells):
+            return None
+        return cells[position]
+
+    def text(self, cells: list[Any], name: str) -> str:
+        return cell_text(self.raw(cells, name))
+
+
+def _is_blank(cells: list[Any]) -> bool:
+    return all(cell_text(c) == "" for c in cells)
+
+
+@dataclass
+class _StructureRow:
+    table: RawTable
+    row: int
+    cells: list[Any]
+    columns: _Columns
+    id: str
+
+
+def validate_tables(
+    tables: Iterable[RawTable],
+    *,
+    territories: Territories | None = None,
+    known_ids: Iterable[str] = (),
+    file_problems: Iterable[Problem] = (),
+) -> Records:
+    """Turn raw tables into validated records, or raise every problem at once.
+
+    Parameters
+    ----------
+    tables
+        Tables of structures and of links, as read from one dataset.
+    territories
+        The reference geography that territory cells are checked against (default:
+        :func:`fresque.geo.territories.default_territories`).
+    known_ids
+        Identifiers of structures outside these tables that links and ``carrier_id``
+        may point to (the dataset an import merges into).
+    file_problems
+        Problems the reader already found (an unreadable sheet…), reported with the rest.
+
+    Returns
+    -------
+    Records
+        Structures and links in file order.
+
+    Raises
+    ------
+    DatasetValidationError
+        When any problem was found: nothing is returned partially.
+    """
+    checker = _Checker(territories)
+    checker.problems.extend(file_problems)
+    tables = list(tables)
+    structure_tables = [t for t in tables if t.kind == STRUCTURES]
+    link_tables = [t for t in tables if t.kind == LINKS]
+
+    # Pass 1: identifiers and names of every structure row, to resolve references.
+    rows: list[_StructureRow] = []
+    for table in structure_tables:
+        columns = _Columns(table, checker)
+        _require(table, columns, checker, ("name", "kind"))
+        if not (
+            {"territory_level", "@region", "@departement", "@epci", "@commune"}
+            & set(columns.position)
+        ):
+            checker.add(
+                table,
+                table.header_row,
+                "territory_level",
+                "",
+                "colonne obligatoire absente : « territory_level » (échelon : national, "
+                "region, departement, epci ou commune), ou une colonne « région », "
+                "« département » ou « epci » qui nomme les territoires servis",
+            )
+        for row, cells in table.rows:
+            if _is_blank(cells):
+                continue
+            ident = columns.text(cells, "id")
+            if not ident:
+                name = columns.text(cells, "name")
+                try:
+                    ident = slugify(name) if name else ""
+                except ValueError:
+                    ident = ""
+            rows.append(_StructureRow(table, row, cells, columns, ident))
+
+    file_ids: dict[str, _StructureRow] = {}
+    names: dict[str, str | None] = {}
+    for item in rows:
+        if item.id:
+            file_ids.setdefault(item.id, item)
+        name = normalize_key(item.columns.text(item.cells, "name"))
+        if name:
+            names[name] = item.id if names.get(name, item.id) == item.id else None
+    all_ids = set(file_ids) | set(known_ids)
+
+    def reference(text: str) -> str | None:
+        if text in all_ids:
+            return text
+        by_name = names.get(normalize_key(text))
+        if by_name:
+            return by_name
+        try:
+            slug = slugify(text)
+        except ValueError:
+            return None
+        return slug if slug in all_ids else None
+
+    def unknown_reference(text: str, what: str) -> str:
+        choices = sorted(all_ids)
+        close = difflib.get_close_matches(text, choices, n=3, cutoff=0.6)
+        where = "du fichier ni du jeu de données" if known_ids else "du fichier"
+        message = f"{what} « {text} » n’est l’identifiant ni le nom d’aucune structure {where}"
+        if close:
+            message += " ; vouliez-vous dire " + ", ".join(f"« {c} »" for c in close) + " ?"
+        return message
+
+    # Pass 2: each structure row.
+    structures: list[Structure] = []
+    seen: dict[str, _StructureRow] = {}
+    for item in rows:
+        structure = _structure(item, checker, reference, unknown_reference)
+        if item.id and item.id in seen:
+            first = seen[item.id]
+            where = f"ligne {first.row}"
+            if (first.table.file, first.table.sheet) != (item.table.file, item.table.sheet):
+                where += f" de {first.table.file}" + (
+                    f" (feuille « {first.table.sheet} »)" if first.table.sheet else ""
+                )
+            checker.add(
+                item.table,
+                item.row,
+                item.columns.header.get("id") or item.columns.header.get("name", "id"),
+                item.id,
+                f"identifiant en double : « {item.id} » est déjà utilisé {where} ; "
+                "chaque structure doit avoir un identifiant unique",
+            )
+            continue
+        if item.id:
+            seen[item.id] = item
+        if structure is not None:
+            structures.append(structure)
+
+    # Links.
+    links: list[Link] = []
+    seen_links: dict[tuple[str, str, str], tuple[RawTable, int]] = {}
+    for table in link_tables:
+        columns = _Columns(table, checker)
+        _require(table, columns, checker, ("source", "target", "relation"))
+        for row, cells in table.rows:
+            if _is_blank(cells):
+                continue
+            for link in _links(table, row, cells, columns, checker, reference, unknown_reference):
+                key = (link.source, link.target, link.relation.value)
+                if key in seen_links:
+                    first_table, first_row = seen_links[key]
+                    where = f"ligne {first_row}"
+                    if first_table is not table:
+                        where += f" de {first_table.file}"
+                    checker.add(
+                        table,
+                        row,
+                        columns.header.get("target", "target"),
+                        link.target,
+                        f"lien en double : « {link.source} » → « {link.target} » "
+                        f"({link.relation.value}) figure déjà {where}",
+                    )
+                    continue
+                seen_links[key] = (table, row)
+                links.append(link)
+
+    if checker.problems:
+        raise DatasetValidationError(sorted(checker.problems, key=_problem_order))
+    return Records(structures, links)
+
+
+def _problem_order(problem: Problem) -> tuple[str, str, int, str]:
+    return (problem.file, problem.sheet, -1 if problem.row is None else problem.row, "")
+
+
+def _require(table: RawTable, columns: _Columns, checker: _Checker, names: tuple[str, ...]) -> None:
+    for name in names:
+        if name not in columns:
+            spellings = _STRUCTURE_ALIASES if table.kind == STRUCTURES else _LINK_ALIASES
+            french = [s for s in spellings[name][0] if s != name][:2]
+            also = " (ou " + ", ".join(f"« {s} »" for s in french) + ")" if french else ""
+            checker.add(
+                table,
+                table.header_row,
+                _EXPECTED_HEADER[name],
+                "",
+                f"colonne obligatoire absente : « {name} »{also}",
+            )
+
+
+def _enum_value(
+    enum_cls: type[StrEnum], raw: Any, on_error: Callable[[str], None]
+) -> StrEnum | None:
+    text = cell_text(raw)
+    if not text:
+        return None
+    try:
+        return parse_enum(enum_cls, text)
+    except UnknownValueError as error:
+        on_error(str(error))
+        return None
+
+
+def _level(text: str) -> Level:
+    try:
+        return parse_enum(Level, text)
+    except UnknownValueError:
+        try:
+            return parse_level(text)
+        except InvalidCodeError:
+            pass
+        raise
+
+
+def _structure(
+    item: _StructureRow,
+    checker: _Checker,
+    reference: Callable[[str], str | None],
+    unknown_reference: Callable[[str, str], str],
+) -> Structure | None:
+    table, row, cells, columns = item.table, item.row, item.cells, item.columns
+    values: dict[str, Any] = {}
+    failed: set[str] = set()  # fields already reported
+
+    def problem(name: str, raw: Any, message: str, header: str | None = None) -> None:
+        failed.add(name)
+        checker.add(table, row, header or columns.header.get(name, name), raw, message)
+
+    if item.id:
+        values["id"] = item.id
+    for name in ("name", "website", "description"):
+        text = columns.text(cells, name)
+        if text:
+            values[name] = text
+    for name, enum_cls in _STRUCTURE_ENUMS.items():
+        raw = columns.raw(cells, name)
+        member = _enum_value(enum_cls, raw, lambda m, n=name, r=raw: problem(n, r, m))
+        if member is not None:
+            values[name] = member
+    for name, enum_cls in _STRUCTURE_ENUM_LISTS.items():
+        raw = columns.raw(cells, name)
+        members, errors = _parse_many(enum_cls, raw)
+        for message in errors:
+            problem(name, raw, message)
+        if members:
+            values[name] = members
+    urls = _split_urls(columns.raw(cells, "source_urls"))
+    if urls:
+        values["source_urls"] = urls
+    raw_date = columns.raw(cells, "last_verified")
+    if cell_text(raw_date):
+        try:
+            values["last_verified"] = parse_date(raw_date)
+        except ValueError as error:
+            problem("last_verified", raw_date, str(error))
+
+    carrier = columns.text(cells, "carrier_id")
+    if carrier:
+        found = reference(carrier)
+        if found is None:
+            problem("carrier_id", carrier, unknown_reference(carrier, "structure porteuse :"))
+        else:
+            values["carrier_id"] = found
+
+    commune = columns.raw(cells, "commune_code")
+    if cell_text(commune):
+        code, message = checker.territory(cell_text(commune), Level.COMMUNE)
+        if code is None:
+            problem("commune_code", commune, message)
+        else:
+            values["commune_code"] = code
+
+    _territory_fields(item, checker, values, problem)
+
+    try:
+        structure = Structure.model_validate(values)
+    except ValidationError as error:
+        for detail in error.errors():
+            name = str(detail["loc"][0]) if detail["loc"] else ""
+            if name in failed:
+                continue
+            if name == "id" and "name" not in values:
+                continue  # no id because no name: the missing name says it all
+            header = columns.header.get(name) or _field_header(columns, name)
+            ctx = detail.get("ctx") or {}
+            shown = ctx.get("value", detail.get("input"))
+            if name in columns.position or name == "territory_codes":
+                shown = cell_text(columns.raw(cells, name)) or cell_text(shown)
+            checker.add(
+                table,
+                row,
+                header,
+                shown if not isinstance(shown, dict) else "",
+                _pydantic_message(detail, header),
+            )
+        return None
+    if failed:
+        return None
+    return structure
+
+
+def _field_header(columns: _Columns, name: str) -> str:
+    if name == "territory_codes":
+        for pseudo in ("territory_codes", "@departement", "@region", "@epci", "@commune"):
+            if pseudo in columns.header:
+                return columns.header[pseudo]
+        return columns.header.get("territory_level", "territory_codes")
+    return name
+
+
+def _territory_fields(
+    item: _StructureRow,
+    checker: _Checker,
+    values: dict[str, Any],
+    problem: Callable[..., None],
+) -> None:
+    """Fill ``territory_level`` and ``territory_codes`` from the row's territory columns.
+
+    ``territory_level`` + ``territory_codes`` win; without a level, the finest filled
+    column named after a level (``département``, ``région``…) gives both the level and
+    the territories. Names are turned into codes when they designate one territory.
+    """
+    cells, columns = item.cells, item.columns
+    level_text = columns.text(cells, "territory_level")
+    level: Level | None = None
+    if level_text:
+        try:
+            level = _level(level_text)
+        except UnknownValueError as error:
+            problem("territory_level", level_text, str(error))
+            return
+    by_level = {
+        lvl: pseudo for pseudo, lvl in _LEVEL_COLUMNS.items() if columns.text(cells, pseudo)
+    }
+    source = "territory_codes"
+    raw = columns.raw(cells, "territory_codes")
+    if level is None:
+        finest = [lvl for lvl in _LEVEL_ORDER if lvl in by_level]
+        if finest:
+            level = finest[-1]
+            source = by_level[level]
+            raw = columns.raw(cells, source)
+        elif cell_text(raw):
+            level = _guess_level(_split_plain(raw))
+            if level is None:
+                problem(
+                    "territory_level",
+                    "",
+                    "échelon territorial manquant : indiquez national, region, departement, "
+                    "epci ou commune (un code à 2 chiffres peut être une région ou un "
+                    "département)",
+                )
+                return
+        else:
+            problem(
+                "territory_level",
+                "",
+                "échelon territorial manquant : indiquez national, region, departement, "
+                "epci ou commune, et les territoires servis",
+            )
+            return
+    elif not cell_text(raw) and level in by_level:
+        source = by_level[level]
+        raw = columns.raw(cells, source)
+    values["territory_level"] = level
+    tokens = _split_plain(raw)
+    codes: list[str] = []
+    errors = []
+    for token in tokens:
+        code, message = checker.territory(token, level)
+        if code is None:
+            errors.append(message)
+        else:
+            codes.append(code)
+    header = columns.header.get(source, source)
+    for message in errors:
+        problem("territory_codes", raw, message, header)
+    if codes:
+        values["territory_codes"] = codes
+
+
+def _guess_level(tokens: list[str]) -> Level | None:
+    """The level of codes whose shape tells it (FR, 3-digit départements, EPCI, communes)."""
+    levels = set()
+    for token in tokens:
+        if normalize_key(token) in _COUNTRY_WORDS:
+            levels.add(Level.COUNTRY)
+            continue
+        try:
+            code = normalize_code(token)
+        except InvalidCodeError:
+            return None
+        if len(code) == 2 and code not in ("2A", "2B"):
+            return None  # a région or a département: the level must say
+        levels.add(levels_of_code(code)[0])
+    return levels.pop() if len(levels) == 1 else None
+
+
+def _links(
+    table: RawTable,
+    row: int,
+    cells: list[Any],
+    columns: _Columns,
+    checker: _Checker,
+    reference: Callable[[str], str | None],
+    unknown_reference: Callable[[str, str], str],
+) -> list[Link]:
+    """The links of one row (Kumu allows several targets joined with ``|``)."""
+    values: dict[str, Any] = {}
+    failed: set[str] = set()
+
+    def problem(name: str, raw: Any, message: str) -> None:
+        failed.add(name)
+        checker.add(table, row, columns.header.get(name, name), raw, message)
+
+    ends: dict[str, list[str]] = {}
+    for name, what in (("source", "source du lien :"), ("target", "cible du lien :")):
+        raw = columns.text(cells, name)
+        ends[name] = []
+        for token in [t.strip() for t in raw.split("|") if t.strip()]:
+            found = reference(token)
+            if found is None:
+                problem(name, raw, unknown_reference(token, what))
+            else:
+                ends[name].append(found)
+    for name in ("description",):
+        text = columns.text(cells, name)
+        if text:
+            values[name] = text
+    for name, enum_cls in _LINK_ENUMS.items():
+        raw = columns.raw(cells, name)
+        member = _enum_value(enum_cls, raw, lambda m, n=name, r=raw: problem(n, r, m))
+        if member is not None:
+            values[name] = member
+    urls = _split_urls(columns.raw(cells, "source_urls"))
+    if urls:
+        values["source_urls"] = urls
+    for name in ("since", "until"):
+        raw = columns.raw(cells, name)
+        if cell_text(raw):
+            try:
+                values[name] = parse_date(raw)
+            except ValueError as error:
+                problem(name, raw, str(error))
+
+    pairs = [(s, t) for s in ends["source"] or [None] for t in ends["target"] or [None]]
+    links: list[Link] = []
+    for source, target in pairs:
+        data = dict(values)
+        if source is not None:
+            data["source"] = source
+        if target is not None:
+            data["target"] = target
+        try:
+            links.append(Link.model_validate(data))
+        except ValidationError as error:
+            for detail in error.errors():
+                name = str(detail["loc"][0]) if detail["loc"] else ""
+                if name in failed:
+                    continue
+                failed.add(name)
+                header = columns.header.get(name, name)
+                ctx = detail.get("ctx") or {}
+                shown = cell_text(columns.raw(cells, name)) or cell_text(ctx.get("value", ""))
+                checker.add(table, row, header, shown, _pydantic_message(detail, header))
+    return [] if failed else links
+
+
+# ======================================================================================
+# Merging an import into a dataset
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that an import changes on a record."""
+
+    field: str
+    old: Any
+    new: Any
+
+    def __str__(self) -> str:
+        return f"{self.field} : « {_shown(self.old)} » → « {_shown(self.new)} »"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "|".join(_shown(v) for v in value)
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """A record that an import changes: its key and the changed fields."""
+
+    key: str
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    """What :func:`merge_records` added and changed.
+
+    Attributes
+    ----------
+    added_structures, added_links : tuple of str
+        Identifiers of the new structures; ``source → target (relation)`` of new links.
+    changed_structures, changed_links : tuple of RecordChange
+        Records that existed and whose fields changed, with the field-level diff.
+    unchanged_structures, unchanged_links : int
+        Records of the import identical to the dataset's.
+    """
+
+    added_structures: tuple[str, ...] = ()
+    changed_structures: tuple[RecordChange, ...] = ()
+    unchanged_structures: int = 0
+    added_links: tuple[str, ...] = ()
+    changed_links: tuple[RecordChange, ...] = ()
+    unchanged_links: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        """Whether the merge adds or changes at least one record."""
+        return bool(
+            self.added_structures
+            or self.changed_structures
+            or self.added_links
+            or self.changed_links
+        )
+
+    def format(self) -> str:
+        """Return the report in French, one line per added or changed record."""
+        lines = [
+            f"Structures : {len(self.added_structures)} ajoutée(s), "
+            f"{len(self.changed_structures)} modifiée(s), "
+            f"{self.unchanged_structures} inchangée(s).",
+            f"Liens : {len(self.added_links)} ajouté(s), {len(self.changed_links)} "
+            f"modifié(s), {self.unchanged_links} inchangé(s).",
+        ]
+        for title, added, changed in (
+            ("structure", self.added_structures, self.changed_structures),
+            ("lien", self.added_links, self.changed_links),
+        ):
+            lines += [f"  + {title} ajouté(e) : {key}" for key in added]
+            for change in changed:
+                lines.append(f"  ~ {title} modifié(e) : {change.key}")
+                lines += [f"      {field_change}" for field_change in change.changes]
+        return "\n".join(lines)
+
+
+def _link_label(link: Link) -> str:
+    return f"{link.source} → {link.target} ({link.relation.value})"
+
+
+def _merge_one(
+    base: Any, incoming: Any, model: type[Structure] | type[Link], key_fields: tuple[str, ...]
+) -> tuple[Any, tuple[FieldChange, ...]]:
+    changes = []
+    for name in sorted(incoming.model_fields_set, key=list(model.model_fields).index):
+        if name in key_fields:
+            continue
+        old, new = getattr(base, name), getattr(incoming, name)
+        if old != new:
+            changes.append(FieldChange(name, old, new))
+    if not changes:
+        return base, ()
+    data = base.model_dump()
+    data.update({c.field: getattr(incoming, c.field) for c in changes})
+    return model.model_validate(data), tuple(changes)
+
+
+def merge_records(base: Records, incoming: Records) -> tuple[Records, MergeReport]:
+    """Merge ``incoming`` into ``base`` by identifier, and report what changed.
+
+    A structure of ``incoming`` whose id is new is added; one whose id exists updates
+    only the fields its file actually gave (a cell left empty, or a column the file does
+    not have, keeps the dataset's value). Links are matched on (source, target,
+    relation) the same way.
+
+    Parameters
+    ----------
+    base
+        The dataset (left unchanged).
+    incoming
+        The records read from the imported file.
+
+    Returns
+    -------
+    merged : Records
+        The new dataset, sorted.
+    report : MergeReport
+        Added and changed records with a field-level diff.
+
+    Raises
+    ------
+    DatasetValidationError
+        When an update would leave a record inconsistent (e.g. an end date before the
+        start date kept from the dataset); nothing is merged then.
+
+    Examples
+    --------
+    >>> a = Structure(id="a", name="A", kind="network", territory_level="national")
+    >>> renamed = Structure(id="a", name="A bis", kind="network", territory_level="national")
+    >>> merged, report = merge_records(Records([a]), Records([renamed]))
+    >>> merged.structures[0].name, [str(c) for c in report.changed_structures[0].changes]
+    ('A bis', ['name : « A » → « A bis »'])
+    """
+    problems: list[Problem] = []
+    structures = {s.id: s for s in base.structures}
+    added_s, changed_s, same_s = [], [], 0
+    for item in incoming.structures:
+        if item.id not in structures:
+            structures[item.id] = item
+            added_s.append(item.id)
+            continue
+        try:
+            merged, changes = _merge_one(structures[item.id], item, Structure, ("id",))
+        except ValidationError as error:
+            problems += _merge_problems(item.id, error)
+            continue
+        if changes:
+            structures[item.id] = merged
+            changed_s.append(RecordChange(item.id, changes))
+        else:
+            same_s += 1
+    links = {k.key: k for k in base.links}
+    added_k, changed_k, same_k = [], [], 0
+    for item in incoming.links:
+        if item.key not in links:
+            links[item.key] = item
+            added_k.append(_link_label(item))
+            continue
+        try:
+            merged, changes = _merge_one(
+                links[item.key], item, Link, ("source", "target", "relation")
+            )
+        except ValidationError as error:
+            problems += _merge_problems(_link_label(item), error)
+            continue
+        if changes:
+            links[item.key] = merged
+            changed_k.append(RecordChange(_link_label(item), changes))
+        else:
+            same_k += 1
+    if problems:
+        raise DatasetValidationError(problems)
+    report = MergeReport(
+        tuple(sorted(added_s)),
+        tuple(sorted(changed_s, key=lambda c: c.key)),
+        same_s,
+        tuple(sorted(added_k)),
+        tuple(sorted(changed_k, key=lambda c: c.key)),
+        same_k,
+    )
+    return Records(list(structures.values()), list(links.values())).sorted(), report
+
+
+def _merge_problems(key: str, error: ValidationError) -> list[Problem]:
+    return [
+        Problem(
+            "",
+            "",
+            None,
+            str(detail["loc"][0]) if detail["loc"] else "",
+            key,
+            f"« {key} » : la mise à jour rendrait la fiche incohérente : "
+            + _pydantic_message(detail, str(detail["loc"][0]) if detail["loc"] else ""),
+        )
+        for detail in error.errors()
+    ]
