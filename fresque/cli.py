@@ -32,6 +32,82 @@ def _geo_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dataset_dir(path: str | None) -> Path:
+    from fresque.paths import data_dir
+
+    return Path(path) if path else data_dir() / "ecosystem"
+
+
+def _print_problems(error: Exception) -> int:
+    from fresque.io import format_problems
+
+    problems = error.problems  # type: ignore[attr-defined]
+    print(format_problems(problems))
+    count = len(problems)
+    print(
+        f"\n{count} problème{'s' if count > 1 else ''} : rien n’a été importé.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from fresque.io import DatasetValidationError, read_records
+
+    try:
+        known: set[str] = set()
+        if not args.alone and (_dataset_dir(args.base) / "structures.csv").exists():
+            known = read_records(_dataset_dir(args.base)).structure_ids
+        records = read_records(args.file, known_ids=known)
+    except DatasetValidationError as error:
+        return _print_problems(error)
+    print(
+        f"Aucun problème : {len(records.structures)} structures et "
+        f"{len(records.links)} liens valides."
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from fresque.io import DatasetValidationError, Records, merge_records, read_records
+    from fresque.io.tables import write_csv_dir
+
+    folder = _dataset_dir(args.into)
+    try:
+        base = read_records(folder) if (folder / "structures.csv").exists() else Records()
+        incoming = read_records(args.file, known_ids=base.structure_ids)
+        merged, report = merge_records(base, incoming)
+    except DatasetValidationError as error:
+        return _print_problems(error)
+    print(report.format())
+    if args.dry_run:
+        print("Essai : rien n’a été écrit.")
+    elif report.changed_anything:
+        for path in write_csv_dir(merged, folder):
+            print(f"écrit : {path}")
+    else:
+        print("Rien de nouveau : le jeu de données est inchangé.")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from fresque.io import DatasetValidationError, read_records, write_records
+    from fresque.io.tables import FORMATS, output_format
+
+    try:
+        fmt = output_format(args.out, args.format)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    try:
+        records = read_records(_dataset_dir(args.source))
+    except DatasetValidationError as error:
+        return _print_problems(error)
+    path = write_records(records, args.out, fmt)
+    print(f"écrit : {path} — {FORMATS[fmt]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``fresque`` command."""
     parser = argparse.ArgumentParser(
@@ -56,6 +132,37 @@ def build_parser() -> argparse.ArgumentParser:
     info = geo_commands.add_parser("info", help="décrire la géographie construite")
     info.add_argument("--dir", help="dossier à décrire (défaut : data/geo)")
     info.set_defaults(func=_geo_info)
+
+    validate = commands.add_parser(
+        "validate", help="vérifier un fichier (CSV, XLSX, JSON, Kumu, PRSM) sans l’importer"
+    )
+    validate.add_argument("file", help="fichier ou dossier à vérifier")
+    validate.add_argument(
+        "--base",
+        help="jeu de données vers lequel les liens peuvent pointer (défaut : data/ecosystem)",
+    )
+    validate.add_argument(
+        "--alone", action="store_true", help="vérifier le fichier seul, sans jeu de données"
+    )
+    validate.set_defaults(func=_validate)
+
+    import_ = commands.add_parser(
+        "import", help="fusionner un fichier dans le jeu de données (par identifiant)"
+    )
+    import_.add_argument("file", help="fichier ou dossier à importer")
+    import_.add_argument("--into", help="jeu de données à compléter (défaut : data/ecosystem)")
+    import_.add_argument("--dry-run", action="store_true", help="montrer sans rien écrire")
+    import_.set_defaults(func=_import)
+
+    export = commands.add_parser("export", help="exporter le jeu de données")
+    export.add_argument(
+        "--format",
+        choices=["csv", "xlsx", "json", "kumu", "graphml", "gexf", "geojson"],
+        help="format (défaut : d’après l’extension de --out)",
+    )
+    export.add_argument("--out", required=True, help="fichier (ou dossier pour csv) à écrire")
+    export.add_argument("--from", dest="source", help="jeu de données (défaut : data/ecosystem)")
+    export.set_defaults(func=_export)
     return parser
 
 

@@ -151,15 +151,20 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_problems(problems: list[Problem], *, max_value_width: int = 30) -> str:
-    """Return the problems as a plain-text table, one line per problem.
+def format_problems(
+    problems: list[Problem], *, max_value_width: int = 30, message_width: int = 90
+) -> str:
+    """Return the problems as a plain-text table, one row per problem.
 
     Parameters
     ----------
     problems
         The problems, shown in the given order.
     max_value_width
-        Longer values are cut with an ellipsis (the message is never cut).
+        Longer values are cut with an ellipsis.
+    message_width
+        Messages are wrapped at this width, never cut (continuation lines stay in the
+        Problème column).
 
     Returns
     -------
@@ -173,6 +178,8 @@ def format_problems(problems: list[Problem], *, max_value_width: int = 30) -> st
     -------  -------  -----  -------  ------  ----------------
     a.csv             3      type     foo     Valeur inconnue.
     """
+    import textwrap
+
     rows = [
         (
             p.file,
@@ -180,18 +187,21 @@ def format_problems(problems: list[Problem], *, max_value_width: int = 30) -> st
             "" if p.row is None else str(p.row),
             _clip(p.column, 30),
             _clip(p.value, max_value_width),
-            " ".join(p.message.split()),
+            textwrap.wrap(" ".join(p.message.split()), message_width, break_on_hyphens=False)
+            or [""],
         )
         for p in problems
     ]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(_HEADERS)]
-    widths[-1] = max([len(_HEADERS[-1])] + [len(r[-1]) for r in rows])
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(_HEADERS[:-1])]
+    widths.append(max([len(_HEADERS[-1])] + [len(line) for r in rows for line in r[-1]]))
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     out = [line(_HEADERS), line(tuple("-" * w for w in widths))]
-    out += [line(r) for r in rows]
+    for *cells, message in rows:
+        out.append(line((*cells, message[0])))
+        out += [line(("",) * len(cells) + (more,)) for more in message[1:]]
     return "\n".join(out)
 
 
