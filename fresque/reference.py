@@ -1,0 +1,853 @@
+"""Turn the sourced reference facts (``../shared/reference``) into the curated dataset.
+
+The reference folder holds facts, not a dataset: ``structures.csv`` (207 actors),
+``relations.csv`` (their links) and ``facts.md`` (national figures). :func:`build_reference`
+maps every row onto :class:`~fresque.model.Structure` and :class:`~fresque.model.Link`,
+keeping its source URLs and confidence, and adds an ``expected`` structure wherever a
+dispositif unique by design has no sourced operator. ``fresque data build`` writes the result
+to ``data/ecosystem/``.
+
+Rules, in the order they apply to a reference row
+-------------------------------------------------
+
+1. **Dispositifs**: each ``|``-separated value maps through
+   :data:`fresque.model.REFERENCE_DISPOSITIFS`.
+2. **Stages and themes**: the union of :data:`~fresque.model.DEFAULT_STAGES` and
+   :data:`~fresque.model.DEFAULT_THEMES` over the row's dispositifs, plus the themes a
+   reference value carries itself (:data:`~fresque.model.REFERENCE_DISPOSITIF_THEMES`,
+   e.g. ``CRDLA-Numerique``). A ``funder`` whose dispositifs name no theme gets
+   ``financement`` (funding is what a funder brings). A row of :data:`OVERRIDES` may
+   replace the stages or themes, or add themes.
+3. **Territory**: ``national`` is the country level; codes are normalised
+   (:func:`fresque.geo.codes.normalize_code`). A row whose level needs codes and has none
+   takes them from what the row does say: a ``commune`` its ``city``; an ``epci`` the EPCI
+   of its ``city``; a ``region`` its ``region_code``. Each such repair is recorded in
+   :attr:`ReferenceBuild.repairs` and listed by ``fresque data build``.
+4. **Location**: ``commune_code`` is the ``city`` resolved among the communes (within the
+   row's ``region_code`` when there is one). No city, no location: national actors and the
+   CRESS (no head office was sourced) stay unlocated, and are counted.
+5. **Status**: ``active``, unless :data:`OVERRIDES` says ``defunct`` with its source.
+6. **Sources**: ``source_url`` is split on `` ; ``; confidence is kept as given.
+7. **last_verified**: :data:`REFERENCE_GATHERED` for every row (see there why).
+
+:data:`OVERRIDES` fixes, row by row and with its reason, what the rules above cannot: a
+territory the reference got wrong or left out, a closed structure, a thematic resource
+centre.
+
+Expected structures
+-------------------
+
+For each dispositif of :data:`fresque.model.UNIQUE_BY_DESIGN` (one DLA départemental per
+département, one DLA régional and one CRESS per région), every territory that no structure
+of that dispositif covers gets one ``expected`` structure (:func:`expected_records`). A
+*defunct* structure counts as covering: when the sources say a territory lost its CRESS
+(Normandie, July 2025), the hole is a real one, not a gap in our knowledge, and no
+``expected`` CRESS is made up for it.
+
+Examples
+--------
+>>> OVERRIDES["cress_nor"].status
+<Status.DEFUNCT: 'defunct'>
+>>> expected_id(Dispositif.DLA_DEPARTEMENTAL, "29")
+'dla_29_expected'
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from fresque.geo.codes import normalize_code
+from fresque.geo.territories import Territories, TerritoryError, default_territories
+from fresque.io.validate import Records
+from fresque.model import (
+    DEFAULT_STAGES,
+    DEFAULT_THEMES,
+    REFERENCE_DISPOSITIF_THEMES,
+    REFERENCE_DISPOSITIFS,
+    REFERENCE_LEVELS,
+    UNIQUE_BY_DESIGN,
+    Confidence,
+    Dispositif,
+    Kind,
+    Level,
+    Link,
+    Relation,
+    Stage,
+    Status,
+    Structure,
+    Theme,
+)
+from fresque.paths import PROJECT_ROOT
+
+__all__ = [
+    "EXPECTED_RULES",
+    "OVERRIDES",
+    "REFERENCE_GATHERED",
+    "ExpectedRule",
+    "Override",
+    "ReferenceBuild",
+    "Repair",
+    "build_reference",
+    "expected_id",
+    "expected_records",
+    "read_reference",
+    "reference_dir",
+]
+
+#: Date given to ``last_verified`` of every record built from the reference: the day the
+#: reference folder was closed. ``facts.md`` says every source was read ("access") in
+#: November 2026 and the four files are dated 26 November 2026; no row carries its own
+#: date, so the latest date at which all facts were checked is the one we can vouch for.
+#: A fixed constant rather than the files' modification time, which a checkout changes.
+REFERENCE_GATHERED = date(2026, 11, 26)
+
+STRUCTURE_FILE = "structures.csv"
+RELATION_FILE = "relations.csv"
+SOURCE_SEPARATOR = " ; "
+VALUE_SEPARATOR = "|"
+
+
+def reference_dir() -> Path:
+    """Return the reference folder: ``FRESQUE_REFERENCE_DIR``, else ``../shared/reference``.
+
+    The default is the ``shared/reference`` folder beside the repository.
+    """
+    default = PROJECT_ROOT.parent / "shared" / "reference"
+    return Path(os.environ.get("FRESQUE_REFERENCE_DIR", default))
+
+
+# --------------------------------------------------------------------------------------
+# Per-row overrides
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Override:
+    """A documented correction of one reference row; ``None`` keeps the rule's value.
+
+    Attributes
+    ----------
+    reason
+        Why the row is corrected, and from which source (shown in ``data/ecosystem``'s
+        README).
+    territory_level, territory_codes
+        Replace the territory the row serves.
+    city
+        Replace the commune where the structure sits (a name resolved like ``city``).
+    status
+        Replace the status (``defunct`` for a closed structure).
+    confidence
+        Replace the confidence: a fact supplied by an override is never ``high``.
+    stages, themes
+        Replace the stages or themes the rules give.
+    extra_themes
+        Themes added to those the rules give.
+    extra_source_urls
+        Sources the correction rests on, added to the row's own.
+    """
+
+    reason: str
+    territory_level: Level | None = None
+    territory_codes: tuple[str, ...] | None = None
+    city: str | None = None
+    status: Status | None = None
+    confidence: Confidence | None = None
+    stages: tuple[Stage, ...] | None = None
+    themes: tuple[Theme, ...] | None = None
+    extra_themes: tuple[Theme, ...] = ()
+    extra_source_urls: tuple[str, ...] = ()
+
+
+_ADEFPAT_SOURCE = (
+    "https://www.pays-gevaudan-lozere.fr/2025/07/"
+    "saint-alban-sur-limagnole-a-lhonneur-de-lassemblee-generale-de-ladefpat"
+)
+_ADEFPAT_TERRITORY = ("12", "46", "48", "81", "82")
+
+#: Corrections of reference rows, by structure id, each with its reason.
+OVERRIDES: dict[str, Override] = {
+    # --- territories the reference got wrong or left out -------------------------------
+    "crp_consulting": Override(
+        reason=(
+            "Niveau « epci » avec le code « 31 », qui est celui d'un département. La "
+            "description et la relation vers dla_31 disent « pour le Grand Toulouse » "
+            "(territoire CAGT, la communauté d'agglomération du Grand Toulouse), devenue "
+            "Toulouse Métropole (SIREN 243100518), qui est aussi l'EPCI de Balma, son siège."
+        ),
+        territory_level=Level.EPCI,
+        territory_codes=("243100518",),
+    ),
+    "adefpat": Override(
+        reason=(
+            "Aucun territoire dans la référence. Une source de 2025 donne son périmètre : "
+            "les départements ruraux d'Occitanie, Aveyron, Tarn, Tarn-et-Garonne, Lot, "
+            "Lozère et le nord de l'Hérault. Le nord de l'Hérault n'est pas retenu : seule "
+            "une partie du département est servie. Confiance moyenne (source ajoutée)."
+        ),
+        territory_level=Level.DEPARTEMENT,
+        territory_codes=_ADEFPAT_TERRITORY,
+        confidence=Confidence.MEDIUM,
+        extra_source_urls=(_ADEFPAT_SOURCE,),
+    ),
+    "fai_adefpat": Override(
+        reason=(
+            "Aucun territoire dans la référence (« territoire non indiqué »). La Fabrique "
+            "est portée par l'Adefpat : on lui donne le territoire de son porteur (voir "
+            "adefpat), par déduction, d'où une confiance moyenne."
+        ),
+        territory_level=Level.DEPARTEMENT,
+        territory_codes=_ADEFPAT_TERRITORY,
+        confidence=Confidence.MEDIUM,
+        extra_source_urls=(_ADEFPAT_SOURCE,),
+    ),
+    "la_ruche": Override(
+        reason=(
+            "Aucun territoire ni lieu dans la référence (« localisation non relevée »). "
+            "Une source la décrit comme un réseau d'une dizaine d'espaces sur le territoire "
+            "national, né à Paris (Marseille, Bordeaux, Montpellier ensuite) : niveau "
+            "national, siège à Paris. Confiance moyenne (source ajoutée)."
+        ),
+        territory_level=Level.COUNTRY,
+        territory_codes=("FR",),
+        city="Paris",
+        confidence=Confidence.MEDIUM,
+        extra_source_urls=(
+            "https://objectifmetropolesdefrance.fr/la-ruche-incubateur-deconomie-sociale-et-solidaire/",
+        ),
+    ),
+    # --- closed structures ---------------------------------------------------------------
+    "cress_nor": Override(
+        reason=(
+            "Liquidation judiciaire prononcée le 11 juillet 2025 par le tribunal de "
+            "commerce de Caen (source de la ligne) : la Normandie n'a plus de CRESS en "
+            "activité. Aucune CRESS « attendue » n'est ajoutée : le manque est réel."
+        ),
+        status=Status.DEFUNCT,
+    ),
+    "cncress": Override(
+        reason=(
+            "Absorbé par ESS France en 2020 (« structure historique », d'après sa ligne) : "
+            "gardé pour l'histoire, jamais compté comme une offre."
+        ),
+        status=Status.DEFUNCT,
+    ),
+    "atelier_idf": Override(
+        reason=(
+            "« Statut : fermée » d'après sa ligne : l'association a cessé son activité "
+            "vers 2016, le binôme CRESS IDF / Île-de-France Active a repris le DLA régional."
+        ),
+        status=Status.DEFUNCT,
+    ),
+    # --- thematic resource centres -------------------------------------------------------
+    "crdla_financement": Override(
+        reason="CRDLA thématique : son thème est son nom (financement).",
+        extra_themes=(Theme.FINANCEMENT,),
+    ),
+    "crdla_iae": Override(
+        reason="CRDLA de l'insertion par l'activité économique : thème insertion.",
+        extra_themes=(Theme.INSERTION,),
+    ),
+    "crdla_num": Override(
+        reason="CRDLA thématique : son thème est son nom (numérique).",
+        extra_themes=(Theme.NUMERIQUE,),
+    ),
+    "crdla_eco": Override(
+        reason="CRDLA thématique : son thème est son nom (transition écologique).",
+        extra_themes=(Theme.TRANSITION_ECOLOGIQUE,),
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------
+# Expected structures
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectedRule:
+    """How to make the ``expected`` structure of a dispositif unique by design.
+
+    Attributes
+    ----------
+    dispositif
+        The dispositif, a key of :data:`fresque.model.UNIQUE_BY_DESIGN`.
+    id_prefix
+        Identifiers are ``{id_prefix}_{code}_expected`` (code in lower case).
+    name
+        Display name, formatted with ``code`` and ``name`` (the territory's).
+    kind
+        The kind of the structure.
+    description
+        Free text, formatted like ``name``.
+    source_urls
+        The sources that make its existence certain by design.
+    member_of
+        The national body it belongs to (a ``member_of`` link, confidence ``high``).
+    funders
+        Structures that fund every instance by design (``funds`` links, ``medium``:
+        read at national level, not for this territory).
+    funders_source_urls
+        The sources of those ``funds`` links.
+    """
+
+    dispositif: Dispositif
+    id_prefix: str
+    name: str
+    kind: Kind
+    description: str
+    source_urls: tuple[str, ...]
+    member_of: str
+    member_source_urls: tuple[str, ...]
+    funders: tuple[str, ...] = ()
+    funders_source_urls: tuple[str, ...] = ()
+
+
+_DLA_SIZE = (
+    "https://fraap.org/article1112.html",
+    "https://via28-asso.fr/le-dispositif-local-daccompagnement/",
+)
+_DLA_FUNDING = (
+    "https://www.info-dla.fr/presentation/pilotage-et-partenaires-du-dla/",
+    "https://www.avise.org/annuaire-des-acteurs/dispositif-local-daccompagnement-dla",
+)
+#: Generic role of the regional DLA towards the departmental ones (national source).
+_DLA_REGIONAL_ROLE = (
+    "https://www.weka.fr/action-sociale/dossier-pratique/"
+    "insertion-et-lutte-contre-les-exclusions-dt17/le-dispositif-local-d-accompagnement-dla-0611/",
+)
+_CRESS_DESIGN = (
+    "https://expertise.gedes35.fr/2024/01/30/pour-une-economie-sociale-et-solidaire/",
+    "https://www.lagazettedescommunes.com/850129/les-cress-en-quete-dune-plus-grande-reconnaissance/",
+)
+
+#: One rule per dispositif unique by design (the tests check all are covered).
+EXPECTED_RULES: dict[Dispositif, ExpectedRule] = {
+    Dispositif.DLA_DEPARTEMENTAL: ExpectedRule(
+        dispositif=Dispositif.DLA_DEPARTEMENTAL,
+        id_prefix="dla",
+        name="DLA {code} – {name} (opérateur non sourcé)",
+        kind=Kind.SUPPORT_STRUCTURE,
+        description=(
+            "DLA départemental attendu : chaque département a un DLA par construction du "
+            "dispositif (103 opérateurs départementaux renouvelés pour 2020-2022), mais "
+            "aucune source consultée ne nomme son opérateur ({name}). Manque de données, "
+            "pas manque de couverture."
+        ),
+        source_urls=_DLA_SIZE,
+        member_of="dla_national",
+        member_source_urls=_DLA_SIZE,
+        funders=("etat_ess", "banque_territoires"),
+        funders_source_urls=_DLA_FUNDING,
+    ),
+    Dispositif.DLA_REGIONAL: ExpectedRule(
+        dispositif=Dispositif.DLA_REGIONAL,
+        id_prefix="dla_r",
+        name="DLA régional {name} (porteur non sourcé)",
+        kind=Kind.SUPPORT_STRUCTURE,
+        description=(
+            "DLA régional attendu : le dispositif compte un échelon régional par région "
+            "(17 DLA régionaux après la fusion des régions), mais aucune source consultée ne "
+            "nomme son porteur en {name}. Manque de données, pas manque de couverture."
+        ),
+        source_urls=_DLA_SIZE,
+        member_of="dla_national",
+        member_source_urls=_DLA_SIZE,
+        funders=("etat_ess", "banque_territoires"),
+        funders_source_urls=_DLA_FUNDING,
+    ),
+    Dispositif.CRESS: ExpectedRule(
+        dispositif=Dispositif.CRESS,
+        id_prefix="cress",
+        name="CRESS {name} (non sourcée)",
+        kind=Kind.CHAMBER,
+        description=(
+            "CRESS attendue : il y a autant de CRESS que de régions administratives (loi "
+            "ESS de 2014), mais aucune source consultée ne la nomme en {name}."
+        ),
+        source_urls=_CRESS_DESIGN,
+        member_of="ess_france",
+        member_source_urls=_CRESS_DESIGN,
+    ),
+}
+
+
+def expected_id(dispositif: Dispositif, code: str) -> str:
+    """Return the stable identifier of the expected structure of ``dispositif`` in ``code``.
+
+    Examples
+    --------
+    >>> expected_id(Dispositif.DLA_DEPARTEMENTAL, "2A")
+    'dla_2a_expected'
+    >>> expected_id(Dispositif.DLA_REGIONAL, "53"), expected_id(Dispositif.CRESS, "53")
+    ('dla_r_53_expected', 'cress_53_expected')
+    """
+    return f"{EXPECTED_RULES[dispositif].id_prefix}_{code.lower()}_expected"
+
+
+def expected_records(
+    structures: Iterable[Structure],
+    territories: Territories | None = None,
+    last_verified: date | None = None,
+) -> Records:
+    """Return the ``expected`` structures and their links missing from ``structures``.
+
+    For each dispositif of :data:`fresque.model.UNIQUE_BY_DESIGN`, every territory of its
+    level that no structure of that dispositif covers (whatever its status: a defunct one
+    is a sourced fact about that territory) gets one structure, with the links its
+    :class:`ExpectedRule` names, when their other end is among ``structures``. Each expected
+    DLA départemental is also animated by the DLA régional of its région (known or
+    expected), the generic role the national sources give the regional level.
+
+    Parameters
+    ----------
+    structures
+        The known structures.
+    territories
+        The reference geography (default: :func:`default_territories`).
+    last_verified
+        Date given to the expected structures.
+
+    Returns
+    -------
+    Records
+        The new structures and links only.
+
+    Examples
+    --------
+    >>> from fresque.geo.territories import Territories
+    >>> mini = Territories.load("tests/data/geo_mini")
+    >>> known = [Structure(id="cress_bre", name="CRESS Bretagne", kind="chamber",
+    ...                    dispositifs=["cress"], territory_level="region",
+    ...                    territory_codes=["53"])]
+    >>> sorted(s.id for s in expected_records(known, mini).structures)
+    ['cress_52_expected', 'dla_22_expected', 'dla_29_expected', 'dla_53_expected', \
+'dla_r_52_expected', 'dla_r_53_expected']
+    """
+    territories = territories or default_territories()
+    structures = list(structures)
+    present = {s.id for s in structures}
+    new_structures: list[Structure] = []
+    new_links: list[Link] = []
+    regional: dict[str, str] = {}  # région code -> id of its DLA régional (known or expected)
+    for s in structures:
+        if Dispositif.DLA_REGIONAL in s.dispositifs and s.territory_level is Level.REGION:
+            for code in s.territory_codes:
+                regional.setdefault(code, s.id)
+
+    for dispositif, level in UNIQUE_BY_DESIGN.items():
+        rule = EXPECTED_RULES[dispositif]
+        covered = {
+            code
+            for s in structures
+            if dispositif in s.dispositifs and s.territory_level is level
+            for code in s.territory_codes
+        }
+        for territory in territories.children("FR", level):
+            if territory.code in covered:
+                continue
+            structure = Structure(
+                id=expected_id(dispositif, territory.code),
+                name=rule.name.format(code=territory.code, name=territory.name),
+                kind=rule.kind,
+                dispositifs=[dispositif],
+                stages=list(DEFAULT_STAGES[dispositif]),
+                themes=list(DEFAULT_THEMES[dispositif]),
+                territory_level=level,
+                territory_codes=[territory.code],
+                status=Status.EXPECTED,
+                source_urls=list(rule.source_urls),
+                confidence=Confidence.HIGH,
+                last_verified=last_verified,
+                description=rule.description.format(code=territory.code, name=territory.name),
+            )
+            new_structures.append(structure)
+            if dispositif is Dispositif.DLA_REGIONAL:
+                regional.setdefault(territory.code, structure.id)
+            if rule.member_of in present:
+                new_links.append(
+                    Link(
+                        source=structure.id,
+                        target=rule.member_of,
+                        relation=Relation.MEMBER_OF,
+                        description="Maillon attendu du réseau national, par construction.",
+                        source_urls=list(rule.member_source_urls),
+                        confidence=Confidence.HIGH,
+                    )
+                )
+            for funder in rule.funders:
+                if funder in present:
+                    new_links.append(
+                        Link(
+                            source=funder,
+                            target=structure.id,
+                            relation=Relation.FUNDS,
+                            description=(
+                                "Financeur de chaque DLA d'après les sources nationales "
+                                "(pilotage et cofinancement du dispositif) ; non vérifié "
+                                "pour ce territoire."
+                            ),
+                            source_urls=list(rule.funders_source_urls),
+                            confidence=Confidence.MEDIUM,
+                        )
+                    )
+    # The regional level animates the departmental DLAs (generic role, national source).
+    for structure in new_structures:
+        if structure.dispositifs != [Dispositif.DLA_DEPARTEMENTAL]:
+            continue
+        region = territories[(Level.DEPARTEMENT, structure.territory_codes[0])].parent
+        animator = regional.get(region or "")
+        if animator is not None:
+            new_links.append(
+                Link(
+                    source=animator,
+                    target=structure.id,
+                    relation=Relation.ANIMATES,
+                    description=(
+                        "Rôle générique d'animation et d'appui aux DLA départementaux par "
+                        "l'échelon régional (source nationale)."
+                    ),
+                    source_urls=list(_DLA_REGIONAL_ROLE),
+                    confidence=Confidence.MEDIUM,
+                )
+            )
+    return Records(new_structures, new_links)
+
+
+# --------------------------------------------------------------------------------------
+# Building
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A value the rules derived because the reference row lacked it.
+
+    Attributes
+    ----------
+    id
+        The structure.
+    field
+        The field derived (``territory_codes``).
+    value
+        The value given.
+    rule
+        Which rule, in words.
+    """
+
+    id: str
+    field: str
+    value: str
+    rule: str
+
+
+@dataclass
+class ReferenceBuild:
+    """What :func:`build_reference` produces.
+
+    Attributes
+    ----------
+    records
+        Structures and links, sourced and expected.
+    repairs
+        Values derived by the rules where a row lacked them.
+    overrides
+        Ids of the rows :data:`OVERRIDES` corrected.
+    unlocated
+        Ids of the sourced structures with no commune (no ``city`` in the sources), and
+        the reason when a city could not be resolved.
+    reference_counts
+        Rows read: ``{"structures": …, "links": …}``.
+    """
+
+    records: Records
+    repairs: list[Repair] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+    unlocated: dict[str, str] = field(default_factory=dict)
+    reference_counts: dict[str, int] = field(default_factory=dict)
+
+
+def read_reference(path: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the reference ``structures.csv`` and ``relations.csv`` as text tables.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder or a file is missing (set ``FRESQUE_REFERENCE_DIR``).
+    """
+    folder = Path(path) if path is not None else reference_dir()
+    tables = []
+    for name in (STRUCTURE_FILE, RELATION_FILE):
+        file = folder / name
+        if not file.exists():
+            raise FileNotFoundError(
+                f"Référence introuvable : {file} n’existe pas "
+                "(indiquez le dossier avec FRESQUE_REFERENCE_DIR ou --reference)."
+            )
+        tables.append(pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8"))
+    return tables[0], tables[1]
+
+
+def _split(cell: str, separator: str) -> list[str]:
+    return [part.strip() for part in cell.split(separator) if part.strip()]
+
+
+def _stages_and_themes(
+    values: list[str], dispositifs: list[Dispositif], kind: Kind
+) -> tuple[list[Stage], list[Theme]]:
+    stages = [s for d in dispositifs for s in DEFAULT_STAGES[d]]
+    themes = [t for d in dispositifs for t in DEFAULT_THEMES[d]]
+    themes += [t for v in values for t in REFERENCE_DISPOSITIF_THEMES.get(v, ())]
+    if kind is Kind.FUNDER and not themes:
+        themes.append(Theme.FINANCEMENT)
+    return stages, list(dict.fromkeys(themes))
+
+
+def _locate(city: str, region: str, territories: Territories) -> tuple[str | None, str]:
+    """Commune code of ``city`` (within ``region`` when given), or ``None`` and why."""
+    within = (Level.REGION, region) if region else None
+    try:
+        found = territories.resolve(city, level=Level.COMMUNE, within=within)
+    except TerritoryError as error:
+        return None, str(error)
+    if len(found) != 1:
+        return None, f"« {city} » désigne {len(found)} communes"
+    return found[0].code, ""
+
+
+def _structure(
+    row: dict[str, str],
+    territories: Territories,
+    build: ReferenceBuild,
+    gathered: date,
+) -> Structure:
+    sid = row["id"].strip()
+    override = OVERRIDES.get(sid)
+    values = _split(row["dispositif"], VALUE_SEPARATOR)
+    dispositifs = list(dict.fromkeys(REFERENCE_DISPOSITIFS[v] for v in values))
+    kind = Kind(row["kind"].strip())
+    stages, themes = _stages_and_themes(values, dispositifs, kind)
+
+    raw_level = row["territory_level"].strip()
+    level = REFERENCE_LEVELS[raw_level] if raw_level else None
+    codes = _split(row["territory_codes"], VALUE_SEPARATOR)
+    city = row["city"].strip()
+    region = row["region_code"].strip()
+    if region:
+        region = normalize_code(region, Level.REGION)
+    if override is not None:
+        build.overrides.append(sid)
+        level = override.territory_level or level
+        if override.territory_codes is not None:
+            codes = list(override.territory_codes)
+        city = override.city if override.city is not None else city
+        stages = list(override.stages) if override.stages is not None else stages
+        themes = list(override.themes) if override.themes is not None else themes
+        themes = list(dict.fromkeys([*themes, *override.extra_themes]))
+    if level is None:
+        raise ValueError(f"{sid} : aucun échelon territorial, et aucune correction prévue")
+
+    commune, why = (None, "aucune ville dans les sources")
+    if city:
+        commune, why = _locate(city, region, territories)
+    if commune is None:
+        build.unlocated[sid] = why
+
+    codes = [normalize_code(code, level) for code in codes]
+    if not codes and level is Level.COMMUNE and commune:
+        codes = [commune]
+        build.repairs.append(Repair(sid, "territory_codes", commune, "commune de sa ville"))
+    elif not codes and level is Level.EPCI and commune:
+        epci = territories.communes.loc[territories.communes["code"] == commune, "epci"].iloc[0]
+        if epci:
+            codes = [epci]
+            build.repairs.append(Repair(sid, "territory_codes", epci, f"EPCI de sa ville ({city})"))
+    elif not codes and level is Level.REGION and region:
+        codes = [region]
+        build.repairs.append(Repair(sid, "territory_codes", region, "sa colonne region_code"))
+    for code in codes:
+        if (level, code) not in territories:
+            raise ValueError(f"{sid} : territoire inconnu ({level.value} {code})")
+
+    sources = _split(row["source_url"], SOURCE_SEPARATOR)
+    if override is not None:
+        sources += list(override.extra_source_urls)
+    confidence = Confidence(row["confidence"].strip())
+    if override is not None and override.confidence is not None:
+        confidence = override.confidence
+    return Structure(
+        id=sid,
+        name=row["name"],
+        kind=kind,
+        dispositifs=dispositifs,
+        stages=stages,
+        themes=themes,
+        territory_level=level,
+        territory_codes=codes,
+        commune_code=commune,
+        status=override.status if override and override.status else Status.ACTIVE,
+        source_urls=sources,
+        confidence=confidence,
+        last_verified=gathered,
+        description=row["description"],
+    )
+
+
+def _link(row: dict[str, str]) -> Link:
+    return Link(
+        source=row["source_id"],
+        target=row["target_id"],
+        relation=Relation(row["relation"].strip()),
+        description=row["description"],
+        source_urls=_split(row["source_url"], SOURCE_SEPARATOR),
+        confidence=Confidence(row["confidence"].strip()),
+    )
+
+
+def build_reference(
+    path: str | Path | None = None,
+    territories: Territories | None = None,
+    gathered: date = REFERENCE_GATHERED,
+) -> ReferenceBuild:
+    """Build the curated dataset from the reference folder.
+
+    Parameters
+    ----------
+    path
+        The reference folder (default: :func:`reference_dir`).
+    territories
+        The reference geography (default: :func:`default_territories`).
+    gathered
+        The ``last_verified`` date of every record.
+
+    Returns
+    -------
+    ReferenceBuild
+        The records (sourced, then expected), the repairs, overrides and unlocated rows.
+
+    Raises
+    ------
+    ValueError
+        When a row cannot be mapped (unknown value, territory, duplicated id, a link to an
+        unknown structure): the reference changed and the rules or overrides must follow.
+    """
+    territories = territories or default_territories()
+    structures_table, relations_table = read_reference(path)
+    build = ReferenceBuild(Records())
+    structures = [
+        _structure(row, territories, build, gathered) for row in structures_table.to_dict("records")
+    ]
+    duplicated = [sid for sid, n in Counter(s.id for s in structures).items() if n > 1]
+    if duplicated:
+        raise ValueError(f"identifiants en double dans la référence : {', '.join(duplicated)}")
+    unknown_overrides = sorted(set(OVERRIDES) - {s.id for s in structures})
+    if unknown_overrides:
+        raise ValueError(f"corrections pour des lignes absentes : {', '.join(unknown_overrides)}")
+    links = [_link(row) for row in relations_table.to_dict("records")]
+    ids = {s.id for s in structures}
+    dangling = sorted({end for k in links for end in (k.source, k.target) if end not in ids})
+    if dangling:
+        raise ValueError(f"liens vers des structures inconnues : {', '.join(dangling)}")
+    keys = Counter(k.key for k in links)
+    repeated = [key for key, n in keys.items() if n > 1]
+    if repeated:
+        raise ValueError(f"liens en double dans la référence : {repeated}")
+
+    expected = expected_records(structures, territories, last_verified=gathered)
+    build.records = Records(structures + expected.structures, links + expected.links)
+    build.reference_counts = {"structures": len(structures_table), "links": len(relations_table)}
+    return build
+
+
+# --------------------------------------------------------------------------------------
+# Writing data/ecosystem
+# --------------------------------------------------------------------------------------
+
+#: Markers of the generated sections of ``data/ecosystem/README.md``.
+README_SECTIONS = ("report", "fixes")
+
+
+def _marker(section: str, end: bool = False) -> str:
+    return f"<!-- {'END' if end else 'BEGIN'} GENERATED {section.upper()} (fresque data build) -->"
+
+
+def format_fixes(build: ReferenceBuild) -> str:
+    """Return the overrides and repairs of a build as Markdown, for the README."""
+    lines = ["#### Corrections ligne par ligne (`fresque.reference.OVERRIDES`)", ""]
+    lines += ["| id | correction | raison |", "|---|---|---|"]
+    for sid in sorted(build.overrides):
+        o = OVERRIDES[sid]
+        changes = []
+        if o.territory_level is not None or o.territory_codes is not None:
+            level = o.territory_level.value if o.territory_level else "?"
+            changes.append(f"territoire {level} {', '.join(o.territory_codes or ())}")
+        if o.city:
+            changes.append(f"commune {o.city}")
+        if o.status:
+            changes.append(f"statut {o.status.value}")
+        if o.confidence:
+            changes.append(f"confiance {o.confidence.value}")
+        if o.stages is not None:
+            changes.append("étapes " + ", ".join(s.value for s in o.stages))
+        if o.themes is not None:
+            changes.append("thèmes " + ", ".join(t.value for t in o.themes))
+        if o.extra_themes:
+            changes.append("+ thèmes " + ", ".join(t.value for t in o.extra_themes))
+        if o.extra_source_urls:
+            changes.append("+ " + " ; ".join(o.extra_source_urls))
+        lines.append(f"| `{sid}` | {' ; '.join(changes)} | {o.reason} |")
+    lines += ["", "#### Codes de territoire déduits (règle 3)", ""]
+    lines += ["| id | territory_codes | d’après |", "|---|---|---|"]
+    for r in sorted(build.repairs, key=lambda r: r.id):
+        lines.append(f"| `{r.id}` | {r.value} | {r.rule} |")
+    return "\n".join(lines) + "\n"
+
+
+def _replace_section(text: str, section: str, content: str) -> str:
+    begin, end = _marker(section), _marker(section, end=True)
+    block = f"{begin}\n{content.rstrip()}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        return head + block + tail
+    return text.rstrip() + "\n\n" + block + "\n"
+
+
+def write_dataset(
+    build: ReferenceBuild,
+    folder: str | Path | None = None,
+    territories: Territories | None = None,
+) -> list[Path]:
+    """Write a build to ``folder`` (default: ``data/ecosystem``): CSV files and README.
+
+    ``structures.csv`` and ``links.csv`` are written by :func:`fresque.io.write_csv_dir`
+    (deterministic). In ``README.md`` only the generated sections (between their
+    ``BEGIN``/``END GENERATED`` markers) are rewritten: the counts of
+    :meth:`fresque.ecosystem.Ecosystem.report`, the overrides and the repairs; the rest
+    of the file is left as written by hand. A missing README gets the sections alone.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from fresque.ecosystem import Ecosystem, ecosystem_dir
+    from fresque.io.tables import atomic_write, write_csv_dir
+
+    folder = Path(folder) if folder is not None else ecosystem_dir()
+    written = list(write_csv_dir(build.records, folder))
+    eco = Ecosystem(build.records.structures, build.records.links, territories=territories)
+    readme = folder / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    text = _replace_section(text, "report", eco.report())
+    text = _replace_section(text, "fixes", format_fixes(build))
+    with atomic_write(readme) as handle:
+        handle.write(text)
+    written.append(readme)
+    return written
