@@ -32,6 +32,30 @@ def _geo_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_build(args: argparse.Namespace) -> int:
+    from fresque.reference import build_reference, write_dataset
+
+    build = build_reference(args.reference)
+    for path in write_dataset(build, args.out):
+        print(f"écrit : {path}")
+    counts = build.reference_counts
+    records = build.records
+    print(
+        f"{counts['structures']} structures et {counts['links']} liens sourcés lus ; "
+        f"{len(records.structures)} structures et {len(records.links)} liens écrits "
+        f"({len(build.overrides)} corrections, {len(build.repairs)} codes déduits, "
+        f"{len(build.unlocated)} structures sourcées sans commune)."
+    )
+    return 0
+
+
+def _data_report(args: argparse.Namespace) -> int:
+    from fresque.ecosystem import load_ecosystem
+
+    print(load_ecosystem(args.path).report(), end="")
+    return 0
+
+
 def _dataset_dir(path: str | None) -> Path:
     from fresque.paths import data_dir
 
@@ -132,6 +156,22 @@ def build_parser() -> argparse.ArgumentParser:
     info = geo_commands.add_parser("info", help="décrire la géographie construite")
     info.add_argument("--dir", help="dossier à décrire (défaut : data/geo)")
     info.set_defaults(func=_geo_info)
+
+    data = commands.add_parser("data", help="jeu de données national (data/ecosystem)")
+    data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    data_build = data_commands.add_parser(
+        "build", help="reconstruire data/ecosystem depuis les faits de référence"
+    )
+    data_build.add_argument(
+        "--reference", help="dossier des faits de référence (défaut : ../shared/reference)"
+    )
+    data_build.add_argument("--out", help="dossier de sortie (défaut : data/ecosystem)")
+    data_build.set_defaults(func=_data_build)
+    data_report = data_commands.add_parser(
+        "report", help="compter les structures par type, dispositif, statut, confiance"
+    )
+    data_report.add_argument("--path", help="jeu de données à décrire (défaut : data/ecosystem)")
+    data_report.set_defaults(func=_data_report)
 
     validate = commands.add_parser(
         "validate", help="vérifier un fichier (CSV, XLSX, JSON, Kumu, PRSM) sans l’importer"
