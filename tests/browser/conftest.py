@@ -1,0 +1,118 @@
+"""Browser-test fixtures: the app on a loopback port, Debian's Chromium through Playwright.
+
+Playwright drives the system Chromium (``/usr/bin/chromium``, or ``FRESQUE_CHROMIUM``);
+``playwright install`` is never needed. Without Chromium the browser tests are skipped
+(``tests/browser/ensure_chromium.sh`` installs it), except under ``CI=true`` where they
+fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+MISSING_CHROMIUM = "Chromium manquant : sudo apt-get install -y chromium"
+
+
+def chromium_path() -> Path | None:
+    """Return the Chromium binary to drive, or None when there is none."""
+    candidate = os.environ.get("FRESQUE_CHROMIUM", "/usr/bin/chromium")
+    resolved = shutil.which(candidate)
+    return Path(resolved) if resolved else None
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """Serve ``create_app()`` on a free loopback port for the session; yield its base URL."""
+    from werkzeug.serving import make_server
+
+    from fresque.app import create_app
+
+    app = create_app()
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="fresque-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium launched headless through Playwright (one per session)."""
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(MISSING_CHROMIUM)
+        pytest.skip(MISSING_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class PageLog:
+    """What a page did: every request it made and every error it reported."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def foreign_hosts(self, allowed: frozenset[str] = frozenset({"127.0.0.1"})) -> set[str]:
+        """Return the hosts other than ``allowed`` the page sent requests to."""
+        hosts = set()
+        for url in self.requests:
+            parts = urlsplit(url)
+            if parts.scheme in {"data", "blob", "about"}:
+                continue
+            if parts.hostname not in allowed:
+                hosts.add(parts.hostname or url)
+        return hosts
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+@pytest.fixture
+def page(browser, page_log: PageLog):
+    """A fresh page (own context, 1280×900) whose requests and errors go to ``page_log``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    new_page = context.new_page()
+    new_page.on("request", lambda request: page_log.requests.append(request.url))
+    new_page.on("pageerror", lambda error: page_log.errors.append(str(error)))
+    new_page.on(
+        "console",
+        lambda message: page_log.errors.append(message.text) if message.type == "error" else None,
+    )
+    try:
+        yield new_page
+    finally:
+        context.close()
