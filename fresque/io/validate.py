@@ -591,6 +591,7 @@ _STRUCTURE_ENUM_LISTS: dict[str, type[StrEnum]] = {
 }
 _LINK_ENUMS: dict[str, type[StrEnum]] = {"relation": Relation, "confidence": Confidence}
 _LEVEL_ORDER = (Level.COUNTRY, Level.REGION, Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE)
+_DIGITS = re.compile(r"[\d\s.,]+")
 _COUNTRY_WORDS = frozenset({"fr", "fra", "france", "national", "nationale", "pays"})
 
 
@@ -644,6 +645,11 @@ class _Checker:
             if normalize_key(token) in _COUNTRY_WORDS:
                 return "FR", ""
             return None, f"« {token} » n’est pas un territoire national (attendu : FR)"
+        if _DIGITS.fullmatch(token):
+            try:
+                normalize_code(token, level)
+            except InvalidCodeError as error:
+                return None, str(error)
         try:
             found = self.territories.resolve(token, level=level)
         except TerritoryError as error:
@@ -773,7 +779,7 @@ def validate_tables(
         columns = _Columns(table, checker)
         _require(table, columns, checker, ("name", "kind"))
         if not (
-            {"territory_level", "@region", "@departement", "@epci", "@commune"}
+            {"territory_level", "territory_codes", "@region", "@departement", "@epci", "@commune"}
             & set(columns.position)
         ):
             checker.add(
@@ -782,8 +788,9 @@ def validate_tables(
                 "territory_level",
                 "",
                 "colonne obligatoire absente : « territory_level » (échelon : national, "
-                "region, departement, epci ou commune), ou une colonne « région », "
-                "« département » ou « epci » qui nomme les territoires servis",
+                "region, departement, epci ou commune) avec « territory_codes », ou une "
+                "colonne « région », « département » ou « epci » qui nomme les territoires "
+                "servis",
             )
         for row, cells in table.rows:
             if _is_blank(cells):
@@ -895,7 +902,8 @@ def _require(table: RawTable, columns: _Columns, checker: _Checker, names: tuple
     for name in names:
         if name not in columns:
             spellings = _STRUCTURE_ALIASES if table.kind == STRUCTURES else _LINK_ALIASES
-            french = [s for s in spellings[name][0] if s != name][:2]
+            groups = spellings[name]
+            french = [s for s in groups[0] if s != name][:2] + [g[0] for g in groups[1:2]]
             also = " (ou " + ", ".join(f"« {s} »" for s in french) + ")" if french else ""
             checker.add(
                 table,
@@ -999,22 +1007,41 @@ def _structure(
                 continue
             if name == "id" and "name" not in values:
                 continue  # no id because no name: the missing name says it all
+            if (
+                detail["type"] == "missing"
+                and name not in columns.position
+                and name
+                in (
+                    "name",
+                    "kind",
+                )
+            ):
+                continue  # the missing column is reported once, on the header row
             header = columns.header.get(name) or _field_header(columns, name)
-            ctx = detail.get("ctx") or {}
-            shown = ctx.get("value", detail.get("input"))
-            if name in columns.position or name == "territory_codes":
-                shown = cell_text(columns.raw(cells, name)) or cell_text(shown)
             checker.add(
                 table,
                 row,
                 header,
-                shown if not isinstance(shown, dict) else "",
+                _shown_value(detail, columns, cells, name),
                 _pydantic_message(detail, header),
             )
         return None
     if failed:
         return None
     return structure
+
+
+def _shown_value(detail: dict[str, Any], columns: _Columns, cells: list[Any], name: str) -> str:
+    """The value a problem shows: the cell as the user typed it, else the bad item."""
+    if name in columns.position:
+        text = cell_text(columns.raw(cells, name))
+        if text:
+            return text
+    if name == "territory_codes":
+        return ""
+    ctx = detail.get("ctx") or {}
+    value = ctx.get("value", detail.get("input"))
+    return "" if isinstance(value, dict) else cell_text(value)
 
 
 def _field_header(columns: _Columns, name: str) -> str:
@@ -1063,10 +1090,11 @@ def _territory_fields(
             if level is None:
                 problem(
                     "territory_level",
-                    "",
+                    raw if "territory_level" not in columns else "",
                     "échelon territorial manquant : indiquez national, region, departement, "
                     "epci ou commune (un code à 2 chiffres peut être une région ou un "
                     "département)",
+                    columns.header.get("territory_level") or columns.header["territory_codes"],
                 )
                 return
         else:
@@ -1075,6 +1103,7 @@ def _territory_fields(
                 "",
                 "échelon territorial manquant : indiquez national, region, departement, "
                 "epci ou commune, et les territoires servis",
+                columns.header.get("territory_level") or _field_header(columns, "territory_codes"),
             )
             return
     elif not cell_text(raw) and level in by_level:
@@ -1177,9 +1206,10 @@ def _links(
                 if name in failed:
                     continue
                 failed.add(name)
+                if detail["type"] == "missing" and name not in columns.position:
+                    continue  # the missing column is reported once, on the header row
                 header = columns.header.get(name, name)
-                ctx = detail.get("ctx") or {}
-                shown = cell_text(columns.raw(cells, name)) or cell_text(ctx.get("value", ""))
+                shown = _shown_value(detail, columns, cells, name)
                 checker.add(table, row, header, shown, _pydantic_message(detail, header))
     return [] if failed else links
 
