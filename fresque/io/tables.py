@@ -339,10 +339,11 @@ def _read_xlsx(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    try:  # a handle, not a name: openpyxl refuses names without an .xlsx extension
+        workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         return [], [
             Problem(
                 shown,

@@ -890,12 +890,18 @@ def validate_tables(
                 links.append(link)
 
     if checker.problems:
-        raise DatasetValidationError(sorted(checker.problems, key=_problem_order))
+        positions = {
+            (t.file, t.sheet): {h: i for i, h in reversed(list(enumerate(t.headers)))}
+            for t in tables
+        }
+
+        def order(problem: Problem) -> tuple[str, str, int, int]:
+            columns = positions.get((problem.file, problem.sheet), {})
+            row = -1 if problem.row is None else problem.row
+            return (problem.file, problem.sheet, row, columns.get(problem.column, -1))
+
+        raise DatasetValidationError(sorted(checker.problems, key=order))
     return Records(structures, links)
-
-
-def _problem_order(problem: Problem) -> tuple[str, str, int, str]:
-    return (problem.file, problem.sheet, -1 if problem.row is None else problem.row, "")
 
 
 def _require(table: RawTable, columns: _Columns, checker: _Checker, names: tuple[str, ...]) -> None:
