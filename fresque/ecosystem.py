@@ -149,7 +149,15 @@ DIRECTIONS = ("out", "in", "both")
 
 
 def ecosystem_dir() -> Path:
-    """Return the folder of the curated dataset, ``data/ecosystem``."""
+    """Return the folder of the curated dataset, ``data/ecosystem``.
+
+    ``FRESQUE_DATA_DIR`` moves it with the rest of the data (:func:`fresque.paths.data_dir`).
+
+    Examples
+    --------
+    >>> ecosystem_dir().name
+    'ecosystem'
+    """
     return data_dir() / "ecosystem"
 
 
@@ -203,6 +211,7 @@ class Serving:
         return self.local.index[self.local["match"] == "overlaps"].tolist()
 
     def __len__(self) -> int:
+        """Number of local offers."""
         return len(self.local)
 
 
@@ -224,7 +233,8 @@ class Ecosystem:
         One row per structure, indexed by ``id`` and sorted by it; every field of
         :class:`~fresque.model.Structure` (enums as their values, lists as lists), plus
         ``lon``, ``lat`` and a point ``geometry`` (EPSG:4326) at the representative point
-        of its commune, empty when it is not located.
+        of its commune; ``lon``/``lat`` are NaN and ``geometry`` is missing (``None``) when
+        it is not located.
     links : pandas.DataFrame
         One row per link, every field of :class:`~fresque.model.Link`, sorted by
         (source, target, relation).
@@ -389,7 +399,14 @@ class Ecosystem:
 
     @property
     def records(self) -> Records:
-        """The structures and links as records, sorted as every writer sorts them."""
+        """The structures and links as records, sorted as every writer sorts them.
+
+        Examples
+        --------
+        >>> eco = load_ecosystem()
+        >>> len(eco.records.structures) == len(eco)
+        True
+        """
         return Records(list(self._records.values()), list(self._links))
 
     @property
@@ -398,12 +415,26 @@ class Ecosystem:
 
         Rows follow :attr:`structures`, columns follow ``territories.communes``. National
         structures have empty rows (they serve everything and are counted apart).
+
+        Examples
+        --------
+        >>> eco = load_ecosystem()
+        >>> eco.commune_matrix.shape == (len(eco), len(eco.territories.communes))
+        True
+        >>> int(eco.commune_matrix[[eco.structures.index.get_loc("tag29")]].sum())
+        277
         """
         return self._matrix
 
     @property
     def national(self) -> pd.Series:
-        """Whether each structure is national (level ``country``), indexed by id."""
+        """Whether each structure is national (level ``country``), indexed by id.
+
+        Examples
+        --------
+        >>> bool(load_ecosystem().national["avise"])
+        True
+        """
         return pd.Series(self._national, index=self.structures.index, name="national")
 
     def get(self, sid: str) -> Structure:
@@ -429,7 +460,15 @@ class Ecosystem:
             raise KeyError(f"Aucune structure d’identifiant « {sid} ».") from None
 
     def communes_served(self, sid: str) -> list[str]:
-        """Return the codes of the communes structure ``sid`` serves (all for a national one)."""
+        """Return the codes of the communes structure ``sid`` serves (all for a national one).
+
+        Examples
+        --------
+        >>> eco = load_ecosystem()
+        >>> served = eco.communes_served("tag29")  # the Finistère
+        >>> len(served), served[0], "29151" in served
+        (277, '29001', True)
+        """
         i = self._position[self.get(sid).id]
         if self._national[i]:
             return self.territories.communes["code"].tolist()
@@ -746,6 +785,21 @@ territoires : Mayenne (département 53), Bretagne (région 53). Précisez level=
         links that rest on sources (not made ``expected`` by design); the territories of
         each dispositif unique by design with a known, or only an expected, structure;
         and how many sourced structures are located.
+
+        Parameters
+        ----------
+        lang
+            Language of the value labels (``"fr"`` or ``"en"``); headings are French.
+
+        Examples
+        --------
+        >>> report = load_ecosystem().report()
+        >>> for line in report.splitlines()[2:6]:
+        ...     print(line)
+        |            | total | sourcés | part sourcée | avec ≥ 1 URL |
+        |------------|------:|--------:|-------------:|-------------:|
+        | Structures |   297 |     207 |         70 % |        100 % |
+        | Liens      |   627 |     279 |         44 % |        100 % |
         """
         return _report(self, lang)
 

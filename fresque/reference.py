@@ -118,6 +118,11 @@ def reference_dir() -> Path:
     """Return the reference folder: ``FRESQUE_REFERENCE_DIR``, else ``../shared/reference``.
 
     The default is the ``shared/reference`` folder beside the repository.
+
+    Examples
+    --------
+    >>> reference_dir().name
+    'reference'
     """
     default = PROJECT_ROOT.parent / "shared" / "reference"
     return Path(os.environ.get("FRESQUE_REFERENCE_DIR", default))
@@ -576,10 +581,21 @@ class ReferenceBuild:
 def read_reference(path: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the reference ``structures.csv`` and ``relations.csv`` as text tables.
 
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``structures.csv`` and ``relations.csv``, every cell as text (empty, never NaN).
+
     Raises
     ------
     FileNotFoundError
         When the folder or a file is missing (set ``FRESQUE_REFERENCE_DIR``).
+
+    Examples
+    --------
+    >>> structures, relations = read_reference()
+    >>> len(structures), structures.loc[0, "id"], list(relations.columns[:3])
+    (207, 'avise', ['source_id', 'target_id', 'relation'])
     """
     folder = Path(path) if path is not None else reference_dir()
     tables = []
@@ -778,7 +794,14 @@ def _marker(section: str, end: bool = False) -> str:
 
 
 def format_fixes(build: ReferenceBuild) -> str:
-    """Return the overrides and repairs of a build as Markdown, for the README."""
+    """Return the overrides and repairs of a build as Markdown, for the README.
+
+    Examples
+    --------
+    >>> build = ReferenceBuild(Records(), overrides=["cress_nor"])
+    >>> print(format_fixes(build).splitlines()[4][:40])
+    | `cress_nor` | statut defunct | Liquida
+    """
     lines = ["#### Corrections ligne par ligne (`fresque.reference.OVERRIDES`)", ""]
     lines += ["| id | correction | raison |", "|---|---|---|"]
     for sid in sorted(build.overrides):
