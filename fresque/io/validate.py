@@ -496,13 +496,18 @@ def _split_plain(value: Any) -> list[str]:
     return [text]
 
 
-_URL_SPLIT = re.compile(r"[|;\s]+|,\s*(?=https?://)")
+_URL_SPLIT = re.compile(r"\s*[;,]\s*(?=https?://)|\s+")
+_ONLY_SEPARATORS = re.compile(r"[;,|]*")
 
 
 def _split_urls(value: Any) -> list[str]:
+    """Split a cell of URLs: on ``|`` when there is one, else on spaces and on ``;`` or
+    ``,`` before ``http`` (a URL may hold ``;`` or ``,`` itself)."""
     if isinstance(value, list | tuple):
         return [t for t in (cell_text(v) for v in value) if t]
-    return [t for t in _URL_SPLIT.split(cell_text(value)) if t]
+    text = cell_text(value)
+    tokens = text.split("|") if "|" in text else _URL_SPLIT.split(text)
+    return [t.strip() for t in tokens if not _ONLY_SEPARATORS.fullmatch(t.strip())]
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y")
