@@ -1317,11 +1317,17 @@ def _link_label(link: Link) -> str:
     return f"{link.source} → {link.target} ({link.relation.value})"
 
 
+_TOGETHER = frozenset({"territory_level", "territory_codes"})
+
+
 def _merge_one(
     base: Any, incoming: Any, model: type[Structure] | type[Link], key_fields: tuple[str, ...]
 ) -> tuple[Any, tuple[FieldChange, ...]]:
     changes = []
-    for name in sorted(incoming.model_fields_set, key=list(model.model_fields).index):
+    given = set(incoming.model_fields_set)
+    if given & _TOGETHER:  # a level comes with its codes (a national row has FR by default)
+        given |= _TOGETHER
+    for name in sorted(given & set(model.model_fields), key=list(model.model_fields).index):
         if name in key_fields:
             continue
         old, new = getattr(base, name), getattr(incoming, name)
