@@ -4,11 +4,12 @@ Everything read is validated: a problem is reported with its file, sheet, row an
 (:class:`Problem`), and a file with problems is not imported at all
 (:class:`DatasetValidationError`).
 
-Examples
---------
->>> from fresque.io import read_records, write_records   # doctest: +SKIP
->>> records = read_records("atelier.xlsx")               # doctest: +SKIP
->>> write_records(records, "reseau.gexf")                # doctest: +SKIP
+Typical use::
+
+    from fresque.io import read_records, write_records
+
+    records = read_records("atelier.xlsx")      # raises DatasetValidationError
+    write_records(records, "reseau.gexf")       # format from the extension
 """
 
 from fresque.io.graphs import records_to_graph

@@ -9,6 +9,7 @@ Readers collect every problem of a file before giving up, and raise them all at 
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -437,7 +438,6 @@ def looks_like_links(headers: Iterable[str]) -> bool:
 # Cells
 # ======================================================================================
 
-_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _INTEGRAL_DECIMAL = re.compile(r"^\s*(\d+)[.,]0+\s*$")
 _FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")
 
@@ -445,7 +445,7 @@ _FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")
 def cell_text(value: Any) -> str:
     """Return the text of a cell as a user would read it, tidied.
 
-    Outer spaces go, non-breaking spaces become plain ones, ``\\r\\n`` becomes ``\\n``,
+    Outer spaces (non-breaking ones too) go, ``\\r\\n`` becomes ``\\n``,
     a float with no decimals loses them (``29.0`` → ``29``), a date reads ``YYYY-MM-DD``,
     a list is joined with ``|``, and the apostrophe that neutralises a formula is dropped.
 
@@ -459,9 +459,10 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        text = value.replace("\r\n", "\n").replace("\r", "\n")
-        text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
-        return _FORMULA_ESCAPE.sub("", text)
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        text = value.strip()
+        return _FORMULA_ESCAPE.sub("", text) if text.startswith("'") else text
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
@@ -530,7 +531,11 @@ def parse_date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    text = cell_text(value)
+    return _parse_date_text(cell_text(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_date_text(text: str) -> date:
     candidates = [text, text.split(" ")[0], text.split("T")[0]]
     for candidate in candidates:
         for fmt in _DATE_FORMATS:
@@ -544,11 +549,21 @@ def parse_date(value: Any) -> date:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _parse_one(enum_cls: type[StrEnum], text: str) -> tuple[StrEnum | None, str]:
+    """``(member, "")`` or ``(None, French reason)``; cached, as cells repeat a lot."""
+    try:
+        return parse_enum(enum_cls, text), ""
+    except UnknownValueError as error:
+        return None, str(error)
+
+
 def _parse_many(enum_cls: type[StrEnum], value: Any) -> tuple[list[StrEnum], list[str]]:
     """Parse a list cell into members; returns the members and the French errors.
 
-    Commas are ambiguous (a label may hold one), so comma-separated pieces are joined
-    back greedily whenever the joined text names a member.
+    Commas are ambiguous (a label may hold one: ``Support to cooperatives (Scop, Scic)``),
+    so a comma-separated piece that names nothing is joined with the next pieces until
+    the joined text names a member.
     """
     if not isinstance(value, list | tuple):
         text = cell_text(value)
@@ -559,24 +574,31 @@ def _parse_many(enum_cls: type[StrEnum], value: Any) -> tuple[list[StrEnum], lis
             members, errors = [], []
             i = 0
             while i < len(pieces):
-                for j in range(len(pieces), i, -1):
-                    joined = ", ".join(pieces[i:j])
-                    try:
-                        members.append(parse_enum(enum_cls, joined))
+                if not pieces[i]:
+                    i += 1
+                    continue
+                member, error = _parse_one(enum_cls, pieces[i])
+                if member is not None:
+                    members.append(member)
+                    i += 1
+                    continue
+                for j in range(i + 2, len(pieces) + 1):
+                    member, _ = _parse_one(enum_cls, ", ".join(pieces[i:j]))
+                    if member is not None:
+                        members.append(member)
                         i = j
                         break
-                    except UnknownValueError as error:
-                        if j == i + 1:
-                            if pieces[i]:
-                                errors.append(str(error))
-                            i += 1
+                else:
+                    errors.append(error)
+                    i += 1
             return members, errors
     members, errors = [], []
     for token in _split_plain(value):
-        try:
-            members.append(parse_enum(enum_cls, token))
-        except UnknownValueError as error:
-            errors.append(str(error))
+        member, error = _parse_one(enum_cls, token)
+        if member is None:
+            errors.append(error)
+        else:
+            members.append(member)
     return members, errors
 
 
@@ -931,11 +953,10 @@ def _enum_value(
     text = cell_text(raw)
     if not text:
         return None
-    try:
-        return parse_enum(enum_cls, text)
-    except UnknownValueError as error:
-        on_error(str(error))
-        return None
+    member, error = _parse_one(enum_cls, text)
+    if member is None:
+        on_error(error)
+    return member
 
 
 def _level(text: str) -> Level:
