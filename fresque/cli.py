@@ -132,6 +132,56 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coverage(args: argparse.Namespace) -> int:
+    from fresque.coverage import (
+        DEFAULT_OVERLAP_THRESHOLD,
+        REPORT_FORMATS,
+        compute_coverage,
+        gap_report,
+        report_csv,
+        write_report,
+    )
+    from fresque.ecosystem import load_ecosystem
+    from fresque.io import DatasetValidationError
+
+    if not args.dispositif and not args.stage:
+        print("Précisez au moins --dispositif ou --stage.", file=sys.stderr)
+        return 2
+    fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "csv")
+    if fmt not in REPORT_FORMATS:
+        print(f"Format inconnu « {fmt} » : {', '.join(REPORT_FORMATS)}.", file=sys.stderr)
+        return 2
+    if fmt != "csv" and not args.out:
+        print(f"Le format {fmt} s’écrit dans un fichier : précisez --out.", file=sys.stderr)
+        return 2
+    try:
+        eco = load_ecosystem(_dataset_dir(args.source))
+    except DatasetValidationError as error:
+        return _print_problems(error)
+    try:
+        threshold = DEFAULT_OVERLAP_THRESHOLD if args.threshold is None else args.threshold
+        coverage = compute_coverage(eco, overlap_threshold=threshold)
+        report = gap_report(
+            coverage,
+            args.level,
+            dispositif=args.dispositif,
+            stage=args.stage,
+            region=args.region,
+        )
+    except ValueError as error:  # unknown level, key or région (French messages)
+        print(error, file=sys.stderr)
+        return 2
+    counts = report["status"].value_counts(sort=False)
+    summary = ", ".join(f"{status} {n}" for status, n in counts.items() if n)
+    if args.out:
+        path = write_report(report, args.out, fmt, territories=eco.territories)
+        print(f"écrit : {path} — {len(report)} lignes ({summary})")
+    else:
+        sys.stdout.write(report_csv(report))
+        print(f"{len(report)} lignes ({summary})", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``fresque`` command."""
     parser = argparse.ArgumentParser(
@@ -203,6 +253,34 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="fichier (ou dossier pour csv) à écrire")
     export.add_argument("--from", dest="source", help="jeu de données (défaut : data/ecosystem)")
     export.set_defaults(func=_export)
+
+    coverage = commands.add_parser(
+        "coverage",
+        help="couverture territoriale : territoires classés par population sans offre",
+    )
+    coverage.add_argument(
+        "--level",
+        default="departement",
+        help="commune, epci, departement (défaut) ou region",
+    )
+    coverage.add_argument(
+        "--dispositif", action="append", help="dispositif (répétable), ex. dla_departemental"
+    )
+    coverage.add_argument("--stage", action="append", help="étape (répétable), ex. emergence")
+    coverage.add_argument("--region", help="une seule région (code INSEE, ex. 53)")
+    coverage.add_argument(
+        "--format",
+        choices=["csv", "xlsx", "geojson"],
+        help="format (défaut : d’après l’extension de --out, sinon csv)",
+    )
+    coverage.add_argument("--out", help="fichier à écrire (défaut : CSV sur la sortie standard)")
+    coverage.add_argument("--from", dest="source", help="jeu de données (défaut : data/ecosystem)")
+    coverage.add_argument(
+        "--threshold",
+        type=int,
+        help="chevauchement au-delà de N offres (dispositifs non uniques, étapes ; défaut : 5)",
+    )
+    coverage.set_defaults(func=_coverage)
     return parser
 
 
