@@ -171,3 +171,27 @@ def test_cell_text(value: object, text: str) -> None:
 def test_parse_date_rejects_impossible_dates() -> None:
     with pytest.raises(ValueError, match="date valide"):
         parse_date("31/02/2024")
+
+
+def test_a_link_by_an_ambiguous_name_asks_for_the_id(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "structures"
+    for row in (
+        ["id", "nom", "type", "échelon"],
+        ["dla_a", "DLA", "réseau", "national"],
+        ["dla_b", "DLA", "réseau", "national"],
+        ["avise", "Avise", "réseau", "national"],
+    ):
+        ws.append(row)
+    links = book.create_sheet("liens")
+    links.append(["de", "vers", "relation"])
+    links.append(["Avise", "DLA", "anime"])
+    book.save(tmp_path / "x.xlsx")
+    with pytest.raises(DatasetValidationError) as caught:
+        read_records(tmp_path / "x.xlsx")
+    [problem] = caught.value.problems
+    assert (problem.sheet, problem.row, problem.column) == ("liens", 2, "vers")
+    assert "dla_a, dla_b" in problem.message

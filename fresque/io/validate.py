@@ -152,6 +152,11 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _keep_quotes(message: str) -> str:
+    """One line, with « guillemets » glued to their words so wrapping never splits them."""
+    return " ".join(message.split()).replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+
+
 def format_problems(
     problems: list[Problem], *, max_value_width: int = 30, message_width: int = 90
 ) -> str:
@@ -188,8 +193,7 @@ def format_problems(
             "" if p.row is None else str(p.row),
             _clip(p.column, 30),
             _clip(p.value, max_value_width),
-            textwrap.wrap(" ".join(p.message.split()), message_width, break_on_hyphens=False)
-            or [""],
+            textwrap.wrap(_keep_quotes(p.message), message_width, break_on_hyphens=False) or [""],
         )
         for p in problems
     ]
@@ -248,7 +252,8 @@ class RawTable:
     headers : list of str
         Column headers as written (an empty string for a column without header).
     header_row : int
-        Row number of the headers (1 unless blank rows come first).
+        Row number of the headers (1 unless blank rows come first); 0 when the table has
+        no header row (JSON, graphs): problems about columns then name no row.
     rows : list of tuple
         ``(row number, cells)`` for every data row; cells line up with ``headers``.
     """
@@ -311,11 +316,19 @@ _STRUCTURE_ALIASES: dict[str, list[tuple[str, ...]]] = {
         ),
         ("codes", "code"),
     ],
-    "@region": [("région", "régions", "code région", "region_code")],
+    "@region": [("région", "régions", "code région", "region_code", "régions servies")],
     "@departement": [
-        ("département", "départements", "code département", "dép", "dept", "departement_code")
+        (
+            "département",
+            "départements",
+            "code département",
+            "dép",
+            "dept",
+            "departement_code",
+            "départements servis",
+        )
     ],
-    "@epci": [("epci", "intercommunalité", "siren epci", "code epci")],
+    "@epci": [("epci", "intercommunalité", "siren epci", "code epci", "epci servis")],
     "@commune": [("communes servies", "commune servie")],
     "commune_code": [
         (
@@ -326,7 +339,7 @@ _STRUCTURE_ALIASES: dict[str, list[tuple[str, ...]]] = {
             "commune d'implantation",
             "siège",
         ),
-        ("ville", "city", "localisation", "adresse commune"),
+        ("ville", "city", "localisation", "adresse commune", "code postal"),
     ],
     "website": [("website", "site", "site web", "site internet"), ("url", "web")],
     "carrier_id": [
@@ -710,7 +723,7 @@ class _Columns:
                         name = index[close[0]][0]
                         checker.add(
                             table,
-                            table.header_row,
+                            table.header_row or None,
                             header,
                             header,
                             f"colonne inconnue « {header} » : vouliez-vous dire « "
@@ -723,7 +736,7 @@ class _Columns:
                 if other_rank == rank:
                     checker.add(
                         table,
-                        table.header_row,
+                        table.header_row or None,
                         header,
                         header,
                         f"colonne en double : « {other_header} » et « {header} » disent "
@@ -811,7 +824,7 @@ def validate_tables(
         ):
             checker.add(
                 table,
-                table.header_row,
+                table.header_row or None,
                 "territory_level",
                 "",
                 "colonne obligatoire absente : « territory_level » (échelon : national, "
@@ -854,6 +867,16 @@ def validate_tables(
         return slug if slug in all_ids else None
 
     def unknown_reference(text: str, what: str) -> str:
+        key = normalize_key(text)
+        if key in names and names[key] is None:
+            same = sorted(
+                i.id for i in rows if normalize_key(i.columns.text(i.cells, "name")) == key
+            )
+            return (
+                f"{what} le nom « {text} » est porté par plusieurs structures ("
+                + ", ".join(same)
+                + ") : indiquez l’identifiant"
+            )
         choices = sorted(all_ids)
         close = difflib.get_close_matches(text, choices, n=3, cutoff=0.6)
         where = "du fichier ni du jeu de données" if known_ids else "du fichier"
@@ -940,7 +963,7 @@ def _require(table: RawTable, columns: _Columns, checker: _Checker, names: tuple
             also = " (ou " + ", ".join(f"« {s} »" for s in french) + ")" if french else ""
             checker.add(
                 table,
-                table.header_row,
+                table.header_row or None,
                 _EXPECTED_HEADER[name],
                 "",
                 f"colonne obligatoire absente : « {name} »{also}",
