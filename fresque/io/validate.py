@@ -21,12 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fresque.geo.codes import InvalidCodeError, levels_of_code, normalize_code, parse_level
-from fresque.geo.territories import (
-    AmbiguousTerritoryError,
-    Territories,
-    TerritoryError,
-    default_territories,
-)
+from fresque.geo.territories import Territories, TerritoryError, default_territories
 from fresque.i18n import UnknownValueError, normalize_key, parse_enum
 from fresque.model import (
     Confidence,
@@ -692,16 +687,15 @@ class _Checker:
                 return None, str(error)
         try:
             found = self.territories.resolve(token, level=level)
-        except TerritoryError as error:
-            return None, str(error)
-        except InvalidCodeError as error:
+        except (TerritoryError, InvalidCodeError) as error:
             return None, str(error)
         if len(found) == 1:
             return found[0].code, ""
         listing = ", ".join(t.label for t in found[:8])
         more = f"… ({len(found)} au total)" if len(found) > 8 else ""
-        message = str(AmbiguousTerritoryError(f"« {token} » désigne plusieurs territoires"))
-        return None, f"{message} : {listing}{more}. Indiquez le code INSEE."
+        return None, (
+            f"« {token} » désigne plusieurs territoires : {listing}{more}. Indiquez le code INSEE."
+        )
 
 
 class _Columns:
@@ -810,6 +804,7 @@ def validate_tables(
     checker = _Checker(territories)
     checker.problems.extend(file_problems)
     tables = list(tables)
+    known_ids = set(known_ids)
     structure_tables = [t for t in tables if t.kind == STRUCTURES]
     link_tables = [t for t in tables if t.kind == LINKS]
 
@@ -852,7 +847,7 @@ def validate_tables(
         name = normalize_key(item.columns.text(item.cells, "name"))
         if name:
             names[name] = item.id if names.get(name, item.id) == item.id else None
-    all_ids = set(file_ids) | set(known_ids)
+    all_ids = set(file_ids) | known_ids
 
     def reference(text: str) -> str | None:
         if text in all_ids:
