@@ -195,3 +195,20 @@ def test_a_link_by_an_ambiguous_name_asks_for_the_id(tmp_path: Path) -> None:
     [problem] = caught.value.problems
     assert (problem.sheet, problem.row, problem.column) == ("liens", 2, "vers")
     assert "dla_a, dla_b" in problem.message
+
+
+def test_an_oversized_csv_cell_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("id,name\na," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(DatasetValidationError) as caught:
+        read_records(path)
+    [problem] = caught.value.problems
+    assert problem.row is None and "CSV illisible" in problem.message
+
+
+def test_no_territory_column_is_reported_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("id,name,kind\na,A,network\nb,B,network\n", encoding="utf-8")
+    with pytest.raises(DatasetValidationError) as caught:
+        read_records(path)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(1, "territory_level")]

@@ -325,10 +325,16 @@ def _table_from_rows(
     return RawTable(file, sheet, kind, headers, number, data)
 
 
-def _read_csv(path: Path, shown: str, kind: str | None) -> RawTable | None:
+def _read_csv(path: Path, shown: str, kind: str | None) -> tuple[RawTable | None, list[Problem]]:
     text = _decode(path.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    return _table_from_rows(shown, "", ((i, row) for i, row in enumerate(reader, 1)), kind)
+    rows = []
+    try:
+        rows = list(enumerate(reader, 1))
+    except csv.Error as error:  # a cell over csv's size limit, a stray quote at the end…
+        message = f"CSV illisible à partir de la ligne {reader.line_num} : {error}"
+        return None, [Problem(shown, "", None, "", "", message)]
+    return _table_from_rows(shown, "", rows, kind), []
 
 
 def _csv_kind(path: Path) -> str | None:
@@ -503,17 +509,20 @@ def read_tables(path: str | Path) -> tuple[list[RawTable], list[Problem]]:
             message = f"graphe {fmt.upper()} illisible : {error}"
             return [], [Problem(path.name, "", None, "", "", message)]
     if fmt == "csv":
-        table = _read_csv(path, path.name, _csv_kind(path))
-        return ([table] if table else []), []
-    tables = []
+        table, problems = _read_csv(path, path.name, _csv_kind(path))
+        return ([table] if table else []), problems
+    tables, problems = [], []
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".tsv", ".txt"))
     for file in files:
         kind = _csv_kind(file)
         if kind is None:
             continue
-        table = _read_csv(file, file.name, kind)
+        table, trouble = _read_csv(file, file.name, kind)
+        problems += trouble
         if table is not None:
             tables.append(table)
+    if problems:
+        return tables, problems
     if not tables:
         return [], [
             Problem(

@@ -1046,7 +1046,8 @@ def _structure(
         else:
             values["commune_code"] = code
 
-    _territory_fields(item, checker, values, problem)
+    if not _territory_fields(item, checker, values, problem):
+        failed.add("territory_level")
 
     try:
         structure = Structure.model_validate(values)
@@ -1108,14 +1109,17 @@ def _territory_fields(
     checker: _Checker,
     values: dict[str, Any],
     problem: Callable[..., None],
-) -> None:
+) -> bool:
     """Fill ``territory_level`` and ``territory_codes`` from the row's territory columns.
 
     ``territory_level`` + ``territory_codes`` win; without a level, the finest filled
     column named after a level (``département``, ``région``…) gives both the level and
     the territories. Names are turned into codes when they designate one territory.
+    Returns ``False`` when the row has no territory column at all (already reported).
     """
     cells, columns = item.cells, item.columns
+    if not ({"territory_level", "territory_codes", *_LEVEL_COLUMNS} & set(columns.position)):
+        return False  # no territory column: reported once, on the header row
     level_text = columns.text(cells, "territory_level")
     level: Level | None = None
     if level_text:
@@ -1123,7 +1127,7 @@ def _territory_fields(
             level = _level(level_text)
         except UnknownValueError as error:
             problem("territory_level", level_text, str(error))
-            return
+            return True
     by_level = {
         lvl: pseudo for pseudo, lvl in _LEVEL_COLUMNS.items() if columns.text(cells, pseudo)
     }
@@ -1146,7 +1150,7 @@ def _territory_fields(
                     "département)",
                     columns.header.get("territory_level") or columns.header["territory_codes"],
                 )
-                return
+                return True
         else:
             problem(
                 "territory_level",
@@ -1155,7 +1159,7 @@ def _territory_fields(
                 "epci ou commune, et les territoires servis",
                 columns.header.get("territory_level") or _field_header(columns, "territory_codes"),
             )
-            return
+            return True
     elif not cell_text(raw) and level in by_level:
         source = by_level[level]
         raw = columns.raw(cells, source)
@@ -1174,6 +1178,7 @@ def _territory_fields(
         problem("territory_codes", raw, message, header)
     if codes:
         values["territory_codes"] = codes
+    return True
 
 
 def _guess_level(tokens: list[str]) -> Level | None:
