@@ -89,8 +89,8 @@ origin and Troisquatre (01002) 30 km east and 40 km north of it:
 commune
 01001            0.0    incub  metropole
 01002           50.0    incub  metropole
-2A002            NaN      NaN      corse
-97402            NaN      NaN        974
+2A002            NaN     None      corse
+97402            NaN     None        974
 >>> near.attrs["zones_without_offer"]
 ['corse', '974']
 >>> population_beyond(near, level="region", territories=geo)[  # doctest: +NORMALIZE_WHITESPACE
@@ -210,7 +210,11 @@ class _Grid:
         self.zone_categorical = pd.Categorical.from_codes(self.zone_id, categories=names)
         self.xy = np.ascontiguousarray(communes[["x", "y"]].to_numpy(dtype=float))
         self.located = ~np.isnan(self.xy).any(axis=1)
-        epsg = communes["epsg"].to_numpy(dtype=float) if "epsg" in communes else None
+        epsg = (
+            pd.to_numeric(communes["epsg"], errors="coerce").to_numpy(dtype=float)
+            if "epsg" in communes
+            else None
+        )
         self.zones: list[_Zone] = []
         for i, name in enumerate(names):
             positions = np.flatnonzero((self.zone_id == i) & self.located)
@@ -417,7 +421,8 @@ class Accessibility:
         pandas.DataFrame
             Indexed by commune code (``commune``), in the order of
             ``territories.communes``: ``distance_km`` (float, NaN when the commune's zone
-            holds no such offer), ``offer_id`` (NaN then) and ``zone`` (categorical).
+            holds no such offer), ``offer_id`` (object: the id, ``None`` then) and
+            ``zone`` (categorical).
             ``attrs`` holds the query (``dispositif``, ``stage``, ``include_national``)
             and ``zones_without_offer``.
         """
@@ -426,7 +431,7 @@ class Accessibility:
         frame = pd.DataFrame(
             {
                 "distance_km": distance,
-                "offer_id": self._ids_or_none[nearest],
+                "offer_id": pd.Series(self._ids_or_none[nearest], self._grid.index, object),
                 "zone": self._grid.zone_categorical,
             },
             index=self._grid.index,
@@ -489,7 +494,9 @@ class Accessibility:
         frame = pd.DataFrame(
             {
                 "distance_km": np.concatenate(distances) if keys else np.empty(0),
-                "offer_id": self._ids_or_none[np.concatenate(nearest)] if keys else [],
+                "offer_id": pd.Series(
+                    self._ids_or_none[np.concatenate(nearest)] if keys else [], index, object
+                ),
                 "zone": zone,
             },
             index=index,
