@@ -1,0 +1,377 @@
+"""The state of a view, and its URL: a copied link reproduces the view.
+
+A :class:`ViewState` holds everything a view shows: the page, the language, the filters,
+the selected structure and its focus, the network layout and size metric, the map level.
+It travels in the URL: the page is the path (``/reseau``, ``/carte``), everything else the
+query string, with defaults left out so links stay short::
+
+    /reseau?lang=en&region=53&kind=network,chamber&sel=cress_bre&focus=1&layout=force
+
+Reading a URL never fails: unknown parameters and values that do not fit (an unknown
+kind, a malformed code, a focus of 9) are dropped, so a hand-edited or outdated link still
+opens a view. The functions here are pure (no Dash, no Flask): the app calls them in its
+callbacks.
+
+Examples
+--------
+>>> state = parse_url("/reseau", "?region=53&kind=chamber,network&sel=cress_bre")
+>>> state.region, state.kinds, state.selected
+('53', ('network', 'chamber'), 'cress_bre')
+>>> to_search(state)
+'?region=53&kind=network,chamber&sel=cress_bre'
+>>> to_href(replace(state, page="carte", lang="en"))
+'/carte?lang=en&region=53&kind=network,chamber&sel=cress_bre'
+>>> parse_url("/", "?kind=nonsense&focus=9") == ViewState()
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fresque.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from fresque.model import Confidence, Dispositif, Kind, Relation, Stage, Status, Theme, is_slug
+
+__all__ = [
+    "DEFAULT_LAYOUT",
+    "DEFAULT_MAP_LEVEL",
+    "DEFAULT_METRIC",
+    "DEFAULT_PAGE",
+    "FOCUS_RADII",
+    "MAP_LEVELS",
+    "METRICS",
+    "NETWORK_LAYOUTS",
+    "PAGES",
+    "ViewState",
+    "filter_arguments",
+    "page_from_path",
+    "parse_query",
+    "parse_url",
+    "replace",
+    "to_href",
+    "to_path",
+    "to_search",
+]
+
+#: The app's pages, in navigation order; the first one opens at ``/``.
+PAGES: tuple[str, ...] = ("reseau", "carte")
+DEFAULT_PAGE = PAGES[0]
+
+#: Layouts of the network: the Fresque board (columns = stages, lanes = kinds), a force
+#: layout computed in the browser, concentric rings by kind.
+NETWORK_LAYOUTS: tuple[str, ...] = ("board", "force", "concentric")
+DEFAULT_LAYOUT = "board"
+
+#: What sizes the nodes of the network.
+METRICS: tuple[str, ...] = ("degree", "betweenness")
+DEFAULT_METRIC = "degree"
+
+#: Levels of the map.
+MAP_LEVELS: tuple[str, ...] = ("regions", "departements", "epci")
+DEFAULT_MAP_LEVEL = "departements"
+
+#: Radii of the focus on the selected structure (0: no focus).
+FOCUS_RADII: tuple[int, ...] = (0, 1, 2, 3)
+
+_REGION_CODE = re.compile(r"\d{2}")
+_DEPARTEMENT_CODE = re.compile(r"\d{2}|2[AB]|97\d")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What a view shows. Every field has a default; multi-valued filters are tuples in
+    their enum's order, empty meaning "no filter".
+
+    Attributes
+    ----------
+    page
+        ``"reseau"`` or ``"carte"``.
+    lang
+        ``"fr"`` or ``"en"``.
+    region, departement
+        Territory filter (INSEE codes). The département, more precise, wins when both are
+        set.
+    kinds, dispositifs, stages, themes, statuses
+        Keep the structures with any of these values (enum values).
+    relations
+        Keep the links of these relations (the structures stay).
+    min_confidence
+        Keep structures and links at least this sure (``"medium"``, ``"high"``).
+    selected
+        Identifier of the selected structure (its detail panel is open).
+    focus
+        Show only the structures within this many links of the selection (0: all).
+    layout
+        Network layout: ``"board"``, ``"force"`` or ``"concentric"``.
+    metric
+        What sizes the nodes: ``"degree"`` or ``"betweenness"``.
+    level
+        Map level: ``"regions"``, ``"departements"`` or ``"epci"``.
+    """
+
+    page: str = DEFAULT_PAGE
+    lang: str = DEFAULT_LANGUAGE
+    region: str | None = None
+    departement: str | None = None
+    kinds: tuple[str, ...] = ()
+    dispositifs: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    relations: tuple[str, ...] = ()
+    min_confidence: str | None = None
+    selected: str | None = None
+    focus: int = 0
+    layout: str = DEFAULT_LAYOUT
+    metric: str = DEFAULT_METRIC
+    level: str = DEFAULT_MAP_LEVEL
+
+    @classmethod
+    def from_values(cls, **values: Any) -> ViewState:
+        """Build a state from loose values (controls, query parameters), dropping what
+        does not fit instead of failing.
+
+        Multi-valued filters take a list, a tuple or a comma-separated string; empty
+        strings and ``None`` mean "not set".
+
+        Examples
+        --------
+        >>> ViewState.from_values(kinds=["funder", "oops", "network"], focus="2").kinds
+        ('network', 'funder')
+        >>> ViewState.from_values(departement="2a", min_confidence="low").departement
+        '2A'
+        """
+        clean: dict[str, Any] = {}
+        for name, value in values.items():
+            parse = _PARSERS.get(name)
+            if parse is None:
+                continue
+            parsed = parse(value)
+            if parsed is not None:
+                clean[name] = parsed
+        return cls(**clean)
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether any filter narrows the network (territory, values, relations, confidence)."""
+        return any(getattr(self, name) for name in FILTER_FIELDS)
+
+    def without_filters(self) -> ViewState:
+        """The same view with every filter cleared (selection, layout, language kept)."""
+        defaults = ViewState()
+        return replace(self, **{name: getattr(defaults, name) for name in FILTER_FIELDS})
+
+
+# --- parsing values ------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _choice(choices: tuple[str, ...]):
+    def parse(value: Any) -> str | None:
+        text = _text(value)
+        return text if text in choices else None
+
+    return parse
+
+
+def _enum_values(enum_cls: type[StrEnum]):
+    order = [member.value for member in enum_cls]
+
+    def parse(value: Any) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        items = value.split(",") if isinstance(value, str) else list(value)
+        wanted = {str(item).strip() for item in items if item is not None}
+        return tuple(v for v in order if v in wanted)
+
+    return parse
+
+
+def _code(pattern: re.Pattern[str]):
+    def parse(value: Any) -> str | None:
+        text = _text(value)
+        if text is None:
+            return None
+        text = text.upper()
+        if text.isdigit() and len(text) == 1:
+            text = "0" + text
+        return text if pattern.fullmatch(text) else None
+
+    return parse
+
+
+def _slug(value: Any) -> str | None:
+    text = _text(value)
+    return text if text is not None and is_slug(text) else None
+
+
+def _confidence(value: Any) -> str | None:
+    text = _text(value)
+    # "low" is every structure: no filter.
+    return text if text in (Confidence.MEDIUM.value, Confidence.HIGH.value) else None
+
+
+def _focus(value: Any) -> int | None:
+    try:
+        radius = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return radius if radius in FOCUS_RADII else None
+
+
+_PARSERS: dict[str, Any] = {
+    "page": _choice(PAGES),
+    "lang": _choice(LANGUAGES),
+    "region": _code(_REGION_CODE),
+    "departement": _code(_DEPARTEMENT_CODE),
+    "kinds": _enum_values(Kind),
+    "dispositifs": _enum_values(Dispositif),
+    "stages": _enum_values(Stage),
+    "themes": _enum_values(Theme),
+    "statuses": _enum_values(Status),
+    "relations": _enum_values(Relation),
+    "min_confidence": _confidence,
+    "selected": _slug,
+    "focus": _focus,
+    "layout": _choice(NETWORK_LAYOUTS),
+    "metric": _choice(METRICS),
+    "level": _choice(MAP_LEVELS),
+}
+
+#: Fields that narrow the network.
+FILTER_FIELDS: tuple[str, ...] = (
+    "region",
+    "departement",
+    "kinds",
+    "dispositifs",
+    "stages",
+    "themes",
+    "statuses",
+    "relations",
+    "min_confidence",
+)
+
+#: Query parameter of each field (the page is the path, not a parameter).
+QUERY_KEYS: dict[str, str] = {
+    "lang": "lang",
+    "region": "region",
+    "departement": "dep",
+    "kinds": "kind",
+    "dispositifs": "dispositif",
+    "stages": "stage",
+    "themes": "theme",
+    "statuses": "status",
+    "relations": "relation",
+    "min_confidence": "confidence",
+    "selected": "sel",
+    "focus": "focus",
+    "layout": "layout",
+    "metric": "metric",
+    "level": "level",
+}
+_FIELD_OF_KEY = {key: name for name, key in QUERY_KEYS.items()}
+
+assert set(_PARSERS) == {f.name for f in fields(ViewState)}
+assert set(QUERY_KEYS) == set(_PARSERS) - {"page"}
+
+
+# --- URL ---------------------------------------------------------------------------------
+
+
+def page_from_path(path: str | None) -> str:
+    """Return the page a path names (its last segment), the default page otherwise.
+
+    ``path`` is relative to the app (Dash's ``strip_relative_path`` removes a prefix).
+
+    Examples
+    --------
+    >>> page_from_path("/carte"), page_from_path("carte/"), page_from_path("/")
+    ('carte', 'carte', 'reseau')
+    >>> page_from_path("/nowhere"), page_from_path(None)
+    ('reseau', 'reseau')
+    """
+    segments = [part for part in (path or "").split("/") if part]
+    last = segments[-1] if segments else ""
+    return last if last in PAGES else DEFAULT_PAGE
+
+
+def parse_query(search: str | None) -> dict[str, str]:
+    """Return the known parameters of a query string as ``{field: raw value}``.
+
+    A repeated parameter is joined with commas (``kind=a&kind=b`` is ``kind=a,b``).
+
+    Examples
+    --------
+    >>> parse_query("?kind=network&kind=funder&dep=29&utm=x")
+    {'kinds': 'network,funder', 'departement': '29'}
+    """
+    found: dict[str, list[str]] = {}
+    for key, value in parse_qsl((search or "").lstrip("?"), keep_blank_values=False):
+        name = _FIELD_OF_KEY.get(key)
+        if name is not None:
+            found.setdefault(name, []).append(value)
+    return {name: ",".join(values) for name, values in found.items()}
+
+
+def parse_url(path: str | None, search: str | None) -> ViewState:
+    """Return the state a URL describes (path relative to the app, query string)."""
+    return ViewState.from_values(page=page_from_path(path), **parse_query(search))
+
+
+def to_search(state: ViewState) -> str:
+    """Return the query string of ``state`` (``""`` when everything is at its default).
+
+    Parameters are written in a fixed order, defaults left out; lists join with commas.
+    """
+    defaults = ViewState()
+    pairs: list[tuple[str, str]] = []
+    for name, key in QUERY_KEYS.items():
+        value = getattr(state, name)
+        if value == getattr(defaults, name):
+            continue
+        pairs.append((key, ",".join(value) if isinstance(value, tuple) else str(value)))
+    return "?" + urlencode(pairs, safe=",") if pairs else ""
+
+
+def to_path(state: ViewState) -> str:
+    """Return the path of the page of ``state``: ``/reseau``, ``/carte``."""
+    return f"/{state.page}"
+
+
+def to_href(state: ViewState) -> str:
+    """Return the path and query string of ``state`` (relative to the app)."""
+    return to_path(state) + to_search(state)
+
+
+def filter_arguments(state: ViewState) -> dict[str, Any]:
+    """Return the keyword arguments of :meth:`fresque.ecosystem.Ecosystem.filter` for the
+    filters of ``state`` (the relation filter applies to links and is not among them).
+
+    Examples
+    --------
+    >>> filter_arguments(ViewState(region="53", departement="29", kinds=("chamber",)))
+    {'kinds': ('chamber',), 'territory': ('departement', '29')}
+    >>> filter_arguments(ViewState(region="53"))
+    {'territory': ('region', '53')}
+    """
+    arguments: dict[str, Any] = {}
+    for name in ("kinds", "dispositifs", "stages", "themes", "statuses"):
+        if getattr(state, name):
+            arguments[name] = getattr(state, name)
+    if state.departement:
+        arguments["territory"] = ("departement", state.departement)
+    elif state.region:
+        arguments["territory"] = ("region", state.region)
+    if state.min_confidence:
+        arguments["min_confidence"] = state.min_confidence
+    return arguments

@@ -1,0 +1,1080 @@
+"""Network view builders: Cytoscape elements and stylesheet, preset positions, legend,
+the detail of a structure. Pure: they take an :class:`~fresque.ecosystem.Ecosystem` and
+return plain lists and dicts (JSON-ready), tested without Dash or a browser.
+
+Visual encoding
+---------------
+
+- **Colour = kind** (Okabe–Ito palette, safe for the common colour-vision deficiencies;
+  the yellow, too pale on white, is left out).
+- **Shape = dispositif**, by family (:data:`SHAPE_FAMILIES`): 24 dispositifs cannot each
+  get a shape anyone would tell apart, eight families can. A structure with several
+  dispositifs takes the family of the first one it lists.
+- **Size = degree or betweenness**, computed once on the whole dataset
+  (:func:`node_metrics`) so that a node keeps its size when filters change.
+- ``expected`` structures (the DLA of a département whose operator is not sourced) are
+  drawn hollow with a dashed outline; ``defunct`` ones are grey.
+- Links are coloured by relation (Paul Tol's *muted* palette), with an arrow from source
+  to target except for the symmetric ``partners_with``.
+
+Layouts
+-------
+
+- ``force``: Cytoscape's ``cose``, computed in the browser (never a server-side spring
+  layout: networkx needs ~12 s for 2,000 nodes).
+- ``concentric``: one band of rings per kind (:func:`concentric_positions`).
+- ``board``, the *Fresque board*: columns are the stages of the value chain, from
+  idéation to évaluation d'impact, lanes are kinds, so the chain reads left to right
+  (:func:`board_positions`). **A structure serving several stages is one node, placed in
+  the column of its first stage** (where a project first meets it); its whole range is
+  in its tooltip and detail panel. Duplicating it would double the counts and split its
+  links; a mean position would put it between columns, where it belongs to no stage.
+  Structures with no stage (funders, public bodies, chambers, mostly) go in a last,
+  separate column, "no stage (cross-cutting)".
+
+Positions of the preset layouts are cached by the list of nodes they place.
+
+Examples
+--------
+>>> from fresque.ecosystem import load_ecosystem
+>>> eco = load_ecosystem()
+>>> elements = network_elements(eco, layout="board")
+>>> nodes = [e for e in elements if "structure" in e.get("classes", "")]
+>>> len(nodes) == len(eco)
+True
+>>> stylesheet = network_stylesheet(selected="avise")
+>>> any('node[id = "avise"]' in rule["selector"] for rule in stylesheet)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import pandas as pd
+
+from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
+from fresque.model import (
+    STAGE_ORDER,
+    SYMMETRIC_RELATIONS,
+    Confidence,
+    Dispositif,
+    Kind,
+    Level,
+    Relation,
+    Stage,
+    Status,
+    Theme,
+)
+
+if TYPE_CHECKING:
+    from fresque.ecosystem import Ecosystem
+    from fresque.geo.territories import Territories
+
+__all__ = [
+    "DISPOSITIF_FAMILY",
+    "KIND_COLORS",
+    "RELATION_COLORS",
+    "SHAPE_FAMILIES",
+    "BoardLayout",
+    "board_positions",
+    "concentric_positions",
+    "cytoscape_layout",
+    "legend",
+    "network_elements",
+    "network_stylesheet",
+    "node_metrics",
+    "node_sizes",
+    "search_options",
+    "shape_family",
+    "stage_span",
+    "structure_detail",
+    "territory_options",
+]
+
+# --------------------------------------------------------------------------------------
+# Encoding
+# --------------------------------------------------------------------------------------
+
+#: Fill colour of each kind (Okabe & Ito, 2008: distinct for deuteranopes, protanopes
+#: and tritanopes).
+KIND_COLORS: dict[Kind, str] = {
+    Kind.SUPPORT_STRUCTURE: "#0072B2",  # blue
+    Kind.NETWORK: "#E69F00",  # orange
+    Kind.CHAMBER: "#CC79A7",  # reddish purple
+    Kind.FUNDER: "#009E73",  # bluish green
+    Kind.PUBLIC_BODY: "#D55E00",  # vermillion
+}
+
+#: Fill of defunct structures, whatever their kind.
+DEFUNCT_COLOR = "#9E9E9E"
+
+#: Colour of each relation (Paul Tol's "muted" scheme, colour-blind safe).
+RELATION_COLORS: dict[Relation, str] = {
+    Relation.FUNDS: "#117733",  # green
+    Relation.ANIMATES: "#882255",  # wine
+    Relation.CARRIES: "#332288",  # indigo
+    Relation.MEMBER_OF: "#999933",  # olive
+    Relation.PARTNERS_WITH: "#44AA99",  # teal
+    Relation.REFERS_TO: "#CC6677",  # rose
+}
+
+#: Families of dispositifs: key -> (Cytoscape shape, members). The order is the legend's.
+SHAPE_FAMILIES: dict[str, tuple[str, tuple[Dispositif, ...]]] = {
+    "dla": (
+        "round-rectangle",
+        (
+            Dispositif.DLA_DEPARTEMENTAL,
+            Dispositif.DLA_REGIONAL,
+            Dispositif.DLA_NATIONAL,
+            Dispositif.DLA_PORTEUR,
+            Dispositif.DLA_PILOTAGE,
+            Dispositif.CRDLA,
+        ),
+    ),
+    "emergence": (
+        "hexagon",
+        (
+            Dispositif.FABRIQUE_A_INITIATIVES,
+            Dispositif.POLE_ESS,
+            Dispositif.PTCE,
+            Dispositif.ESS_RURALITES,
+        ),
+    ),
+    "creation": (
+        "triangle",
+        (
+            Dispositif.INCUBATEUR,
+            Dispositif.PEPINIERE,
+            Dispositif.CAE,
+            Dispositif.SCOP_SCIC,
+            Dispositif.CREATION_ENTREPRISE,
+            Dispositif.RESEAU_INCUBATEURS_ESS,
+        ),
+    ),
+    "scaling": ("vee", (Dispositif.ACCELERATEUR, Dispositif.FRENCH_IMPACT)),
+    "finance": (
+        "diamond",
+        (Dispositif.FINANCE_SOLIDAIRE, Dispositif.PRET_D_HONNEUR, Dispositif.MENTORAT),
+    ),
+    "impact": ("star", (Dispositif.EVALUATION_IMPACT,)),
+    "chamber": ("octagon", (Dispositif.CRESS, Dispositif.CRESS_NATIONAL)),
+    "other": ("ellipse", ()),
+}
+
+#: The family of each dispositif.
+DISPOSITIF_FAMILY: dict[Dispositif, str] = {
+    member: family for family, (_, members) in SHAPE_FAMILIES.items() for member in members
+}
+assert set(DISPOSITIF_FAMILY) == set(Dispositif), "every dispositif needs a shape family"
+
+_FAMILY_ORDER = {family: i for i, family in enumerate(SHAPE_FAMILIES)}
+_STATUS_ORDER = {Status.ACTIVE.value: 0, Status.EXPECTED.value: 1, Status.DEFUNCT.value: 2}
+_STAGE_INDEX = {stage.value: i for i, stage in enumerate(STAGE_ORDER)}
+
+#: Node sizes in pixels (at zoom 1): the least and the most connected structure.
+SMALLEST_NODE = 16
+LARGEST_NODE = 58
+
+
+def shape_family(dispositifs: Sequence[str]) -> str:
+    """Return the shape family of a structure: that of its first dispositif.
+
+    Examples
+    --------
+    >>> shape_family(["incubateur", "finance_solidaire"]), shape_family([])
+    ('creation', 'other')
+    """
+    for value in dispositifs:
+        return DISPOSITIF_FAMILY[Dispositif(value)]
+    return "other"
+
+
+def stage_span(stages: Sequence[str], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the stages of a structure in words: a range when they follow each other.
+
+    Examples
+    --------
+    >>> stage_span(["ideation", "emergence", "creation", "consolidation"])
+    'Idéation → Consolidation'
+    >>> stage_span(["emergence", "consolidation"], "en")
+    'Emergence, Consolidation'
+    >>> stage_span([])
+    ''
+    """
+    ordered = sorted({_STAGE_INDEX[s] for s in stages})
+    names = [label(STAGE_ORDER[i], lang) for i in ordered]
+    if len(ordered) >= 3 and ordered[-1] - ordered[0] == len(ordered) - 1:
+        return f"{names[0]} → {names[-1]}"
+    return ", ".join(names)
+
+
+# --------------------------------------------------------------------------------------
+# Metrics and sizes
+# --------------------------------------------------------------------------------------
+
+_metrics_cache: weakref.WeakKeyDictionary[Ecosystem, pd.DataFrame] = weakref.WeakKeyDictionary()
+_metrics_lock = threading.Lock()
+
+#: Above this many structures, betweenness is estimated from a sample of sources.
+EXACT_BETWEENNESS_LIMIT = 1000
+BETWEENNESS_SAMPLE = 300
+
+
+def node_metrics(eco: Ecosystem) -> pd.DataFrame:
+    """Return each structure's ``degree`` and ``betweenness``, indexed by id (cached).
+
+    Both are computed on the undirected simple graph (a pair of structures linked by
+    two relations counts once). ``degree`` is the number of structures linked to it;
+    ``betweenness`` the normalised betweenness centrality, exact up to
+    :data:`EXACT_BETWEENNESS_LIMIT` structures and estimated from
+    :data:`BETWEENNESS_SAMPLE` sources (fixed seed) above. The result is computed once
+    per ecosystem and shared: do not modify it.
+
+    Examples
+    --------
+    >>> from fresque.ecosystem import load_ecosystem
+    >>> metrics = node_metrics(load_ecosystem())
+    >>> bool(metrics.loc["avise", "degree"] > metrics["degree"].median())
+    True
+    """
+    with _metrics_lock:
+        cached = _metrics_cache.get(eco)
+    if cached is not None:
+        return cached
+    graph = nx.Graph(eco.graph)
+    degree = dict(graph.degree())
+    n = graph.number_of_nodes()
+    k = None if n <= EXACT_BETWEENNESS_LIMIT else BETWEENNESS_SAMPLE
+    betweenness = nx.betweenness_centrality(graph, k=k, seed=0, normalized=True)
+    index = eco.structures.index
+    metrics = pd.DataFrame(
+        {
+            "degree": [degree.get(sid, 0) for sid in index],
+            "betweenness": [betweenness.get(sid, 0.0) for sid in index],
+        },
+        index=index,
+    )
+    with _metrics_lock:
+        _metrics_cache[eco] = metrics
+    return metrics
+
+
+def node_sizes(
+    values: pd.Series,
+    top: float | None = None,
+    smallest: float = SMALLEST_NODE,
+    largest: float = LARGEST_NODE,
+) -> pd.Series:
+    """Scale ``values`` to node sizes: the area grows with the value (square root).
+
+    ``top`` is the value drawn at the largest size (default: the largest of ``values``);
+    pass the whole dataset's so that a filtered view keeps the same sizes.
+
+    Examples
+    --------
+    >>> node_sizes(pd.Series([0, 1, 4])).round(1).tolist()
+    [16.0, 37.0, 58.0]
+    >>> node_sizes(pd.Series([1.0]), top=4).round(1).tolist()
+    [37.0]
+    """
+    if top is None:
+        top = float(values.max()) if len(values) else 0.0
+    if not top > 0:
+        return pd.Series(float(smallest), index=values.index)
+    scaled = (values.clip(lower=0) / top) ** 0.5
+    return smallest + (largest - smallest) * scaled
+
+
+# --------------------------------------------------------------------------------------
+# Preset positions
+# --------------------------------------------------------------------------------------
+
+#: Distance between the centres of two neighbouring nodes on the board and the rings.
+SPACING = 64
+#: Smallest width of a board column (its header must fit).
+MIN_COLUMN_WIDTH = 4 * SPACING
+COLUMN_GAP = 48
+LANE_GAP = 28
+LANE_PADDING = 18
+#: Key of the board's last column: structures with no stage.
+NO_STAGE = "none"
+BOARD_COLUMNS: tuple[str, ...] = (*(s.value for s in STAGE_ORDER), NO_STAGE)
+#: Rings of the concentric layout, from the centre out.
+CONCENTRIC_ORDER: tuple[Kind, ...] = (
+    Kind.CHAMBER,
+    Kind.NETWORK,
+    Kind.FUNDER,
+    Kind.PUBLIC_BODY,
+    Kind.SUPPORT_STRUCTURE,
+)
+RING_GAP = 1.6 * SPACING
+
+
+@dataclass(frozen=True)
+class BoardLayout:
+    """Positions on the Fresque board, with its columns and lanes for the decorations.
+
+    Attributes
+    ----------
+    positions
+        ``{id: (x, y)}``, centres of the nodes.
+    columns
+        ``(key, x0, x1)`` for each column drawn, left to right: a stage value or
+        :data:`NO_STAGE`.
+    lanes
+        ``(kind, y0, y1)`` for each lane drawn, top to bottom (kinds present only).
+    """
+
+    positions: dict[str, tuple[float, float]]
+    columns: tuple[tuple[str, float, float], ...]
+    lanes: tuple[tuple[str, float, float], ...]
+
+    @property
+    def width(self) -> float:
+        return self.columns[-1][2] - self.columns[0][1]
+
+    @property
+    def top(self) -> float:
+        return self.lanes[0][1] if self.lanes else 0.0
+
+    @property
+    def bottom(self) -> float:
+        return self.lanes[-1][2] if self.lanes else 0.0
+
+
+def _node_key(row: Any) -> tuple[Any, ...]:
+    """Order of the nodes inside a board cell or a ring: family, status, name."""
+    return (
+        _FAMILY_ORDER[shape_family(row.dispositifs)],
+        _STATUS_ORDER.get(row.status, 9),
+        normalize_key(row.name),
+        row.Index,
+    )
+
+
+def _placement_key(structures: pd.DataFrame) -> tuple[tuple[str, str, int, tuple], ...]:
+    """What the preset positions depend on, hashable: one tuple per structure, in order."""
+    rows = []
+    for row in structures.itertuples():
+        first = min((_STAGE_INDEX[s] for s in row.stages), default=len(STAGE_ORDER))
+        rows.append((row.Index, row.kind, first, _node_key(row)))
+    rows.sort(key=lambda r: r[3])
+    return tuple(rows)
+
+
+def board_positions(structures: pd.DataFrame) -> BoardLayout:
+    """Place structures on the Fresque board: columns = first stage, lanes = kind.
+
+    Every stage column is drawn, empty or not (an empty stage is a finding); the
+    no-stage column and the lanes only when they hold someone. Inside a cell, nodes
+    fill a grid row by row, grouped by dispositif family then status then name. Each
+    column is as wide as its fullest cell needs, each lane as tall as its fullest cell.
+
+    Parameters
+    ----------
+    structures
+        :attr:`Ecosystem.structures` or a subset (needs ``kind``, ``stages``,
+        ``dispositifs``, ``status``, ``name``).
+
+    Examples
+    --------
+    >>> from fresque.ecosystem import load_ecosystem
+    >>> eco = load_ecosystem()
+    >>> board = board_positions(eco.structures)
+    >>> [key for key, _, _ in board.columns][:2], len(board.positions) == len(eco)
+    (['ideation', 'emergence'], True)
+    """
+    return _board_positions(_placement_key(structures))
+
+
+@lru_cache(maxsize=64)
+def _board_positions(key: tuple[tuple[str, str, int, tuple], ...]) -> BoardLayout:
+    n_columns = len(BOARD_COLUMNS)
+    cells: dict[tuple[int, str], list[str]] = {}
+    for sid, kind, column, _ in key:
+        cells.setdefault((column, kind), []).append(sid)
+    kinds = [k.value for k in Kind if any(kind == k.value for (_, kind) in cells)]
+    columns = [c for c in range(n_columns) if c < n_columns - 1 or any(c == i for i, _ in cells)]
+
+    # Grid width of each column, from its fullest cell; height of each lane.
+    per_row: dict[int, int] = {}
+    for c in columns:
+        fullest = max((len(cells.get((c, kind), ())) for kind in kinds), default=0)
+        per_row[c] = max(1, math.ceil(math.sqrt(fullest * 1.5)))
+    rows_of_lane = {
+        kind: max(
+            (math.ceil(len(cells.get((c, kind), ())) / per_row[c]) for c in columns), default=1
+        )
+        for kind in kinds
+    }
+
+    x = 0.0
+    column_spans: list[tuple[str, float, float]] = []
+    column_x: dict[int, tuple[float, float]] = {}
+    for c in columns:
+        width = max(MIN_COLUMN_WIDTH, per_row[c] * SPACING)
+        if c == n_columns - 1:
+            x += COLUMN_GAP  # the no-stage column stands apart from the chain
+        column_spans.append((BOARD_COLUMNS[c], x, x + width))
+        column_x[c] = (x, width)
+        x += width + COLUMN_GAP
+
+    y = 0.0
+    lane_spans: list[tuple[str, float, float]] = []
+    positions: dict[str, tuple[float, float]] = {}
+    for kind in kinds:
+        height = max(1, rows_of_lane[kind]) * SPACING + 2 * LANE_PADDING
+        lane_spans.append((kind, y, y + height))
+        for c in columns:
+            members = cells.get((c, kind), [])
+            x0, width = column_x[c]
+            k = per_row[c]
+            used = min(k, len(members)) * SPACING
+            left = x0 + (width - used) / 2
+            for j, sid in enumerate(members):
+                positions[sid] = (
+                    round(left + (j % k + 0.5) * SPACING, 1),
+                    round(y + LANE_PADDING + (j // k + 0.5) * SPACING, 1),
+                )
+        y += height + LANE_GAP
+    return BoardLayout(positions, tuple(column_spans), tuple(lane_spans))
+
+
+def concentric_positions(structures: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Place structures on concentric rings, one band of rings per kind.
+
+    Kinds go from the centre out in :data:`CONCENTRIC_ORDER` (the few chambers and
+    networks inside, the many support structures outside). A ring holds as many nodes
+    as fit at :data:`SPACING`; a kind that needs more continues on the next ring.
+
+    Examples
+    --------
+    >>> from fresque.ecosystem import load_ecosystem
+    >>> structures = load_ecosystem().structures
+    >>> positions = concentric_positions(structures)
+    >>> import math
+    >>> radius = {sid: math.hypot(*xy) for sid, xy in positions.items()}
+    >>> kind = structures["kind"]
+    >>> max(radius[s] for s in kind.index[kind == "chamber"]) < min(
+    ...     radius[s] for s in kind.index[kind == "support_structure"])
+    True
+    """
+    return _concentric_positions(_placement_key(structures))
+
+
+@lru_cache(maxsize=64)
+def _concentric_positions(
+    key: tuple[tuple[str, str, int, tuple], ...],
+) -> dict[str, tuple[float, float]]:
+    by_kind: dict[str, list[str]] = {}
+    for sid, kind, _, _ in key:
+        by_kind.setdefault(kind, []).append(sid)
+    positions: dict[str, tuple[float, float]] = {}
+    radius = 0.0
+    for kind in CONCENTRIC_ORDER:
+        members = by_kind.get(kind.value, [])
+        if not members:
+            continue
+        radius += RING_GAP if positions else RING_GAP / 2
+        while members:
+            capacity = max(1, math.floor(2 * math.pi * radius / SPACING))
+            ring, members = members[:capacity], members[capacity:]
+            step = 2 * math.pi / len(ring)
+            for j, sid in enumerate(ring):
+                angle = -math.pi / 2 + j * step
+                positions[sid] = (
+                    round(radius * math.cos(angle), 1),
+                    round(radius * math.sin(angle), 1),
+                )
+            if members:
+                radius += SPACING
+    return positions
+
+
+# --------------------------------------------------------------------------------------
+# Elements, layout, stylesheet
+# --------------------------------------------------------------------------------------
+
+#: Prefix of the ids of the board's decorations (structure ids are slugs: no colon).
+DECOR_PREFIX = "board:"
+
+
+def _tooltip(row: Any, lang: str) -> str:
+    parts = [row.name, label(row.kind, lang, Kind)]
+    if row.dispositifs:
+        parts.append(", ".join(label(d, lang, Dispositif) for d in row.dispositifs))
+    if row.stages:
+        parts.append(f"{t('network.tip.stages', lang)} : {stage_span(row.stages, lang)}")
+    if row.status != Status.ACTIVE.value:
+        parts.append(label(row.status, lang, Status))
+    return "\n".join(parts)
+
+
+def cytoscape_layout(layout: str, n_nodes: int = 0) -> dict[str, Any]:
+    """Return the Cytoscape ``layout`` option of a network layout.
+
+    Preset layouts take the positions the elements carry; ``force`` runs ``cose`` in the
+    browser. The layout's name goes in ``fresque`` so that switching between two preset
+    layouts changes the option and makes Cytoscape fit the view again.
+
+    Examples
+    --------
+    >>> cytoscape_layout("board")["name"], cytoscape_layout("force")["name"]
+    ('preset', 'cose')
+    """
+    if layout == "force":
+        return {
+            "name": "cose",
+            "fresque": "force",
+            "animate": False,
+            "fit": True,
+            "padding": 30,
+            "randomize": True,
+            "nodeRepulsion": 9000,
+            "idealEdgeLength": 70,
+            "edgeElasticity": 80,
+            "gravity": 0.4,
+            "componentSpacing": 60,
+            "numIter": 1000 if n_nodes <= 1000 else 400,
+        }
+    return {"name": "preset", "fresque": layout, "fit": True, "padding": 30, "animate": False}
+
+
+def _board_decorations(board: BoardLayout, lang: str) -> list[dict[str, Any]]:
+    """Lane bands (labelled with their kind on the left) and column headers."""
+    if not board.columns:
+        return []
+    left = board.columns[0][1] - COLUMN_GAP / 2
+    right = board.columns[-1][2] + COLUMN_GAP / 2
+    decor: list[dict[str, Any]] = []
+
+    def add(suffix: str, classes: str, data: dict[str, Any], x: float, y: float) -> None:
+        decor.append(
+            {
+                "data": {"id": f"{DECOR_PREFIX}{suffix}", **data},
+                "classes": f"board {classes}",
+                "position": {"x": round(x, 1), "y": round(y, 1)},
+                "selectable": False,
+                "grabbable": False,
+                "locked": True,
+            }
+        )
+
+    for i, (kind, y0, y1) in enumerate(board.lanes):
+        add(
+            f"lane:{kind}",
+            "board-lane" + (" board-lane-alt" if i % 2 else ""),
+            {"label": label(kind, lang, Kind), "w": right - left, "h": y1 - y0},
+            (left + right) / 2,
+            (y0 + y1) / 2,
+        )
+    header_y = board.top - 2 * LANE_PADDING
+    bottom = board.bottom
+    for i, (key, x0, x1) in enumerate(board.columns):
+        if key == NO_STAGE:
+            text = t("network.board.no_stage", lang)
+        else:
+            text = f"{i + 1}. {label(key, lang, Stage)}"
+        add(f"column:{key}", "board-header", {"label": text, "w": x1 - x0}, (x0 + x1) / 2, header_y)
+        if i:
+            gap_x = x0 - COLUMN_GAP / 2 - (COLUMN_GAP / 2 if key == NO_STAGE else 0)
+            add(
+                f"rule:{key}",
+                "board-rule",
+                {"label": "", "w": 2, "h": bottom - board.top + 2 * LANE_PADDING},
+                gap_x,
+                (board.top + bottom) / 2,
+            )
+    return decor
+
+
+def network_elements(
+    eco: Ecosystem,
+    *,
+    layout: str = "board",
+    metric: str = "degree",
+    metrics: pd.DataFrame | None = None,
+    relations: Iterable[str] = (),
+    lang: str = DEFAULT_LANGUAGE,
+) -> list[dict[str, Any]]:
+    """Return the Cytoscape elements of ``eco``: nodes, then links, then decorations.
+
+    Parameters
+    ----------
+    eco
+        The ecosystem to draw (often a filtered one).
+    layout
+        ``"board"``, ``"concentric"`` (nodes carry their preset position) or ``"force"``
+        (no positions: the browser computes them).
+    metric
+        ``"degree"`` or ``"betweenness"``: what sizes the nodes.
+    metrics
+        :func:`node_metrics` of the *whole* dataset, so that sizes do not change with the
+        filters; by default those of ``eco``.
+    relations
+        Keep only the links of these relations (all when empty).
+    lang
+        Language of the tooltips and board labels.
+
+    Notes
+    -----
+    Each structure node has classes ``structure kind-… shape-… status-…`` and data
+    ``id``, ``label`` (its name, drawn as text by Cytoscape), ``kind``, ``status``,
+    ``size`` and ``tip`` (tooltip text). Each link has classes ``link rel-…`` and data
+    ``source``, ``target``, ``relation``, ``confidence``.
+    """
+    structures = eco.structures
+    if metrics is None:
+        metrics = node_metrics(eco)
+    values = metrics[metric].reindex(structures.index).fillna(0)
+    # Scale against the whole dataset's maximum: sizes do not jump as filters change.
+    sizes = node_sizes(values, top=float(metrics[metric].max()) if len(metrics) else 0.0)
+    positions: dict[str, tuple[float, float]] = {}
+    decor: list[dict[str, Any]] = []
+    if layout == "board":
+        board = board_positions(structures)
+        positions = board.positions
+        decor = _board_decorations(board, lang)
+    elif layout == "concentric":
+        positions = concentric_positions(structures)
+
+    elements: list[dict[str, Any]] = []
+    for row in structures.itertuples():
+        family = shape_family(row.dispositifs)
+        node: dict[str, Any] = {
+            "data": {
+                "id": row.Index,
+                "label": row.name,
+                "kind": row.kind,
+                "status": row.status,
+                "size": round(float(sizes[row.Index]), 1),
+                "tip": _tooltip(row, lang),
+            },
+            "classes": f"structure kind-{row.kind} shape-{family} status-{row.status}",
+        }
+        if row.Index in positions:
+            x, y = positions[row.Index]
+            node["position"] = {"x": x, "y": y}
+        elements.append(node)
+    wanted = set(relations)
+    for link in eco.links.itertuples(index=False):
+        if wanted and link.relation not in wanted:
+            continue
+        elements.append(
+            {
+                "data": {
+                    "id": f"{link.source}->{link.target}:{link.relation}",
+                    "source": link.source,
+                    "target": link.target,
+                    "relation": link.relation,
+                    "confidence": link.confidence,
+                },
+                "classes": f"link rel-{link.relation}",
+            }
+        )
+    return elements + decor
+
+
+def _selector_ids(ids: Iterable[str]) -> str:
+    return ", ".join(f'node[id = "{sid}"]' for sid in ids)
+
+
+def network_stylesheet(
+    selected: str | None = None, neighbors: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Return the Cytoscape stylesheet; with a selection, fade what is not linked to it.
+
+    Parameters
+    ----------
+    selected
+        Id of the selected structure (a slug, so safe inside a selector).
+    neighbors
+        Ids of the structures linked to it (their labels show, the rest fades).
+    """
+    font = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif'
+    rules: list[dict[str, Any]] = [
+        {
+            "selector": "node.structure",
+            "style": {
+                "width": "data(size)",
+                "height": "data(size)",
+                "label": "data(label)",
+                "font-family": font,
+                "font-size": 11,
+                "min-zoomed-font-size": 9,
+                "color": "#1f2328",
+                "text-valign": "bottom",
+                "text-margin-y": 3,
+                "text-wrap": "ellipsis",
+                "text-max-width": "110px",
+                "text-background-color": "#ffffff",
+                "text-background-opacity": 0.75,
+                "text-background-padding": "1px",
+                "border-width": 1.5,
+                "border-color": "#ffffff",
+                "z-index": 10,
+            },
+        },
+    ]
+    for kind, color in KIND_COLORS.items():
+        rules.append({"selector": f"node.kind-{kind.value}", "style": {"background-color": color}})
+    for family, (shape, _) in SHAPE_FAMILIES.items():
+        rules.append({"selector": f"node.shape-{family}", "style": {"shape": shape}})
+    for kind, color in KIND_COLORS.items():
+        rules.append(
+            {
+                "selector": f"node.status-expected.kind-{kind.value}",
+                "style": {"border-color": color},
+            }
+        )
+    rules += [
+        {
+            "selector": "node.status-expected",
+            "style": {
+                "background-opacity": 0.18,
+                "border-style": "dashed",
+                "border-width": 2.5,
+            },
+        },
+        {
+            "selector": "node.status-defunct",
+            "style": {
+                "background-color": DEFUNCT_COLOR,
+                "border-color": "#6e6e6e",
+                "color": "#6e6e6e",
+                "opacity": 0.75,
+            },
+        },
+        {
+            "selector": "edge.link",
+            "style": {
+                "width": 1.3,
+                "curve-style": "bezier",
+                "opacity": 0.55,
+                "target-arrow-shape": "triangle",
+                "arrow-scale": 0.8,
+                "z-index": 1,
+            },
+        },
+    ]
+    for relation, color in RELATION_COLORS.items():
+        style: dict[str, Any] = {"line-color": color, "target-arrow-color": color}
+        if relation in SYMMETRIC_RELATIONS:
+            style["target-arrow-shape"] = "none"
+        rules.append({"selector": f"edge.rel-{relation.value}", "style": style})
+    rules += [
+        {
+            "selector": "node.board",
+            "style": {
+                "events": "no",
+                "shape": "rectangle",
+                "width": "data(w)",
+                "height": "data(h)",
+                "background-color": "#ffffff",
+                "background-opacity": 0,
+                "border-width": 0,
+                "label": "data(label)",
+                "font-family": font,
+                "color": "#57606a",
+                "z-index": 0,
+                "z-compound-depth": "bottom",
+            },
+        },
+        {
+            "selector": "node.board-lane",
+            "style": {
+                "background-color": "#eef1f4",
+                "background-opacity": 1,
+                "text-valign": "center",
+                "text-halign": "left",
+                "text-margin-x": -12,
+                "text-wrap": "wrap",
+                "text-max-width": "150px",
+                "font-size": 22,
+                "font-weight": "bold",
+                "text-justification": "right",
+            },
+        },
+        {"selector": "node.board-lane-alt", "style": {"background-color": "#f8f9fa"}},
+        {
+            "selector": "node.board-header",
+            "style": {
+                "height": 40,
+                "text-valign": "center",
+                "text-halign": "center",
+                "text-wrap": "wrap",
+                "text-max-width": "data(w)",
+                "font-size": 24,
+                "font-weight": "bold",
+                "color": "#1f2328",
+            },
+        },
+        {
+            "selector": "node.board-rule",
+            "style": {"background-color": "#d0d7de", "background-opacity": 1},
+        },
+    ]
+    if selected:
+        neighbors = [n for n in neighbors if n != selected]
+        rules += [
+            {"selector": "node.structure", "style": {"opacity": 0.22}},
+            {"selector": "edge.link", "style": {"opacity": 0.08}},
+            {
+                "selector": f'edge[source = "{selected}"], edge[target = "{selected}"]',
+                "style": {"opacity": 0.9, "width": 2.4, "z-index": 5},
+            },
+        ]
+        if neighbors:
+            rules.append(
+                {
+                    "selector": _selector_ids(neighbors),
+                    "style": {"opacity": 1, "min-zoomed-font-size": 0},
+                }
+            )
+        rules.append(
+            {
+                "selector": _selector_ids([selected]),
+                "style": {
+                    "opacity": 1,
+                    "border-width": 5,
+                    "border-color": "#1f2328",
+                    "border-style": "solid",
+                    "font-size": 14,
+                    "font-weight": "bold",
+                    "min-zoomed-font-size": 0,
+                    "text-max-width": "220px",
+                    "z-index": 20,
+                },
+            }
+        )
+    return rules
+
+
+# --------------------------------------------------------------------------------------
+# Legend, options, detail
+# --------------------------------------------------------------------------------------
+
+
+def legend(lang: str = DEFAULT_LANGUAGE, metric: str = "degree") -> dict[str, Any]:
+    """Return what the legend shows: kinds (colours), shape families, statuses,
+    relations (colours, arrows) and what the size means.
+
+    Examples
+    --------
+    >>> entries = legend("en")
+    >>> entries["kinds"][0]
+    {'value': 'support_structure', 'label': 'Support organisation', 'color': '#0072B2'}
+    >>> entries["shapes"][0]["shape"], entries["size"][:6]
+    ('round-rectangle', 'Size: ')
+    """
+    return {
+        "kinds": [
+            {"value": kind.value, "label": label(kind, lang), "color": color}
+            for kind, color in KIND_COLORS.items()
+        ],
+        "shapes": [
+            {
+                "family": family,
+                "shape": shape,
+                "label": t(f"network.family.{family}", lang),
+                "members": [label(member, lang) for member in members],
+            }
+            for family, (shape, members) in SHAPE_FAMILIES.items()
+        ],
+        "statuses": [
+            {
+                "value": status.value,
+                "label": label(status, lang),
+                "note": t(f"network.legend.status.{status.value}", lang),
+            }
+            for status in Status
+        ],
+        "relations": [
+            {
+                "value": relation.value,
+                "label": label(relation, lang),
+                "color": color,
+                "arrow": relation not in SYMMETRIC_RELATIONS,
+            }
+            for relation, color in RELATION_COLORS.items()
+        ],
+        "size": t(f"network.legend.size.{metric}", lang),
+    }
+
+
+def search_options(eco: Ecosystem) -> list[dict[str, str]]:
+    """Return ``[{"label": name, "value": id}]`` for the search box, by name.
+
+    Labels are plain text: the app renders them as text, never as HTML.
+    """
+    names = eco.structures["name"]
+    order = sorted(names.index, key=lambda sid: (normalize_key(names[sid]), sid))
+    return [{"label": names[sid], "value": sid} for sid in order]
+
+
+def territory_options(
+    territories: Territories,
+    level: Level | str,
+    lang: str = DEFAULT_LANGUAGE,
+    within: tuple[str, str] | None = None,
+) -> list[dict[str, str]]:
+    """Return the régions or départements to filter by, as dropdown options.
+
+    Régions are sorted by name, départements by code (``29 – Finistère``).
+
+    Examples
+    --------
+    >>> from fresque.geo.territories import default_territories
+    >>> territories = default_territories()
+    >>> [o["label"] for o in territory_options(territories, "departement",
+    ...                                        within=("region", "53"))]
+    ["22 – Côtes-d'Armor", '29 – Finistère', '35 – Ille-et-Vilaine', '56 – Morbihan']
+    >>> territory_options(territories, "region")[0]
+    {'label': 'Auvergne-Rhône-Alpes', 'value': '84'}
+    """
+    level = Level(level)
+    found = territories.children(within or "FR", level)
+    if level is Level.REGION:
+        found = sorted(found, key=lambda t: normalize_key(t.name))
+        return [{"label": t.name, "value": t.code} for t in found]
+    return [{"label": f"{t.code} – {t.name}", "value": t.code} for t in found]
+
+
+def _format_date(value: date | None, lang: str) -> str | None:
+    if value is None:
+        return None
+    return value.strftime("%d/%m/%Y") if lang == "fr" else value.isoformat()
+
+
+def _territory_names(eco: Ecosystem, level: str, codes: Sequence[str], lang: str) -> list[str]:
+    if level == Level.COUNTRY.value:
+        return [t("detail.national", lang)]
+    names = []
+    for code in codes:
+        try:
+            names.append(f"{eco.territories[(level, code)].name} ({code})")
+        except KeyError:
+            names.append(code)
+    return names
+
+
+def structure_detail(eco: Ecosystem, sid: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """Return everything the detail panel shows about structure ``sid``, labelled.
+
+    Values are plain text (never HTML) and URLs (validated ``http(s)`` addresses).
+
+    Returns
+    -------
+    dict
+        ``id``, ``name``, ``kind``, ``status`` (value), ``status_label``, ``fields`` (a list
+        of ``(label, text)`` pairs for the plain fields), ``website``, ``sources`` (URLs),
+        ``carrier`` (``{"id", "name"}`` or None), ``description``, ``territory``
+        (``{"level", "places"}``), ``links`` (groups ``{"heading", "relation",
+        "direction", "items": [{"id", "name", "status"}]}``).
+
+    Raises
+    ------
+    KeyError
+        When no structure has that id.
+
+    Examples
+    --------
+    >>> from fresque.ecosystem import load_ecosystem
+    >>> detail = structure_detail(load_ecosystem(), "tag29")
+    >>> detail["name"], detail["territory"]["places"]
+    ('TAg29', ['Finistère (29)'])
+    """
+    record = eco.get(sid)
+    names = eco.structures["name"]
+    statuses = eco.structures["status"]
+    groups: dict[tuple[str, str], set[str]] = {}
+    for _, target, relation in eco.graph.out_edges(sid, keys=True):
+        groups.setdefault((relation, "out"), set()).add(target)
+    for source, _, relation in eco.graph.in_edges(sid, keys=True):
+        direction = "out" if relation in SYMMETRIC_RELATIONS else "in"
+        groups.setdefault((relation, direction), set()).add(source)
+    links = []
+    for relation in Relation:
+        for direction in ("out", "in"):
+            members = groups.get((relation.value, direction))
+            if not members:
+                continue
+            heading = (
+                label(relation, lang)
+                if direction == "out"
+                else t(f"relation.in.{relation.value}", lang)
+            )
+            items = [
+                {"id": other, "name": names[other], "status": statuses[other]}
+                for other in sorted(members, key=lambda o: (normalize_key(names[o]), o))
+            ]
+            links.append(
+                {
+                    "heading": heading,
+                    "relation": relation.value,
+                    "direction": direction,
+                    "items": items,
+                }
+            )
+    commune = None
+    if record.commune_code:
+        try:
+            commune = f"{eco.territories[('commune', record.commune_code)].name} "
+            commune += f"({record.commune_code})"
+        except KeyError:
+            commune = record.commune_code
+    carrier = None
+    if record.carrier_id:
+        carrier = {
+            "id": record.carrier_id,
+            "name": names.get(record.carrier_id, record.carrier_id),
+        }
+    joined = {
+        "dispositifs": ", ".join(label(d, lang, Dispositif) for d in record.dispositifs),
+        "themes": ", ".join(label(x, lang, Theme) for x in record.themes),
+    }
+    fields = [
+        (t("detail.kind", lang), label(record.kind, lang, Kind)),
+        (t("detail.status", lang), label(record.status, lang, Status)),
+        (t("detail.dispositifs", lang), joined["dispositifs"] or t("detail.none", lang)),
+        (
+            t("detail.stages", lang),
+            stage_span([s.value for s in record.stages], lang) or t("detail.none", lang),
+        ),
+        (t("detail.themes", lang), joined["themes"] or t("detail.none", lang)),
+        (t("detail.commune", lang), commune or t("detail.none", lang)),
+        (t("detail.confidence", lang), label(record.confidence, lang, Confidence)),
+        (
+            t("detail.last_verified", lang),
+            _format_date(record.last_verified, lang) or t("detail.none", lang),
+        ),
+        (t("detail.id", lang), record.id),
+    ]
+    return {
+        "id": record.id,
+        "name": record.name,
+        "kind": record.kind.value,
+        "status": record.status.value,
+        "status_label": label(record.status, lang, Status),
+        "fields": fields,
+        "website": record.website,
+        "sources": list(record.source_urls),
+        "carrier": carrier,
+        "description": record.description,
+        "territory": {
+            "level": label(record.territory_level, lang, Level),
+            "places": _territory_names(
+                eco, record.territory_level.value, record.territory_codes, lang
+            ),
+        },
+        "links": links,
+    }
