@@ -153,6 +153,8 @@ FACETS: dict[str, type[StrEnum]] = {"dispositif": Dispositif, "stage": Stage}
 _CORSICA = frozenset({"2A", "2B"})
 #: Results kept per Accessibility (about 0.6 MB each for the 34 875 communes).
 _MAX_CACHED_RESULTS = 64
+#: KD-trees kept per Accessibility (one per zone and set of offers; small).
+_MAX_CACHED_TREES = 256
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -199,7 +201,10 @@ class _Grid:
 
     def __init__(self, territories: Territories) -> None:
         communes = territories.communes
-        self.territories = territories
+        # The tables, not the Territories: a grid is the value of a weak dictionary keyed
+        # by its Territories, and must not keep it alive.
+        self._communes = communes
+        self._table = territories.table
         self.codes = communes["code"].to_numpy(dtype=object)
         self.index = pd.Index(self.codes, name="commune", dtype=object)
         departements = communes["departement"].to_numpy(dtype=object)
@@ -240,11 +245,11 @@ class _Grid:
         n = len(self.codes)
         if level == "zone":
             return self.zone_id, self.zone_names, [ZONES.get(z, z) for z in self.zone_names]
-        table = self.territories.table
+        table = self._table
         if level == Level.COUNTRY:
             country = table.loc[table["level"] == "country", "name"]
             return np.zeros(n, dtype=np.intp), ["FR"], [country.iloc[0] if len(country) else "FR"]
-        values = self.territories.communes[level].to_numpy(dtype=object)
+        values = self._communes[level].to_numpy(dtype=object)
         codes, uniques = pd.factorize(values, sort=True)
         keep = [i for i, code in enumerate(uniques) if code]
         remap = np.full(len(uniques) + 1, -1, dtype=np.intp)
@@ -390,6 +395,8 @@ class Accessibility:
             key = (z, points[here].astype(np.int64).tobytes())
             tree = self._trees.get(key)
             if tree is None:
+                if len(self._trees) >= _MAX_CACHED_TREES:  # forget the oldest tree
+                    del self._trees[next(iter(self._trees))]
                 tree = self._trees[key] = cKDTree(self._grid.xy[points[here]])
             d, j = tree.query(zone.xy)
             distance[zone.positions] = d / 1000.0

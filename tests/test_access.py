@@ -584,3 +584,17 @@ def test_national_actors_in_paris_do_not_count(national: Ecosystem) -> None:
     with_national = nearest_offers(national, dispositif="incubateur", include_national=True)
     assert with_national.loc["75056", "offer_id"] == "la_ruche"
     assert with_national.loc["75056", "distance_km"] == 0.0
+
+
+def test_caches_do_not_keep_geographies_alive() -> None:
+    import gc
+    import weakref
+
+    geo = Territories.load(GEO)
+    eco = Ecosystem(STRUCTURES, territories=geo)
+    nearest_offers(eco, dispositif="incubateur")
+    population_beyond(eco)
+    refs = weakref.ref(geo), weakref.ref(eco)
+    del geo, eco
+    gc.collect()
+    assert refs[0]() is None and refs[1]() is None
