@@ -90,6 +90,8 @@ from fresque.geo.territories import (
     default_territories,
 )
 from fresque.i18n import label, parse_enum
+from fresque.io.tables import LINK_COLUMNS
+from fresque.io.tables import STRUCTURE_COLUMNS as STRUCTURE_FIELDS
 from fresque.io.validate import Records
 from fresque.model import (
     SYMMETRIC_RELATIONS,
@@ -116,35 +118,8 @@ __all__ = [
 
 _E = TypeVar("_E", bound=StrEnum)
 
-STRUCTURE_COLUMNS = (
-    "name",
-    "kind",
-    "dispositifs",
-    "stages",
-    "themes",
-    "territory_level",
-    "territory_codes",
-    "commune_code",
-    "website",
-    "carrier_id",
-    "status",
-    "source_urls",
-    "confidence",
-    "last_verified",
-    "description",
-    "lon",
-    "lat",
-)
-LINK_COLUMNS = (
-    "source",
-    "target",
-    "relation",
-    "description",
-    "source_urls",
-    "confidence",
-    "since",
-    "until",
-)
+#: Columns of :attr:`Ecosystem.structures` besides the id index and the geometry.
+STRUCTURE_COLUMNS = (*STRUCTURE_FIELDS[1:], "lon", "lat")
 DIRECTIONS = ("out", "in", "both")
 
 

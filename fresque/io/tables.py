@@ -59,37 +59,11 @@ __all__ = [
     "write_xlsx",
 ]
 
-#: Columns of ``structures.csv``, in file order.
-STRUCTURE_COLUMNS: tuple[str, ...] = (
-    "id",
-    "name",
-    "kind",
-    "dispositifs",
-    "stages",
-    "themes",
-    "territory_level",
-    "territory_codes",
-    "commune_code",
-    "website",
-    "carrier_id",
-    "status",
-    "source_urls",
-    "confidence",
-    "last_verified",
-    "description",
-)
+#: Columns of ``structures.csv``, in file order: the fields of the record.
+STRUCTURE_COLUMNS: tuple[str, ...] = tuple(Structure.model_fields)
 
-#: Columns of ``links.csv``, in file order.
-LINK_COLUMNS: tuple[str, ...] = (
-    "source",
-    "target",
-    "relation",
-    "description",
-    "source_urls",
-    "confidence",
-    "since",
-    "until",
-)
+#: Columns of ``links.csv``, in file order: the fields of the record.
+LINK_COLUMNS: tuple[str, ...] = tuple(Link.model_fields)
 
 #: Separator of the values of a list inside one cell.
 LIST_SEPARATOR = "|"
