@@ -36,6 +36,16 @@ def _data_build(args: argparse.Namespace) -> int:
     from fresque.reference import build_reference, write_dataset
 
     build = build_reference(args.reference)
+    lost = _edits_lost_by_rebuild(build.records, _dataset_dir(args.out))
+    if lost is not None and not args.force:
+        print(
+            "Le dossier contient des données que la reconstruction effacerait (importées ou "
+            "modifiées à la main) ; rien n’a été écrit. Reportez-les dans les faits de "
+            "référence ou les corrections de fresque/reference.py, ou relancez avec --force.\n"
+            + lost,
+            file=sys.stderr,
+        )
+        return 1
     for path in write_dataset(build, args.out):
         print(f"écrit : {path}")
     counts = build.reference_counts
@@ -47,6 +57,16 @@ def _data_build(args: argparse.Namespace) -> int:
         f"{len(build.unlocated)} structures sourcées sans commune)."
     )
     return 0
+
+
+def _edits_lost_by_rebuild(rebuilt, folder: Path) -> str | None:
+    """Describe what ``folder`` holds beyond ``rebuilt`` (``None`` when nothing)."""
+    from fresque.io import merge_records, read_records
+
+    if not (folder / "structures.csv").exists():
+        return None
+    _, report = merge_records(rebuilt, read_records(folder))
+    return report.format() if report.changed_anything else None
 
 
 def _data_report(args: argparse.Namespace) -> int:
@@ -216,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--reference", help="dossier des faits de référence (défaut : ../shared/reference)"
     )
     data_build.add_argument("--out", help="dossier de sortie (défaut : data/ecosystem)")
+    data_build.add_argument(
+        "--force", action="store_true", help="écraser aussi les données importées ou modifiées"
+    )
     data_build.set_defaults(func=_data_build)
     data_report = data_commands.add_parser(
         "report", help="compter les structures par type, dispositif, statut, confiance"
