@@ -121,7 +121,7 @@ def synthetic(territories: Territories, size: int) -> Ecosystem:
 
 
 def row(label: str, ours: float, baseline: float | None, name: str = "") -> None:
-    ratio = f"{baseline / ours:8.0f}×" if baseline else ""
+    ratio = f"{baseline / ours:.1f}×" if baseline else ""
     base = f"{baseline:10.1f} ms  {name}" if baseline else ""
     print(f"{label:<48} {ours:8.2f} ms {ratio:>9}   {base}")
 
