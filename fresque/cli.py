@@ -193,12 +193,13 @@ def _coverage(args: argparse.Namespace) -> int:
         return 2
     counts = report["status"].value_counts(sort=False)
     summary = ", ".join(f"{status} {n}" for status, n in counts.items() if n)
+    rows = f"{len(report)} ligne{'s' if len(report) > 1 else ''}"
     if args.out:
         path = write_report(report, args.out, fmt, territories=eco.territories)
-        print(f"écrit : {path} — {len(report)} lignes ({summary})")
+        print(f"écrit : {path} — {rows} ({summary})")
     else:
         sys.stdout.write(report_csv(report))
-        print(f"{len(report)} lignes ({summary})", file=sys.stderr)
+        print(f"{rows} ({summary})", file=sys.stderr)
     return 0
 
 
