@@ -218,6 +218,14 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "relation.in.member_of": {"fr": "a pour membres", "en": "has as members"},
     "relation.in.partners_with": {"fr": "partenaire de", "en": "partners with"},
     "relation.in.refers_to": {"fr": "reçoit les orientations de", "en": "gets referrals from"},
+    # --- dropdowns (Dash's own labels) ------------------------------------------------
+    "dropdown.select_all": {"fr": "Tout sélectionner", "en": "Select all"},
+    "dropdown.deselect_all": {"fr": "Tout désélectionner", "en": "Deselect all"},
+    "dropdown.selected_count": {"fr": "{num_selected} choisis", "en": "{num_selected} selected"},
+    "dropdown.search": {"fr": "Rechercher", "en": "Search"},
+    "dropdown.clear_search": {"fr": "Effacer la recherche", "en": "Clear search"},
+    "dropdown.clear_selection": {"fr": "Effacer le choix", "en": "Clear selection"},
+    "dropdown.no_options_found": {"fr": "Aucun résultat", "en": "No match"},
 }
 
 

@@ -324,6 +324,29 @@ def test_topojson_is_served_locally():
         map_graph_config("//cdn.plot.ly/un/")
 
 
+def render_page(client, path: str, search: str = "") -> str:
+    """The JSON of the page the app's routing callback renders for ``path``."""
+    deps = client.get("/_dash-dependencies").get_json()
+    route = next(d for d in deps if d["output"].startswith("..page.children."))
+    outputs = [
+        dict(zip(("id", "property"), item.split("."), strict=True))
+        for item in route["output"].strip(".").split("...")
+    ]
+    body = {
+        "output": route["output"],
+        "outputs": outputs,
+        "inputs": [
+            {"id": "url", "property": "pathname", "value": path},
+            {"id": "url", "property": "search", "value": search},
+        ],
+        "state": [{"id": "rendered", "property": "data", "value": None}],
+        "changedPropIds": ["url.pathname"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return json.dumps(response.get_json()["response"]["page"]["children"])
+
+
 def test_app_serves_topojson_stub_and_local_scripts_only():
     from fresque.app import create_app
 
@@ -338,12 +361,13 @@ def test_app_serves_topojson_stub_and_local_scripts_only():
 
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="fr">' in page
-    # The map travels once, in /_dash-layout: not also in the page's validation layout.
+    # The map travels once, with the Carte page: not also in the page's validation layout.
     assert len(page) < 50_000 and "choropleth" not in page
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert sources and all(not re.match(r"^(https?:)?//", s) for s in sources), sources
 
-    layout = client.get("/_dash-layout").get_data(as_text=True)
+    # The Carte page comes from the routing callback, with the map in it.
+    layout = render_page(client, "/carte")
     graph_config = re.search(r'"config":\s*(\{[^{}]*"topojsonURL"[^{}]*\})', layout)
     assert graph_config, "the map graph has no topojsonURL config"
     assert json.loads(graph_config.group(1))["topojsonURL"] == "/assets/topojson/"
@@ -373,6 +397,6 @@ def test_app_says_how_to_build_a_missing_geography(tmp_path, monkeypatch):
     from fresque.app import create_app
 
     monkeypatch.setenv("FRESQUE_DATA_DIR", str(tmp_path))
-    layout = create_app().server.test_client().get("/_dash-layout").get_data(as_text=True)
+    layout = render_page(create_app().server.test_client(), "/carte")
     assert "fresque geo build" in layout
     assert '"hidden": false' in layout or '"hidden":false' in layout

@@ -301,7 +301,7 @@ def node_sizes(
 #: Distance between the centres of two neighbouring nodes on the board and the rings.
 SPACING = 64
 #: Smallest width of a board column (its header must fit).
-MIN_COLUMN_WIDTH = 4 * SPACING
+MIN_COLUMN_WIDTH = 5 * SPACING
 COLUMN_GAP = 48
 LANE_GAP = 28
 LANE_PADDING = 18
@@ -577,7 +577,7 @@ def _board_decorations(board: BoardLayout, lang: str) -> list[dict[str, Any]]:
             (left + right) / 2,
             (y0 + y1) / 2,
         )
-    header_y = board.top - 2 * LANE_PADDING
+    header_y = board.top - 64
     bottom = board.bottom
     for i, (key, x0, x1) in enumerate(board.columns):
         if key == NO_STAGE:
@@ -757,9 +757,9 @@ def network_stylesheet(
         {
             "selector": "edge.link",
             "style": {
-                "width": 1.3,
+                "width": 1.2,
                 "curve-style": "bezier",
-                "opacity": 0.55,
+                "opacity": 0.4,
                 "target-arrow-shape": "triangle",
                 "arrow-scale": 0.8,
                 "z-index": 1,
@@ -798,8 +798,8 @@ def network_stylesheet(
                 "text-halign": "left",
                 "text-margin-x": -12,
                 "text-wrap": "wrap",
-                "text-max-width": "150px",
-                "font-size": 22,
+                "text-max-width": "260px",
+                "font-size": 40,
                 "font-weight": "bold",
                 "text-justification": "right",
             },
@@ -808,12 +808,12 @@ def network_stylesheet(
         {
             "selector": "node.board-header",
             "style": {
-                "height": 40,
+                "height": 60,
                 "text-valign": "center",
                 "text-halign": "center",
                 "text-wrap": "wrap",
                 "text-max-width": "data(w)",
-                "font-size": 24,
+                "font-size": 40,
                 "font-weight": "bold",
                 "color": "#1f2328",
             },
@@ -848,10 +848,11 @@ def network_stylesheet(
                     "border-width": 5,
                     "border-color": "#1f2328",
                     "border-style": "solid",
-                    "font-size": 14,
+                    "font-size": 26,
+                    "text-background-opacity": 0.9,
                     "font-weight": "bold",
                     "min-zoomed-font-size": 0,
-                    "text-max-width": "220px",
+                    "text-max-width": "420px",
                     "z-index": 20,
                 },
             }

@@ -1,4 +1,4 @@
-"""First screen: the map of France renders offline, as France, not as a painted globe."""
+"""The Carte page: the map of France renders offline, as France, not as a painted globe."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def wait_for_locations(page, count: int) -> None:
 
 def test_departement_map_renders_france_offline(page, page_log, app_url):
     departements = territory_values("departements")
-    page.goto(app_url)
+    page.goto(f"{app_url}/carte")
     wait_for_locations(page, len(departements))
     page.wait_for_timeout(300)  # let plotly finish its first paint before measuring
     page.screenshot(path=SCREENSHOT, full_page=True)
@@ -69,14 +69,15 @@ def test_departement_map_renders_france_offline(page, page_log, app_url):
     # Everything came from the app itself, the topojson stub included.
     assert page_log.foreign_hosts() == set(), page_log.requests
     assert any(url.endswith("/assets/topojson/world_110m.json") for url in page_log.requests)
-    # The map travels once, in the layout: no callback re-sends it on load.
-    assert not [url for url in page_log.requests if "_dash-update-component" in url]
+    # The map travels once, with the page the routing callback renders: no other
+    # callback re-sends it on load.
+    assert len([url for url in page_log.requests if "_dash-update-component" in url]) == 1
     assert page_log.errors == []
 
 
 def test_hover_shows_french_numbers(page, app_url):
     population = territory_values("departements")
-    page.goto(app_url)
+    page.goto(f"{app_url}/carte")
     wait_for_locations(page, len(population))
     # La Réunion: a compact island in its inset box, easy to point at.
     box = page.evaluate(
@@ -97,7 +98,7 @@ def test_hover_shows_french_numbers(page, app_url):
 
 
 def test_level_selector_switches_to_regions_and_back(page, page_log, app_url):
-    page.goto(app_url)
+    page.goto(f"{app_url}/carte")
     wait_for_locations(page, 101)
     page.get_by_label("Régions").check()
     wait_for_locations(page, 18)
@@ -105,7 +106,12 @@ def test_level_selector_switches_to_regions_and_back(page, page_log, app_url):
     assert sorted(shape["locations"]) == sorted(territory_values("regions").index)
     assert shape["largest"] < 0.2 * shape["plot"]["width"] * shape["plot"]["height"]
     assert page.get_by_text("Population par région").count() == 1
+    assert page.url.endswith("/carte?level=regions")  # the level is in the URL
     page.get_by_label("Départements").check()
     wait_for_locations(page, 101)
+    assert page.url.endswith("/carte")
+    page.go_back()
+    wait_for_locations(page, 18)
+    assert page.get_by_label("Régions").is_checked()
     assert page_log.foreign_hosts() == set()
     assert page_log.errors == []

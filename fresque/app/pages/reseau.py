@@ -1,0 +1,812 @@
+"""Réseau: the network of actors (dash-cytoscape), its filters, search, focus and detail.
+
+The page follows its URL (:mod:`fresque.app.state`): a control writes the new state into
+the URL, and the back button or a pasted link sets the controls from it. One callback
+does both, so a change costs one round trip: it filters the ecosystem
+(:meth:`~fresque.ecosystem.Ecosystem.filter`, :meth:`~fresque.ecosystem.Ecosystem.ego`)
+and asks :mod:`fresque.views.network` for the elements, stylesheet and detail. Selecting a
+structure resends only the stylesheet and the detail panel, unless the focus follows it.
+
+Everything a user typed (names, descriptions) is rendered as text: Cytoscape draws labels
+on a canvas and Dash components escape their children; no HTML is ever built from data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_cytoscape as cyto
+from dash import ALL, Input, Output, State, clientside_callback, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from fresque.app import context, ids
+from fresque.app.state import (
+    FOCUS_RADII,
+    METRICS,
+    NETWORK_LAYOUTS,
+    ViewState,
+    filter_arguments,
+    page_from_path,
+    parse_url,
+    replace,
+    to_search,
+)
+from fresque.app.widgets import dropdown_labels
+from fresque.geo.territories import TerritoryError
+from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
+from fresque.model import Dispositif, Kind, Relation, Stage, Status, Theme
+from fresque.views.network import (
+    cytoscape_layout,
+    legend,
+    network_elements,
+    network_stylesheet,
+    search_options,
+    structure_detail,
+    territory_options,
+)
+
+PAGE = "reseau"
+
+#: The filter controls: (component id, state field, kind of control).
+FILTER_CONTROLS: tuple[tuple[str, str], ...] = (
+    (ids.NET_REGION, "region"),
+    (ids.NET_DEPARTEMENT, "departement"),
+    (ids.NET_KINDS, "kinds"),
+    (ids.NET_DISPOSITIFS, "dispositifs"),
+    (ids.NET_STAGES, "stages"),
+    (ids.NET_THEMES, "themes"),
+    (ids.NET_STATUSES, "statuses"),
+    (ids.NET_RELATIONS, "relations"),
+    (ids.NET_CONFIDENCE, "min_confidence"),
+)
+VIEW_CONTROLS: tuple[tuple[str, str], ...] = (
+    (ids.NET_LAYOUT, "layout"),
+    (ids.NET_METRIC, "metric"),
+    (ids.NET_FOCUS, "focus"),
+)
+CONTROLS = FILTER_CONTROLS + VIEW_CONTROLS
+#: Value of the confidence control meaning "no minimum".
+ANY_CONFIDENCE = "low"
+
+
+# --------------------------------------------------------------------------------------
+# State <-> controls, and what to draw
+# --------------------------------------------------------------------------------------
+
+
+def _control_value(state: ViewState, field: str) -> Any:
+    value = getattr(state, field)
+    if isinstance(value, tuple):
+        return list(value)
+    if field == "min_confidence":
+        return value or ANY_CONFIDENCE
+    return value
+
+
+def _state_from_controls(current: ViewState, values: list[Any]) -> ViewState:
+    loose = dict(zip((field for _, field in CONTROLS), values, strict=True))
+    return ViewState.from_values(
+        page=PAGE,
+        lang=current.lang,
+        selected=current.selected,
+        level=current.level,
+        **loose,
+    )
+
+
+def _sanitize(state: ViewState) -> ViewState:
+    """Drop what the ecosystem does not know: territories, a selected id."""
+    eco = context.current().ecosystem
+    if eco is None:
+        return state
+    territories = eco.territories
+    changes: dict[str, Any] = {}
+    if state.region and ("region", state.region) not in territories:
+        changes["region"] = None
+    region = state.region if "region" not in changes else None
+    if state.departement:
+        key = ("departement", state.departement)
+        if key not in territories or (region and territories[key].parent != region):
+            changes["departement"] = None
+    if state.selected and state.selected not in eco:
+        changes["selected"] = None
+    return replace(state, **changes) if changes else state
+
+
+def _view_key(state: ViewState) -> tuple:
+    """What the elements depend on (a selection only matters with a focus)."""
+    return (
+        filter_arguments(state),
+        state.relations,
+        state.layout,
+        state.metric,
+        state.lang,
+        state.focus if state.selected else 0,
+        state.selected if state.focus else None,
+    )
+
+
+def _shown(state: ViewState):
+    """The ecosystem to draw, and whether the focus could not apply."""
+    eco = context.current().ecosystem
+    try:
+        shown = eco.filter(**filter_arguments(state))
+    except TerritoryError:
+        shown = eco.filter(**filter_arguments(replace(state, region=None, departement=None)))
+    focus_hidden = False
+    if state.selected and state.focus:
+        if state.selected in shown:
+            shown = shown.ego(state.selected, state.focus)
+        else:
+            focus_hidden = True
+    return shown, focus_hidden
+
+
+def _elements(state: ViewState, shown) -> list[dict[str, Any]]:
+    return network_elements(
+        shown,
+        layout=state.layout,
+        metric=state.metric,
+        metrics=context.current().metrics,
+        relations=state.relations,
+        lang=state.lang,
+    )
+
+
+def _stylesheet(state: ViewState, elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    sid = state.selected
+    if not sid or not any(e["data"]["id"] == sid for e in elements):
+        return network_stylesheet()
+    neighbors = {
+        e["data"]["target"] if e["data"]["source"] == sid else e["data"]["source"]
+        for e in elements
+        if "source" in e["data"] and sid in (e["data"]["source"], e["data"]["target"])
+    }
+    return network_stylesheet(sid, sorted(neighbors))
+
+
+def _count(state: ViewState, elements: list[dict[str, Any]]) -> str:
+    nodes = sum(1 for e in elements if "structure" in e.get("classes", ""))
+    links = sum(1 for e in elements if "source" in e["data"])
+    return t("network.count", state.lang).format(structures=nodes, links=links)
+
+
+# --------------------------------------------------------------------------------------
+# Rendering: legend, detail panel, controls
+# --------------------------------------------------------------------------------------
+
+
+def render_legend(lang: str, metric: str) -> list:
+    """The legend as HTML: colour swatches, shapes (CSS), outlines, link colours."""
+    entries = legend(lang, metric)
+    return [
+        html.H3(t("network.legend.kinds", lang)),
+        html.Ul(
+            className="legend-list",
+            children=[
+                html.Li(
+                    [
+                        html.Span(
+                            className="swatch glyph-ellipse",
+                            style={"backgroundColor": k["color"]},
+                        ),
+                        k["label"],
+                    ]
+                )
+                for k in entries["kinds"]
+            ],
+        ),
+        html.H3(t("network.legend.shapes", lang)),
+        html.Ul(
+            className="legend-list",
+            children=[
+                html.Li(
+                    [
+                        html.Span(className=f"swatch glyph-{s['shape']}"),
+                        html.Span(
+                            [
+                                s["label"],
+                                html.Small(", ".join(s["members"]), className="legend-members")
+                                if s["members"]
+                                else None,
+                            ]
+                        ),
+                    ]
+                )
+                for s in entries["shapes"]
+            ],
+        ),
+        html.H3(t("network.legend.statuses", lang)),
+        html.Ul(
+            className="legend-list",
+            children=[
+                html.Li(
+                    [
+                        html.Span(className=f"swatch glyph-ellipse status-{s['value']}"),
+                        f"{s['label']} : {s['note']}"
+                        if lang == "fr"
+                        else f"{s['label']}: {s['note']}",
+                    ]
+                )
+                for s in entries["statuses"]
+            ],
+        ),
+        html.H3(t("network.legend.relations", lang)),
+        html.Ul(
+            className="legend-list",
+            children=[
+                html.Li(
+                    [
+                        html.Span(
+                            className="line-swatch" + (" arrow" if r["arrow"] else ""),
+                            style={"color": r["color"]},
+                        ),
+                        r["label"],
+                    ]
+                )
+                for r in entries["relations"]
+            ],
+        ),
+        html.P(entries["size"], className="legend-size"),
+    ]
+
+
+def _pick(sid: str, name: str, status: str | None = None) -> html.Button:
+    return html.Button(
+        name,
+        id={"type": ids.NET_PICK, "id": sid},
+        className=f"link-button status-{status}" if status else "link-button",
+        n_clicks=0,
+    )
+
+
+def render_detail(state: ViewState, shown_ids: set[str] | None = None) -> list:
+    """The detail panel of the selected structure (or how to get one)."""
+    lang = state.lang
+    eco = context.current().ecosystem
+    if not state.selected or eco is None:
+        return [html.P(t("detail.empty", lang), className="detail-empty")]
+    try:
+        detail = structure_detail(eco, state.selected, lang)
+    except KeyError:
+        return [html.P(t("detail.unknown", lang).format(id=state.selected))]
+    children: list = [
+        html.Div(
+            className="detail-head",
+            children=[
+                html.H2(detail["name"], id=ids.NET_DETAIL_TITLE, tabIndex="-1"),
+                html.Button(
+                    "×",
+                    id={"type": ids.NET_PICK, "id": ""},
+                    className="detail-close",
+                    title=t("detail.close", lang),
+                    n_clicks=0,
+                    **{"aria-label": t("detail.close", lang)},
+                ),
+            ],
+        )
+    ]
+    if shown_ids is not None and state.selected not in shown_ids:
+        children.append(html.P(t("detail.hidden", lang), className="notice"))
+    rows: list = []
+    for name, text in detail["fields"]:
+        rows += [html.Dt(name), html.Dd(text)]
+    rows += [
+        html.Dt(t("detail.territory", lang)),
+        html.Dd(f"{detail['territory']['level']} : " + ", ".join(detail["territory"]["places"])),
+    ]
+    if detail["website"]:
+        rows += [
+            html.Dt(t("detail.website", lang)),
+            html.Dd(
+                html.A(
+                    detail["website"],
+                    href=detail["website"],
+                    target="_blank",
+                    rel="noopener noreferrer",
+                )
+            ),
+        ]
+    if detail["carrier"]:
+        carrier = detail["carrier"]
+        rows += [html.Dt(t("detail.carrier", lang)), html.Dd(_pick(carrier["id"], carrier["name"]))]
+    children.append(html.Dl(rows, className="detail-fields"))
+    if detail["description"]:
+        children += [
+            html.H3(t("detail.description", lang)),
+            html.P(detail["description"], className="detail-description"),
+        ]
+    children.append(html.H3(t("detail.sources", lang)))
+    if detail["sources"]:
+        children.append(
+            html.Ul(
+                className="detail-sources",
+                children=[
+                    html.Li(html.A(url, href=url, target="_blank", rel="noopener noreferrer"))
+                    for url in detail["sources"]
+                ],
+            )
+        )
+    else:
+        children.append(html.P(t("detail.none", lang)))
+    children.append(html.H3(t("detail.links", lang)))
+    if not detail["links"]:
+        children.append(html.P(t("detail.no_links", lang)))
+    for group in detail["links"]:
+        children.append(
+            html.Div(
+                className=f"detail-links rel-{group['relation']}",
+                children=[
+                    html.H4(f"{group['heading']} ({len(group['items'])})"),
+                    html.Ul(
+                        [
+                            html.Li(_pick(item["id"], item["name"], item["status"]))
+                            for item in group["items"]
+                        ]
+                    ),
+                ],
+            )
+        )
+    return children
+
+
+def _field(label_text: str, control, control_id: str, group: bool = False) -> html.Div:
+    """A labelled control (a fieldset-like group for checklists and radios)."""
+    if group:
+        return html.Div(
+            className="field",
+            role="group",
+            children=[
+                html.Span(label_text, className="field-label", id=f"{control_id}-label"),
+                control,
+            ],
+            **{"aria-labelledby": f"{control_id}-label"},
+        )
+    return html.Div(
+        className="field",
+        children=[html.Label(label_text, htmlFor=control_id, className="field-label"), control],
+    )
+
+
+def _options(enum_cls, lang: str) -> list[dict[str, str]]:
+    return enum_choices(enum_cls, lang)
+
+
+def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
+    """The Réseau page for ``state``; ``None`` gives the light skeleton (no data)."""
+    skeleton = state is None
+    state = ViewState(lang=lang) if state is None else _sanitize(state)
+    ctx = None if skeleton else context.current()
+    eco = ctx.ecosystem if ctx else None
+    if eco is not None:
+        shown, focus_hidden = _shown(state)
+        elements = _elements(state, shown)
+        stylesheet = _stylesheet(state, elements)
+        count = _count(state, elements)
+        detail = render_detail(state, set(shown.structures.index))
+        searchable = ctx.cached("search_options", lambda: search_options(eco))
+        regions = territory_options(eco.territories, "region", lang)
+        departements = _departement_options(state, lang)
+        message = None
+    else:
+        elements, stylesheet, count, detail = [], network_stylesheet(), "", []
+        searchable, regions, departements, focus_hidden = [], [], [], False
+        message = ctx.error if ctx else None
+
+    def value(field: str) -> Any:
+        return _control_value(state, field)
+
+    def checklist(control_id: str, enum_cls, field: str) -> dcc.Checklist:
+        return dcc.Checklist(
+            id=control_id,
+            options=[
+                {"label": o["label"][:1].upper() + o["label"][1:], "value": o["value"]}
+                for o in _options(enum_cls, lang)
+            ],
+            value=value(field),
+            className="choice-list",
+        )
+
+    def radios(control_id: str, options: list[dict[str, Any]], field: str) -> dcc.RadioItems:
+        return dcc.RadioItems(
+            id=control_id, options=options, value=value(field), className="choice-list"
+        )
+
+    filters = html.Details(
+        id=ids.NET_FILTERS,
+        className="panel",
+        open=True,
+        children=[
+            html.Summary(t("filters.heading", lang)),
+            _field(
+                t("filters.region", lang),
+                dcc.Dropdown(
+                    labels=dropdown_labels(lang),
+                    id=ids.NET_REGION,
+                    options=regions,
+                    value=value("region"),
+                    placeholder=t("filters.any", lang),
+                    clearable=True,
+                ),
+                ids.NET_REGION,
+            ),
+            _field(
+                t("filters.departement", lang),
+                dcc.Dropdown(
+                    labels=dropdown_labels(lang),
+                    id=ids.NET_DEPARTEMENT,
+                    options=departements,
+                    value=value("departement"),
+                    placeholder=t("filters.any", lang),
+                    clearable=True,
+                ),
+                ids.NET_DEPARTEMENT,
+            ),
+            _field(
+                t("filters.kind", lang),
+                checklist(ids.NET_KINDS, Kind, "kinds"),
+                ids.NET_KINDS,
+                True,
+            ),
+            _field(
+                t("filters.dispositif", lang),
+                dcc.Dropdown(
+                    labels=dropdown_labels(lang),
+                    id=ids.NET_DISPOSITIFS,
+                    options=_options(Dispositif, lang),
+                    value=value("dispositifs"),
+                    multi=True,
+                    placeholder=t("filters.any", lang),
+                ),
+                ids.NET_DISPOSITIFS,
+            ),
+            _field(
+                t("filters.stage", lang),
+                checklist(ids.NET_STAGES, Stage, "stages"),
+                ids.NET_STAGES,
+                True,
+            ),
+            _field(
+                t("filters.theme", lang),
+                dcc.Dropdown(
+                    labels=dropdown_labels(lang),
+                    id=ids.NET_THEMES,
+                    options=_options(Theme, lang),
+                    value=value("themes"),
+                    multi=True,
+                    placeholder=t("filters.any", lang),
+                ),
+                ids.NET_THEMES,
+            ),
+            _field(
+                t("filters.status", lang),
+                checklist(ids.NET_STATUSES, Status, "statuses"),
+                ids.NET_STATUSES,
+                True,
+            ),
+            _field(
+                t("filters.relation", lang),
+                checklist(ids.NET_RELATIONS, Relation, "relations"),
+                ids.NET_RELATIONS,
+                True,
+            ),
+            _field(
+                t("filters.confidence", lang),
+                radios(
+                    ids.NET_CONFIDENCE,
+                    [
+                        {"label": t(f"filters.confidence.{key}", lang), "value": value_}
+                        for key, value_ in (
+                            ("any", ANY_CONFIDENCE),
+                            ("medium", "medium"),
+                            ("high", "high"),
+                        )
+                    ],
+                    "min_confidence",
+                ),
+                ids.NET_CONFIDENCE,
+                True,
+            ),
+            html.Button(t("filters.reset", lang), id=ids.NET_RESET, className="button", n_clicks=0),
+        ],
+    )
+    display = html.Details(
+        className="panel",
+        open=True,
+        children=[
+            html.Summary(t("network.view.heading", lang)),
+            _field(
+                t("network.layout.label", lang),
+                radios(
+                    ids.NET_LAYOUT,
+                    [
+                        {"label": t(f"network.layout.{name}", lang), "value": name}
+                        for name in NETWORK_LAYOUTS
+                    ],
+                    "layout",
+                ),
+                ids.NET_LAYOUT,
+                True,
+            ),
+            _field(
+                t("network.metric.label", lang),
+                radios(
+                    ids.NET_METRIC,
+                    [
+                        {"label": t(f"network.metric.{name}", lang), "value": name}
+                        for name in METRICS
+                    ],
+                    "metric",
+                ),
+                ids.NET_METRIC,
+                True,
+            ),
+            _field(
+                t("network.focus.label", lang),
+                radios(
+                    ids.NET_FOCUS,
+                    [
+                        {"label": t(f"network.focus.{radius}", lang), "value": radius}
+                        for radius in FOCUS_RADII
+                    ],
+                    "focus",
+                ),
+                ids.NET_FOCUS,
+                True,
+            ),
+        ],
+    )
+    legend_panel = html.Details(
+        className="panel legend",
+        open=True,
+        children=[
+            html.Summary(t("network.legend.heading", lang)),
+            html.Div(id=ids.NET_LEGEND, children=render_legend(lang, state.metric)),
+        ],
+    )
+    graph = html.Section(
+        className="reseau-graph",
+        children=[
+            html.Div(
+                className="graph-toolbar",
+                children=[
+                    html.H2(t("network.heading", lang)),
+                    html.Div(
+                        className="search",
+                        children=[
+                            html.Label(
+                                t("network.search.label", lang),
+                                htmlFor=ids.NET_SEARCH,
+                                className="field-label",
+                            ),
+                            dcc.Dropdown(
+                                labels=dropdown_labels(lang),
+                                id=ids.NET_SEARCH,
+                                options=searchable,
+                                value=state.selected,
+                                placeholder=t("network.search.placeholder", lang),
+                                clearable=True,
+                                searchable=True,
+                            ),
+                        ],
+                    ),
+                    html.P(
+                        count,
+                        id=ids.NET_COUNT,
+                        className="graph-count",
+                        role="status",
+                        **{"aria-live": "polite"},
+                    ),
+                ],
+            ),
+            html.P(message or "", className="map-message", hidden=message is None),
+            html.P(
+                t("network.focus.hidden", lang),
+                id=ids.NET_NOTICE,
+                className="notice",
+                hidden=not focus_hidden,
+            ),
+            html.Div(
+                className="graph-frame",
+                role="region",
+                children=[
+                    cyto.Cytoscape(
+                        id=ids.NET_GRAPH,
+                        elements=elements,
+                        stylesheet=stylesheet,
+                        layout=cytoscape_layout(state.layout, len(elements)),
+                        className="network-graph",
+                        style={"width": "100%", "height": "100%"},
+                        minZoom=0.05,
+                        maxZoom=4,
+                        wheelSensitivity=1,
+                        boxSelectionEnabled=False,
+                        autoungrabify=False,
+                        clearOnUnhover=True,
+                        responsive=True,
+                    ),
+                    html.Div(id=ids.NET_HOVER, className="hover-box", **{"aria-hidden": "true"}),
+                ],
+                **{"aria-label": t("network.graph.label", lang)},
+            ),
+        ],
+    )
+    return html.Div(
+        className="reseau",
+        children=[
+            dcc.Location(id=ids.NET_URL, refresh="callback-nav", search=to_search(state)),
+            dcc.Store(id=ids.NET_LANG, data=lang),
+            dcc.Store(id=ids.NET_SINK, data=None),
+            graph,
+            html.Div(
+                className="reseau-side",
+                children=[
+                    html.Aside(
+                        id=ids.NET_DETAIL,
+                        className="reseau-detail",
+                        children=detail,
+                        **{"aria-live": "polite", "aria-label": t("detail.heading", lang)},
+                    ),
+                    legend_panel,
+                ],
+            ),
+            html.Aside(className="reseau-controls", children=[display, filters]),
+        ],
+    )
+
+
+def _departement_options(state: ViewState, lang: str) -> list[dict[str, str]]:
+    eco = context.current().ecosystem
+    within = ("region", state.region) if state.region else None
+    return territory_options(eco.territories, "departement", lang, within=within)
+
+
+# --------------------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------------------
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Attach the Réseau page's callbacks to ``app``."""
+    control_outputs = [Output(cid, "value") for cid, _ in CONTROLS]
+
+    @app.callback(
+        Output(ids.NET_URL, "search"),
+        *control_outputs,
+        Output(ids.NET_SEARCH, "value"),
+        Output(ids.NET_DEPARTEMENT, "options"),
+        Output(ids.NET_GRAPH, "elements"),
+        Output(ids.NET_GRAPH, "layout"),
+        Output(ids.NET_GRAPH, "stylesheet"),
+        Output(ids.NET_COUNT, "children"),
+        Output(ids.NET_NOTICE, "hidden"),
+        Output(ids.NET_DETAIL, "children"),
+        Output(ids.NET_LEGEND, "children"),
+        Input(ids.NET_URL, "search"),
+        *[Input(cid, "value") for cid, _ in CONTROLS],
+        Input(ids.NET_SEARCH, "value"),
+        Input(ids.NET_GRAPH, "tapNodeData"),
+        Input({"type": ids.NET_PICK, "id": ALL}, "n_clicks"),
+        Input(ids.NET_RESET, "n_clicks"),
+        State(ids.NET_URL, "pathname"),
+        State(ids.NET_LANG, "data"),
+        prevent_initial_call=True,  # the layout already holds the first view
+    )
+    def update(search: str | None, *args: Any):
+        n = len(CONTROLS)
+        values = list(args[:n])
+        searched, tapped, _picks, _reset, pathname, page_lang = args[n:]
+        before = parse_url(PAGE, search)
+        # Another page or another language: the shell renders a new page instead.
+        if page_from_path(app.strip_relative_path(pathname or "/") or "") != PAGE:
+            raise PreventUpdate
+        if before.lang != page_lang:
+            raise PreventUpdate
+        trigger = dash.ctx.triggered_id
+        from_url = trigger == ids.NET_URL
+        if from_url:
+            state = _sanitize(before)
+        else:
+            state = _state_from_controls(before, values)
+            if trigger == ids.NET_REGION and state.departement:
+                state = replace(state, departement=None)
+            elif trigger == ids.NET_SEARCH:
+                state = replace(state, selected=searched or None)
+            elif trigger == ids.NET_GRAPH:
+                sid = (tapped or {}).get("id")
+                if not sid or sid.startswith("board:"):
+                    raise PreventUpdate
+                state = replace(state, selected=sid)
+            elif isinstance(trigger, dict):  # a structure named in the detail panel
+                if not dash.ctx.triggered[0]["value"]:
+                    raise PreventUpdate  # a button appearing, not a click
+                state = replace(state, selected=trigger["id"] or None)
+            elif trigger == ids.NET_RESET:
+                state = state.without_filters()
+            state = _sanitize(state)
+
+        redraw = from_url or _view_key(state) != _view_key(before)
+        shown, focus_hidden = _shown(state)
+        elements = _elements(state, shown)
+        new_search = to_search(state)
+        set_controls = from_url or trigger in (ids.NET_RESET, ids.NET_REGION)
+        controls = [
+            _control_value(state, field) if set_controls else no_update for _, field in CONTROLS
+        ]
+        if trigger == ids.NET_REGION and before.departement and not state.departement:
+            controls[1] = None
+        return (
+            no_update if from_url or new_search == (search or "") else new_search,
+            *controls,
+            state.selected if trigger != ids.NET_SEARCH else no_update,
+            _departement_options(state, state.lang)
+            if from_url or trigger == ids.NET_REGION or trigger == ids.NET_RESET
+            else no_update,
+            elements if redraw else no_update,
+            cytoscape_layout(state.layout, len(elements)) if redraw else no_update,
+            _stylesheet(state, elements),
+            _count(state, elements) if redraw else no_update,
+            not focus_hidden,
+            render_detail(state, set(shown.structures.index)),
+            render_legend(state.lang, state.metric)
+            if from_url or state.metric != before.metric
+            else no_update,
+        )
+
+    # The hovered structure's name, kind, dispositifs and stages, as text.
+    clientside_callback(
+        """(data) => (data && data.tip) ? data.tip : ''""",
+        Output(ids.NET_HOVER, "children"),
+        Input(ids.NET_GRAPH, "mouseoverNodeData"),
+        prevent_initial_call=True,
+    )
+
+    # On narrow screens the filters start folded, below the graph.
+    clientside_callback(
+        """(id) => window.matchMedia('(min-width: 900px)').matches""",
+        Output(ids.NET_FILTERS, "open"),
+        Input(ids.NET_FILTERS, "id"),
+    )
+
+    # Keyboard: after picking a structure in the detail panel (the button is gone), move
+    # the focus to the new heading. A structure chosen by search or in the detail panel
+    # (not tapped: the eye is already on it) is brought into view with its neighbours.
+    clientside_callback(
+        """(children, selected, tapped) => {
+            const active = document.activeElement;
+            const panel = document.getElementById('DETAIL');
+            const heading = document.getElementById('TITLE');
+            if (heading && (!active || active === document.body || panel.contains(active))) {
+                heading.focus({preventScroll: true});
+            }
+            const container = document.getElementById('GRAPH');
+            const cy = container && container._cyreg && container._cyreg.cy;
+            const moved = selected !== window.fresqueShownSelection;
+            window.fresqueShownSelection = selected;
+            if (cy && selected && moved && !(tapped && tapped.id === selected)) {
+                const node = cy.getElementById(selected);
+                if (node.nonempty()) {
+                    const around = node.closedNeighborhood('node.structure');
+                    cy.stop();
+                    cy.animate({
+                        fit: {eles: around, padding: 60},
+                        duration: 300,
+                        complete: () => {
+                            if (cy.zoom() > 1.5) {
+                                cy.zoom({level: 1.5, renderedPosition: node.renderedPosition()});
+                            }
+                        },
+                    });
+                }
+            }
+            return window.dash_clientside.no_update;
+        }""".replace("DETAIL", ids.NET_DETAIL)
+        .replace("TITLE", ids.NET_DETAIL_TITLE)
+        .replace("GRAPH", ids.NET_GRAPH),
+        Output(ids.NET_SINK, "data"),
+        Input(ids.NET_DETAIL, "children"),
+        State(ids.NET_SEARCH, "value"),
+        State(ids.NET_GRAPH, "tapNodeData"),
+        prevent_initial_call=True,
+    )
