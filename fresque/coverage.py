@@ -123,6 +123,7 @@ from fresque.i18n import label, parse_enum
 from fresque.model import (
     DEFAULT_STAGES,
     UNIQUE_BY_DESIGN,
+    CoverageStatus,
     Dispositif,
     Level,
     Stage,
@@ -139,7 +140,6 @@ __all__ = [
     "DEFAULT_OVERLAP_THRESHOLD",
     "KEY_TYPES",
     "REPORT_FORMATS",
-    "STATUS_LABELS",
     "STATUS_ORDER",
     "TABLE_COLUMNS",
     "Coverage",
@@ -153,21 +153,6 @@ __all__ = [
 ]
 
 
-class CoverageStatus(StrEnum):
-    """Status of a territory for one dispositif or stage (see the module docstring)."""
-
-    GAP = "gap"
-    """No offer."""
-    UNKNOWN = "unknown"
-    """Only ``expected`` offers: the offer exists, its operator is not known."""
-    SINGLE = "single"
-    """Exactly one known offer: fragile."""
-    COVERED = "covered"
-    """Two offers or more."""
-    OVERLAP = "overlap"
-    """Two or more of a dispositif unique by design, or more than the threshold."""
-
-
 #: Statuses from the least to the most offered; codes in arrays are positions here.
 STATUS_ORDER: tuple[CoverageStatus, ...] = (
     CoverageStatus.GAP,
@@ -177,15 +162,6 @@ STATUS_ORDER: tuple[CoverageStatus, ...] = (
     CoverageStatus.OVERLAP,
 )
 _GAP, _UNKNOWN, _SINGLE, _COVERED, _OVERLAP = range(5)
-
-#: French and English labels of the statuses.
-STATUS_LABELS: dict[CoverageStatus, dict[str, str]] = {
-    CoverageStatus.GAP: {"fr": "Aucune offre", "en": "Gap"},
-    CoverageStatus.UNKNOWN: {"fr": "Opérateur inconnu", "en": "Unknown operator"},
-    CoverageStatus.SINGLE: {"fr": "Offre unique", "en": "Single offer"},
-    CoverageStatus.COVERED: {"fr": "Couvert", "en": "Covered"},
-    CoverageStatus.OVERLAP: {"fr": "Chevauchement", "en": "Overlap"},
-}
 
 #: The two kinds of key: each dispositif, each stage.
 KEY_TYPES: tuple[str, ...] = ("dispositif", "stage")
@@ -897,13 +873,7 @@ def gap_report(
     }
     table["key_label"] = table["key"].astype(str).map(key_labels)
     table["status_label"] = (
-        table["status"]
-        .astype(str)
-        .map(
-            lambda s: STATUS_LABELS[CoverageStatus(s)].get(
-                lang, STATUS_LABELS[CoverageStatus(s)]["fr"]
-            )
-        )
+        table["status"].astype(str).map(lambda s: label(CoverageStatus(s), lang))
     )
     return table[list(REPORT_COLUMNS)].reset_index(drop=True)
 
@@ -1041,7 +1011,7 @@ def write_report(
     Path
         ``path``.
     """
-    from fresque.io.tables import _fill_sheet, _save_workbook, atomic_write
+    from fresque.io.tables import atomic_write, write_sheets
 
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
@@ -1053,20 +1023,7 @@ def write_report(
         with atomic_write(path) as handle:
             handle.write(report_csv(frame))
     elif fmt == "xlsx":
-        from openpyxl import Workbook
-
-        plain = _plain_frame(frame)
-        headers = [str(c) for c in plain.columns]
-        rows = [
-            [None if _missing(v) else v for v in row]
-            for row in plain.itertuples(index=False, name=None)
-        ]
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "couverture"
-        text_columns = {i for i, c in enumerate(headers) if c in ("code", "region")}
-        _fill_sheet(sheet, headers, rows, text_columns)
-        _save_workbook(workbook, path)
+        write_sheets(path, {"couverture": _plain_frame(frame)})
     else:
         shapes = to_geodataframe(frame, territories=territories, geo_dir=geo_dir)
         plain = _plain_frame(shapes.drop(columns="geometry"), neutralize=False)
@@ -1079,7 +1036,3 @@ def write_report(
             json.dump(document, handle, ensure_ascii=False)
             handle.write("\n")
     return path
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))

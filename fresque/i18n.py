@@ -24,6 +24,7 @@ from fresque.model import (
     REFERENCE_DISPOSITIFS,
     REFERENCE_LEVELS,
     Confidence,
+    CoverageStatus,
     Dispositif,
     Kind,
     Level,
@@ -262,6 +263,7 @@ ENUM_TITLES: dict[type[StrEnum], dict[str, str]] = {
     Status: _fr_en("statut", "status"),
     Confidence: _fr_en("confiance", "confidence"),
     Level: _fr_en("échelon territorial", "territorial level"),
+    CoverageStatus: _fr_en("couverture", "coverage"),
 }
 
 #: French and English label of every enum value: enum class -> member -> {language: label}.
@@ -369,6 +371,13 @@ ENUM_LABELS: dict[type[StrEnum], dict[Any, dict[str, str]]] = {
         Confidence.HIGH: _fr_en("Élevée", "High"),
         Confidence.MEDIUM: _fr_en("Moyenne", "Medium"),
         Confidence.LOW: _fr_en("Faible", "Low"),
+    },
+    CoverageStatus: {
+        CoverageStatus.GAP: _fr_en("Aucune offre", "Gap"),
+        CoverageStatus.UNKNOWN: _fr_en("Opérateur inconnu", "Unknown operator"),
+        CoverageStatus.SINGLE: _fr_en("Offre unique", "Single offer"),
+        CoverageStatus.COVERED: _fr_en("Couvert", "Covered"),
+        CoverageStatus.OVERLAP: _fr_en("Chevauchement", "Overlap"),
     },
 }
 

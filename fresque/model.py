@@ -232,6 +232,21 @@ class Status(StrEnum):
     a *data gap*, not a *coverage gap*."""
 
 
+class CoverageStatus(StrEnum):
+    """Status of a territory for one dispositif or stage (see the module docstring)."""
+
+    GAP = "gap"
+    """No offer."""
+    UNKNOWN = "unknown"
+    """Only ``expected`` offers: the offer exists, its operator is not known."""
+    SINGLE = "single"
+    """Exactly one known offer: fragile."""
+    COVERED = "covered"
+    """Two offers or more."""
+    OVERLAP = "overlap"
+    """Two or more of a dispositif unique by design, or more than the threshold."""
+
+
 class Confidence(StrEnum):
     """How well a fact is sourced; ordered: ``HIGH > MEDIUM > LOW``.
 

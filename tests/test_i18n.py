@@ -8,6 +8,7 @@ from enum import StrEnum
 import pytest
 
 import fresque.i18n
+import fresque.model
 from fresque.i18n import (
     ENUM_LABELS,
     ENUM_TITLES,
@@ -31,15 +32,13 @@ from fresque.model import (
     Theme,
 )
 
-ENUMS: tuple[type[StrEnum], ...] = (
-    Kind,
-    Dispositif,
-    Relation,
-    Stage,
-    Theme,
-    Status,
-    Confidence,
-    Level,
+#: Every enum of the vocabulary, found in the module so a new one cannot go unlabelled.
+ENUMS: tuple[type[StrEnum], ...] = tuple(
+    value
+    for value in vars(fresque.model).values()
+    if isinstance(value, type)
+    and issubclass(value, StrEnum)
+    and value.__module__ == "fresque.model"
 )
 MEMBERS = [member for enum_cls in ENUMS for member in enum_cls]
 

@@ -39,6 +39,8 @@ from fresque.io.validate import (
 from fresque.model import Link, Structure
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from fresque.geo.territories import Territories
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "write_json",
     "write_kumu_xlsx",
     "write_records",
+    "write_sheets",
     "write_xlsx",
 ]
 
@@ -616,6 +619,50 @@ def _save_workbook(workbook: Any, path: Path) -> None:
     workbook.properties.creator = "fresque"
     with atomic_write(path, "wb") as handle:
         workbook.save(handle)
+
+
+def write_sheets(
+    path: str | Path,
+    sheets: dict[str, pd.DataFrame],
+    *,
+    text_columns: tuple[str, ...] = ("code", "region"),
+) -> Path:
+    """Write tables as one workbook, one sheet per table, atomically.
+
+    For reports and selections (coverage tables, exports of a view). Text a spreadsheet
+    would run as a formula is neutralised; ``text_columns`` are text cells, so codes keep
+    their leading zeros; missing values are empty cells.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> import pandas as pd
+    >>> path = Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> _ = write_sheets(path, {"gaps": pd.DataFrame({"code": ["01"], "note": ["=1+1"]})})
+    >>> [c.value for c in openpyxl.load_workbook(path)["gaps"][2]]
+    ['01', "'=1+1"]
+    """
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, frame in sheets.items():
+        headers = [str(c) for c in frame.columns]
+        rows = [
+            [
+                None if _is_missing(v) else v if isinstance(v, int | float) else _xlsx_value(v)
+                for v in row
+            ]
+            for row in frame.itertuples(index=False, name=None)
+        ]
+        wanted = {i for i, header in enumerate(headers) if header in text_columns}
+        _fill_sheet(workbook.create_sheet(title), headers, rows, wanted)
+    _save_workbook(workbook, Path(path))
+    return Path(path)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # NaN
 
 
 def write_xlsx(records: Records, path: str | Path) -> Path:
