@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         "build", help="reconstruire data/ecosystem depuis les faits de référence"
     )
     data_build.add_argument(
-        "--reference", help="dossier des faits de référence (défaut : ../shared/reference)"
+        "--reference", help="dossier des faits de référence (défaut : data/reference)"
     )
     data_build.add_argument("--out", help="dossier de sortie (défaut : data/ecosystem)")
     data_build.add_argument(

@@ -413,7 +413,7 @@ DEFAULT_THEMES: dict[Dispositif, tuple[Theme, ...]] = {
 }
 
 _D = Dispositif
-#: How each value of the reference ``dispositif`` column (``/work/shared/reference``,
+#: How each value of the reference ``dispositif`` column (``data/reference``,
 #: ``|``-separated) maps onto a member. An empty cell means no dispositif. The DLA roles
 #: (``DLA-porteur``, ``-pilote``, ``-partenaire``…) map onto role members, never onto
 #: ``dla_departemental``/``dla_regional``: the DLA instance is its own structure, linked to

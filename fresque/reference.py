@@ -1,4 +1,4 @@
-"""Turn the sourced reference facts (``../shared/reference``) into the curated dataset.
+"""Turn the sourced reference facts (``data/reference``) into the curated dataset.
 
 The reference folder holds facts, not a dataset: ``structures.csv`` (207 actors),
 ``relations.csv`` (their links) and ``facts.md`` (national figures). :func:`build_reference`
@@ -84,7 +84,7 @@ from fresque.model import (
     Structure,
     Theme,
 )
-from fresque.paths import PROJECT_ROOT
+from fresque.paths import data_dir
 
 __all__ = [
     "EXPECTED_RULES",
@@ -115,16 +115,17 @@ VALUE_SEPARATOR = "|"
 
 
 def reference_dir() -> Path:
-    """Return the reference folder: ``FRESQUE_REFERENCE_DIR``, else ``../shared/reference``.
+    """Return the reference folder: ``FRESQUE_REFERENCE_DIR``, else ``data/reference``.
 
-    The default is the ``shared/reference`` folder beside the repository.
+    ``data/reference`` is a copy of the team's sourced facts, kept in the repository so a
+    fresh clone can rebuild the dataset.
 
     Examples
     --------
     >>> reference_dir().name
     'reference'
     """
-    default = PROJECT_ROOT.parent / "shared" / "reference"
+    default = data_dir() / "reference"
     return Path(os.environ.get("FRESQUE_REFERENCE_DIR", default))
 
 

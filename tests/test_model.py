@@ -6,7 +6,6 @@ import csv
 import doctest
 import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -33,8 +32,9 @@ from fresque.model import (
     is_slug,
     slugify,
 )
+from fresque.reference import reference_dir
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE_DIR = reference_dir()
 
 
 def reference_rows(name: str) -> list[dict[str, str]]:

@@ -1,6 +1,6 @@
 """The curated national dataset (data/ecosystem) against the reference facts it is built from.
 
-Counts are measured on ``../shared/reference`` rather than written down, so a new sourced
+Counts are measured on ``data/reference`` rather than written down, so a new sourced
 row changes the expectations with it; where the reference README states a figure (23 of
 101 départements with a sourced DLA operator…), the test checks that figure too.
 """
