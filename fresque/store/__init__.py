@@ -1,1 +1,68 @@
-"""Persistence of live workshops."""
+"""Persistence of live workshops (Atelier): a SQLAlchemy store, SQLite or PostgreSQL.
+
+Typical use (the Dash app does the same through its callbacks)::
+
+    from fresque.store import WorkshopService
+
+    service = WorkshopService()                 # FRESQUE_DATABASE_URL or var/fresque.db
+    workshop, facilitator = service.create_workshop("Atelier Bretagne", region="53")
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, {"name": "…", "kind": "…", …})
+    eco = service.current_ecosystem(facilitator)  # an Ecosystem, as every view reads
+
+See :mod:`fresque.store.service` for the roles, moderation and concurrency rules,
+:mod:`fresque.store.schema` for the tables, :mod:`fresque.store.db` for the engine and
+the migrations.
+"""
+
+from fresque.store.db import database_url, ensure_schema, make_engine
+from fresque.store.errors import (
+    ConflictError,
+    InvalidInput,
+    InvalidToken,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    StoreError,
+    WorkshopClosed,
+)
+from fresque.store.service import (
+    Card,
+    Changes,
+    DatasetMerge,
+    Duplicate,
+    Event,
+    LinkCard,
+    Member,
+    Moderation,
+    Phase,
+    Role,
+    Workshop,
+    WorkshopService,
+)
+
+__all__ = [
+    "Card",
+    "Changes",
+    "ConflictError",
+    "DatasetMerge",
+    "Duplicate",
+    "Event",
+    "InvalidInput",
+    "InvalidToken",
+    "LinkCard",
+    "Member",
+    "Moderation",
+    "NotFound",
+    "PermissionDenied",
+    "Phase",
+    "RateLimited",
+    "Role",
+    "StoreError",
+    "Workshop",
+    "WorkshopClosed",
+    "WorkshopService",
+    "database_url",
+    "ensure_schema",
+    "make_engine",
+]

@@ -1,0 +1,486 @@
+"""A workshop from creation to export, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from fresque.coverage import compute_coverage
+from fresque.io import read_records
+from fresque.store import ConflictError, InvalidInput, NotFound, RateLimited, WorkshopClosed
+from fresque.store.service import CODE_ALPHABET, WorkshopService
+
+TAG22 = {
+    "name": "Incubateur des Côtes-d'Armor",
+    "kind": "Structure d'accompagnement",
+    "dispositifs": ["Incubateur"],
+    "stages": ["émergence", "création"],
+    "territory_level": "département",
+    "territory_codes": ["Côtes-d'Armor"],
+    "commune_code": "Saint-Servais (22)",
+}
+
+
+@pytest.fixture
+def national(service: WorkshopService):
+    workshop, facilitator = service.create_workshop("Atelier Bretagne", base="national")
+    return workshop, facilitator
+
+
+def test_create_copies_the_base_and_gives_a_code(service, national):
+    workshop, facilitator = national
+    assert len(workshop.code) == 6 and set(workshop.code) <= set(CODE_ALPHABET)
+    assert workshop.moderation == "post" and workshop.status == "open"
+    eco = service.current_ecosystem(facilitator)
+    assert sorted(eco.structures.index) == [
+        "avise",
+        "cress_bre",
+        "dla_29",
+        "initiative_mayenne",
+        "tag29",
+    ]
+    assert len(eco.links) == 3
+    log = service.audit_log(facilitator)
+    assert [e.kind for e in log] == ["create"]
+    assert "Atelier Bretagne" in log[0].summary
+
+
+def test_region_subset_keeps_national_actors_and_carriers(service):
+    workshop, facilitator = service.create_workshop("Mayenne", base="national", region="52")
+    eco = service.current_ecosystem(facilitator)
+    assert sorted(eco.structures.index) == ["avise", "initiative_mayenne"]
+    assert workshop.region == "52"
+    with pytest.raises(InvalidInput, match="région inconnue"):
+        service.create_workshop("X", base="national", region="99")
+
+
+def test_join_code_is_forgiving_and_nicknames_unique(service, national):
+    workshop, _ = national
+    code = workshop.code
+    token = service.join(f" {code[:3].lower()}-{code[3:]} ", "Alice")
+    assert service.me(token).nickname == "Alice"
+    with pytest.raises(InvalidInput, match="déjà pris"):
+        service.join(code, "  alice ")
+    with pytest.raises(NotFound, match="Aucun atelier"):
+        service.join("ZZZZZZ" if code != "ZZZZZZ" else "YYYYYY", "Bob")
+    with pytest.raises(NotFound, match="invalide"):
+        service.join("12", "Bob")
+    with pytest.raises(InvalidInput, match="pseudo"):
+        service.join(code, "   ")
+    with pytest.raises(InvalidInput, match="trop long"):
+        service.join(code, "x" * 41)
+
+
+def test_participant_adds_a_card_validated_like_an_import(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, TAG22)
+    s = card.structure
+    assert s.id == "incubateur_des_cotes_d_armor"
+    assert (s.kind.value, s.territory_codes, s.commune_code) == ("support_structure", ["22"], "22328")
+    assert [v.value for v in s.stages] == ["emergence", "creation"]
+    assert card.version == 1
+    eco = service.current_ecosystem(facilitator)
+    assert s.id in eco.structures.index
+    # the same name again gets another identifier
+    again = service.add_structure(alice, TAG22)
+    assert again.structure.id == "incubateur_des_cotes_d_armor_2"
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({**TAG22, "kind": "licorne"}, "kind", "Valeur inconnue"),
+        ({**TAG22, "territory_codes": ["Atlantide"]}, "territory_codes", "Atlantide"),
+        ({**TAG22, "dispositifs": ["incubatuer"]}, "dispositifs", "Vouliez-vous dire"),
+        ({**TAG22, "name": "x" * 121}, "name", "trop long"),
+        ({**TAG22, "description": "y" * 1001}, "description", "trop long"),
+        ({**TAG22, "website": "www.sans-http.fr"}, "website", "adresse web"),
+        ({**TAG22, "source_urls": [f"https://a.fr/{i}" for i in range(21)]}, "source_urls", "20"),
+        ({**TAG22, "carrier_id": "inconnue"}, "carrier_id", "structure porteuse"),
+        ({**TAG22, "couleur": "rouge"}, "couleur", "champ inconnu"),
+        ({**TAG22, "name": "!!!"}, "name", "lettre"),
+        ({k: v for k, v in TAG22.items() if k != "name"}, "name", "obligatoire"),
+    ],
+)
+def test_invalid_cards_are_refused_with_the_field(service, national, values, field, message):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    with pytest.raises(InvalidInput) as caught:
+        service.add_structure(alice, values)
+    assert field in caught.value.fields, caught.value.fields
+    assert message in str(caught.value)
+    assert len(service.current_ecosystem(facilitator)) == 5  # nothing written
+
+
+def test_edit_with_version_and_conflict_gives_the_current_value(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    bob = service.join(workshop.code, "Bob")
+    card = service.get_structure(alice, "tag29")
+    assert card.version == 1
+    first = service.edit_structure(alice, "tag29", {"name": "TAg29 Finistère"}, card.version)
+    assert first.version == 2
+    with pytest.raises(ConflictError) as caught:
+        service.edit_structure(bob, "tag29", {"description": "Incubateur ESS"}, card.version)
+    error = caught.value
+    assert "Alice" in str(error) and "version 2" in str(error)
+    assert error.current.name == "TAg29 Finistère" and error.version == 2
+    # Bob retries on the current version: both edits are kept
+    second = service.edit_structure(bob, "tag29", {"description": "Incubateur ESS"}, error.version)
+    now = service.get_structure(facilitator, "tag29")
+    assert now.version == 3 == second.version
+    assert (now.structure.name, now.structure.description) == ("TAg29 Finistère", "Incubateur ESS")
+    # an edit that changes nothing writes nothing
+    same = service.edit_structure(bob, "tag29", {"name": "TAg29 Finistère"}, 3)
+    assert same.version == 3 and same.seq is None
+
+
+def test_edit_changes_territory_level_and_codes_together(service, national):
+    workshop, facilitator = national
+    card = service.edit_structure(
+        facilitator,
+        "dla_29",
+        {"territory_level": "epci", "territory_codes": ["CA Morlaix Communauté"]},
+        1,
+    )
+    assert card.structure.territory_codes == ["242900835"]
+    event = service.audit_log(facilitator)[-1]
+    assert event.payload["changes"] == {
+        "territory_level": "epci",
+        "territory_codes": ["242900835"],
+    }
+    assert event.payload["before"]["territory_codes"] == ["29"]
+    with pytest.raises(InvalidInput, match="identifiant"):
+        service.edit_structure(facilitator, "dla_29", {"id": "autre"}, 2)
+    with pytest.raises(NotFound):
+        service.edit_structure(facilitator, "absente", {"name": "X"}, 1)
+
+
+def test_links_add_edit_remove(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    link = service.add_link(
+        alice, {"source": "dla_29", "target": "tag29", "relation": "Oriente vers"}
+    )
+    assert (link.link.relation.value, link.version) == ("refers_to", 1)
+    with pytest.raises(InvalidInput, match="existe déjà"):
+        service.add_link(alice, {"source": "dla_29", "target": "tag29", "relation": "refers_to"})
+    with pytest.raises(InvalidInput, match="aucune structure"):
+        service.add_link(alice, {"source": "dla_29", "target": "fantome", "relation": "funds"})
+    with pytest.raises(InvalidInput, match="elle-même"):
+        service.add_link(alice, {"source": "dla_29", "target": "dla_29", "relation": "funds"})
+    edited = service.edit_link(alice, link.id, {"description": "orientation des porteurs"}, 1)
+    assert edited.version == 2
+    with pytest.raises(ConflictError) as caught:
+        service.edit_link(alice, link.id, {"relation": "partners_with"}, 1)
+    assert caught.value.current.description == "orientation des porteurs"
+    service.remove_link(alice, link.id, 2)
+    eco = service.current_ecosystem(facilitator)
+    assert ("dla_29", "tag29") not in set(zip(eco.links.source, eco.links.target, strict=True))
+    with pytest.raises(ConflictError, match="retiré"):
+        service.edit_link(alice, link.id, {"description": "?"}, 3)
+
+
+def test_remove_a_card_takes_its_links_and_carried_cards_let_go(service, national):
+    workshop, facilitator = national
+    service.remove_structure(facilitator, "cress_bre", 1)
+    eco = service.current_ecosystem(facilitator)
+    assert "cress_bre" not in eco.structures.index
+    assert eco.get("tag29").carrier_id is None
+    assert "cress_bre" not in set(eco.links.source)
+    # the export still reads back (no dangling carrier)
+    path = service.export(facilitator, service.dataset_dir.parent / "apres.json")
+    assert len(read_records(path, territories=service.territories).structures) == 4
+
+
+def test_undo_any_edit_not_only_the_last(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    a = service.edit_structure(alice, "tag29", {"name": "TAg 29"}, 1)
+    b = service.edit_structure(alice, "tag29", {"description": "Incubateur ESS"}, a.version)
+    service.edit_structure(facilitator, "tag29", {"website": "https://tag29.fr"}, b.version)
+    undo = service.undo(alice, a.seq)  # the first one, two edits later
+    card = service.get_structure(facilitator, "tag29")
+    assert card.structure.name == "TAg29"
+    assert card.structure.description == "Incubateur ESS"
+    assert card.structure.website == "https://tag29.fr"
+    assert card.version == 5  # every change of the value gives a new version
+    with pytest.raises(ConflictError, match="déjà annulée"):
+        service.undo(alice, a.seq)
+    # undoing the undo redoes
+    service.undo(alice, undo)
+    assert service.get_structure(facilitator, "tag29").structure.name == "TAg 29"
+    log = service.audit_log(facilitator)
+    assert [e.kind for e in log[-2:]] == ["undo", "undo"]
+    assert next(e for e in log if e.seq == undo).undone_by is not None
+
+
+def test_undo_a_creation_leaves_later_edits_without_effect(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, TAG22)
+    sid = card.structure.id
+    edit = service.edit_structure(alice, sid, {"description": "nouvelle"}, 1)
+    link = service.add_link(alice, {"source": sid, "target": "tag29", "relation": "partners_with"})
+    service.undo(facilitator, card.seq)
+    eco = service.current_ecosystem(facilitator)
+    assert sid not in eco.structures.index and len(eco.links) == 3
+    assert service.get_structure(facilitator, sid).deleted
+    assert service.get_link(facilitator, link.id).deleted
+    # redo: creation, edit and link all come back
+    service.undo(facilitator, service.audit_log(facilitator)[-1].seq)
+    eco = service.current_ecosystem(facilitator)
+    assert eco.get(sid).description == "nouvelle" and len(eco.links) == 4
+    assert edit.seq < link.seq
+
+
+def test_merge_duplicates_keeps_both_histories_and_moves_links(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    dup = service.add_structure(
+        alice,
+        {
+            "name": "Tag 29",
+            "kind": "support_structure",
+            "territory_level": "departement",
+            "territory_codes": ["29"],
+            "website": "https://tag29.fr",
+        },
+    )
+    service.edit_structure(alice, dup.structure.id, {"description": "vu en atelier"}, 1)
+    service.add_link(alice, {"source": dup.structure.id, "target": "dla_29", "relation": "funds"})
+    service.add_link(alice, {"source": "avise", "target": dup.structure.id, "relation": "animates"})
+    suggestions = service.duplicate_suggestions(facilitator)
+    assert [(d.first, d.second) for d in suggestions] == [("tag29", "tag_29")]
+    merged = service.merge_structures(
+        facilitator, "tag29", "tag_29", {"website": "https://tag29.fr"}
+    )
+    assert merged.structure.website == "https://tag29.fr"
+    eco = service.current_ecosystem(facilitator)
+    assert "tag_29" not in eco.structures.index
+    edges = set(zip(eco.links.source, eco.links.target, eco.links.relation, strict=True))
+    assert ("tag29", "dla_29", "funds") in edges  # moved
+    assert ("avise", "tag29", "animates") in edges  # was there already: kept once
+    assert len(eco.links) == 4
+    history = service.history(facilitator, "tag29")
+    kinds = [(e.kind, e.target) for e in history]
+    assert ("add_structure", "tag_29") in kinds  # the duplicate's own history
+    assert ("edit_structure", "tag_29") in kinds
+    assert ("merge", "tag29") in kinds
+    gone = service.get_structure(facilitator, "tag_29")
+    assert gone.deleted and gone.merged_into == "tag29"
+    # undo the merge: both cards are back as they were
+    service.undo(facilitator, history[-1].seq)
+    eco = service.current_ecosystem(facilitator)
+    assert eco.get("tag_29").description == "vu en atelier"
+    assert eco.get("tag29").website is None
+    assert not service.get_structure(facilitator, "tag_29").merged_into
+
+
+def test_post_moderation_shows_at_once_and_rejection_removes(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    viewer = service.create_viewer_link(facilitator)
+    card = service.add_structure(alice, TAG22)
+    sid = card.structure.id
+    assert sid in service.current_ecosystem(viewer).structures.index
+    assert [e.seq for e in service.pending(facilitator)] == [card.seq]
+    service.moderate(facilitator, card.seq, "rejected")
+    assert sid not in service.current_ecosystem(viewer).structures.index
+    assert service.pending(facilitator) == []
+    service.moderate(facilitator, [card.seq], "accepted")
+    assert sid in service.current_ecosystem(viewer).structures.index
+    assert service.moderate(facilitator, [card.seq], "accepted") is None  # nothing changes
+
+
+def test_pre_moderation_shows_accepted_edits_only(service):
+    workshop, facilitator = service.create_workshop("Pré", base="national", moderation="pre")
+    alice = service.join(workshop.code, "Alice")
+    bob = service.join(workshop.code, "Bob")
+    viewer = service.create_viewer_link(facilitator)
+    card = service.add_structure(alice, TAG22)
+    sid = card.structure.id
+    edit = service.edit_structure(alice, "tag29", {"name": "TAg 29"}, 1)
+    for token in (viewer, bob, alice, facilitator):
+        eco = service.current_ecosystem(token)
+        assert sid not in eco.structures.index
+        assert eco.get("tag29").name == "TAg29"
+    assert sid in service.current_ecosystem(facilitator, include_pending=True).structures.index
+    # others do not see pending edits in the feed; the author sees their own
+    assert card.seq not in [e.seq for e in service.changes_since(bob, 0).events]
+    assert card.seq in [e.seq for e in service.changes_since(alice, 0).events]
+    service.moderate(facilitator, [edit.seq], "accepted")
+    assert service.current_ecosystem(viewer).get("tag29").name == "TAg 29"
+    assert sid not in service.current_ecosystem(viewer).structures.index
+    service.moderate(facilitator, [card.seq], "accepted")
+    assert sid in service.current_ecosystem(viewer).structures.index
+    assert card.seq in [e.seq for e in service.changes_since(bob, 0).events]
+    # the export follows the board
+    records = service.records(facilitator)
+    assert sid in records.structure_ids
+
+
+def test_phases_reveal_kinds_and_open_links(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    viewer = service.create_viewer_link(facilitator)
+    updated = service.set_phase(facilitator, "1. L’accompagnement", ["accompagnement"], False)
+    assert updated.phase.kinds == ("support_structure",) and not updated.phase.links_open
+    assert sorted(service.current_ecosystem(viewer).structures.index) == ["dla_29", "tag29"]
+    assert len(service.current_ecosystem(facilitator)) == 5
+    assert len(service.current_ecosystem(facilitator, revealed_only=True)) == 2
+    service.add_structure(alice, TAG22)
+    with pytest.raises(PermissionError, match="n’ouvre pas les cartes « Financeur »"):
+        service.add_structure(alice, {**TAG22, "name": "Fonds", "kind": "funder"})
+    with pytest.raises(PermissionError, match="n’ouvre pas"):
+        service.edit_structure(alice, "avise", {"description": "x"}, 1)
+    with pytest.raises(PermissionError, match="liens ne sont pas encore ouverts"):
+        service.add_link(alice, {"source": "dla_29", "target": "tag29", "relation": "funds"})
+    service.set_phase(facilitator, "2. Tout", None, True)
+    service.add_link(alice, {"source": "dla_29", "target": "tag29", "relation": "funds"})
+    assert len(service.current_ecosystem(viewer)) == 6
+
+
+def test_rate_limit_per_participant_counted_in_the_database(service, clock):
+    workshop, facilitator = service.create_workshop(
+        "Rapide", base="vide", rate_limit=3, rate_window=10
+    )
+    alice = service.join(workshop.code, "Alice")
+    bob = service.join(workshop.code, "Bob")
+    for i in range(3):
+        service.add_structure(alice, {**TAG22, "name": f"Carte {i}"})
+    with pytest.raises(RateLimited) as caught:
+        service.add_structure(alice, {**TAG22, "name": "Carte 3"})
+    assert 0 < caught.value.retry_after <= 10
+    assert "Réessayez dans" in str(caught.value)
+    service.add_structure(bob, {**TAG22, "name": "Carte de Bob"})  # Bob has his own budget
+    for i in range(5):  # the facilitator is not limited
+        service.add_structure(facilitator, {**TAG22, "name": f"Animation {i}"})
+    # another service on the same database (another worker) counts the same edits
+    other = WorkshopService(
+        service.engine, territories=service.territories, clock=clock, upgrade=False
+    )
+    with pytest.raises(RateLimited):
+        other.add_structure(alice, {**TAG22, "name": "Carte 3"})
+    clock.advance(11)
+    service.add_structure(alice, {**TAG22, "name": "Carte 3"})
+
+
+def test_closed_workshop_refuses_participants(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    service.close(facilitator)
+    with pytest.raises(WorkshopClosed, match="clos"):
+        service.add_structure(alice, TAG22)
+    with pytest.raises(WorkshopClosed):
+        service.join(workshop.code, "Bob")
+    # the facilitator may still tidy up, then reopen
+    service.edit_structure(facilitator, "tag29", {"name": "TAg 29"}, 1)
+    service.reopen(facilitator)
+    service.add_structure(alice, TAG22)
+
+
+def test_changes_since_for_polling(service, national):
+    workshop, facilitator = national
+    viewer = service.create_viewer_link(facilitator)
+    start = service.workshop(viewer).version
+    assert not service.changes_since(viewer, start).changed
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, TAG22)
+    changes = service.changes_since(viewer, start)
+    assert changes.version == card.seq
+    assert [e.kind for e in changes.events] == ["join", "add_structure"]
+    assert changes.events[1].author == "Alice"
+    assert "Incubateur des Côtes-d'Armor" in changes.events[1].summary
+    assert not service.changes_since(viewer, changes.version).changed
+    with pytest.raises(InvalidInput):
+        service.changes_since(viewer, changes.version + 5)
+    assert service.changes_since(viewer, 0, limit=2).truncated
+
+
+def test_current_ecosystem_feeds_the_coverage_engine(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    before = compute_coverage(service.current_ecosystem(facilitator))
+    service.add_structure(alice, TAG22)
+    after = compute_coverage(service.current_ecosystem(facilitator))
+    assert type(before) is type(after)
+    eco = service.current_ecosystem(facilitator)
+    assert "incubateur_des_cotes_d_armor" in eco.serving("22", level="departement").contains
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".json", ""])
+def test_export_round_trips_through_read_records(service, national, tmp_path, suffix):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, {**TAG22, "description": "=SOMME(A1:A2) piège"})
+    service.add_link(
+        alice, {"source": card.structure.id, "target": "tag29", "relation": "partners_with"}
+    )
+    service.edit_structure(alice, "dla_29", {"stages": ["consolidation"]}, 1)
+    path = service.export(facilitator, tmp_path / f"atelier{suffix or '_csv'}")
+    read = read_records(path, territories=service.territories)
+    assert read.sorted() == service.records(facilitator)
+    assert service.audit_log(facilitator)[-1].kind == "export"
+
+
+def test_merge_into_dataset_with_a_readable_diff(service, national, dataset_dir):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, TAG22)
+    edit = service.edit_structure(alice, "tag29", {"website": "https://tag29.fr"}, 1)
+    service.remove_structure(facilitator, "dla_29", 1)
+    pending_edit = service.edit_structure(alice, "avise", {"description": "en attente"}, 1)
+    service.moderate(facilitator, [card.seq, edit.seq], "accepted")
+    with pytest.raises(PermissionError, match="closez"):
+        service.merge_into_dataset(facilitator)
+    service.close(facilitator)
+    # meanwhile the curated dataset changed a field the workshop did not touch
+    curated = read_records(dataset_dir)
+    tag29 = next(s for s in curated.structures if s.id == "tag29")
+    tag29.description = "mis à jour hors atelier"
+    from fresque.io.tables import write_csv_dir
+
+    write_csv_dir(curated, dataset_dir)
+    preview = service.merge_into_dataset(facilitator)
+    text = preview.format()
+    assert "+ structure ajouté(e) : incubateur_des_cotes_d_armor" in text
+    assert "~ structure modifié(e) : tag29" in text and "https://tag29.fr" in text
+    assert "- structure retirée : dla_29" in text
+    assert "avise" not in text  # pending edits stay out
+    assert not preview.written
+    assert read_records(dataset_dir).structure_ids == curated.structure_ids  # not written
+    done = service.merge_into_dataset(facilitator, write=True)
+    assert done.written
+    result = {s.id: s for s in read_records(dataset_dir).structures}
+    assert "incubateur_des_cotes_d_armor" in result and "dla_29" not in result
+    assert result["tag29"].website == "https://tag29.fr"
+    assert result["tag29"].description == "mis à jour hors atelier"  # kept
+    assert service.workshop(facilitator).status == "merged"
+    with pytest.raises(WorkshopClosed):
+        service.edit_structure(facilitator, "avise", {"name": "A"}, pending_edit.version)
+    with pytest.raises(WorkshopClosed, match="déjà été versé"):
+        service.merge_into_dataset(facilitator)
+
+
+def test_similar_structures_before_adding(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    found = service.similar_structures(
+        alice, {"name": "Tag 29", "territory_level": "departement", "territory_codes": ["29"]}
+    )
+    assert [c.structure.id for c in found] == ["tag29"]
+    assert service.similar_structures(
+        alice, {"name": "Tag 29", "territory_level": "departement", "territory_codes": ["53"]}
+    ) == []
+
+
+def test_state_is_shared_between_services(service, national, territories, clock):
+    """No state in the process: a second service (another worker) sees every write."""
+    workshop, facilitator = national
+    other = WorkshopService(service.engine, territories=territories, clock=clock, upgrade=False)
+    alice = other.join(workshop.code, "Alice")
+    other.add_structure(alice, TAG22)
+    assert len(service.current_ecosystem(facilitator)) == 6
+    service.edit_structure(facilitator, "tag29", {"name": "TAg 29"}, 1)
+    assert other.current_ecosystem(alice).get("tag29").name == "TAg 29"
