@@ -203,6 +203,26 @@ def _coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from fresque.ecosystem import load_ecosystem
+    from fresque.geo.territories import TerritoryError
+    from fresque.io import DatasetValidationError
+    from fresque.report import write_html_report
+
+    try:
+        eco = load_ecosystem(_dataset_dir(args.source))
+    except DatasetValidationError as error:
+        return _print_problems(error)
+    try:
+        path = write_html_report(eco, args.region, args.out)
+    except TerritoryError as error:  # unknown région (French message)
+        print(error, file=sys.stderr)
+        return 2
+    size = path.stat().st_size
+    print(f"écrit : {path} — rapport autonome ({size / 1e6:.1f} Mo), lisible sans connexion")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``fresque`` command."""
     parser = argparse.ArgumentParser(
@@ -305,6 +325,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="chevauchement au-delà de N offres (dispositifs non uniques, étapes ; défaut : 5)",
     )
     coverage.set_defaults(func=_coverage)
+
+    report = commands.add_parser(
+        "report",
+        help="rapport HTML autonome d’une région (cartes, tableaux, réseau) à envoyer",
+    )
+    report.add_argument("--region", required=True, help="code INSEE de la région, ex. 53")
+    report.add_argument("--out", required=True, help="fichier HTML à écrire, ex. rapport.html")
+    report.add_argument("--from", dest="source", help="jeu de données (défaut : data/ecosystem)")
+    report.set_defaults(func=_report)
     return parser
 
 
