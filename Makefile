@@ -18,6 +18,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@sh tests/browser/ensure_chromium.sh
+	@sh tests/store/ensure_postgres.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -334,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, help="fichier HTML à écrire, ex. rapport.html")
     report.add_argument("--from", dest="source", help="jeu de données (défaut : data/ecosystem)")
     report.set_defaults(func=_report)
+
+    from fresque.store.cli import add_commands as add_store_commands
+
+    add_store_commands(commands)  # fresque db …, fresque workshop … (live workshops)
     return parser
 
 

@@ -15,31 +15,57 @@ See :mod:`fresque.store.service` for the roles, moderation and concurrency rules
 the migrations.
 """
 
-from fresque.store.db import database_url, ensure_schema, make_engine
-from fresque.store.errors import (
-    ConflictError,
-    InvalidInput,
-    InvalidToken,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    StoreError,
-    WorkshopClosed,
-)
-from fresque.store.service import (
-    Card,
-    Changes,
-    DatasetMerge,
-    Duplicate,
-    Event,
-    LinkCard,
-    Member,
-    Moderation,
-    Phase,
-    Role,
-    Workshop,
-    WorkshopService,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Loaded on first use, so that ``fresque --help`` does not import SQLAlchemy and pandas.
+_EXPORTS = {
+    **dict.fromkeys(("database_url", "ensure_schema", "make_engine"), "fresque.store.db"),
+    **dict.fromkeys(
+        (
+            "ConflictError",
+            "InvalidInput",
+            "InvalidToken",
+            "NotFound",
+            "PermissionDenied",
+            "RateLimited",
+            "StoreError",
+            "WorkshopClosed",
+        ),
+        "fresque.store.errors",
+    ),
+    **dict.fromkeys(
+        (
+            "Card",
+            "Changes",
+            "DatasetMerge",
+            "Duplicate",
+            "Event",
+            "LinkCard",
+            "Member",
+            "Moderation",
+            "Phase",
+            "Role",
+            "Workshop",
+            "WorkshopService",
+        ),
+        "fresque.store.service",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fresque.store' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Card",

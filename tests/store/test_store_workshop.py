@@ -76,7 +76,11 @@ def test_participant_adds_a_card_validated_like_an_import(service, national):
     card = service.add_structure(alice, TAG22)
     s = card.structure
     assert s.id == "incubateur_des_cotes_d_armor"
-    assert (s.kind.value, s.territory_codes, s.commune_code) == ("support_structure", ["22"], "22328")
+    assert (s.kind.value, s.territory_codes, s.commune_code) == (
+        "support_structure",
+        ["22"],
+        "22328",
+    )
     assert [v.value for v in s.stages] == ["emergence", "creation"]
     assert card.version == 1
     eco = service.current_ecosystem(facilitator)
@@ -136,7 +140,7 @@ def test_edit_with_version_and_conflict_gives_the_current_value(service, nationa
 
 
 def test_edit_changes_territory_level_and_codes_together(service, national):
-    workshop, facilitator = national
+    _workshop, facilitator = national
     card = service.edit_structure(
         facilitator,
         "dla_29",
@@ -182,7 +186,7 @@ def test_links_add_edit_remove(service, national):
 
 
 def test_remove_a_card_takes_its_links_and_carried_cards_let_go(service, national):
-    workshop, facilitator = national
+    _workshop, facilitator = national
     service.remove_structure(facilitator, "cress_bre", 1)
     eco = service.current_ecosystem(facilitator)
     assert "cress_bre" not in eco.structures.index
@@ -464,15 +468,18 @@ def test_merge_into_dataset_with_a_readable_diff(service, national, dataset_dir)
 
 
 def test_similar_structures_before_adding(service, national):
-    workshop, facilitator = national
+    workshop, _facilitator = national
     alice = service.join(workshop.code, "Alice")
     found = service.similar_structures(
         alice, {"name": "Tag 29", "territory_level": "departement", "territory_codes": ["29"]}
     )
     assert [c.structure.id for c in found] == ["tag29"]
-    assert service.similar_structures(
-        alice, {"name": "Tag 29", "territory_level": "departement", "territory_codes": ["53"]}
-    ) == []
+    assert (
+        service.similar_structures(
+            alice, {"name": "Tag 29", "territory_level": "departement", "territory_codes": ["53"]}
+        )
+        == []
+    )
 
 
 def test_state_is_shared_between_services(service, national, territories, clock):

@@ -1,0 +1,70 @@
+"""``fresque workshop …``: prepare an event, list, export, merge (real national data)."""
+
+from __future__ import annotations
+
+import re
+
+from fresque.cli import main
+from fresque.io import read_records
+from fresque.store import WorkshopService
+from fresque.store.db import make_engine
+
+
+def test_workshop_commands(tmp_path, capsys, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'event.db'}"
+    monkeypatch.setenv("FRESQUE_DATABASE_URL", url)
+    assert main(["workshop", "create", "Rencontres ESS Bretagne", "--region", "53"]) == 0
+    out = capsys.readouterr().out
+    code = re.search(r"participants : ([A-Z0-9]{6})", out).group(1)
+    token = re.search(r"l’animation \(à garder pour vous\) : (\S+)", out).group(1)
+    assert "région 53" in out
+
+    service = WorkshopService(make_engine(url))
+    alice = service.join(code, "Alice")
+    service.add_structure(
+        alice,
+        {
+            "name": "Tiers-lieu des Monts d'Arrée",
+            "kind": "support_structure",
+            "territory_level": "commune",
+            "territory_codes": ["Huelgoat"],
+        },
+    )
+    eco = service.current_ecosystem(token)
+    assert "tiers_lieu_des_monts_d_arree" in eco.structures.index
+    assert "cress_bre" in eco.structures.index and "cress_nor" not in eco.structures.index
+
+    assert main(["workshop", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert code in listing and "1 participants" in listing
+
+    out_file = tmp_path / "atelier.xlsx"
+    assert main(["workshop", "export", "--token", token, "--out", str(out_file)]) == 0
+    exported = read_records(out_file)
+    assert "tiers_lieu_des_monts_d_arree" in exported.structure_ids
+
+    assert main(["workshop", "merge", "--token", token]) == 1  # still open
+    assert "closez" in capsys.readouterr().err
+    service.moderate(token, [e.seq for e in service.pending(token)], "accepted")
+    service.close(token)
+    dataset = tmp_path / "ecosystem"
+    from fresque.io.tables import write_csv_dir
+
+    write_csv_dir(read_records("data/ecosystem"), dataset)
+    monkeypatch.setenv("FRESQUE_WORKSHOP_TOKEN", token)
+    assert main(["workshop", "merge", "--into", str(dataset)]) == 0
+    preview = capsys.readouterr().out
+    assert "+ structure ajouté(e) : tiers_lieu_des_monts_d_arree" in preview
+    assert "rien n’a été écrit" in preview
+    assert main(["workshop", "merge", "--into", str(dataset), "--write"]) == 0
+    assert "tiers_lieu_des_monts_d_arree" in read_records(dataset).structure_ids
+    service.engine.dispose()
+
+
+def test_workshop_export_needs_a_token(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("FRESQUE_WORKSHOP_TOKEN", raising=False)
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["workshop", "export", "--out", "x.json", "--url", url]) == 2
+    assert "jeton" in capsys.readouterr().err
+    assert main(["workshop", "export", "--out", "x.json", "--url", url, "--token", "nope"]) == 1
+    assert "inconnu" in capsys.readouterr().err
