@@ -43,7 +43,14 @@ if TYPE_CHECKING:
 
     from fresque.ecosystem import Ecosystem
 
-__all__ = ["STATUS_COLORS", "ReportData", "build_report", "report_data", "write_html_report"]
+__all__ = [
+    "STATUS_COLORS",
+    "ReportData",
+    "build_report",
+    "component_layout",
+    "report_data",
+    "write_html_report",
+]
 
 #: Fill of each coverage status on the maps (colour-blind safe, ordered light → dark is
 #: not needed: the legend names each colour).
@@ -245,7 +252,7 @@ def _short(name: str, width: int = 22, lines: int = 2) -> str:
     return "\n".join(wrapped)
 
 
-def _component_layout(graph: Any, seed: int = 0) -> dict[str, np.ndarray]:
+def component_layout(graph: Any, seed: int = 0) -> dict[str, np.ndarray]:
     """The largest component by Kamada–Kawai (spring above 300 nodes), the others in a row
     below it: a spring layout alone flings small components to the corners."""
     import networkx as nx
@@ -293,7 +300,7 @@ def _network_picture(eco: Ecosystem, lang: str, seed: int = 0) -> str:
         ax.text(0.5, 0.5, "Aucune structure" if lang == "fr" else "No structure", ha="center")
         return _png(figure)
     n = graph.number_of_nodes()
-    positions = _component_layout(graph, seed)
+    positions = component_layout(graph, seed)
     degree = dict(graph.degree())
     top = max(degree.values()) or 1
     colors = [
