@@ -129,7 +129,7 @@ def _table(
     return Table(
         headers=[heading for _, heading, _ in columns],
         rows=rows,
-        numeric=[formatter is not None and formatter is not _text for _, _, formatter in columns],
+        numeric=[formatter is not None and formatter not in _TEXT for _, _, formatter in columns],
         highlight=marks,
         links=links,
     )
@@ -137,6 +137,18 @@ def _table(
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _yes(value: Any) -> str:
+    return "oui" if bool(value) else ""
+
+
+def _offers(value: Any) -> str:
+    return str(value or "").replace("|", ", ")
+
+
+#: Formatters whose column is text (left-aligned), not numbers.
+_TEXT = (_text, _yes, _offers)
 
 
 def _png(figure: Any) -> str:
@@ -276,7 +288,7 @@ def component_layout(graph: Any, seed: int = 0) -> dict[str, np.ndarray]:
             if len(members) > 2
             else {sid: np.array([i * 1.0, 0.0]) for i, sid in enumerate(members)}
         )
-        width = 0.18 * max(len(members) - 1, 0) + 0.25
+        width = 0.22 * max(len(members) - 1, 1) + 0.2
         for sid, (u, v) in local.items():
             positions[sid] = np.array([x + (u + 1) * width / 2, y + v * 0.12])
         x += width + 0.35
@@ -315,14 +327,14 @@ def _network_picture(eco: Ecosystem, lang: str, seed: int = 0) -> str:
         graph, positions, ax=ax, node_color=colors, node_size=sizes, edgecolors="#333333"
     )
     nodes.set_linewidth(0.6)
-    labelled = sorted(graph, key=lambda s: (-degree[s], s))[: min(n, 40)]
-    names = {
-        s: (lambda name: name if len(name) <= 30 else name[:29] + "…")(str(graph.nodes[s]["name"]))
-        for s in labelled
-    }
+    labelled = sorted(graph, key=lambda s: (-degree[s], s))[: min(n, 45)]
+    names = {s: _short(str(graph.nodes[s]["name"])) for s in labelled}
+    ys = [float(xy[1]) for xy in positions.values()]
+    drop = 0.025 * ((max(ys) - min(ys)) or 1.0)  # labels just below their node
+    below = {s: (float(xy[0]), float(xy[1]) - drop) for s, xy in positions.items()}
     nx.draw_networkx_labels(
         graph,
-        positions,
+        below,
         labels=names,
         ax=ax,
         font_size=7,
@@ -606,10 +618,10 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
             ("name", level_word, None),
             ("key_label", "Dispositif ou étape", None),
             ("status_label", "Statut", None),
-            ("partial", "En partie sans offre", lambda v: "oui" if v else ""),
+            ("partial", "En partie sans offre", _yes),
             ("population_gap", "Habitants sans offre", _number),
             ("share_covered", "Part couverte", _percent),
-            ("offers", "Offres", lambda v: str(v).replace("|", ", ")),
+            ("offers", "Offres", _offers),
         ]
 
     gaps_departement = _table(data.gaps_departement.head(25), gap_columns("Département"))
@@ -753,9 +765,6 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
         "weak": weak_table,
         "comparison": comparison_table,
         "directory": directory_table,
-        "status_labels": [
-            (label(CoverageStatus(s), lang), color) for s, color in STATUS_COLORS.items()
-        ],
     }
 
 
