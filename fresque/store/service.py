@@ -81,6 +81,7 @@ l’éditiez (version 2) : voici sa valeur actuelle, reprenez votre modification
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import math
@@ -102,7 +103,7 @@ from fresque.ecosystem import Ecosystem
 from fresque.geo.territories import Territories, default_territories
 from fresque.i18n import label, normalize_key, parse_enum
 from fresque.io.validate import MergeReport, Records, merge_records
-from fresque.model import Kind, Level, Link, Relation, Structure
+from fresque.model import Kind, Level, Link, Relation, Structure, slugify
 from fresque.store import forms, replay
 from fresque.store.db import ensure_schema, make_engine, read_transaction, write_transaction
 from fresque.store.errors import (
@@ -914,11 +915,39 @@ class WorkshopService:
         return dict(row)
 
     @staticmethod
-    def _live_ids(conn: Connection, wid: int) -> set[str]:
+    def _live_ids(conn: Connection, wid: int, values: Mapping[str, Any], fields: tuple) -> set[str]:
+        """The live cards that the ``fields`` of a form may name (by identifier, or by a
+        name that slugifies to one): what the import validation needs to resolve them."""
+        wanted = set()
+        for name in fields:
+            text = values.get(name)
+            if isinstance(text, str) and text.strip():
+                wanted.add(text.strip()[:200])
+                with contextlib.suppress(ValueError):
+                    wanted.add(slugify(text))
+        if not wanted:
+            return set()
         return set(
             conn.execute(
                 select(structures.c.sid).where(
-                    structures.c.workshop_id == wid, structures.c.deleted.is_(False)
+                    structures.c.workshop_id == wid,
+                    structures.c.deleted.is_(False),
+                    structures.c.sid.in_(sorted(wanted)),
+                )
+            ).scalars()
+        )
+
+    @staticmethod
+    def _taken_ids(conn: Connection, wid: int, name: str) -> set[str]:
+        """Identifiers already used (cards removed since included) that a new card named
+        ``name`` could collide with."""
+        base = forms.unique_slug(name, ())
+        pattern = base.replace("_", "\\_") + "\\_%"
+        return set(
+            conn.execute(
+                select(structures.c.sid).where(
+                    structures.c.workshop_id == wid,
+                    or_(structures.c.sid == base, structures.c.sid.like(pattern, escape="\\")),
                 )
             ).scalars()
         )
@@ -962,19 +991,14 @@ class WorkshopService:
         if not isinstance(values, Mapping):
             raise InvalidInput("formulaire invalide")
         with self._writing(token, _WRITERS, "ajouter une structure", edit=True) as ctx:
-            taken = set(
-                ctx.conn.execute(
-                    select(structures.c.sid).where(structures.c.workshop_id == ctx.wid)
-                ).scalars()
-            )
             name = values.get("name")
             if not isinstance(name, str) or not name.strip():
                 raise InvalidInput([forms._problem("name", "", "valeur obligatoire : le nom")])
-            sid = forms.unique_slug(name, taken)
+            sid = forms.unique_slug(name, self._taken_ids(ctx.conn, ctx.wid, name))
             structure = forms.check_structure(
                 values,
                 territories=self.territories,
-                known_ids=self._live_ids(ctx.conn, ctx.wid),
+                known_ids=self._live_ids(ctx.conn, ctx.wid, values, ("carrier_id",)),
                 sid=sid,
             )
             self._check_kind(ctx, structure.kind.value)
@@ -1017,10 +1041,11 @@ class WorkshopService:
             if row["deleted"] or row["version"] != expected_version:
                 self._conflict(ctx.conn, ctx.wid, row, expected_version)
             current = row["data"]
+            merged = {k: v for k, v in {**current, **changes}.items() if k != "id"}
             structure = forms.check_structure(
-                {k: v for k, v in {**current, **changes}.items() if k != "id"},
+                merged,
                 territories=self.territories,
-                known_ids=self._live_ids(ctx.conn, ctx.wid),
+                known_ids=self._live_ids(ctx.conn, ctx.wid, merged, ("carrier_id",)),
                 sid=row["sid"],
             )
             self._check_kind(ctx, current["kind"], structure.kind.value)
@@ -1101,10 +1126,11 @@ class WorkshopService:
                 if row["deleted"] or (expected is not None and row["version"] != expected):
                     self._conflict(ctx.conn, ctx.wid, row, expected or row["version"])
             current = kept["data"]
+            merged = {k: v for k, v in {**current, **changes}.items() if k != "id"}
             structure = forms.check_structure(
-                {k: v for k, v in {**current, **changes}.items() if k != "id"},
+                merged,
                 territories=self.territories,
-                known_ids=self._live_ids(ctx.conn, ctx.wid),
+                known_ids=self._live_ids(ctx.conn, ctx.wid, merged, ("carrier_id",)),
                 sid=kept["sid"],
             )
             data = structure_data(structure)
@@ -1180,7 +1206,9 @@ class WorkshopService:
         with self._writing(token, _WRITERS, "ajouter un lien", edit=True) as ctx:
             self._check_links_open(ctx)
             link = forms.check_link(
-                values, territories=self.territories, known_ids=self._live_ids(ctx.conn, ctx.wid)
+                values,
+                territories=self.territories,
+                known_ids=self._live_ids(ctx.conn, ctx.wid, values, ("source", "target")),
             )
             self._check_link_kinds(ctx, link)
             if self._key_taken(ctx, link):
@@ -1229,10 +1257,11 @@ class WorkshopService:
             if row["deleted"] or row["version"] != expected_version:
                 self._link_conflict(row)
             current = row["data"]
+            merged = {**current, **changes}
             link = forms.check_link(
-                {**current, **changes},
+                merged,
                 territories=self.territories,
-                known_ids=self._live_ids(ctx.conn, ctx.wid),
+                known_ids=self._live_ids(ctx.conn, ctx.wid, merged, ("source", "target")),
             )
             self._check_link_kinds(ctx, link)
             if self._key_taken(ctx, link, besides=row["id"]):

@@ -491,3 +491,15 @@ def test_state_is_shared_between_services(service, national, territories, clock)
     assert len(service.current_ecosystem(facilitator)) == 6
     service.edit_structure(facilitator, "tag29", {"name": "TAg 29"}, 1)
     assert other.current_ecosystem(alice).get("tag29").name == "TAg 29"
+
+
+def test_identifiers_from_names_never_collide(service):
+    _workshop, facilitator = service.create_workshop("Noms", base="vide")
+    made = [
+        service.add_structure(facilitator, {**TAG22, "name": name}).structure.id
+        for name in ("Fonds 1", "Fonds 1", "Fonds", "Fonds-1", "Fonds_1 2", "Fondsx1")
+    ]
+    assert made == ["fonds_1", "fonds_1_2", "fonds", "fonds_1_3", "fonds_1_2_2", "fondsx1"]
+    service.remove_structure(facilitator, "fonds", 1)
+    again = service.add_structure(facilitator, {**TAG22, "name": "Fonds"})
+    assert again.structure.id == "fonds_2"  # a removed card keeps its identifier

@@ -1,0 +1,218 @@
+"""Measure the workshop store: participants editing at once, polling, building the board.
+
+Run ``python benchmarks/workshop.py`` from the repository root (SQLite in a temporary
+folder), or ``--url postgresql://…`` for PostgreSQL (the database must exist; the script
+adds its own workshop and leaves the rest alone). Options: ``--participants`` (30),
+``--edits`` per participant (5), ``--workers`` (server processes, each with its own
+engine, as gunicorn workers; 2) and ``--threads`` (request threads per worker; 4).
+
+Figures, each beside a naive baseline measured in the same run:
+
+* **edits**: every participant adds a card then edits it, with versions, all starting
+  at the same instant (a burst: the worst case), each sending its next edit when the
+  previous one is acknowledged; throughput, and latency percentiles as a phone sees them
+  (queueing in the server included); the baseline is the same edits made one after
+  the other by a single client (no concurrency). Conflicts and refusals are
+  counted (there should be none: each participant edits their own card).
+* **polling**: ``changes_since`` when nothing changed (what each phone asks every few
+  seconds) against rebuilding the board on every poll (``current_ecosystem`` with the
+  cache cleared).
+* **board**: ``current_ecosystem`` on the national base after the edits, cold (built)
+  and warm (cached by version).
+
+No assertion on time: the targets of issue 6 (300 participants on one PostgreSQL
+workshop) are for the load test that drives the app itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from fresque.store import ConflictError, RateLimited, WorkshopService  # noqa: E402
+from fresque.store.db import make_engine  # noqa: E402
+
+
+def card(i: int, j: int) -> dict:
+    return {
+        "name": f"Structure {i}-{j}",
+        "kind": "support_structure",
+        "dispositifs": ["incubateur"],
+        "territory_level": "departement",
+        "territory_codes": ["29"],
+        "description": "ajoutée pendant le banc d’essai",
+    }
+
+
+def worker(
+    url: str, tokens: list[tuple[int, str]], edits: int, threads: int, start_at: float, queue
+) -> None:
+    """A server process (a gunicorn worker) with its own engine and ``threads`` request
+    threads, serving some participants. Each participant sends its next edit as soon as
+    the previous one is acknowledged; latency runs from sending to acknowledgement, so it
+    includes the wait in the server's queue."""
+    import queue as queues
+
+    service = WorkshopService(make_engine(url), upgrade=False)
+    ready: queues.Queue = queues.Queue()
+    results: list = []
+    state = {i: {"token": token, "done": 0, "sid": None, "version": None} for i, token in tokens}
+
+    def serve() -> None:
+        while True:
+            item = ready.get()
+            if item is None:
+                return
+            i, sent = item
+            p = state[i]
+            try:
+                if p["sid"] is None:
+                    made = service.add_structure(p["token"], card(i, 0))
+                    p["sid"], p["version"] = made.structure.id, made.version
+                else:
+                    p["version"] = service.edit_structure(
+                        p["token"], p["sid"], {"description": f"version {p['done']}"}, p["version"]
+                    ).version
+                results.append(("ok", time.perf_counter() - sent, time.perf_counter()))
+            except ConflictError:
+                results.append(("conflict", 0.0, time.perf_counter()))
+            except RateLimited:
+                results.append(("rate_limited", 0.0, time.perf_counter()))
+            p["done"] += 1
+            if p["done"] < edits:
+                ready.put((i, time.perf_counter()))
+            elif all(q["done"] >= edits for q in state.values()):
+                for _ in range(threads):
+                    ready.put(None)
+
+    pool = [threading.Thread(target=serve) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    time.sleep(max(0.0, start_at - time.time()))
+    for i, _token in tokens:
+        ready.put((i, time.perf_counter()))
+    for thread in pool:
+        thread.join()
+    service.engine.dispose()
+    queue.put(results)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def median_ms(action, runs: int = 15) -> float:
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return 1000 * statistics.median(timings)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="base (défaut : SQLite dans un dossier temporaire)")
+    parser.add_argument("--participants", type=int, default=30)
+    parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="fresque-bench-")
+    url = args.url or f"sqlite:///{folder}/bench.db"
+    service = WorkshopService(make_engine(url))
+    backend = service.engine.dialect.name
+    workshop, facilitator = service.create_workshop(
+        "Banc d’essai", base="national", rate_limit=10_000
+    )
+    tokens = [(i, service.join(workshop.code, f"P{i:03d}")) for i in range(args.participants)]
+    total = args.participants * args.edits
+    print(
+        f"{backend} : {args.participants} participants × {args.edits} modifications "
+        f"= {total}, {args.workers} processus de {args.threads} fils ; base nationale "
+        f"({len(service.current_ecosystem(facilitator))} structures)"
+    )
+
+    # Edits, concurrent.
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    shares = [tokens[w :: args.workers] for w in range(args.workers)]
+    start_at = time.time() + 8  # every process imported and connected by then
+    processes = [
+        ctx.Process(target=worker, args=(url, share, args.edits, args.threads, start_at, queue))
+        for share in shares
+        if share
+    ]
+    for process in processes:
+        process.start()
+    results = [item for _ in processes for item in queue.get()]
+    for process in processes:
+        process.join()
+    ok = [r for r in results if r[0] == "ok"]
+    ends = [r[2] for r in ok]
+    elapsed = max(ends) - min(e - lat for _, lat, e in ok) if ok else float("nan")
+    latencies = [1000 * r[1] for r in ok]
+    refused = len(results) - len(ok)
+    print(
+        f"modifications concurrentes : {len(ok)} en {elapsed:.2f} s = "
+        f"{len(ok) / elapsed:.0f}/s ; latence médiane {statistics.median(latencies):.0f} ms, "
+        f"p95 {percentile(latencies, 0.95):.0f} ms, max {max(latencies):.0f} ms ; "
+        f"{refused} refus (conflits ou débit)"
+    )
+
+    # Baseline: the same number of edits (capped at 200) by one client, one after another.
+    alone = service.join(workshop.code, "Seul")
+    sequential = min(total, 200)
+    start = time.perf_counter()
+    made = service.add_structure(alone, card(9999, 0))
+    version = made.version
+    for k in range(1, sequential):
+        version = service.edit_structure(
+            alone, made.structure.id, {"description": f"v{k}"}, version
+        ).version
+    seconds = time.perf_counter() - start
+    print(
+        f"  base de comparaison, un client seul : {sequential} en {seconds:.2f} s = "
+        f"{sequential / seconds:.0f}/s ({1000 * seconds / sequential:.1f} ms par modification)"
+    )
+
+    # Polling.
+    viewer = service.create_viewer_link(facilitator)
+    version = service.workshop(viewer).version
+    poll = median_ms(lambda: service.changes_since(viewer, version), runs=50)
+
+    def rebuild() -> None:
+        service._cache.clear()
+        service.current_ecosystem(viewer)
+
+    naive = median_ms(rebuild, runs=10)
+    print(
+        f"sondage sans changement : changes_since {poll:.1f} ms (médiane) ; "
+        f"reconstruire le tableau à chaque sondage {naive:.0f} ms, soit {naive / poll:.0f}× plus"
+    )
+
+    # Board.
+    service._cache.clear()
+    cold = median_ms(rebuild, runs=5)
+    warm = median_ms(lambda: service.current_ecosystem(viewer), runs=30)
+    eco = service.current_ecosystem(viewer)
+    print(
+        f"tableau ({len(eco)} structures, {len(eco.links)} liens) : construit {cold:.0f} ms, "
+        f"en cache {warm:.1f} ms"
+    )
+    service.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
