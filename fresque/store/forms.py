@@ -122,6 +122,8 @@ def _problem(field: str, value: Any, message: str) -> Problem:
 def _check_shape(values: Mapping[str, Any], allowed: Iterable[str]) -> list[Problem]:
     """Unknown fields, texts too long, lists too long: checked before any parsing."""
     allowed = tuple(allowed)
+    if len(values) > 2 * len(allowed):
+        return [_problem("", "", f"formulaire trop grand : {len(allowed)} champs au plus")]
     problems = []
     for name, value in values.items():
         if name not in allowed:

@@ -34,7 +34,7 @@ if [ -z "$BIN" ] || [ ! -x "$BIN/pg_ctl" ]; then
 fi
 
 # The tests use the server over TCP on loopback; a server already there is reused.
-if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" 2>/dev/null; then
+if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres 2>/dev/null; then
     exit 0
 fi
 
@@ -51,7 +51,7 @@ mkdir -p "$ROOT"
 exec 9>"$ROOT.lock"
 command -v flock >/dev/null 2>&1 && flock 9  # two `make test` at once start one server
 
-if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" 2>/dev/null; then
+if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres 2>/dev/null; then
     exit 0
 fi
 start() {

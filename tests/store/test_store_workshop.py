@@ -503,3 +503,13 @@ def test_identifiers_from_names_never_collide(service):
     service.remove_structure(facilitator, "fonds", 1)
     again = service.add_structure(facilitator, {**TAG22, "name": "Fonds"})
     assert again.structure.id == "fonds_2"  # a removed card keeps its identifier
+
+
+def test_oversized_forms_are_refused_before_parsing(service):
+    _workshop, facilitator = service.create_workshop("Gros", base="vide")
+    with pytest.raises(InvalidInput, match="formulaire trop grand"):
+        service.add_structure(facilitator, {f"champ{i}": "x" for i in range(1000)})
+    with pytest.raises(InvalidInput, match="trop long"):
+        service.add_structure(facilitator, {**TAG22, "themes": ["x" * 5000]})
+    with pytest.raises(InvalidInput, match="type inattendu"):
+        service.add_structure(facilitator, {**TAG22, "description": {"a": 1}})
