@@ -164,6 +164,15 @@ def _chromium() -> str | None:
     return shutil.which(candidate)
 
 
+def _in_fresh_thread(function):
+    """Run ``function`` in a new thread: Playwright's sync API refuses a thread whose
+    asyncio loop is running (the browser tests keep one open for the session)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
 @pytest.mark.browser
 def test_opens_offline_in_chromium(tmp_path, evil):
     if _chromium() is None:
@@ -176,21 +185,26 @@ def test_opens_offline_in_chromium(tmp_path, evil):
     requests: list[str] = []
     errors: list[str] = []
     dialogs: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(path.as_uri())
-            page.wait_for_function("typeof network !== 'undefined' && network !== null")
-            positions = page.evaluate("Object.keys(network.getPositions()).sort()")
-            tip = page.evaluate("nodes.get('bad').title.innerHTML")
-            tip_text = page.evaluate("nodes.get('bad').title.textContent")
-            assert page.locator("canvas").count() == 1
-        finally:
-            browser.close()
+
+    def browse() -> tuple[list[str], str, str]:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.on("request", lambda r: requests.append(r.url))
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                page.goto(path.as_uri())
+                page.wait_for_function("typeof network !== 'undefined' && network !== null")
+                positions = page.evaluate("Object.keys(network.getPositions()).sort()")
+                tip = page.evaluate("nodes.get('bad').title.innerHTML")
+                tip_text = page.evaluate("nodes.get('bad').title.textContent")
+                assert page.locator("canvas").count() == 1
+                return positions, tip, tip_text
+            finally:
+                browser.close()
+
+    positions, tip, tip_text = _in_fresh_thread(browse)
     assert positions == ["bad", "good"]
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert errors == [] and dialogs == []

@@ -140,6 +140,15 @@ def test_unknown_region(tmp_path, capsys):
     assert not (tmp_path / "r.html").exists()
 
 
+def _in_fresh_thread(function):
+    """Run ``function`` in a new thread: Playwright's sync API refuses a thread whose
+    asyncio loop is running (the browser tests keep one open for the session)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
 @pytest.mark.browser
 def test_opens_in_chromium_without_any_request(written):
     chromium = shutil.which(os.environ.get("FRESQUE_CHROMIUM", "/usr/bin/chromium"))
@@ -151,19 +160,29 @@ def test_opens_in_chromium_without_any_request(written):
 
     path, _, _ = written
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.as_uri())
-            loaded = page.evaluate(
-                "Array.from(document.images).every(i => i.complete && i.naturalWidth > 100)"
+
+    def browse() -> bool:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=chromium,
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ],
             )
-        finally:
-            browser.close()
+            try:
+                page = browser.new_page()
+                page.on("request", lambda r: requests.append(r.url))
+                page.goto(path.as_uri())
+                loaded = page.evaluate(
+                    "Array.from(document.images).every(i => i.complete && i.naturalWidth > 100)"
+                )
+            finally:
+                browser.close()
+        return loaded
+
+    loaded = _in_fresh_thread(browse)
     assert loaded
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
