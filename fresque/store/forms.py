@@ -52,6 +52,7 @@ __all__ = [
     "TEXT_LIMITS",
     "check_link",
     "check_nickname",
+    "check_shape",
     "check_structure",
     "choices",
     "territory_options",
@@ -119,7 +120,7 @@ def _problem(field: str, value: Any, message: str) -> Problem:
     return Problem("", "", None, field, shown, message)
 
 
-def _check_shape(values: Mapping[str, Any], allowed: Iterable[str]) -> list[Problem]:
+def check_shape(values: Mapping[str, Any], allowed: Iterable[str]) -> list[Problem]:
     """Unknown fields, texts too long, lists too long: checked before any parsing."""
     allowed = tuple(allowed)
     if len(values) > 2 * len(allowed):
@@ -196,7 +197,7 @@ def check_structure(
     ...
     fresque.store.errors.InvalidInput: territory_codes : Aucun département nommé « Atlantide »...
     """
-    problems = _check_shape(values, STRUCTURE_FIELDS)
+    problems = check_shape(values, STRUCTURE_FIELDS)
     if problems:
         raise InvalidInput(problems)
     cells = {"id": sid, **{k: v for k, v in values.items() if v is not None}}
@@ -218,7 +219,7 @@ def check_link(
     InvalidInput
         With every problem, ``column`` naming the field.
     """
-    problems = _check_shape(values, LINK_FIELDS)
+    problems = check_shape(values, LINK_FIELDS)
     for name in ("source", "target", "relation"):
         if not values.get(name):
             problems.append(_problem(name, "", "valeur obligatoire"))

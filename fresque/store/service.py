@@ -991,6 +991,9 @@ class WorkshopService:
         if not isinstance(values, Mapping):
             raise InvalidInput("formulaire invalide")
         with self._writing(token, _WRITERS, "ajouter une structure", edit=True) as ctx:
+            problems = forms.check_shape(values, forms.STRUCTURE_FIELDS)
+            if problems:
+                raise InvalidInput(problems)
             name = values.get("name")
             if not isinstance(name, str) or not name.strip():
                 raise InvalidInput([forms._problem("name", "", "valeur obligatoire : le nom")])
