@@ -1999,6 +1999,14 @@ class WorkshopService:
         merged_records, report, removed_s, removed_l = _merge_into(curated, base, final)
         try:
             Ecosystem(merged_records.structures, merged_records.links, territories=self.territories)
+            ids = merged_records.structure_ids
+            orphans = sorted(
+                f"{s.id} (porteur {s.carrier_id})"
+                for s in merged_records.structures
+                if s.carrier_id and s.carrier_id not in ids
+            )
+            if orphans:
+                raise ValueError("structures porteuses absentes : " + ", ".join(orphans))
         except ValueError as error:
             raise ConflictError(
                 "Le jeu de données a changé depuis l’atelier et la fusion serait "

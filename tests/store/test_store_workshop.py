@@ -513,3 +513,28 @@ def test_oversized_forms_are_refused_before_parsing(service):
         service.add_structure(facilitator, {**TAG22, "themes": ["x" * 5000]})
     with pytest.raises(InvalidInput, match="type inattendu"):
         service.add_structure(facilitator, {**TAG22, "description": {"a": 1}})
+
+
+def test_merge_refuses_a_result_that_would_not_read_back(service, national, dataset_dir):
+    """The curated dataset lost a carrier the workshop still names: nothing is written."""
+    _workshop, facilitator = national
+    service.edit_structure(facilitator, "dla_29", {"carrier_id": "cress_bre"}, 1)
+    service.close(facilitator)
+    curated = read_records(dataset_dir)
+    from fresque.io import Records
+    from fresque.io.tables import write_csv_dir
+
+    write_csv_dir(
+        Records(
+            [
+                s.model_copy(update={"carrier_id": None})
+                for s in curated.structures
+                if s.id != "cress_bre"
+            ],
+            [k for k in curated.links if "cress_bre" not in (k.source, k.target)],
+        ),
+        dataset_dir,
+    )
+    with pytest.raises(ConflictError, match="porteuses absentes : dla_29"):
+        service.merge_into_dataset(facilitator, write=True)
+    assert service.workshop(facilitator).status == "closed"
