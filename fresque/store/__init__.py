@@ -10,6 +10,17 @@ Typical use (the Dash app does the same through its callbacks)::
     card = service.add_structure(alice, {"name": "…", "kind": "…", …})
     eco = service.current_ecosystem(facilitator)  # an Ecosystem, as every view reads
 
+Serving an event from several workers or hosts (PostgreSQL; the app keeps no state in
+the process, so any worker can answer any participant)::
+
+    export FRESQUE_DATABASE_URL=postgresql://fresque:…@db-host/fresque
+    fresque db upgrade                      # also done by each worker at start-up
+    fresque workshop create "Rencontres ESS Bretagne" --region 53   # code + token
+    gunicorn --workers 4 --bind 0.0.0.0:8050 dash_app:server
+
+Without ``FRESQUE_DATABASE_URL`` the store is the SQLite file ``var/fresque.db`` (WAL):
+enough for one host, several workers included.
+
 See :mod:`fresque.store.service` for the roles, moderation and concurrency rules,
 :mod:`fresque.store.schema` for the tables, :mod:`fresque.store.db` for the engine and
 the migrations.
