@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import flask
@@ -54,7 +56,7 @@ class AppContext:
         self._error: str | None = None
         self._lock = threading.Lock()
         self.maps: MapFigures = MapFigures()
-        self._cache: dict[str, Any] = {}
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
 
     @property
     def ecosystem(self) -> Ecosystem | None:
@@ -74,14 +76,21 @@ class AppContext:
         _ = self.ecosystem
         return self._error
 
-    def cached(self, key: str, build) -> Any:
-        """Return ``build()``, computed once per context under ``key``."""
+    def cached(self, key: Hashable, build: Callable[[], Any], maxsize: int = 64) -> Any:
+        """Return ``build()``, remembered under ``key`` (the ``maxsize`` latest kept).
+
+        Everything derived from the ecosystem can be kept: the ecosystem never changes.
+        """
         with self._lock:
             if key in self._cache:
+                self._cache.move_to_end(key)
                 return self._cache[key]
         value = build()
         with self._lock:
-            return self._cache.setdefault(key, value)
+            self._cache[key] = value
+            while len(self._cache) > maxsize:
+                self._cache.popitem(last=False)
+        return value
 
     @property
     def metrics(self) -> pd.DataFrame:

@@ -9,7 +9,16 @@ only refreshes the navigation links so that they carry the current state.
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, clientside_callback, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 
 from fresque.app import ids
 from fresque.app.pages import PAGE_MODULES
@@ -120,13 +129,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     # The document's language and title follow the page's (screen readers, tabs).
     clientside_callback(
-        """(rendered) => {
-            if (rendered) {
-                document.documentElement.lang = rendered.lang;
-                document.title = rendered.title;
-            }
-            return window.dash_clientside.no_update;
-        }""",
+        ClientsideFunction("fresque", "documentFollows"),
         Output(ids.DOCUMENT_SINK, "data"),
         Input(ids.RENDERED, "data"),
         prevent_initial_call=True,

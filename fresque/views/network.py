@@ -848,7 +848,7 @@ def network_stylesheet(
                     "border-width": 5,
                     "border-color": "#1f2328",
                     "border-style": "solid",
-                    "font-size": 26,
+                    "font-size": 34,
                     "text-background-opacity": 0.9,
                     "font-weight": "bold",
                     "min-zoomed-font-size": 0,

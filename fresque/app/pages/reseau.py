@@ -17,7 +17,17 @@ from typing import Any
 
 import dash
 import dash_cytoscape as cyto
-from dash import ALL, Input, Output, State, clientside_callback, dcc, html, no_update
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
 from fresque.app import context, ids
@@ -117,7 +127,7 @@ def _sanitize(state: ViewState) -> ViewState:
 def _view_key(state: ViewState) -> tuple:
     """What the elements depend on (a selection only matters with a focus)."""
     return (
-        filter_arguments(state),
+        tuple(sorted(filter_arguments(state).items())),
         state.relations,
         state.layout,
         state.metric,
@@ -127,49 +137,59 @@ def _view_key(state: ViewState) -> tuple:
     )
 
 
-def _shown(state: ViewState):
-    """The ecosystem to draw, and whether the focus could not apply."""
+def _filtered(arguments: dict[str, Any]):
     eco = context.current().ecosystem
+    if not arguments:
+        return eco
     try:
-        shown = eco.filter(**filter_arguments(state))
-    except TerritoryError:
-        shown = eco.filter(**filter_arguments(replace(state, region=None, departement=None)))
-    focus_hidden = False
+        return eco.filter(**arguments)
+    except TerritoryError:  # a territory the geography does not know: no such filter
+        arguments = {k: v for k, v in arguments.items() if k != "territory"}
+        return eco.filter(**arguments) if arguments else eco
+
+
+def _shown(state: ViewState):
+    """The ecosystem to draw, and whether the focus could not apply (both cached: the
+    ecosystem never changes, and going back and forth between views is common)."""
+    arguments = filter_arguments(state)
+    key = ("filtered", tuple(sorted(arguments.items())))
+    shown = context.current().cached(key, lambda: _filtered(arguments), maxsize=128)
     if state.selected and state.focus:
-        if state.selected in shown:
-            shown = shown.ego(state.selected, state.focus)
-        else:
-            focus_hidden = True
-    return shown, focus_hidden
+        if state.selected not in shown:
+            return shown, True
+        ego_key = (*key, "ego", state.selected, state.focus)
+        ego = shown.ego
+        shown = context.current().cached(ego_key, lambda: ego(state.selected, state.focus))
+    return shown, False
 
 
 def _elements(state: ViewState, shown) -> list[dict[str, Any]]:
-    return network_elements(
-        shown,
-        layout=state.layout,
-        metric=state.metric,
-        metrics=context.current().metrics,
-        relations=state.relations,
-        lang=state.lang,
+    return context.current().cached(
+        ("elements", _view_key(state)),
+        lambda: network_elements(
+            shown,
+            layout=state.layout,
+            metric=state.metric,
+            metrics=context.current().metrics,
+            relations=state.relations,
+            lang=state.lang,
+        ),
+        maxsize=32,
     )
 
 
-def _stylesheet(state: ViewState, elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _stylesheet(state: ViewState, shown) -> list[dict[str, Any]]:
     sid = state.selected
-    if not sid or not any(e["data"]["id"] == sid for e in elements):
+    if not sid or sid not in shown:
         return network_stylesheet()
-    neighbors = {
-        e["data"]["target"] if e["data"]["source"] == sid else e["data"]["source"]
-        for e in elements
-        if "source" in e["data"] and sid in (e["data"]["source"], e["data"]["target"])
-    }
-    return network_stylesheet(sid, sorted(neighbors))
+    neighbors = shown.neighbors(sid, relation=state.relations or None)
+    return network_stylesheet(sid, neighbors)
 
 
-def _count(state: ViewState, elements: list[dict[str, Any]]) -> str:
-    nodes = sum(1 for e in elements if "structure" in e.get("classes", ""))
-    links = sum(1 for e in elements if "source" in e["data"])
-    return t("network.count", state.lang).format(structures=nodes, links=links)
+def _count(state: ViewState, shown) -> str:
+    links = shown.links["relation"]
+    n_links = int(links.isin(state.relations).sum()) if state.relations else len(links)
+    return t("network.count", state.lang).format(structures=len(shown), links=n_links)
 
 
 # --------------------------------------------------------------------------------------
@@ -261,7 +281,7 @@ def _pick(sid: str, name: str, status: str | None = None) -> html.Button:
     )
 
 
-def render_detail(state: ViewState, shown_ids: set[str] | None = None) -> list:
+def render_detail(state: ViewState, shown=None) -> list:
     """The detail panel of the selected structure (or how to get one)."""
     lang = state.lang
     eco = context.current().ecosystem
@@ -287,7 +307,7 @@ def render_detail(state: ViewState, shown_ids: set[str] | None = None) -> list:
             ],
         )
     ]
-    if shown_ids is not None and state.selected not in shown_ids:
+    if shown is not None and state.selected not in shown:
         children.append(html.P(t("detail.hidden", lang), className="notice"))
     rows: list = []
     for name, text in detail["fields"]:
@@ -382,9 +402,9 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
     if eco is not None:
         shown, focus_hidden = _shown(state)
         elements = _elements(state, shown)
-        stylesheet = _stylesheet(state, elements)
-        count = _count(state, elements)
-        detail = render_detail(state, set(shown.structures.index))
+        stylesheet = _stylesheet(state, shown)
+        count = _count(state, shown)
+        detail = render_detail(state, shown)
         searchable = ctx.cached("search_options", lambda: search_options(eco))
         regions = territory_options(eco.territories, "region", lang)
         departements = _departement_options(state, lang)
@@ -728,7 +748,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
         redraw = from_url or _view_key(state) != _view_key(before)
         shown, focus_hidden = _shown(state)
-        elements = _elements(state, shown)
+        elements = _elements(state, shown) if redraw else []
         new_search = to_search(state)
         set_controls = from_url or trigger in (ids.NET_RESET, ids.NET_REGION)
         controls = [
@@ -745,10 +765,10 @@ def register_callbacks(app: dash.Dash) -> None:
             else no_update,
             elements if redraw else no_update,
             cytoscape_layout(state.layout, len(elements)) if redraw else no_update,
-            _stylesheet(state, elements),
-            _count(state, elements) if redraw else no_update,
+            _stylesheet(state, shown),
+            _count(state, shown) if redraw else no_update,
             not focus_hidden,
-            render_detail(state, set(shown.structures.index)),
+            render_detail(state, shown),
             render_legend(state.lang, state.metric)
             if from_url or state.metric != before.metric
             else no_update,
@@ -756,57 +776,30 @@ def register_callbacks(app: dash.Dash) -> None:
 
     # The hovered structure's name, kind, dispositifs and stages, as text.
     clientside_callback(
-        """(data) => (data && data.tip) ? data.tip : ''""",
+        ClientsideFunction("fresque", "hoverText"),
         Output(ids.NET_HOVER, "children"),
         Input(ids.NET_GRAPH, "mouseoverNodeData"),
         prevent_initial_call=True,
     )
 
-    # On narrow screens the filters start folded, below the graph.
+    # On narrow screens the filters start folded (below the graph); a pasted link with
+    # a selection shows it.
     clientside_callback(
-        """(id) => window.matchMedia('(min-width: 900px)').matches""",
+        ClientsideFunction("fresque", "pageOpened"),
         Output(ids.NET_FILTERS, "open"),
         Input(ids.NET_FILTERS, "id"),
+        State(ids.NET_GRAPH, "id"),
+        State(ids.NET_SEARCH, "value"),
     )
 
-    # Keyboard: after picking a structure in the detail panel (the button is gone), move
-    # the focus to the new heading. A structure chosen by search or in the detail panel
-    # (not tapped: the eye is already on it) is brought into view with its neighbours.
+    # Keyboard focus and view follow the selection (see assets/fresque.js).
     clientside_callback(
-        """(children, selected, tapped) => {
-            const active = document.activeElement;
-            const panel = document.getElementById('DETAIL');
-            const heading = document.getElementById('TITLE');
-            if (heading && (!active || active === document.body || panel.contains(active))) {
-                heading.focus({preventScroll: true});
-            }
-            const container = document.getElementById('GRAPH');
-            const cy = container && container._cyreg && container._cyreg.cy;
-            const moved = selected !== window.fresqueShownSelection;
-            window.fresqueShownSelection = selected;
-            if (cy && selected && moved && !(tapped && tapped.id === selected)) {
-                const node = cy.getElementById(selected);
-                if (node.nonempty()) {
-                    const around = node.closedNeighborhood('node.structure');
-                    cy.stop();
-                    cy.animate({
-                        fit: {eles: around, padding: 60},
-                        duration: 300,
-                        complete: () => {
-                            if (cy.zoom() > 1.5) {
-                                cy.zoom({level: 1.5, renderedPosition: node.renderedPosition()});
-                            }
-                        },
-                    });
-                }
-            }
-            return window.dash_clientside.no_update;
-        }""".replace("DETAIL", ids.NET_DETAIL)
-        .replace("TITLE", ids.NET_DETAIL_TITLE)
-        .replace("GRAPH", ids.NET_GRAPH),
+        ClientsideFunction("fresque", "detailShown"),
         Output(ids.NET_SINK, "data"),
         Input(ids.NET_DETAIL, "children"),
         State(ids.NET_SEARCH, "value"),
         State(ids.NET_GRAPH, "tapNodeData"),
+        State(ids.NET_DETAIL, "id"),
+        State(ids.NET_GRAPH, "id"),
         prevent_initial_call=True,
     )

@@ -1,0 +1,85 @@
+/* Fresque — the few things the browser does by itself (Dash clientside callbacks).
+ * Served by the app with its other assets; no data is turned into HTML here. */
+(function () {
+  "use strict";
+
+  function cyOf(graphId) {
+    var container = document.getElementById(graphId);
+    return container && container._cyreg && container._cyreg.cy;
+  }
+
+  /* Bring a structure and its neighbours into view (zoom capped at 1.5). */
+  function showNode(cy, selected) {
+    var node = cy.getElementById(selected);
+    if (!node || node.empty()) { return; }
+    var around = node.closedNeighborhood("node.structure");
+    cy.stop();
+    cy.animate({
+      fit: {eles: around, padding: 60},
+      duration: 300,
+      complete: function () {
+        if (cy.zoom() > 1.5) {
+          cy.zoom({level: 1.5, renderedPosition: node.renderedPosition()});
+        }
+      },
+    });
+  }
+
+  var shownSelection;
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    fresque: {
+      /* The hovered structure's tooltip, as text. */
+      hoverText: function (data) {
+        return data && data.tip ? data.tip : "";
+      },
+
+      /* On opening the page: fold the filters on narrow screens, and show the selected
+       * structure of a pasted link once the layout has run. */
+      pageOpened: function (_id, graphId, selected) {
+        shownSelection = selected;
+        if (selected) {
+          var tries = 0;
+          var wait = function () {
+            var cy = cyOf(graphId);
+            if (cy && cy.nodes(".structure").length) {
+              setTimeout(function () { showNode(cy, selected); }, 250);
+            } else if (tries++ < 40) {
+              setTimeout(wait, 100);
+            }
+          };
+          wait();
+        }
+        return window.matchMedia("(min-width: 900px)").matches;
+      },
+
+      /* After the detail panel changes: keep the keyboard focus in it (the button that
+       * was pressed is gone), and bring a structure chosen by search or from the panel
+       * into view (one tapped in the graph is already under the eye). */
+      detailShown: function (_children, selected, tapped, detailId, graphId) {
+        var active = document.activeElement;
+        var panel = document.getElementById(detailId);
+        var heading = document.getElementById(detailId + "-title");
+        if (heading && (!active || active === document.body || panel.contains(active))) {
+          heading.focus({preventScroll: true});
+        }
+        var moved = selected !== shownSelection;
+        shownSelection = selected;
+        var cy = cyOf(graphId);
+        if (cy && selected && moved && !(tapped && tapped.id === selected)) {
+          showNode(cy, selected);
+        }
+        return window.dash_clientside.no_update;
+      },
+
+      /* The document's language and title follow the rendered page's. */
+      documentFollows: function (rendered) {
+        if (rendered) {
+          document.documentElement.lang = rendered.lang;
+          document.title = rendered.title;
+        }
+        return window.dash_clientside.no_update;
+      },
+    },
+  });
+})();
