@@ -220,3 +220,58 @@ def test_sigkill_mid_run_loses_no_acknowledged_edit(service, db_url, territories
         reopened.add_structure(facilitator, {**CARD, "name": "Après la panne"})
     finally:
         reopened.engine.dispose()
+
+
+INCREMENTER = r"""
+import sys
+from fresque.geo.territories import Territories
+from fresque.store import ConflictError, WorkshopService, make_engine
+
+url, geo, code, nickname, sid, count = sys.argv[1:7]
+service = WorkshopService(make_engine(url), territories=Territories.load(geo), upgrade=False)
+token = service.join(code, nickname)
+conflicts = 0
+for _ in range(int(count)):
+    while True:
+        card = service.get_structure(token, sid)
+        try:
+            service.edit_structure(
+                token, sid, {"description": str(int(card.structure.description) + 1)},
+                card.version,
+            )
+            break
+        except ConflictError:
+            conflicts += 1
+print(conflicts, flush=True)
+"""
+
+
+def test_no_lost_update_across_processes(service, db_url):
+    """Separate processes (gunicorn workers, hosts) increment one card: all land."""
+    workshop, facilitator = service.create_workshop("Processus", base="vide", rate_limit=1000)
+    sid = service.add_structure(facilitator, CARD).structure.id
+    count, processes = 10, 2
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                INCREMENTER,
+                db_url,
+                str(GEO_MINI),
+                workshop.code,
+                f"P{i}",
+                sid,
+                str(count),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(processes)
+    ]
+    outputs = [child.communicate(timeout=120) for child in children]
+    assert all(child.returncode == 0 for child in children), [err for _, err in outputs]
+    final = service.get_structure(facilitator, sid)
+    assert final.structure.description == str(count * processes)
+    assert final.version == 1 + count * processes
