@@ -117,7 +117,7 @@ from scipy.spatial import cKDTree
 from fresque.geo.codes import parse_level
 from fresque.geo.territories import Territories, default_territories
 from fresque.i18n import parse_enum
-from fresque.model import Dispositif, Level, Stage, Status
+from fresque.model import Dispositif, Level, Stage, Status, stages_served
 
 if TYPE_CHECKING:
     from fresque.ecosystem import Ecosystem
@@ -350,7 +350,10 @@ class Accessibility:
         self._zone = self._grid.zone_id[self._position]
         self._sets = {
             "dispositif": [frozenset(v) for v in chosen["dispositifs"]],
-            "stage": [frozenset(v) for v in chosen["stages"]],
+            "stage": [
+                frozenset(stages_served(stages, dispositifs))
+                for stages, dispositifs in zip(chosen["stages"], chosen["dispositifs"], strict=True)
+            ],
         }
         self.offers = pd.DataFrame(
             {

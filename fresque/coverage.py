@@ -121,13 +121,13 @@ import scipy.sparse as sp
 from fresque.geo.codes import normalize_code, parse_level
 from fresque.i18n import label, parse_enum
 from fresque.model import (
-    DEFAULT_STAGES,
     UNIQUE_BY_DESIGN,
     CoverageStatus,
     Dispositif,
     Level,
     Stage,
     Status,
+    stages_served,
 )
 
 if TYPE_CHECKING:
@@ -685,10 +685,7 @@ def compute_coverage(
     ):
         for value in dispositifs:
             membership[i, where[("dispositif", value)]] = True
-        served_stages = stages or [
-            s.value for value in dispositifs for s in DEFAULT_STAGES[Dispositif(value)]
-        ]
-        for value in served_stages:
+        for value in stages_served(stages, dispositifs):
             membership[i, where[("stage", value)]] = True
 
     status = table["status"].to_numpy(dtype=object)

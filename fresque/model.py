@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -361,6 +362,26 @@ DEFAULT_STAGES: dict[Dispositif, tuple[Stage, ...]] = {
     # ESS-and-rurality programmes make new activities emerge in rural territories.
     Dispositif.ESS_RURALITES: (_S.IDEATION, _S.EMERGENCE),
 }
+
+
+def stages_served(stages: Iterable[str], dispositifs: Iterable[str]) -> list[str]:
+    """Return the stages a structure serves: its own, else its dispositifs' defaults.
+
+    The one rule that coverage and accessibility share: a structure that names no stage
+    serves the stages :data:`DEFAULT_STAGES` gives its dispositifs. Values in, values out,
+    in value-chain order.
+
+    Examples
+    --------
+    >>> stages_served([], ["incubateur"])
+    ['emergence', 'creation']
+    >>> stages_served(["scaling"], ["incubateur"])
+    ['scaling']
+    """
+    own = {str(stage) for stage in stages}
+    wanted = own or {s.value for d in dispositifs for s in DEFAULT_STAGES[Dispositif(d)]}
+    return [stage.value for stage in Stage if stage.value in wanted]
+
 
 _T = Theme
 #: The themes a dispositif addresses when a row names none (documented rule).

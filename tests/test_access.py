@@ -598,3 +598,27 @@ def test_caches_do_not_keep_geographies_alive() -> None:
     del geo, eco
     gc.collect()
     assert refs[0]() is None and refs[1]() is None
+
+
+def test_a_structure_without_stages_serves_its_dispositifs_defaults(geo: Territories) -> None:
+    # The rule coverage uses too (model.stages_served): an incubator that lists no stage
+    # serves émergence and création, never changement d'échelle.
+    unstaged = [
+        structure(
+            s.id,
+            s.territory_level,
+            s.territory_codes,
+            commune_code=s.commune_code,
+            dispositifs=[str(d) for d in s.dispositifs],
+        )
+        if s.id == "incub_centre"
+        else s
+        for s in STRUCTURES
+    ]
+    eco = Ecosystem(unstaged, territories=geo)
+    assert eco.get("incub_centre").stages == []
+    creation = nearest_offers(eco, stage="creation")
+    assert creation.loc["01001", "offer_id"] == "incub_centre"
+    assert creation.loc["01001", "distance_km"] == 0.0
+    scaling = nearest_offers(eco, stage="scaling")
+    assert "incub_centre" not in set(scaling["offer_id"].dropna())
