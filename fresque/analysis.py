@@ -366,8 +366,7 @@ def network_scope(eco: Ecosystem, region: Any = None, national: str = "linked") 
         keep = local
     if len(keep) == len(scoped):
         return scoped
-    # Ecosystem._subset slices the tables and the commune matrix (no recomputation).
-    return scoped._subset(np.array([sid in keep for sid in scoped.structures.index], dtype=bool))
+    return scoped.subset(keep)
 
 
 def without(eco: Ecosystem, ids: str | Iterable[str]) -> Ecosystem:

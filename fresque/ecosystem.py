@@ -356,6 +356,24 @@ class Ecosystem:
         )
         return new
 
+    def subset(self, ids: Iterable[str]) -> Ecosystem:
+        """Return the ecosystem of the structures ``ids`` and the links between them.
+
+        Slices the tables and the commune matrix; nothing is recomputed.
+
+        Examples
+        --------
+        >>> eco = load_ecosystem()
+        >>> small = eco.subset(["avise", "ess_france"])
+        >>> len(small), sorted(small.structures.index)
+        (2, ['avise', 'ess_france'])
+        """
+        wanted = set(ids)
+        unknown = wanted.difference(self._records)
+        if unknown:
+            raise KeyError(f"structures inconnues : {', '.join(sorted(unknown))}")
+        return self._subset(np.array([sid in wanted for sid in self._records], dtype=bool))
+
     # --- basics -------------------------------------------------------------------------
 
     def __len__(self) -> int:
