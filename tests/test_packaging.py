@@ -23,10 +23,12 @@ def test_environment_yml_mirrors_pyproject():
     declared = {
         _name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
     }
-    conda = (ROOT / "environment.yml").read_text().lower()
+    conda = (ROOT / "environment.yml").read_text().lower().split("dependencies:", 1)[1]
     listed = set(re.findall(r"^\s*-\s+([a-z0-9][a-z0-9_.-]*)", conda, flags=re.M))
     missing = {name for name in declared if name not in listed}
     assert not missing, f"environment.yml lacks {sorted(missing)}"
+    extra = listed - declared - {"python", "pip", "e"}
+    assert not extra, f"environment.yml has {sorted(extra)}, which pyproject.toml lacks"
 
 
 def test_ci_runs_the_readme_test_command():
