@@ -351,20 +351,29 @@ class BoardLayout:
         return self.lanes[-1][2] if self.lanes else 0.0
 
 
+@lru_cache(maxsize=50_000)
+def _name_key(name: str) -> str:
+    return normalize_key(name)
+
+
 def _node_key(row: Any) -> tuple[Any, ...]:
     """Order of the nodes inside a board cell or a ring: family, status, name."""
     return (
         _FAMILY_ORDER[shape_family(row.dispositifs)],
         _STATUS_ORDER.get(row.status, 9),
-        normalize_key(row.name),
+        _name_key(row.name),
         row.Index,
     )
+
+
+#: The columns the elements and positions read (not the geometry: faster rows).
+_NODE_COLUMNS = ["name", "kind", "dispositifs", "stages", "status"]
 
 
 def _placement_key(structures: pd.DataFrame) -> tuple[tuple[str, str, int, tuple], ...]:
     """What the preset positions depend on, hashable: one tuple per structure, in order."""
     rows = []
-    for row in structures.itertuples():
+    for row in structures[_NODE_COLUMNS].itertuples():
         first = min((_STAGE_INDEX[s] for s in row.stages), default=len(STAGE_ORDER))
         rows.append((row.Index, row.kind, first, _node_key(row)))
     rows.sort(key=lambda r: r[3])
@@ -508,15 +517,23 @@ def _concentric_positions(
 DECOR_PREFIX = "board:"
 
 
-def _tooltip(row: Any, lang: str) -> str:
-    parts = [row.name, label(row.kind, lang, Kind)]
-    if row.dispositifs:
-        parts.append(", ".join(label(d, lang, Dispositif) for d in row.dispositifs))
-    if row.stages:
-        parts.append(f"{t('network.tip.stages', lang)} : {stage_span(row.stages, lang)}")
-    if row.status != Status.ACTIVE.value:
-        parts.append(label(row.status, lang, Status))
+@lru_cache(maxsize=4096)
+def _tooltip_tail(
+    kind: str, dispositifs: tuple[str, ...], stages: tuple[str, ...], status: str, lang: str
+) -> str:
+    parts = [label(kind, lang, Kind)]
+    if dispositifs:
+        parts.append(", ".join(label(d, lang, Dispositif) for d in dispositifs))
+    if stages:
+        parts.append(f"{t('network.tip.stages', lang)} : {stage_span(stages, lang)}")
+    if status != Status.ACTIVE.value:
+        parts.append(label(status, lang, Status))
     return "\n".join(parts)
+
+
+def _tooltip(row: Any, lang: str) -> str:
+    tail = _tooltip_tail(row.kind, tuple(row.dispositifs), tuple(row.stages), row.status, lang)
+    return f"{row.name}\n{tail}"
 
 
 def cytoscape_layout(layout: str, n_nodes: int = 0) -> dict[str, Any]:
@@ -630,7 +647,8 @@ def network_elements(
     Each structure node has classes ``structure kind-… shape-… status-…`` and data
     ``id``, ``label`` (its name, drawn as text by Cytoscape), ``kind``, ``status``,
     ``size`` and ``tip`` (tooltip text). Each link has classes ``link rel-…`` and data
-    ``source``, ``target``, ``relation``, ``confidence``.
+    ``source``, ``target``, ``relation``, ``label`` (the relation in words, for its
+    tooltip; not drawn) and ``confidence``.
     """
     structures = eco.structures
     if metrics is None:
@@ -647,8 +665,9 @@ def network_elements(
     elif layout == "concentric":
         positions = concentric_positions(structures)
 
+    size_of = dict(zip(sizes.index, sizes.round(1).tolist(), strict=True))
     elements: list[dict[str, Any]] = []
-    for row in structures.itertuples():
+    for row in structures[_NODE_COLUMNS].itertuples():
         family = shape_family(row.dispositifs)
         node: dict[str, Any] = {
             "data": {
@@ -656,7 +675,7 @@ def network_elements(
                 "label": row.name,
                 "kind": row.kind,
                 "status": row.status,
-                "size": round(float(sizes[row.Index]), 1),
+                "size": size_of[row.Index],
                 "tip": _tooltip(row, lang),
             },
             "classes": f"structure kind-{row.kind} shape-{family} status-{row.status}",
@@ -666,7 +685,8 @@ def network_elements(
             node["position"] = {"x": x, "y": y}
         elements.append(node)
     wanted = set(relations)
-    for link in eco.links.itertuples(index=False):
+    relation_labels = {r.value: label(r, lang) for r in Relation}
+    for link in eco.links[["source", "target", "relation", "confidence"]].itertuples(index=False):
         if wanted and link.relation not in wanted:
             continue
         elements.append(
@@ -676,6 +696,7 @@ def network_elements(
                     "source": link.source,
                     "target": link.target,
                     "relation": link.relation,
+                    "label": relation_labels[link.relation],
                     "confidence": link.confidence,
                 },
                 "classes": f"link rel-{link.relation}",

@@ -371,6 +371,12 @@ def test_names_render_as_text_everywhere(browser):
                 "document.getElementById('net-hover').innerText.length > 0", timeout=10_000
             )
             assert page.inner_text("#net-hover").startswith(XSS_NAME)
+            page.evaluate(f"{CY}.edges('.link')[0].emit('mouseover')")
+            page.wait_for_function(
+                "document.getElementById('net-hover').innerText.includes(' finance ')",
+                timeout=10_000,
+            )
+            assert page.inner_text("#net-hover") == f"Autre « structure » — finance → {XSS_NAME}"
             # From the other structure's panel, the link to it is a text button.
             choose(page, "net-search", "Autre")
             detail_title(page, "Autre « structure »")

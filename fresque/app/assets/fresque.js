@@ -29,9 +29,21 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     fresque: {
-      /* The hovered structure's tooltip, as text. */
-      hoverText: function (data) {
-        return data && data.tip ? data.tip : "";
+      /* The hovered structure's tooltip, or the hovered link in words, as text. */
+      hoverText: function (node, edge, graphId) {
+        var triggered = window.dash_clientside.callback_context.triggered;
+        var onEdge = triggered.length && triggered[0].prop_id.endsWith("mouseoverEdgeData");
+        if (!onEdge) {
+          return node && node.tip ? node.tip : "";
+        }
+        var cy = cyOf(graphId);
+        if (!edge || !cy) { return ""; }
+        var name = function (id) {
+          var found = cy.getElementById(id);
+          return found.nonempty() ? found.data("label") : id;
+        };
+        var arrow = edge.relation === "partners_with" ? " — " : " → ";
+        return name(edge.source) + " — " + edge.label + arrow + name(edge.target);
       },
 
       /* On opening the page: fold the filters on narrow screens, and show the selected

@@ -640,7 +640,6 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                         style={"width": "100%", "height": "100%"},
                         minZoom=0.05,
                         maxZoom=4,
-                        wheelSensitivity=1,
                         boxSelectionEnabled=False,
                         autoungrabify=False,
                         clearOnUnhover=True,
@@ -774,11 +773,13 @@ def register_callbacks(app: dash.Dash) -> None:
             else no_update,
         )
 
-    # The hovered structure's name, kind, dispositifs and stages, as text.
+    # The hovered structure (name, kind, dispositifs, stages) or link, as text.
     clientside_callback(
         ClientsideFunction("fresque", "hoverText"),
         Output(ids.NET_HOVER, "children"),
         Input(ids.NET_GRAPH, "mouseoverNodeData"),
+        Input(ids.NET_GRAPH, "mouseoverEdgeData"),
+        State(ids.NET_GRAPH, "id"),
         prevent_initial_call=True,
     )
 
