@@ -227,6 +227,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "dropdown.clear_search": {"fr": "Effacer la recherche", "en": "Clear search"},
     "dropdown.clear_selection": {"fr": "Effacer le choix", "en": "Clear selection"},
     "dropdown.no_options_found": {"fr": "Aucun résultat", "en": "No match"},
+    # --- typography ---------------------------------------------------------------------
+    "punct.colon": {"fr": "\u00a0: ", "en": ": "},
 }
 
 

@@ -525,7 +525,9 @@ def _tooltip_tail(
     if dispositifs:
         parts.append(", ".join(label(d, lang, Dispositif) for d in dispositifs))
     if stages:
-        parts.append(f"{t('network.tip.stages', lang)} : {stage_span(stages, lang)}")
+        parts.append(
+            t("network.tip.stages", lang) + t("punct.colon", lang) + stage_span(stages, lang)
+        )
     if status != Status.ACTIVE.value:
         parts.append(label(status, lang, Status))
     return "\n".join(parts)

@@ -203,9 +203,17 @@ def test_filter_by_region_matches_the_core(page, page_log, app_url, eco):
     page.keyboard.press("Escape")
     assert {"29 – Finistère", "56 – Morbihan"} <= set(options)
     assert not any(option.startswith("75 ") for option in options)
-    # The back button restores the previous view.
+    # The back button restores the previous view, and forward the filtered one.
     page.go_back()
     wait_for_count(page, len(eco))
+    assert page.inner_text("#net-region") == "Tous"
+    page.go_forward()
+    wait_for_count(page, len(expected))
+    assert page.inner_text("#net-region") == "Bretagne"
+    # "Clear filters" clears them.
+    page.click("#net-reset")
+    wait_for_count(page, len(eco))
+    assert "region=" not in page.url
     assert page_log.errors == []
 
 

@@ -244,9 +244,7 @@ def render_legend(lang: str, metric: str) -> list:
                 html.Li(
                     [
                         html.Span(className=f"swatch glyph-ellipse status-{s['value']}"),
-                        f"{s['label']} : {s['note']}"
-                        if lang == "fr"
-                        else f"{s['label']}: {s['note']}",
+                        s["label"] + t("punct.colon", lang) + s["note"],
                     ]
                 )
                 for s in entries["statuses"]
@@ -314,7 +312,11 @@ def render_detail(state: ViewState, shown=None) -> list:
         rows += [html.Dt(name), html.Dd(text)]
     rows += [
         html.Dt(t("detail.territory", lang)),
-        html.Dd(f"{detail['territory']['level']} : " + ", ".join(detail["territory"]["places"])),
+        html.Dd(
+            detail["territory"]["level"]
+            + t("punct.colon", lang)
+            + ", ".join(detail["territory"]["places"])
+        ),
     ]
     if detail["website"]:
         rows += [
@@ -722,6 +724,8 @@ def register_callbacks(app: dash.Dash) -> None:
             raise PreventUpdate
         if before.lang != page_lang:
             raise PreventUpdate
+        if context.current().ecosystem is None:
+            raise PreventUpdate  # the page says why there is no network
         trigger = dash.ctx.triggered_id
         from_url = trigger == ids.NET_URL
         if from_url:
