@@ -871,7 +871,7 @@ def network_stylesheet(
                     "border-width": 5,
                     "border-color": "#1f2328",
                     "border-style": "solid",
-                    "font-size": 34,
+                    "font-size": 22,
                     "text-background-opacity": 0.9,
                     "font-weight": "bold",
                     "min-zoomed-font-size": 0,

@@ -58,7 +58,7 @@ from fresque.views.network import (
 
 PAGE = "reseau"
 
-#: The filter controls: (component id, state field, kind of control).
+#: The filter controls: (component id, state field).
 FILTER_CONTROLS: tuple[tuple[str, str], ...] = (
     (ids.NET_REGION, "region"),
     (ids.NET_DEPARTEMENT, "departement"),
