@@ -20,7 +20,15 @@ import fresque.views.network
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.geo.territories import Territories
 from fresque.i18n import UI_STRINGS, label
-from fresque.model import STAGE_ORDER, Dispositif, Kind, Link, Relation, Structure
+from fresque.model import (
+    STAGE_ORDER,
+    Dispositif,
+    Kind,
+    Link,
+    Relation,
+    Structure,
+    stages_served,
+)
 from fresque.views.network import (
     BOARD_COLUMNS,
     CONCENTRIC_ORDER,
@@ -258,7 +266,7 @@ def _check_board(eco: Ecosystem):
     assert all(a1 < b0 for (_, a1), (b0, _) in itertools.pairwise(spans))
     for sid, (x, y) in board.positions.items():
         row = structures.loc[sid]
-        column = BOARD_COLUMNS[_first_stage(row["stages"])]
+        column = BOARD_COLUMNS[_first_stage(stages_served(row["stages"], row["dispositifs"]))]
         x0, x1 = columns[column]
         y0, y1 = lanes[row["kind"]]
         assert x0 <= x <= x1 and y0 <= y <= y1, sid
@@ -276,6 +284,18 @@ def test_board_reads_the_value_chain_left_to_right(mini_eco):
     assert x["fa_bzh"] < x["tag29"]  # several stages: the first one places it
     assert [kind for kind, _, _ in board.lanes] == ["support_structure", "network", "chamber",
                                                      "funder"]  # fmt: skip
+
+
+def test_board_places_a_structure_without_stages_by_its_dispositifs(mini_eco):
+    card = Structure(id="card", name="Carte d’atelier", kind="support_structure",
+                     dispositifs=["incubateur"], territory_level="country")  # fmt: skip
+    eco = Ecosystem([card], territories=mini_eco.territories)
+    board = board_positions(eco.structures)
+    ((x, _),) = board.positions.values()
+    x0, x1 = next((x0, x1) for key, x0, x1 in board.columns if key == "emergence")
+    assert x0 <= x <= x1
+    tip = nodes_of(network_elements(eco))["card"]["data"]["tip"]
+    assert "Émergence, Création" in tip
 
 
 def test_board_keeps_empty_stages_and_drops_empty_lanes(mini_eco):

@@ -29,7 +29,9 @@ Layouts
   the column of its first stage** (where a project first meets it); its whole range is
   in its tooltip and detail panel. Duplicating it would double the counts and split its
   links; a mean position would put it between columns, where it belongs to no stage.
-  Structures with no stage (funders, public bodies, chambers, mostly) go in a last,
+  The stages are those a structure serves (:func:`fresque.model.stages_served`: its own,
+  else its dispositifs' defaults, the rule coverage and accessibility use too).
+  Structures serving no stage (funders, public bodies, chambers, mostly) go in a last,
   separate column, "no stage (cross-cutting)".
 
 Positions of the preset layouts are cached by the list of nodes they place.
@@ -73,6 +75,7 @@ from fresque.model import (
     Stage,
     Status,
     Theme,
+    stages_served,
 )
 
 if TYPE_CHECKING:
@@ -374,7 +377,8 @@ def _placement_key(structures: pd.DataFrame) -> tuple[tuple[str, str, int, tuple
     """What the preset positions depend on, hashable: one tuple per structure, in order."""
     rows = []
     for row in structures[_NODE_COLUMNS].itertuples():
-        first = min((_STAGE_INDEX[s] for s in row.stages), default=len(STAGE_ORDER))
+        served = stages_served(row.stages, row.dispositifs)
+        first = min((_STAGE_INDEX[s] for s in served), default=len(STAGE_ORDER))
         rows.append((row.Index, row.kind, first, _node_key(row)))
     rows.sort(key=lambda r: r[3])
     return tuple(rows)
@@ -534,7 +538,8 @@ def _tooltip_tail(
 
 
 def _tooltip(row: Any, lang: str) -> str:
-    tail = _tooltip_tail(row.kind, tuple(row.dispositifs), tuple(row.stages), row.status, lang)
+    served = tuple(stages_served(row.stages, row.dispositifs))
+    tail = _tooltip_tail(row.kind, tuple(row.dispositifs), served, row.status, lang)
     return f"{row.name}\n{tail}"
 
 

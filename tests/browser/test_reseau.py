@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 
 from fresque.ecosystem import Ecosystem, load_ecosystem
-from fresque.model import STAGE_ORDER, Link, Structure
+from fresque.model import STAGE_ORDER, Link, Structure, stages_served
 
 pytestmark = pytest.mark.browser
 
@@ -178,7 +178,8 @@ def test_fresque_board_reads_stages_left_to_right(page, app_url, eco):
     x = dict(positions)
     assert set(x) == set(eco.structures.index)
     columns: dict[int, list[float]] = {}
-    for sid, stages in eco.structures["stages"].items():
+    for sid, row in eco.structures.iterrows():
+        stages = stages_served(row["stages"], row["dispositifs"])
         if stages:
             first = min(STAGE_ORDER.index(s) for s in stages)
             columns.setdefault(first, []).append(x[sid])
