@@ -67,7 +67,7 @@ Examples
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -106,6 +106,7 @@ from fresque.model import (
     Status,
     Structure,
     Theme,
+    stages_served,
 )
 from fresque.paths import data_dir
 
@@ -633,17 +634,16 @@ territoires : Mayenne (département 53), Bretagne (région 53). Précisez level=
             if values is not None:
                 wanted = _enums(enum_cls, values)
                 keep &= np.array([getattr(s, attribute) in wanted for s in records], dtype=bool)
-        lists: list[tuple[Any, type[StrEnum], str]] = [
-            (dispositifs, Dispositif, "dispositifs"),
-            (stages, Stage, "stages"),
-            (themes, Theme, "themes"),
+        # A structure serves the stages it names, else its dispositifs' default stages.
+        lists: list[tuple[Any, type[StrEnum], Callable[[Structure], Iterable[str]]]] = [
+            (dispositifs, Dispositif, lambda s: s.dispositifs),
+            (stages, Stage, lambda s: stages_served(s.stages, s.dispositifs)),
+            (themes, Theme, lambda s: s.themes),
         ]
-        for values, enum_cls, attribute in lists:
+        for values, enum_cls, values_of in lists:
             if values is not None:
                 wanted = _enums(enum_cls, values)
-                keep &= np.array(
-                    [not wanted.isdisjoint(getattr(s, attribute)) for s in records], dtype=bool
-                )
+                keep &= np.array([not wanted.isdisjoint(values_of(s)) for s in records], dtype=bool)
         if min_confidence is not None:
             floor = parse_enum(Confidence, min_confidence)
             keep &= np.array([s.confidence >= floor for s in records], dtype=bool)

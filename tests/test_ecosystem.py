@@ -456,3 +456,11 @@ def test_territorial_queries_are_fast() -> None:
     per_departement = (time.perf_counter() - start) / 4
     assert per_commune < 0.05, per_commune
     assert per_departement < 0.2, per_departement
+
+
+def test_filter_by_stage_uses_the_dispositifs_defaults(eco: Ecosystem) -> None:
+    # Avise names no stage; as a Fabrique à initiatives it serves idéation and émergence
+    # (model.stages_served), as on the Fresque board and in coverage.
+    assert eco.get("avise").stages == []
+    assert "avise" in ids(eco.filter(stages="ideation").structures)
+    assert "avise" not in ids(eco.filter(stages="scaling").structures)
