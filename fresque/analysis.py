@@ -123,6 +123,7 @@ __all__ = [
     "network_scope",
     "network_summary",
     "removal_impact",
+    "sampled_betweenness",
     "summary_by_region",
     "undirected_graph",
     "weakly_linked",
@@ -532,7 +533,18 @@ def _base(eco: Ecosystem, lang: str) -> pd.DataFrame:
     )
 
 
-def _betweenness(graph: nx.Graph, seed: int) -> dict[str, float]:
+def sampled_betweenness(graph: nx.Graph, seed: int = 0) -> dict[str, float]:
+    """Return the normalised betweenness of each node of an undirected graph.
+
+    Exact up to :data:`EXACT_BETWEENNESS_LIMIT` nodes, estimated from
+    :data:`BETWEENNESS_SAMPLE` sources (seeded) above.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> sampled_betweenness(nx.path_graph(3))
+    {0: 0.0, 1: 1.0, 2: 0.0}
+    """
     n = graph.number_of_nodes()
     k = None if n <= EXACT_BETWEENNESS_LIMIT else BETWEENNESS_SAMPLE
     return nx.betweenness_centrality(graph, k=k, seed=seed, normalized=True)
@@ -588,7 +600,7 @@ def centrality(
     for source, target in zip(scoped.links["source"], scoped.links["target"], strict=True):
         links[source] += 1
         links[target] += 1
-    betweenness = _betweenness(undirected, seed)
+    betweenness = sampled_betweenness(undirected, seed)
     closeness = nx.closeness_centrality(undirected)
     pagerank = nx.pagerank(directed, weight="weight") if len(directed) else {}
     frame["degree"] = [undirected.degree(sid) for sid in index]
@@ -676,7 +688,7 @@ def brokers(
     scoped = network_scope(eco, region, national)
     graph = undirected_graph(scoped)
     groups = _groups(scoped, by)
-    betweenness = _betweenness(graph, seed)
+    betweenness = sampled_betweenness(graph, seed)
     rows = []
     for sid in scoped.structures.index:
         own = groups[sid]

@@ -60,9 +60,9 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import pandas as pd
 
+from fresque.analysis import sampled_betweenness, undirected_graph
 from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
 from fresque.model import (
     STAGE_ORDER,
@@ -227,20 +227,15 @@ def stage_span(stages: Sequence[str], lang: str = DEFAULT_LANGUAGE) -> str:
 _metrics_cache: weakref.WeakKeyDictionary[Ecosystem, pd.DataFrame] = weakref.WeakKeyDictionary()
 _metrics_lock = threading.Lock()
 
-#: Above this many structures, betweenness is estimated from a sample of sources.
-EXACT_BETWEENNESS_LIMIT = 1000
-BETWEENNESS_SAMPLE = 300
-
 
 def node_metrics(eco: Ecosystem) -> pd.DataFrame:
     """Return each structure's ``degree`` and ``betweenness``, indexed by id (cached).
 
     Both are computed on the undirected simple graph (a pair of structures linked by
     two relations counts once). ``degree`` is the number of structures linked to it;
-    ``betweenness`` the normalised betweenness centrality, exact up to
-    :data:`EXACT_BETWEENNESS_LIMIT` structures and estimated from
-    :data:`BETWEENNESS_SAMPLE` sources (fixed seed) above. The result is computed once
-    per ecosystem and shared: do not modify it.
+    ``betweenness`` the normalised betweenness centrality of
+    :func:`fresque.analysis.sampled_betweenness` (sampled above 1,000 structures). The result is
+    computed once per ecosystem and shared: do not modify it.
 
     Examples
     --------
@@ -253,16 +248,14 @@ def node_metrics(eco: Ecosystem) -> pd.DataFrame:
         cached = _metrics_cache.get(eco)
     if cached is not None:
         return cached
-    graph = nx.Graph(eco.graph)
+    graph = undirected_graph(eco)
     degree = dict(graph.degree())
-    n = graph.number_of_nodes()
-    k = None if n <= EXACT_BETWEENNESS_LIMIT else BETWEENNESS_SAMPLE
-    betweenness = nx.betweenness_centrality(graph, k=k, seed=0, normalized=True)
+    between = sampled_betweenness(graph)
     index = eco.structures.index
     metrics = pd.DataFrame(
         {
             "degree": [degree.get(sid, 0) for sid in index],
-            "betweenness": [betweenness.get(sid, 0.0) for sid in index],
+            "betweenness": [between.get(sid, 0.0) for sid in index],
         },
         index=index,
     )
