@@ -333,6 +333,7 @@ def inset_overseas(
     ]
 
     movers = {}
+    centers: dict[str, tuple[float, float]] = {}
     for code, box in boxes.items():
         members = [g for g, zone in zip(geometries, zones, strict=True) if zone == code]
         if not members:
@@ -342,6 +343,7 @@ def inset_overseas(
         flat = [shapely.transform(g, flatten) for g in members]
         matrix = _fit_matrix(shapely.total_bounds(np.array(flat, dtype=object)), box, fill)
         movers[code] = (flatten, matrix)
+        centers[code] = ((lon0 + lon1) / 2, (lat0 + lat1) / 2)
 
     out_features = []
     for feature, geometry, zone in zip(features, geometries, zones, strict=True):
@@ -365,11 +367,49 @@ def inset_overseas(
             "territory": code,
             "box": [float(v) for v in boxes[code]],
             "frame": _frame(boxes[code]),
+            "center": [float(v) for v in centers[code]],
+            "matrix": [float(v) for v in movers[code][1]],
         }
         for code in boxes
         if code in movers
     ]
     return result
+
+
+def inset_points(
+    lon: Sequence[float] | np.ndarray,
+    lat: Sequence[float] | np.ndarray,
+    insets: Sequence[Mapping[str, Any]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move points (structures, communes) as :func:`inset_overseas` moved the polygons.
+
+    A point in the window of a DROM (:data:`OVERSEAS_WINDOWS`) that has an inset goes
+    through the same transform as that DROM's features (the ``center`` and ``matrix``
+    :func:`inset_overseas` records in each inset), so it lands on its territory in the
+    box; other points, and NaN, are returned as they are.
+
+    Examples
+    --------
+    >>> geojson = map_geojson("departements")  # doctest: +SKIP
+    >>> inset_points([-52.33], [4.94], geojson["insets"])  # Cayenne  # doctest: +SKIP
+    """
+    lons = np.asarray(lon, dtype=float).copy()
+    lats = np.asarray(lat, dtype=float).copy()
+    for inset in insets:
+        if "matrix" not in inset:
+            continue
+        lon0, lat0, lon1, lat1 = OVERSEAS_WINDOWS[inset["territory"]]
+        inside = (lons >= lon0) & (lons <= lon1) & (lats >= lat0) & (lats <= lat1)
+        if not inside.any():
+            continue
+        flat = _local_plane(*inset["center"])(np.column_stack([lons[inside], lats[inside]]))
+        a, b, d, e, xoff, yoff = inset["matrix"]
+        moved = np.column_stack(
+            [a * flat[:, 0] + b * flat[:, 1] + xoff, d * flat[:, 0] + e * flat[:, 1] + yoff]
+        )
+        moved = np.round(_from_plane(moved), COORDINATE_DECIMALS)
+        lons[inside], lats[inside] = moved[:, 0], moved[:, 1]
+    return lons, lats
 
 
 # ------------------------------------------------------------------------------ figures
