@@ -61,6 +61,8 @@ def test_every_field_round_trips():
         layout="force",
         metric="betweenness",
         level="regions",
+        indicator="per100k",
+        coverage_key="incubateur",
     )
     assert all(getattr(state, f.name) != f.default for f in fields(ViewState))
     assert parse_url(to_path(state), to_search(state)) == state

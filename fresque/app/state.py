@@ -38,10 +38,14 @@ from fresque.model import Confidence, Dispositif, Kind, Relation, Stage, Status,
 
 __all__ = [
     "DEFAULT_LAYOUT",
+    "COVERAGE_KEYS",
+    "DEFAULT_COVERAGE_KEY",
+    "DEFAULT_MAP_INDICATOR",
     "DEFAULT_MAP_LEVEL",
     "DEFAULT_METRIC",
     "DEFAULT_PAGE",
     "FOCUS_RADII",
+    "MAP_INDICATORS",
     "MAP_LEVELS",
     "METRICS",
     "NETWORK_LAYOUTS",
@@ -73,6 +77,15 @@ DEFAULT_METRIC = "degree"
 #: Levels of the map.
 MAP_LEVELS: tuple[str, ...] = ("regions", "departements", "epci")
 DEFAULT_MAP_LEVEL = "departements"
+
+#: What colours the map: the coverage status of a dispositif or stage, its offers per
+#: 100,000 inhabitants, the share of the population beyond 30 km of its nearest offer.
+MAP_INDICATORS: tuple[str, ...] = ("status", "per100k", "beyond30")
+DEFAULT_MAP_INDICATOR = "status"
+
+#: The dispositif or stage the map shows (their values never collide).
+COVERAGE_KEYS: tuple[str, ...] = tuple(d.value for d in Dispositif) + tuple(s.value for s in Stage)
+DEFAULT_COVERAGE_KEY = Stage.CREATION.value
 
 #: Radii of the focus on the selected structure (0: no focus).
 FOCUS_RADII: tuple[int, ...] = (0, 1, 2, 3)
@@ -111,6 +124,10 @@ class ViewState:
         What sizes the nodes: ``"degree"`` or ``"betweenness"``.
     level
         Map level: ``"regions"``, ``"departements"`` or ``"epci"``.
+    indicator
+        What colours the map (:data:`MAP_INDICATORS`).
+    coverage_key
+        The dispositif or stage value the map shows (:data:`COVERAGE_KEYS`).
     """
 
     page: str = DEFAULT_PAGE
@@ -129,6 +146,8 @@ class ViewState:
     layout: str = DEFAULT_LAYOUT
     metric: str = DEFAULT_METRIC
     level: str = DEFAULT_MAP_LEVEL
+    indicator: str = DEFAULT_MAP_INDICATOR
+    coverage_key: str = DEFAULT_COVERAGE_KEY
 
     @classmethod
     def from_values(cls, **values: Any) -> ViewState:
@@ -246,6 +265,8 @@ _PARSERS: dict[str, Any] = {
     "layout": _choice(NETWORK_LAYOUTS),
     "metric": _choice(METRICS),
     "level": _choice(MAP_LEVELS),
+    "indicator": _choice(MAP_INDICATORS),
+    "coverage_key": _choice(COVERAGE_KEYS),
 }
 
 #: Fields that narrow the network.
@@ -278,6 +299,8 @@ QUERY_KEYS: dict[str, str] = {
     "layout": "layout",
     "metric": "metric",
     "level": "level",
+    "indicator": "show",
+    "coverage_key": "key",
 }
 _FIELD_OF_KEY = {key: name for name, key in QUERY_KEYS.items()}
 
