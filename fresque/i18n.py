@@ -93,6 +93,98 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "fr": "La géographie de référence est absente : lancez « fresque geo build ».",
         "en": "The reference geography is missing: run “fresque geo build”.",
     },
+    # --- Carte: coverage map ------------------------------------------------------------
+    "map.level.epci": {"fr": "EPCI", "en": "EPCI"},
+    "carte.heading": {"fr": "Couverture des territoires", "en": "Coverage of territories"},
+    "carte.key.label": {"fr": "Dispositif ou étape", "en": "Programme or stage"},
+    "carte.key.dispositif": {"fr": "Dispositif", "en": "Programme"},
+    "carte.key.stage": {"fr": "Étape", "en": "Stage"},
+    "carte.indicator.label": {"fr": "Indicateur", "en": "Indicator"},
+    "carte.indicator.status": {"fr": "Statut de couverture", "en": "Coverage status"},
+    "carte.indicator.per100k": {
+        "fr": "Offres pour 100 000 habitants",
+        "en": "Offers per 100,000 inhabitants",
+    },
+    "carte.indicator.beyond30": {
+        "fr": "Population à plus de 30 km d’une offre",
+        "en": "Population beyond 30 km of an offer",
+    },
+    "carte.colorbar.per100k": {"fr": "Offres pour<br>100 000 hab.", "en": "Offers per<br>100,000"},
+    "carte.colorbar.beyond30": {"fr": "Part à plus<br>de 30 km", "en": "Share beyond<br>30 km"},
+    "carte.partial": {"fr": "partiel", "en": "partial"},
+    "carte.legend.heading": {"fr": "Légende", "en": "Legend"},
+    "carte.legend.full": {"fr": "tout le territoire", "en": "whole territory"},
+    "carte.legend.partial": {
+        "fr": "partiel : une partie des communes sans offre",
+        "en": "partial: some communes have no offer",
+    },
+    "carte.legend.points": {
+        "fr": "Structure qui propose ce choix, à sa commune",
+        "en": "Structure offering this choice, at its commune",
+    },
+    "carte.legend.selected": {"fr": "Territoire choisi", "en": "Chosen territory"},
+    "carte.legend.served": {
+        "fr": "Territoire servi par la structure choisie",
+        "en": "Territory served by the chosen structure",
+    },
+    "carte.legend.scale": {
+        "fr": "Couleur : {indicator} (plus foncé = plus élevé)",
+        "en": "Colour: {indicator} (darker = higher)",
+    },
+    "carte.legend.no_value": {
+        "fr": "Sans valeur (pas d’habitants)",
+        "en": "No value (no inhabitants)",
+    },
+    "carte.hover.offers": {"fr": "Offres locales", "en": "Local offers"},
+    "carte.hover.population_gap": {"fr": "Habitants sans offre", "en": "Inhabitants without offer"},
+    "carte.hover.national": {"fr": "Acteurs nationaux", "en": "National actors"},
+    "carte.dock.heading": {"fr": "Acteurs nationaux", "en": "National actors"},
+    "carte.dock.note": {
+        "fr": "Ils servent toute la France : ils ne sont pas placés sur la carte et ne "
+        "comblent aucun manque local.",
+        "en": "They serve all of France: they are not placed on the map and fill no local gap.",
+    },
+    "carte.dock.none": {
+        "fr": "Aucun acteur national pour ce choix.",
+        "en": "No national actor for this choice.",
+    },
+    "carte.detail.heading": {"fr": "Territoire", "en": "Territory"},
+    "carte.detail.empty": {
+        "fr": "Cliquez sur un territoire pour voir qui le sert, étape par étape, et ce qui manque.",
+        "en": "Click a territory to see who serves it, stage by stage, and what is missing.",
+    },
+    "carte.detail.key": {"fr": "Pour le choix de la carte", "en": "For the map’s choice"},
+    "carte.detail.stages": {"fr": "Offres par étape", "en": "Offers by stage"},
+    "carte.detail.missing": {"fr": "Manque", "en": "Missing"},
+    "carte.detail.nothing_missing": {
+        "fr": "Chaque étape a au moins une offre locale.",
+        "en": "Every stage has at least one local offer.",
+    },
+    "carte.detail.no_offer": {"fr": "Aucune offre locale.", "en": "No local offer."},
+    "carte.detail.population_gap": {
+        "fr": "{share} des habitants sans offre",
+        "en": "{share} of inhabitants without an offer",
+    },
+    "carte.detail.network": {
+        "fr": "Voir le réseau de ce territoire",
+        "en": "See this territory’s network",
+    },
+    "carte.detail.clear": {"fr": "Effacer la sélection", "en": "Clear the selection"},
+    "carte.structure.heading": {"fr": "Structure choisie", "en": "Chosen structure"},
+    "carte.structure.served": {
+        "fr": "Son territoire est entouré en pointillés sur la carte.",
+        "en": "Its territory is outlined with dashes on the map.",
+    },
+    "carte.structure.national": {
+        "fr": "Elle sert toute la France : aucun territoire à entourer.",
+        "en": "It serves all of France: no territory to outline.",
+    },
+    "carte.structure.network": {"fr": "La voir dans le réseau", "en": "See it in the network"},
+    "carte.map.label": {
+        "fr": "Carte de la couverture. Au clavier, choisissez un territoire dans la liste.",
+        "en": "Coverage map. With a keyboard, pick a territory from the list.",
+    },
+    "carte.territory.label": {"fr": "Territoire choisi", "en": "Chosen territory"},
     # --- app shell (header, navigation, language) ---------------------------------------
     "app.skip": {"fr": "Aller au contenu", "en": "Skip to content"},
     "nav.label": {"fr": "Pages", "en": "Pages"},
