@@ -134,6 +134,7 @@ def test_ranking_by_fit_then_distance(small: Ecosystem) -> None:
         "accompagne l’émergence",
         "thème financement non mentionné",
         "dans votre commune",
+        "information peu sûre (confiance faible)",  # the records' default confidence
     ]
     assert near.funders == [("funder", "FUNDER")] and near.networks == [("net", "NET")]
     far = found.local[0]
