@@ -17,6 +17,18 @@ MAP_LANG = "map-lang"
 MAP_LEVEL = "map-level"
 MAP_GRAPH = "map-graph"
 MAP_MESSAGE = "map-message"
+MAP_INDICATOR = "map-indicator"
+MAP_KEY = "map-key"
+MAP_REGION = "map-region"
+MAP_TERRITORY = "map-territory"
+MAP_DETAIL = "map-detail"
+MAP_LEGEND = "map-legend"
+MAP_DOCK = "map-dock"
+MAP_SHOWN = "map-shown"
+MAP_NET_LINK = "map-net-link"
+#: Pattern-matching type of the buttons that pick a structure on the Carte page (``id``:
+#: its id, ``""`` to clear the structure).
+MAP_PICK = "map-pick"
 
 # --- Réseau ------------------------------------------------------------------------------
 NET_URL = "net-url"
