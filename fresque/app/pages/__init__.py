@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from fresque.app.pages import carte, reseau
+from fresque.app.pages import atelier, carte, reseau
 
 #: Page modules by name, in navigation order (the names of :data:`fresque.app.state.PAGES`).
-PAGE_MODULES: dict[str, ModuleType] = {"reseau": reseau, "carte": carte}
+PAGE_MODULES: dict[str, ModuleType] = {"reseau": reseau, "carte": carte, "atelier": atelier}
 
 __all__ = ["PAGE_MODULES"]

@@ -1,0 +1,1455 @@
+"""Atelier: the live workshop (join, participant forms, projector board, facilitator panel).
+
+The page keeps no state in the process: the secret token travels in the URL
+(``/atelier?t=TOKEN``), and every callback asks :class:`~fresque.store.WorkshopService`,
+which checks the token's role on the server before it reads or writes anything. The
+service is created once per process, on first use (``FRESQUE_DATABASE_URL`` or the SQLite
+file ``var/fresque.db``); tests install their own with :func:`install_service`.
+
+Who sees what (from the token's role):
+
+- no token: join with the short code and a nickname; create a workshop (facilitators);
+- participant: the mobile-first card form (pick lists, territory autocomplete), the
+  workshop's cards with an edit button (version checked: a conflict shows the current
+  value), a link form;
+- facilitator: the panel (phase, moderation, duplicates and merge, undo from the audit
+  log, close / reopen, export, read-only link) and, with ``&vue=tableau``, the projector
+  board;
+- viewer: the board, read only.
+
+Live: every view holds a ``dcc.Interval`` (1 s) that asks
+:meth:`~fresque.store.WorkshopService.changes_since` and re-renders only when the
+workshop's version moved.
+
+Creating a workshop from the page is allowed from the machine itself (127.0.0.1 / ::1)
+or, from elsewhere, with the key set in the environment variable
+``FRESQUE_FACILITATOR_KEY``. ``FRESQUE_PUBLIC_URL`` sets the address the join QR code
+points to (by default, the address the facilitator's browser used).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import dash
+import dash_cytoscape as cyto
+import flask
+from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from fresque.app import context
+from fresque.app.state import ViewState, page_from_path
+from fresque.app.widgets import dropdown_labels
+from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
+from fresque.model import Kind, Level, Stage
+from fresque.views.network import cytoscape_layout, network_elements, network_stylesheet
+from fresque.views.workshop import (
+    card_rows,
+    event_rows,
+    format_code,
+    join_url,
+    just_added,
+    just_added_style,
+    mark_just_added,
+    qr_svg_data_uri,
+)
+
+PAGE = "atelier"
+EXTENSION = "fresque_atelier"
+POLL_MS = 1000
+BOARD_VIEW = "tableau"
+
+# --- component ids -----------------------------------------------------------------------
+URL = "atl-url"
+LANG = "atl-lang"
+CONTENT = "atl-content"
+# join / create
+JOIN_CODE = "atl-join-code"
+JOIN_NICK = "atl-join-nick"
+JOIN_GO = "atl-join-go"
+JOIN_ERROR = "atl-join-error"
+CREATE_NAME = "atl-create-name"
+CREATE_BASE = "atl-create-base"
+CREATE_REGION = "atl-create-region"
+CREATE_MODERATION = "atl-create-moderation"
+CREATE_KEY = "atl-create-key"
+CREATE_GO = "atl-create-go"
+CREATE_ERROR = "atl-create-error"
+# participant
+P_TICK = "atl-p-tick"
+P_VERSION = "atl-p-version"
+P_HEAD = "atl-p-head"
+P_CARDS = "atl-p-cards"
+P_EDITING = "atl-p-editing"
+P_FORM_TITLE = "atl-p-form-title"
+P_SAVE = "atl-p-save"
+P_CANCEL = "atl-p-cancel"
+P_MESSAGE = "atl-p-message"
+P_EDIT = "atl-edit"  # pattern type, id: the card's id
+L_SOURCE = "atl-l-source"
+L_TARGET = "atl-l-target"
+L_RELATION = "atl-l-relation"
+L_SAVE = "atl-l-save"
+L_MESSAGE = "atl-l-message"
+#: The card form's fields: (form field, component id).
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "atl-f-name"),
+    ("kind", "atl-f-kind"),
+    ("dispositifs", "atl-f-dispositifs"),
+    ("stages", "atl-f-stages"),
+    ("themes", "atl-f-themes"),
+    ("territory_level", "atl-f-level"),
+    ("territory_codes", "atl-f-territories"),
+    ("website", "atl-f-website"),
+    ("description", "atl-f-description"),
+)
+FIELD_ID = dict(FIELDS)
+LIST_FIELDS = ("dispositifs", "stages", "themes", "territory_codes")
+# board
+B_TICK = "atl-b-tick"
+B_VERSION = "atl-b-version"
+B_GRAPH = "atl-b-graph"
+B_MAP = "atl-b-map"
+B_RECENT = "atl-b-recent"
+B_COUNT = "atl-b-count"
+# facilitator
+F_TICK = "atl-fa-tick"
+F_VERSION = "atl-fa-version"
+F_STATE = "atl-fa-state"
+F_PENDING = "atl-fa-pending"
+F_DUPLICATES = "atl-fa-duplicates"
+F_LOG = "atl-fa-log"
+F_MESSAGE = "atl-fa-message"
+F_MODERATE = "atl-moderate"  # pattern: seq, decision
+F_MERGE = "atl-merge"  # pattern: keep, merge
+F_UNDO = "atl-undo"  # pattern: seq
+PH_NAME = "atl-ph-name"
+PH_KINDS = "atl-ph-kinds"
+PH_LINKS = "atl-ph-links"
+PH_SAVE = "atl-ph-save"
+F_STATUS = "atl-fa-status"
+F_VIEWER = "atl-fa-viewer"
+F_VIEWER_LINK = "atl-fa-viewer-link"
+F_EXPORT_XLSX = "atl-fa-export-xlsx"
+F_EXPORT_JSON = "atl-fa-export-json"
+F_DOWNLOAD = "atl-fa-download"
+
+
+# --------------------------------------------------------------------------------------
+# The service, and the token
+# --------------------------------------------------------------------------------------
+
+_LOCK = threading.Lock()
+
+
+def install_service(server: flask.Flask, service: Any) -> None:
+    """Make the app's Atelier use ``service`` (tests: a temporary database)."""
+    server.extensions[EXTENSION] = service
+
+
+def service() -> Any:
+    """The app's :class:`~fresque.store.WorkshopService`, created on first use."""
+    app = flask.current_app
+    found = app.extensions.get(EXTENSION)
+    if found is None:
+        with _LOCK:
+            found = app.extensions.get(EXTENSION)
+            if found is None:
+                from fresque.store import WorkshopService
+
+                found = app.extensions[EXTENSION] = WorkshopService()
+    return found
+
+
+def _query(search: str | None) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
+
+
+def _token(search: str | None) -> str | None:
+    token = _query(search).get("t")
+    return token if token and len(token) <= 200 else None
+
+
+def _href(lang: str, **params: str) -> str:
+    query = {k: v for k, v in params.items() if v}
+    if lang != DEFAULT_LANGUAGE:
+        query["lang"] = lang
+    return "/atelier" + ("?" + urlencode(query) if query else "")
+
+
+def _may_create(key: str | None) -> bool:
+    """Creating a workshop: from the machine itself, or with the facilitator key."""
+    expected = os.environ.get("FRESQUE_FACILITATOR_KEY")
+    if expected and key and hmac.compare_digest(expected.encode(), str(key).encode()):
+        return True
+    return flask.request.remote_addr in ("127.0.0.1", "::1")
+
+
+def _base_url() -> str:
+    return os.environ.get("FRESQUE_PUBLIC_URL") or flask.request.host_url
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _store_errors():
+    from fresque.store import errors
+
+    return errors
+
+
+# --------------------------------------------------------------------------------------
+# Small pieces
+# --------------------------------------------------------------------------------------
+
+
+def _field(label_text: str, control, control_id: str, error_id: str | None = None) -> html.Div:
+    children = [html.Label(label_text, htmlFor=control_id, className="field-label"), control]
+    if error_id:
+        children.append(html.P("", id=error_id, className="field-error", role="alert"))
+    return html.Div(className="field", children=children)
+
+
+def _error_id(field: str) -> str:
+    return f"{FIELD_ID[field]}-error"
+
+
+def _message(text: str, kind: str = "notice") -> html.P:
+    return html.P(text, className=f"atelier-message {kind}", role="status")
+
+
+def _capitalized(options: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{**o, "label": o["label"][:1].upper() + o["label"][1:]} for o in options]
+
+
+# --------------------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------------------
+
+
+def join_view(lang: str, code: str = "", notice: str | None = None) -> html.Div:
+    """Join with a code and a nickname; create a workshop (facilitators)."""
+    regions: list[dict[str, str]] = []
+    if flask.has_request_context():
+        try:
+            from fresque.views.network import territory_options
+
+            regions = territory_options(service().territories, "region", lang)
+        except Exception:  # pragma: no cover - the geography is missing
+            regions = []
+    return html.Div(
+        className="atelier-join",
+        children=[
+            _message(notice, "error") if notice else None,
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H2(t("atelier.join.heading", lang)),
+                    html.P(t("atelier.join.intro", lang)),
+                    _field(
+                        t("atelier.join.code", lang),
+                        dcc.Input(
+                            id=JOIN_CODE,
+                            value=code,
+                            maxLength=12,
+                            autoComplete="off",
+                            className="input code-input",
+                            debounce=False,
+                        ),
+                        JOIN_CODE,
+                    ),
+                    _field(
+                        t("atelier.join.nickname", lang),
+                        dcc.Input(
+                            id=JOIN_NICK, value="", maxLength=40, className="input", debounce=False
+                        ),
+                        JOIN_NICK,
+                    ),
+                    html.P("", id=JOIN_ERROR, className="field-error", role="alert"),
+                    html.Button(t("atelier.join.go", lang), id=JOIN_GO, className="button primary"),
+                ],
+            ),
+            html.Details(
+                className="panel atelier-card",
+                children=[
+                    html.Summary(t("atelier.create.heading", lang)),
+                    html.P(t("atelier.create.intro", lang)),
+                    _field(
+                        t("atelier.create.name", lang),
+                        dcc.Input(id=CREATE_NAME, value="", maxLength=200, className="input"),
+                        CREATE_NAME,
+                    ),
+                    _field(
+                        t("atelier.create.base", lang),
+                        dcc.RadioItems(
+                            id=CREATE_BASE,
+                            options=[
+                                {
+                                    "label": t("atelier.create.base.national", lang),
+                                    "value": "national",
+                                },
+                                {"label": t("atelier.create.base.empty", lang), "value": "vide"},
+                            ],
+                            value="national",
+                            className="choice-list",
+                        ),
+                        CREATE_BASE,
+                    ),
+                    _field(
+                        t("atelier.create.region", lang),
+                        dcc.Dropdown(
+                            id=CREATE_REGION,
+                            options=regions,
+                            placeholder=t("atelier.create.region.any", lang),
+                            labels=dropdown_labels(lang),
+                        ),
+                        CREATE_REGION,
+                    ),
+                    _field(
+                        t("atelier.create.moderation", lang),
+                        dcc.RadioItems(
+                            id=CREATE_MODERATION,
+                            options=[
+                                {
+                                    "label": t("atelier.create.moderation.post", lang),
+                                    "value": "post",
+                                },
+                                {"label": t("atelier.create.moderation.pre", lang), "value": "pre"},
+                            ],
+                            value="post",
+                            className="choice-list",
+                        ),
+                        CREATE_MODERATION,
+                    ),
+                    _field(
+                        t("atelier.create.key", lang),
+                        dcc.Input(id=CREATE_KEY, type="password", value="", className="input"),
+                        CREATE_KEY,
+                    ),
+                    html.P("", id=CREATE_ERROR, className="field-error", role="alert"),
+                    html.Button(t("atelier.create.go", lang), id=CREATE_GO, className="button"),
+                ],
+            ),
+        ],
+    )
+
+
+def _workshop_head(ws, lang: str, who: str | None = None) -> html.Div:
+    phase = ws.phase
+    if phase.kinds is None:
+        opened = t("atelier.phase.all_kinds", lang)
+    else:
+        labels = {o["value"]: o["label"] for o in enum_choices(Kind, lang)}
+        opened = ", ".join(labels[k.value] for k in phase.kinds) or t("atelier.phase.none", lang)
+    parts = [html.H2(ws.name, className="atelier-title")]
+    line = [
+        t("atelier.head.code", lang) + t("punct.colon", lang),
+        html.Strong(format_code(ws.code)),
+    ]
+    if who:
+        line += [" · ", t("atelier.head.you", lang) + t("punct.colon", lang), html.Strong(who)]
+    parts.append(html.P(line, className="atelier-sub"))
+    phase_text = (f"« {phase.name} » — " if phase.name else "") + opened
+    if not phase.links_open:
+        phase_text += " · " + t("atelier.phase.links_closed", lang)
+    parts.append(
+        html.P(
+            [t("atelier.head.phase", lang) + t("punct.colon", lang), phase_text],
+            className="atelier-phase",
+        )
+    )
+    if ws.status != "open":
+        parts.append(_message(t("atelier.head.closed", lang), "error"))
+    return html.Div(parts, className="atelier-head")
+
+
+def _card_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    svc = service()
+    cards = [c for c in svc.cards(token) if (c.seq or 0) > 0]
+    changes = svc.changes_since(token, max(0, svc.workshop(token).version - 300))
+    recent = just_added(changes.events, _now())
+    rows = card_rows(cards, lang=lang, recent=recent, limit=40)
+    if not rows:
+        return [html.P(t("atelier.cards.empty", lang), className="detail-empty")]
+    return [
+        html.Ul(
+            className="atelier-cards",
+            children=[
+                html.Li(
+                    className="atelier-card-row" + (" just-added" if r["recent"] else ""),
+                    children=[
+                        html.Div(
+                            [
+                                html.Strong(r["name"], className="card-name"),
+                                html.Span(r["kind"], className="card-kind"),
+                                html.Small(r["details"], className="card-details"),
+                            ],
+                            className="card-text",
+                        ),
+                        html.Button(
+                            t("atelier.cards.edit", lang),
+                            id={"type": P_EDIT, "id": r["id"]},
+                            className="button small",
+                            n_clicks=0,
+                            **{"aria-label": t("atelier.cards.edit", lang) + " " + r["name"]},
+                        ),
+                    ],
+                )
+                for r in rows
+            ],
+        )
+    ]
+
+
+def _link_options(token: str | None) -> list[dict[str, str]]:
+    if token is None:
+        return []
+    cards = service().cards(token)
+    return sorted(
+        ({"label": c.structure.name, "value": c.structure.id} for c in cards),
+        key=lambda o: o["label"].casefold(),
+    )
+
+
+def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div:
+    """The mobile-first participant page: the card form, the cards, the link form."""
+    choices = {}
+    if token is not None:
+        from fresque.store import forms
+
+        choices = forms.choices(lang)
+    opts = lambda name: _capitalized(choices.get(name, []))  # noqa: E731
+    labels = dropdown_labels(lang)
+
+    def error(field: str) -> str:
+        return _error_id(field)
+
+    form = html.Section(
+        className="panel atelier-card atelier-form",
+        children=[
+            html.H3(t("atelier.form.add", lang), id=P_FORM_TITLE),
+            dcc.Store(id=P_EDITING, data=None),
+            _field(
+                t("atelier.form.name", lang),
+                dcc.Input(id=FIELD_ID["name"], value="", maxLength=120, className="input"),
+                FIELD_ID["name"],
+                error("name"),
+            ),
+            _field(
+                t("atelier.form.kind", lang),
+                dcc.Dropdown(
+                    id=FIELD_ID["kind"], options=opts("kind"), searchable=False, labels=labels
+                ),
+                FIELD_ID["kind"],
+                error("kind"),
+            ),
+            _field(
+                t("atelier.form.dispositifs", lang),
+                dcc.Dropdown(
+                    id=FIELD_ID["dispositifs"],
+                    options=opts("dispositifs"),
+                    multi=True,
+                    labels=labels,
+                ),
+                FIELD_ID["dispositifs"],
+                error("dispositifs"),
+            ),
+            _field(
+                t("atelier.form.stages", lang),
+                dcc.Checklist(
+                    id=FIELD_ID["stages"],
+                    options=opts("stages") or _capitalized(enum_choices(Stage, lang)),
+                    value=[],
+                    className="choice-list",
+                ),
+                FIELD_ID["stages"],
+                error("stages"),
+            ),
+            _field(
+                t("atelier.form.themes", lang),
+                dcc.Dropdown(
+                    id=FIELD_ID["themes"], options=opts("themes"), multi=True, labels=labels
+                ),
+                FIELD_ID["themes"],
+                error("themes"),
+            ),
+            _field(
+                t("atelier.form.level", lang),
+                dcc.Dropdown(
+                    id=FIELD_ID["territory_level"],
+                    options=opts("territory_level"),
+                    value=Level.DEPARTEMENT.value,
+                    searchable=False,
+                    clearable=False,
+                    labels=labels,
+                ),
+                FIELD_ID["territory_level"],
+                error("territory_level"),
+            ),
+            _field(
+                t("atelier.form.territories", lang),
+                dcc.Dropdown(
+                    id=FIELD_ID["territory_codes"],
+                    options=[],
+                    multi=True,
+                    placeholder=t("atelier.form.territories.placeholder", lang),
+                    labels=labels,
+                ),
+                FIELD_ID["territory_codes"],
+                error("territory_codes"),
+            ),
+            _field(
+                t("atelier.form.website", lang),
+                dcc.Input(
+                    id=FIELD_ID["website"], value="", type="url", maxLength=300, className="input"
+                ),
+                FIELD_ID["website"],
+                error("website"),
+            ),
+            _field(
+                t("atelier.form.description", lang),
+                dcc.Textarea(
+                    id=FIELD_ID["description"], value="", maxLength=1000, className="input"
+                ),
+                FIELD_ID["description"],
+                error("description"),
+            ),
+            html.Div(id=P_MESSAGE, className="atelier-form-message", role="alert"),
+            html.Div(
+                className="atelier-buttons",
+                children=[
+                    html.Button(
+                        t("atelier.form.save", lang), id=P_SAVE, className="button primary"
+                    ),
+                    html.Button(
+                        t("atelier.form.cancel", lang),
+                        id=P_CANCEL,
+                        className="button",
+                        hidden=True,
+                    ),
+                ],
+            ),
+        ],
+    )
+    link_form = html.Details(
+        className="panel atelier-card",
+        children=[
+            html.Summary(t("atelier.link.heading", lang)),
+            _field(
+                t("atelier.link.source", lang),
+                dcc.Dropdown(id=L_SOURCE, options=_link_options(token), labels=labels),
+                L_SOURCE,
+            ),
+            _field(
+                t("atelier.link.relation", lang),
+                dcc.Dropdown(
+                    id=L_RELATION, options=opts("relation"), searchable=False, labels=labels
+                ),
+                L_RELATION,
+            ),
+            _field(
+                t("atelier.link.target", lang),
+                dcc.Dropdown(id=L_TARGET, options=_link_options(token), labels=labels),
+                L_TARGET,
+            ),
+            html.Div(id=L_MESSAGE, role="alert"),
+            html.Button(t("atelier.link.save", lang), id=L_SAVE, className="button"),
+        ],
+    )
+    head = _workshop_head(ws, lang, me.nickname) if ws is not None else None
+    return html.Div(
+        className="atelier-participant",
+        children=[
+            dcc.Interval(id=P_TICK, interval=POLL_MS),
+            dcc.Store(id=P_VERSION, data=ws.version if ws is not None else 0),
+            html.Div(head, id=P_HEAD),
+            form,
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.cards.heading", lang)),
+                    html.Div(_card_list(token, lang), id=P_CARDS, **{"aria-live": "polite"}),
+                ],
+            ),
+            link_form,
+        ],
+    )
+
+
+def _board_parts(token: str | None, lang: str) -> tuple[list, list, str, Any]:
+    """Elements (just-added marked), recent list, count, coverage map."""
+    if token is None:
+        return [], [], "", {}
+    svc = service()
+    ws = svc.workshop(token)
+    eco = svc.current_ecosystem(token, revealed_only=True)
+    changes = svc.changes_since(token, max(0, ws.version - 300))
+    recent = just_added(changes.events, _now())
+    elements = context.current().cached(
+        ("atelier-board", ws.id, ws.version, lang),
+        lambda: network_elements(eco, layout="board", lang=lang),
+        maxsize=16,
+    )
+    elements = mark_just_added(elements, recent)
+    feed = [
+        html.Li([html.Time(r["time"]), " ", html.Strong(r["author"]), " ", r["summary"]])
+        for r in event_rows(
+            [
+                e
+                for e in changes.events
+                if e.kind in ("add_structure", "edit_structure", "add_link", "merge")
+            ],
+            limit=8,
+        )
+    ]
+    count = t("network.count", lang).format(structures=len(eco), links=len(eco.links))
+    figure = context.current().cached(
+        ("atelier-map", ws.id, ws.version, lang),
+        lambda: _coverage_map(eco, ws.region, lang),
+        maxsize=8,
+    )
+    return elements, feed, count, figure
+
+
+def _coverage_map(eco, region: str | None, lang: str):
+    """Départements coloured by the number of stages of the chain they are offered
+    (local offers; 0 to 6)."""
+    try:
+        import pandas as pd
+
+        from fresque.coverage import compute_coverage
+        from fresque.views.maps import choropleth_figure, map_geojson
+
+        table = compute_coverage(eco).table(
+            "departement", [("stage", s.value) for s in Stage], region
+        )
+        covered = table[table["status"].isin(["single", "covered", "overlap"])]
+        values = covered.groupby("code")["key"].nunique()
+        codes = table["code"].unique()
+        values = pd.Series(values, dtype=float).reindex(codes).fillna(0)
+        geojson = map_geojson("departements")
+        if region:
+            keep = set(codes)
+            geojson = {
+                **geojson,
+                "features": [f for f in geojson["features"] if str(f["id"]) in keep],
+                "insets": [],
+            }
+        return choropleth_figure(
+            geojson,
+            values,
+            colorbar_title=t("atelier.board.map.colorbar", lang),
+            value_label=t("atelier.board.map.value", lang),
+            lang=lang,
+        )
+    except (FileNotFoundError, KeyError, ValueError):
+        return {}
+
+
+def board_view(token: str | None, lang: str, ws=None) -> html.Div:
+    """The projector: the Fresque board, the coverage map, what just arrived, the code."""
+    from fresque.views.maps import map_graph_config
+
+    elements, feed, count, figure = _board_parts(token, lang)
+    if ws is not None:
+        url = join_url(_base_url(), ws.code)
+        join = html.Div(
+            className="atelier-join-box",
+            children=[
+                html.P(t("atelier.board.join", lang), className="join-label"),
+                html.P(format_code(ws.code), className="join-code", id="atl-b-code"),
+                html.Img(
+                    src=qr_svg_data_uri(url, scale=6),
+                    alt=t("atelier.board.qr_alt", lang) + " " + url,
+                    className="join-qr",
+                    id="atl-b-qr",
+                ),
+                html.P(url, className="join-url"),
+            ],
+        )
+        head = _workshop_head(ws, lang)
+    else:
+        join, head = None, None
+    asset_url = (
+        context.asset_url("topojson/") if flask.has_request_context() else "/assets/topojson/"
+    )
+    return html.Div(
+        className="atelier-board",
+        children=[
+            dcc.Interval(id=B_TICK, interval=POLL_MS),
+            dcc.Store(id=B_VERSION, data=ws.version if ws is not None else 0),
+            html.Div(className="board-top", children=[head, html.P(count, id=B_COUNT)]),
+            html.Div(
+                className="board-main",
+                children=[
+                    html.Div(
+                        className="graph-frame board-graph",
+                        children=cyto.Cytoscape(
+                            id=B_GRAPH,
+                            elements=elements,
+                            stylesheet=network_stylesheet() + just_added_style(),
+                            layout=cytoscape_layout("board", len(elements)),
+                            style={"width": "100%", "height": "100%"},
+                            minZoom=0.05,
+                            maxZoom=4,
+                            responsive=True,
+                        ),
+                    ),
+                    html.Aside(
+                        className="board-side",
+                        children=[
+                            join,
+                            html.H3(t("atelier.board.recent", lang)),
+                            html.Ul(feed, id=B_RECENT, className="board-recent"),
+                            html.H3(t("atelier.board.map", lang)),
+                            dcc.Graph(
+                                id=B_MAP,
+                                figure=figure,
+                                config=map_graph_config(asset_url),
+                                className="board-map",
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
+def _pending_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    events = service().pending(token)
+    if not events:
+        return [html.P(t("atelier.panel.pending.none", lang))]
+    return [
+        html.Ul(
+            className="atelier-list",
+            children=[
+                html.Li(
+                    [
+                        html.Span(f"n° {r['seq']} · {r['time']} · "),
+                        html.Strong(r["author"]),
+                        " ",
+                        r["summary"],
+                        html.Button(
+                            t("atelier.panel.accept", lang),
+                            id={"type": F_MODERATE, "seq": r["seq"], "decision": "accepted"},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                        html.Button(
+                            t("atelier.panel.reject", lang),
+                            id={"type": F_MODERATE, "seq": r["seq"], "decision": "rejected"},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                    ]
+                )
+                for r in event_rows(events, limit=100)
+            ],
+        )
+    ]
+
+
+def _duplicate_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    pairs = service().duplicate_suggestions(token)[:30]
+    if not pairs:
+        return [html.P(t("atelier.panel.duplicates.none", lang))]
+    return [
+        html.Ul(
+            className="atelier-list",
+            children=[
+                html.Li(
+                    [
+                        f"« {d.first_name} » ≈ « {d.second_name} » ({round(d.score * 100)} %) ",
+                        html.Button(
+                            t("atelier.panel.merge", lang).format(
+                                merged=d.second_name, kept=d.first_name
+                            ),
+                            id={"type": F_MERGE, "keep": d.first, "merge": d.second},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                    ]
+                )
+                for d in pairs
+            ],
+        )
+    ]
+
+
+def _log_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    rows = event_rows(service().audit_log(token), limit=60)
+    return [
+        html.Ol(
+            className="atelier-list atelier-log",
+            children=[
+                html.Li(
+                    className="undone" if r["undone"] else None,
+                    children=[
+                        html.Span(f"n° {r['seq']} · {r['time']} · "),
+                        html.Strong(r["author"]),
+                        " ",
+                        r["summary"],
+                        f" [{t('atelier.status.' + r['status'], lang)}]" if r["status"] else "",
+                        html.Button(
+                            t("atelier.panel.undo", lang),
+                            id={"type": F_UNDO, "seq": r["seq"]},
+                            className="button small",
+                            n_clicks=0,
+                        )
+                        if r["undoable"]
+                        else None,
+                    ],
+                )
+                for r in rows
+            ],
+        )
+    ]
+
+
+def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
+    """The facilitator's panel."""
+    if ws is not None:
+        board = _href(lang, t=token, vue=BOARD_VIEW)
+        join = join_url(_base_url(), ws.code)
+        links = html.Ul(
+            [
+                html.Li(
+                    html.A(
+                        t("atelier.panel.board", lang),
+                        href=board,
+                        target="_blank",
+                        id="atl-fa-board-link",
+                    )
+                ),
+                html.Li(
+                    [t("atelier.panel.join_url", lang) + t("punct.colon", lang), html.Code(join)]
+                ),
+            ]
+        )
+        kinds = (
+            [k.value for k in ws.phase.kinds]
+            if ws.phase.kinds is not None
+            else [k.value for k in Kind]
+        )
+        head = _workshop_head(ws, lang)
+        closed = ws.status != "open"
+    else:
+        links, kinds, head, closed = None, [], None, False
+    return html.Div(
+        className="atelier-panel",
+        children=[
+            dcc.Interval(id=F_TICK, interval=POLL_MS),
+            dcc.Store(id=F_VERSION, data=ws.version if ws is not None else 0),
+            dcc.Download(id=F_DOWNLOAD),
+            html.Div(head, id=F_STATE),
+            html.P("", id=F_MESSAGE, className="atelier-message", role="status"),
+            html.Section(
+                className="panel atelier-card",
+                children=[html.H3(t("atelier.panel.links", lang)), links],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.phase", lang)),
+                    _field(
+                        t("atelier.panel.phase.name", lang),
+                        dcc.Input(id=PH_NAME, value=ws.phase.name if ws else "", className="input"),
+                        PH_NAME,
+                    ),
+                    _field(
+                        t("atelier.panel.phase.kinds", lang),
+                        dcc.Checklist(
+                            id=PH_KINDS,
+                            options=_capitalized(enum_choices(Kind, lang)),
+                            value=kinds,
+                            className="choice-list",
+                        ),
+                        PH_KINDS,
+                    ),
+                    dcc.Checklist(
+                        id=PH_LINKS,
+                        options=[{"label": t("atelier.panel.phase.links", lang), "value": "on"}],
+                        value=["on"] if ws is None or ws.phase.links_open else [],
+                        className="choice-list",
+                    ),
+                    html.Button(
+                        t("atelier.panel.phase.save", lang), id=PH_SAVE, className="button"
+                    ),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.pending", lang)),
+                    html.Div(_pending_list(token, lang), id=F_PENDING),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.duplicates", lang)),
+                    html.Div(_duplicate_list(token, lang), id=F_DUPLICATES),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.end", lang)),
+                    html.Div(
+                        className="atelier-buttons",
+                        children=[
+                            html.Button(
+                                t(
+                                    "atelier.panel.reopen" if closed else "atelier.panel.close",
+                                    lang,
+                                ),
+                                id=F_STATUS,
+                                className="button",
+                            ),
+                            html.Button(
+                                t("atelier.panel.export_xlsx", lang),
+                                id=F_EXPORT_XLSX,
+                                className="button",
+                            ),
+                            html.Button(
+                                t("atelier.panel.export_json", lang),
+                                id=F_EXPORT_JSON,
+                                className="button",
+                            ),
+                            html.Button(
+                                t("atelier.panel.viewer", lang), id=F_VIEWER, className="button"
+                            ),
+                        ],
+                    ),
+                    html.P("", id=F_VIEWER_LINK, className="atelier-viewer-link"),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.log", lang)),
+                    html.Div(_log_list(token, lang), id=F_LOG),
+                ],
+            ),
+        ],
+    )
+
+
+def render(search: str | None, lang: str) -> Any:
+    """The view a URL asks for (from its token's role)."""
+    query = _query(search)
+    token = _token(search)
+    if token is None:
+        return join_view(lang, code=query.get("code", "")[:12])
+    errors = _store_errors()
+    svc = service()
+    try:
+        me = svc.me(token)
+        ws = svc.workshop(token)
+    except errors.StoreError as error:
+        return join_view(lang, notice=str(error))
+    if me.role.value == "viewer" or (
+        me.role.value == "facilitator" and query.get("vue") == BOARD_VIEW
+    ):
+        return board_view(token, lang, ws)
+    if me.role.value == "facilitator":
+        return facilitator_view(token, lang, ws)
+    return participant_view(token, lang, ws, me)
+
+
+def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
+    """The Atelier page; its content comes from the URL's token (a callback renders it).
+    ``state=None`` gives the skeleton of every view (for Dash's validation)."""
+    if state is None:
+        content = [
+            join_view(lang),
+            participant_view(None, lang),
+            board_view(None, lang),
+            facilitator_view(None, lang),
+        ]
+    else:
+        content = []
+    return html.Div(
+        className="atelier",
+        children=[
+            dcc.Location(id=URL, refresh="callback-nav"),
+            dcc.Store(id=LANG, data=lang),
+            html.Div(id=CONTENT, children=content),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------------------
+
+
+def _form_values(values: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for (field, _cid), value in zip(FIELDS, values, strict=True):
+        if field in LIST_FIELDS:
+            out[field] = list(value or [])
+        else:
+            text = (value or "").strip() if isinstance(value, str) else value
+            out[field] = text or None
+    return out
+
+
+def _card_values(structure) -> list[Any]:
+    data = structure.model_dump(mode="json")
+    out = []
+    for field, _cid in FIELDS:
+        value = data.get(field)
+        if field in LIST_FIELDS:
+            out.append(list(value or []))
+        else:
+            out.append(value if value is not None else "")
+    return out
+
+
+def _territory_labels(codes: list[str], level: str | None) -> list[dict[str, str]]:
+    svc = service()
+    out = []
+    for code in codes or []:
+        try:
+            out.append({"label": svc.territories[(level, code)].label, "value": code})
+        except (KeyError, ValueError, LookupError):
+            out.append({"label": code, "value": code})
+    return out
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Attach the Atelier page's callbacks to ``app``."""
+
+    def on_page(pathname: str | None) -> bool:
+        return page_from_path(app.strip_relative_path(pathname or "/") or "") == PAGE
+
+    @app.callback(
+        Output(CONTENT, "children"),
+        Input(URL, "search"),
+        State(URL, "pathname"),
+        State(LANG, "data"),
+    )
+    def show(search: str | None, pathname: str | None, lang: str):
+        if not on_page(pathname):
+            raise PreventUpdate
+        return render(search, lang or DEFAULT_LANGUAGE)
+
+    # --- join and create ------------------------------------------------------------
+    @app.callback(
+        Output(URL, "search", allow_duplicate=True),
+        Output(JOIN_ERROR, "children"),
+        Input(JOIN_GO, "n_clicks"),
+        Input(JOIN_NICK, "n_submit"),
+        State(JOIN_CODE, "value"),
+        State(JOIN_NICK, "value"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def join(clicks, submitted, code, nickname, lang):
+        if not clicks and not submitted:
+            raise PreventUpdate
+        errors = _store_errors()
+        try:
+            token = service().join(code or "", nickname or "")
+        except errors.StoreError as error:
+            return no_update, str(error)
+        return _href(lang, t=token)[len("/atelier") :], ""
+
+    @app.callback(
+        Output(URL, "search", allow_duplicate=True),
+        Output(CREATE_ERROR, "children"),
+        Input(CREATE_GO, "n_clicks"),
+        State(CREATE_NAME, "value"),
+        State(CREATE_BASE, "value"),
+        State(CREATE_REGION, "value"),
+        State(CREATE_MODERATION, "value"),
+        State(CREATE_KEY, "value"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def create(clicks, name, base, region, moderation, key, lang):
+        if not clicks:
+            raise PreventUpdate
+        if not _may_create(key):
+            return no_update, t("atelier.create.refused", lang)
+        errors = _store_errors()
+        try:
+            _ws, token = service().create_workshop(
+                name or "",
+                base=base or "national",
+                region=region or None,
+                moderation=moderation or "post",
+            )
+        except errors.StoreError as error:
+            return no_update, str(error)
+        return _href(lang, t=token)[len("/atelier") :], ""
+
+    # --- participant: territory autocomplete ------------------------------------------
+    @app.callback(
+        Output(FIELD_ID["territory_codes"], "options"),
+        Input(FIELD_ID["territory_codes"], "search_value"),
+        Input(FIELD_ID["territory_level"], "value"),
+        State(FIELD_ID["territory_codes"], "value"),
+        prevent_initial_call=True,
+    )
+    def territory_search(text, level, chosen):
+        from fresque.store import forms
+
+        chosen_options = _territory_labels(chosen or [], level)
+        if not text:
+            return chosen_options
+        found = forms.territory_options(service().territories, text, level or None)
+        seen = {o["value"] for o in chosen_options}
+        return chosen_options + [
+            {"label": o["label"], "value": o["value"]} for o in found if o["value"] not in seen
+        ]
+
+    # --- participant: add, edit, conflicts --------------------------------------------
+    field_values = [State(cid, "value") for _f, cid in FIELDS]
+
+    @app.callback(
+        *[Output(cid, "value") for _f, cid in FIELDS],
+        Output(FIELD_ID["territory_codes"], "options", allow_duplicate=True),
+        *[Output(_error_id(f), "children") for f, _cid in FIELDS],
+        Output(P_MESSAGE, "children"),
+        Output(P_EDITING, "data"),
+        Output(P_FORM_TITLE, "children"),
+        Output(P_CANCEL, "hidden"),
+        Input(P_SAVE, "n_clicks"),
+        Input(P_CANCEL, "n_clicks"),
+        Input({"type": P_EDIT, "id": ALL}, "n_clicks"),
+        *field_values,
+        State(P_EDITING, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def card_form(_save, _cancel, _edits, *args):
+        values = list(args[: len(FIELDS)])
+        editing, search, lang = args[len(FIELDS) :]
+        lang = lang or DEFAULT_LANGUAGE
+        trigger = dash.ctx.triggered_id
+        token = _token(search)
+        if token is None:
+            raise PreventUpdate
+        errors = _store_errors()
+        svc = service()
+        n = len(FIELDS)
+        keep = [no_update] * n
+        no_errors = [""] * n
+
+        def reply(vals, options, errs, message, edit, title, cancel_hidden):
+            return (*vals, options, *errs, message, edit, title, cancel_hidden)
+
+        def blank():
+            vals = ["", None, [], [], [], Level.DEPARTEMENT.value, [], "", ""]
+            return vals
+
+        def loaded(structure, version, message=""):
+            vals = _card_values(structure)
+            codes = vals[[f for f, _ in FIELDS].index("territory_codes")]
+            return reply(
+                vals,
+                _territory_labels(codes, structure.territory_level.value),
+                no_errors,
+                message,
+                {"sid": structure.id, "version": version},
+                t("atelier.form.edit", lang).format(name=structure.name),
+                False,
+            )
+
+        if isinstance(trigger, dict):  # a card's edit button
+            if not dash.ctx.triggered[0]["value"]:
+                raise PreventUpdate  # a button appearing, not a click
+            try:
+                card = svc.get_structure(token, trigger["id"])
+            except errors.StoreError as error:
+                return reply(
+                    keep,
+                    no_update,
+                    no_errors,
+                    _message(str(error), "error"),
+                    no_update,
+                    no_update,
+                    no_update,
+                )
+            return loaded(card.structure, card.version)
+        if trigger == P_CANCEL:
+            return reply(blank(), [], no_errors, "", None, t("atelier.form.add", lang), True)
+        form = _form_values(values)
+        try:
+            if editing:
+                changes = {k: v for k, v in form.items()}
+                card = svc.edit_structure(
+                    token, editing["sid"], changes, expected_version=int(editing["version"])
+                )
+                message = t("atelier.form.saved", lang).format(name=card.structure.name)
+            else:
+                card = svc.add_structure(
+                    token, {k: v for k, v in form.items() if v not in (None, [])}
+                )
+                message = t("atelier.form.added", lang).format(name=card.structure.name)
+        except errors.ConflictError as error:
+            if error.current is None:
+                return reply(
+                    blank(),
+                    [],
+                    no_errors,
+                    _message(str(error), "error conflict"),
+                    None,
+                    t("atelier.form.add", lang),
+                    True,
+                )
+            return loaded(error.current, error.version, _message(str(error), "error conflict"))
+        except errors.InvalidInput as error:
+            by_field = error.fields
+            errs = ["\n".join(by_field.get(f, [])) for f, _cid in FIELDS]
+            general = [m for f, ms in by_field.items() if f not in FIELD_ID for m in ms]
+            text = "\n".join(general) or t("atelier.form.fix", lang)
+            return reply(
+                keep, no_update, errs, _message(text, "error"), no_update, no_update, no_update
+            )
+        except errors.StoreError as error:
+            return reply(
+                keep,
+                no_update,
+                no_errors,
+                _message(str(error), "error"),
+                no_update,
+                no_update,
+                no_update,
+            )
+        return reply(
+            blank(),
+            [],
+            no_errors,
+            _message(message, "success"),
+            None,
+            t("atelier.form.add", lang),
+            True,
+        )
+
+    # --- participant: links ------------------------------------------------------------
+    @app.callback(
+        Output(L_MESSAGE, "children"),
+        Input(L_SAVE, "n_clicks"),
+        State(L_SOURCE, "value"),
+        State(L_RELATION, "value"),
+        State(L_TARGET, "value"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def add_link(clicks, source, relation, target, search, lang):
+        token = _token(search)
+        if not clicks or token is None:
+            raise PreventUpdate
+        errors = _store_errors()
+        try:
+            service().add_link(token, {"source": source, "relation": relation, "target": target})
+        except errors.StoreError as error:
+            return _message(str(error), "error")
+        return _message(t("atelier.link.added", lang), "success")
+
+    # --- participant: live ---------------------------------------------------------------
+    @app.callback(
+        Output(P_CARDS, "children"),
+        Output(P_HEAD, "children"),
+        Output(L_SOURCE, "options"),
+        Output(L_TARGET, "options"),
+        Output(P_VERSION, "data"),
+        Input(P_TICK, "n_intervals"),
+        State(P_VERSION, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def participant_poll(_n, version, search, lang):
+        token = _token(search)
+        if token is None:
+            raise PreventUpdate
+        errors = _store_errors()
+        svc = service()
+        try:
+            changes = svc.changes_since(token, int(version or 0))
+            if not changes.changed and changes.version == version:
+                raise PreventUpdate
+            ws, me = svc.workshop(token), svc.me(token)
+            options = _link_options(token)
+            return (
+                _card_list(token, lang),
+                _workshop_head(ws, lang, me.nickname),
+                options,
+                options,
+                changes.version,
+            )
+        except (errors.StoreError, ValueError):
+            raise PreventUpdate from None
+
+    # --- board: live ---------------------------------------------------------------------
+    @app.callback(
+        Output(B_GRAPH, "elements"),
+        Output(B_RECENT, "children"),
+        Output(B_COUNT, "children"),
+        Output(B_MAP, "figure"),
+        Output(B_VERSION, "data"),
+        Input(B_TICK, "n_intervals"),
+        State(B_VERSION, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def board_poll(n, version, search, lang):
+        token = _token(search)
+        if token is None:
+            raise PreventUpdate
+        errors = _store_errors()
+        try:
+            changes = service().changes_since(token, int(version or 0))
+        except (errors.StoreError, ValueError):
+            raise PreventUpdate from None
+        # Redraw on a change, and every 10 s so that "just added" marks fade.
+        if not changes.changed and (n or 0) % 10:
+            raise PreventUpdate
+        elements, feed, count, figure = _board_parts(token, lang)
+        return elements, feed, count, figure, changes.version
+
+    # --- facilitator -------------------------------------------------------------------
+    @app.callback(
+        Output(F_PENDING, "children"),
+        Output(F_DUPLICATES, "children"),
+        Output(F_LOG, "children"),
+        Output(F_STATE, "children"),
+        Output(F_STATUS, "children"),
+        Output(F_VERSION, "data"),
+        Input(F_TICK, "n_intervals"),
+        State(F_VERSION, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def facilitator_poll(_n, version, search, lang):
+        token = _token(search)
+        if token is None:
+            raise PreventUpdate
+        errors = _store_errors()
+        svc = service()
+        try:
+            changes = svc.changes_since(token, int(version or 0))
+            if not changes.changed:
+                raise PreventUpdate
+            ws = svc.workshop(token)
+            closed = ws.status != "open"
+            return (
+                _pending_list(token, lang),
+                _duplicate_list(token, lang),
+                _log_list(token, lang),
+                _workshop_head(ws, lang),
+                t("atelier.panel.reopen" if closed else "atelier.panel.close", lang),
+                changes.version,
+            )
+        except (errors.StoreError, ValueError):
+            raise PreventUpdate from None
+
+    @app.callback(
+        Output(F_MESSAGE, "children"),
+        Output(F_VIEWER_LINK, "children"),
+        Input({"type": F_MODERATE, "seq": ALL, "decision": ALL}, "n_clicks"),
+        Input({"type": F_MERGE, "keep": ALL, "merge": ALL}, "n_clicks"),
+        Input({"type": F_UNDO, "seq": ALL}, "n_clicks"),
+        Input(PH_SAVE, "n_clicks"),
+        Input(F_STATUS, "n_clicks"),
+        Input(F_VIEWER, "n_clicks"),
+        State(PH_NAME, "value"),
+        State(PH_KINDS, "value"),
+        State(PH_LINKS, "value"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def facilitator_act(_m, _g, _u, _ph, _st, _v, phase_name, kinds, links, search, lang):
+        token = _token(search)
+        trigger = dash.ctx.triggered_id
+        if token is None or trigger is None or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        errors = _store_errors()
+        svc = service()
+        viewer = no_update
+        try:
+            if isinstance(trigger, dict) and trigger["type"] == F_MODERATE:
+                svc.moderate(token, int(trigger["seq"]), trigger["decision"])
+                text = t("atelier.panel.done.moderate", lang)
+            elif isinstance(trigger, dict) and trigger["type"] == F_MERGE:
+                svc.merge_structures(token, trigger["keep"], trigger["merge"])
+                text = t("atelier.panel.done.merge", lang)
+            elif isinstance(trigger, dict) and trigger["type"] == F_UNDO:
+                svc.undo(token, int(trigger["seq"]))
+                text = t("atelier.panel.done.undo", lang)
+            elif trigger == PH_SAVE:
+                every = set(kinds or []) == {k.value for k in Kind}
+                svc.set_phase(
+                    token,
+                    phase_name or "",
+                    None if every else list(kinds or []),
+                    links_open=bool(links),
+                )
+                text = t("atelier.panel.done.phase", lang)
+            elif trigger == F_STATUS:
+                ws = svc.workshop(token)
+                (svc.reopen if ws.status == "closed" else svc.close)(token)
+                text = t("atelier.panel.done.status", lang)
+            elif trigger == F_VIEWER:
+                viewer_token = svc.create_viewer_link(token)
+                viewer = [
+                    t("atelier.panel.viewer.link", lang) + t("punct.colon", lang),
+                    html.Code(_base_url().rstrip("/") + _href(lang, t=viewer_token)),
+                ]
+                text = ""
+            else:
+                raise PreventUpdate
+        except errors.StoreError as error:
+            return str(error), viewer
+        return text, viewer
+
+    @app.callback(
+        Output(F_DOWNLOAD, "data"),
+        Output(F_MESSAGE, "children", allow_duplicate=True),
+        Input(F_EXPORT_XLSX, "n_clicks"),
+        Input(F_EXPORT_JSON, "n_clicks"),
+        State(URL, "search"),
+        prevent_initial_call=True,
+    )
+    def export(_x, _j, search):
+        token = _token(search)
+        if token is None or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        fmt = "xlsx" if dash.ctx.triggered_id == F_EXPORT_XLSX else "json"
+        errors = _store_errors()
+        svc = service()
+        try:
+            ws = svc.workshop(token)
+            with tempfile.TemporaryDirectory() as folder:
+                name = f"atelier-{ws.code.lower()}.{fmt}"
+                path = svc.export(token, Path(folder) / name, fmt)
+                data = path.read_bytes()
+        except errors.StoreError as error:
+            return no_update, str(error)
+        return dcc.send_bytes(data, name), ""

@@ -1,0 +1,241 @@
+"""Workshop (Atelier) view builders: card lists, "just added" markers, the join QR code.
+
+Pure: they take what :class:`~fresque.store.WorkshopService` returns (cards, events) and
+return plain lists, dicts and strings, tested without Dash or a browser. Names typed by
+participants stay data: nothing here builds HTML from them (the QR code encodes a URL the
+app builds, never a participant's text).
+
+Examples
+--------
+>>> join_url("https://fresque.example.org/", "ABC234")
+'https://fresque.example.org/atelier?code=ABC234'
+>>> qr_svg_data_uri("https://fresque.example.org/atelier?code=ABC234").startswith(
+...     "data:image/svg+xml")
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fresque.i18n import DEFAULT_LANGUAGE, label
+from fresque.model import Dispositif, Kind, Stage
+
+__all__ = [
+    "JUST_ADDED_CLASS",
+    "JUST_ADDED_SECONDS",
+    "card_rows",
+    "event_rows",
+    "format_code",
+    "join_url",
+    "just_added",
+    "just_added_style",
+    "mark_just_added",
+    "qr_svg_data_uri",
+]
+
+#: How long a card stays marked as "just added" on the board.
+JUST_ADDED_SECONDS = 30
+#: Class the board's nodes get while just added.
+JUST_ADDED_CLASS = "just-added"
+#: Events that put a card on the board or change it.
+_CARD_EVENTS = frozenset({"add_structure", "edit_structure", "merge"})
+
+
+def join_url(base_url: str, code: str) -> str:
+    """The address participants open to join (what the QR code holds).
+
+    Examples
+    --------
+    >>> join_url("http://127.0.0.1:8050", "ABC234")
+    'http://127.0.0.1:8050/atelier?code=ABC234'
+    """
+    return base_url.rstrip("/") + "/atelier?" + urlencode({"code": code})
+
+
+def format_code(code: str) -> str:
+    """The join code as the projector shows it: two groups of three.
+
+    Examples
+    --------
+    >>> format_code("ABC234")
+    'ABC 234'
+    """
+    return f"{code[:3]} {code[3:]}" if len(code) == 6 else code
+
+
+def qr_svg_data_uri(text: str, *, scale: int = 8, dark: str = "#1f2328") -> str:
+    """A QR code of ``text`` as an SVG ``data:`` URI (for an ``<img>``; offline, no HTML
+    injected in the page). Error correction M, quiet zone of 4 modules.
+
+    Examples
+    --------
+    >>> uri = qr_svg_data_uri("http://127.0.0.1/atelier?code=ABC234", scale=2)
+    >>> uri.startswith("data:image/svg+xml") and "svg" in uri
+    True
+    """
+    import segno
+
+    qr = segno.make(text, error="m", micro=False)
+    return qr.svg_data_uri(scale=scale, dark=dark, light="#ffffff", border=4)
+
+
+def just_added(
+    events: Iterable[Any], now: datetime, seconds: float = JUST_ADDED_SECONDS
+) -> dict[str, int]:
+    """Cards added or changed in the last ``seconds``: ``{card id: event number}``.
+
+    ``events`` are :class:`~fresque.store.Event` (or anything with ``kind``, ``target``,
+    ``created_at``, ``seq`` and ``active``); undone and rejected edits do not count.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as E
+    >>> now = datetime(2026, 1, 1, 12, 0, 0)
+    >>> events = [E(kind="add_structure", target="a", seq=3, active=True,
+    ...             created_at=now - timedelta(seconds=5)),
+    ...           E(kind="add_structure", target="b", seq=2, active=True,
+    ...             created_at=now - timedelta(minutes=5)),
+    ...           E(kind="join", target=None, seq=4, active=True, created_at=now)]
+    >>> just_added(events, now)
+    {'a': 3}
+    """
+    since = now - timedelta(seconds=seconds)
+    out: dict[str, int] = {}
+    for event in events:
+        if event.kind not in _CARD_EVENTS or not event.target or not event.active:
+            continue
+        if event.created_at >= since:
+            out[event.target] = max(out.get(event.target, 0), event.seq)
+    return out
+
+
+def mark_just_added(
+    elements: Sequence[Mapping[str, Any]], sids: Iterable[str]
+) -> list[dict[str, Any]]:
+    """A copy of Cytoscape ``elements`` whose nodes in ``sids`` carry the
+    :data:`JUST_ADDED_CLASS` class (the others are returned unchanged, not copied).
+
+    Examples
+    --------
+    >>> out = mark_just_added([{"data": {"id": "a"}, "classes": "structure"},
+    ...                        {"data": {"id": "b"}, "classes": "structure"}], {"a"})
+    >>> [e["classes"] for e in out]
+    ['structure just-added', 'structure']
+    """
+    wanted = set(sids)
+    out: list[dict[str, Any]] = []
+    for element in elements:
+        sid = element.get("data", {}).get("id")
+        if sid in wanted and "source" not in element.get("data", {}):
+            element = {**element, "classes": f"{element.get('classes', '')} {JUST_ADDED_CLASS}"}
+        out.append(dict(element) if not isinstance(element, dict) else element)
+    return out
+
+
+def just_added_style() -> list[dict[str, Any]]:
+    """Stylesheet rules of the board's "just added" marker: a thick orange ring and a
+    bold label (added after :func:`fresque.views.network.network_stylesheet`)."""
+    return [
+        {
+            "selector": f"node.{JUST_ADDED_CLASS}",
+            "style": {
+                "border-width": 6,
+                "border-color": "#D55E00",
+                "border-style": "solid",
+                "font-weight": "bold",
+                "font-size": 16,
+                "min-zoomed-font-size": 0,
+                "text-background-opacity": 0.95,
+                "z-index": 30,
+            },
+        }
+    ]
+
+
+def card_rows(
+    cards: Iterable[Any],
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    mine: Iterable[str] = (),
+    recent: Mapping[str, int] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """What a list of cards shows, one dict per card, newest edits first.
+
+    ``cards`` are :class:`~fresque.store.Card`; ``mine`` the ids the reader added (shown
+    first); ``recent`` the :func:`just_added` map. Each row: ``id``, ``name``, ``kind``
+    (label), ``details`` (dispositifs and stages in words), ``version``, ``mine``,
+    ``recent``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as C
+    >>> from fresque.model import Structure
+    >>> s = Structure(id="tag29", name="TAg29", kind="support_structure",
+    ...               dispositifs=["incubateur"])
+    >>> card_rows([C(structure=s, version=2, seq=7)])[0]["details"]
+    'Incubateur'
+    """
+    mine = set(mine)
+    recent = dict(recent or {})
+    rows = []
+    for card in cards:
+        s = card.structure
+        parts = [label(d, lang, Dispositif) for d in s.dispositifs]
+        parts += [label(st, lang, Stage) for st in s.stages]
+        rows.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "kind": label(s.kind, lang, Kind),
+                "kind_value": s.kind.value,
+                "details": ", ".join(parts),
+                "version": card.version,
+                "seq": card.seq or 0,
+                "mine": s.id in mine,
+                "recent": s.id in recent,
+            }
+        )
+    rows.sort(key=lambda r: (not r["mine"], not r["recent"], -r["seq"], r["name"].casefold()))
+    return rows[:limit] if limit is not None else rows
+
+
+def event_rows(events: Iterable[Any], *, limit: int = 50) -> list[dict[str, Any]]:
+    """The audit log as the facilitator's panel lists it, newest first: ``seq``,
+    ``time`` (HH:MM:SS), ``author``, ``summary``, ``status``, ``undoable`` (an active edit
+    or undo), ``undone``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as E
+    >>> e = E(seq=4, kind="add_structure", author="Alice", summary="ajoute « X »",
+    ...       status="pending", undone_by=None, active=True,
+    ...       created_at=datetime(2026, 1, 1, 12, 3, 4))
+    >>> event_rows([e])[0]["time"], event_rows([e])[0]["undoable"]
+    ('12:03:04', True)
+    """
+    undoable_kinds = _CARD_EVENTS | {
+        "remove_structure",
+        "add_link",
+        "edit_link",
+        "remove_link",
+        "undo",
+    }
+    rows = []
+    for event in sorted(events, key=lambda e: -e.seq)[:limit]:
+        rows.append(
+            {
+                "seq": event.seq,
+                "time": event.created_at.strftime("%H:%M:%S"),
+                "author": event.author,
+                "summary": event.summary,
+                "status": event.status,
+                "undoable": event.kind in undoable_kinds and event.active,
+                "undone": event.undone_by is not None,
+            }
+        )
+    return rows
