@@ -59,3 +59,23 @@ NET_SINK = "net-sink"
 #: Pattern-matching type of the buttons that pick a structure (``id``: its id, ``""`` to
 #: close the detail panel).
 NET_PICK = "net-pick"
+
+# --- Qui peut m'accompagner ? (orientation) -------------------------------------------------
+ORI_URL = "ori-url"
+ORI_LANG = "ori-lang"
+ORI_QUERY = "ori-query"
+ORI_GO = "ori-go"
+ORI_STAGE = "ori-stage"
+ORI_THEME = "ori-theme"
+ORI_RESULTS = "ori-results"
+ORI_FOR = "ori-for"
+#: Pattern-matching type of the buttons that pick a commune (``code``: its INSEE code).
+ORI_PICK = "ori-pick"
+
+# --- Exports of the current selection (Réseau toolbar) ---------------------------------------
+EXPORT_CSV = "export-csv"
+EXPORT_XLSX = "export-xlsx"
+EXPORT_HTML = "export-html"
+EXPORT_PNG = "export-png"
+EXPORT_DOWNLOAD = "export-download"
+EXPORT_SINK = "export-sink"
