@@ -190,6 +190,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "nav.label": {"fr": "Pages", "en": "Pages"},
     "nav.reseau": {"fr": "Réseau", "en": "Network"},
     "nav.carte": {"fr": "Carte", "en": "Map"},
+    "nav.orientation": {"fr": "Qui peut m’accompagner\u00a0?", "en": "Who can support me?"},
     "nav.atelier": {"fr": "Atelier", "en": "Workshop"},
     "lang.other": {"fr": "English", "en": "Français"},
     "lang.other.hint": {"fr": "Read this page in English", "en": "Lire cette page en français"},
@@ -467,6 +468,62 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.status.pending": {"fr": "en attente", "en": "pending"},
     "atelier.status.accepted": {"fr": "acceptée", "en": "accepted"},
     "atelier.status.rejected": {"fr": "rejetée", "en": "rejected"},
+    # --- Qui peut m'accompagner ? (orientation) ----------------------------------------
+    "orientation.heading": {"fr": "Qui peut m’accompagner\u00a0?", "en": "Who can support me?"},
+    "orientation.intro": {
+        "fr": "Indiquez votre commune ou votre code postal, l’étape de votre projet et, si "
+        "vous le souhaitez, un thème : voici les structures qui servent votre commune, les "
+        "plus adaptées d’abord. Les offres nationales viennent après.",
+        "en": "Give your commune or postal code, the stage of your project and, if you wish, "
+        "a theme: here are the structures serving your commune, best fit first. National "
+        "offers come after.",
+    },
+    "orientation.query.label": {"fr": "Commune ou code postal", "en": "Commune or postal code"},
+    "orientation.query.placeholder": {
+        "fr": "ex. Morlaix, 29600 ou 29151",
+        "en": "e.g. Morlaix, 29600 or 29151",
+    },
+    "orientation.go": {"fr": "Chercher", "en": "Search"},
+    "orientation.stage.label": {"fr": "Étape du projet", "en": "Stage of the project"},
+    "orientation.stage.any": {"fr": "Toutes les étapes", "en": "Any stage"},
+    "orientation.theme.label": {"fr": "Thème (facultatif)", "en": "Theme (optional)"},
+    "orientation.hint": {
+        "fr": "Saisissez une commune ou un code postal pour voir qui peut vous accompagner.",
+        "en": "Type a commune or a postal code to see who can support you.",
+    },
+    "orientation.suggest": {"fr": "Vouliez-vous dire\u00a0:", "en": "Did you mean:"},
+    "orientation.for": {"fr": "Pour {commune}", "en": "For {commune}"},
+    "orientation.local": {
+        "fr": "Offres qui servent votre commune",
+        "en": "Offers serving your commune",
+    },
+    "orientation.none_local": {
+        "fr": "Aucune offre locale référencée pour cette étape : voyez les offres nationales.",
+        "en": "No local offer listed for this stage: see the national offers.",
+    },
+    "orientation.national": {"fr": "Offres nationales", "en": "National offers"},
+    "orientation.others": {
+        "fr": "Autres structures qui servent votre commune (autres étapes)",
+        "en": "Other structures serving your commune (other stages)",
+    },
+    "orientation.results": {"fr": "Résultats", "en": "Results"},
+    "orientation.status.expected": {"fr": "opérateur non référencé", "en": "operator not listed"},
+    "orientation.website": {"fr": "Site web", "en": "Website"},
+    "orientation.sources": {"fr": "Sources", "en": "Sources"},
+    "orientation.expected.source": {
+        "fr": "Source (existe par construction)",
+        "en": "Source (exists by design)",
+    },
+    "orientation.carrier": {"fr": "Portée par", "en": "Operated by"},
+    "orientation.networks": {"fr": "Réseaux", "en": "Networks"},
+    "orientation.funders": {"fr": "Financée par", "en": "Funded by"},
+    "orientation.see_network": {"fr": "Voir dans le réseau", "en": "See in the network"},
+    # --- exports of the current selection ----------------------------------------------
+    "export.heading": {"fr": "Exporter la sélection", "en": "Export the selection"},
+    "export.csv": {"fr": "CSV", "en": "CSV"},
+    "export.xlsx": {"fr": "Excel", "en": "Excel"},
+    "export.html": {"fr": "Réseau HTML (hors ligne)", "en": "Network HTML (offline)"},
+    "export.png": {"fr": "Image PNG", "en": "PNG image"},
     # --- typography ---------------------------------------------------------------------
     "punct.colon": {"fr": "\u00a0: ", "en": ": "},
 }

@@ -62,7 +62,7 @@ __all__ = [
 ]
 
 #: The app's pages, in navigation order; the first one opens at ``/``.
-PAGES: tuple[str, ...] = ("reseau", "carte", "atelier")
+PAGES: tuple[str, ...] = ("reseau", "carte", "orientation", "atelier")
 DEFAULT_PAGE = PAGES[0]
 
 #: Layouts of the network: the Fresque board (columns = stages, lanes = kinds), a force

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from fresque.app.pages import atelier, carte, reseau
+from fresque.app.pages import atelier, carte, orientation, reseau
 
 #: Page modules by name, in navigation order (the names of :data:`fresque.app.state.PAGES`).
-PAGE_MODULES: dict[str, ModuleType] = {"reseau": reseau, "carte": carte, "atelier": atelier}
+PAGE_MODULES: dict[str, ModuleType] = {
+    "reseau": reseau,
+    "carte": carte,
+    "orientation": orientation,
+    "atelier": atelier,
+}
 
 __all__ = ["PAGE_MODULES"]
