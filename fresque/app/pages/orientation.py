@@ -108,8 +108,10 @@ def _names(items: list[tuple[str, str]], lang: str) -> list:
 def render_offer(offer: Offer, rank: int | None, lang: str) -> html.Article:
     """One offer: name, kind, reasons, contact, place in the network."""
     head = [
-        html.Span(f"{rank}.", className="offer-rank") if rank else None,
-        html.H4(offer.name, className="offer-name"),
+        html.H4(
+            [html.Span(f"{rank}. ", className="offer-rank") if rank else None, offer.name],
+            className="offer-name",
+        ),
         html.Span(label(Kind(offer.kind), lang), className="offer-kind"),
     ]
     if offer.status == "expected":
