@@ -30,7 +30,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from fresque.app import context, ids
+from fresque.app import context, exports, ids
 from fresque.app.state import (
     FOCUS_RADII,
     METRICS,
@@ -672,7 +672,9 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                     legend_panel,
                 ],
             ),
-            html.Aside(className="reseau-controls", children=[display, filters]),
+            html.Aside(
+                className="reseau-controls", children=[display, filters, exports.panel(lang)]
+            ),
         ],
     )
 
@@ -690,6 +692,7 @@ def _departement_options(state: ViewState, lang: str) -> list[dict[str, str]]:
 
 def register_callbacks(app: dash.Dash) -> None:
     """Attach the Réseau page's callbacks to ``app``."""
+    exports.register_callbacks(app)  # the export panel (CSV, XLSX, HTML, PNG)
     control_outputs = [Output(cid, "value") for cid, _ in CONTROLS]
 
     @app.callback(
