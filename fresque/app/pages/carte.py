@@ -1,47 +1,79 @@
-"""Carte: France by région or département (for now, the population map).
+"""Carte: the coverage of France by région, département or EPCI.
 
-The map figure is built once per level and language (:class:`MapFigures`) and travels in
-the page layout; changing the level swaps the figure and writes the level into the URL.
+The map is coloured by one indicator (coverage status, offers per 100,000 inhabitants,
+population beyond 30 km of the nearest offer) for one dispositif or stage. Clicking a
+territory (or picking it in the list) opens what serves it, stage by stage, and what is
+missing; clicking a structure's point, or one of its offers, outlines the territory that
+structure serves. Everything lives in the URL (:mod:`fresque.app.state`): the chosen
+territory is the ``region`` / ``dep`` filter the Réseau page reads, the chosen structure
+its ``sel``, so the navigation links carry the selection from one page to the other.
+
+Coverage, distances and figures are computed once per app (:meth:`AppContext.cached`):
+the page sends the GeoJSON of a level once, in its layout or when the level changes, and
+every other change is a ``dash.Patch`` of colours, hover texts, points and outlines.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import dash
+import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, Patch, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from fresque.app import context, ids
-from fresque.app.state import ViewState, page_from_path, parse_url, replace, to_search
-from fresque.i18n import DEFAULT_LANGUAGE, t
-from fresque.views.maps import map_graph_config, population_map
+from fresque.app.state import (
+    MAP_INDICATORS,
+    ViewState,
+    page_from_path,
+    parse_url,
+    replace,
+    to_href,
+    to_search,
+)
+from fresque.app.widgets import dropdown_labels
+from fresque.i18n import DEFAULT_LANGUAGE, label, t
+from fresque.model import Kind, Stage
+from fresque.views.coverage_map import (
+    TRACE,
+    base_figure,
+    coverage_key,
+    feature_names,
+    indicator_style,
+    key_options,
+    legend_entries,
+    outline_coordinates,
+    points_style,
+    territory_detail,
+    view_of,
+)
+from fresque.views.maps import map_geojson, map_graph_config, population_map
 
 PAGE = "carte"
 
 #: Levels offered by the selector, and the one shown first.
-MAP_LEVELS = ("regions", "departements")
+MAP_LEVELS = ("regions", "departements", "epci")
 DEFAULT_MAP_LEVEL = "departements"
+
+#: Coverage level of each map level.
+COVERAGE_LEVEL = {"regions": "region", "departements": "departement", "epci": "epci"}
+#: Map level of each territory level (a structure's territory is outlined at its level).
+MAP_LEVEL_OF = {"region": "regions", "departement": "departements", "epci": "epci"}
 
 
 class MapFigures:
-    """The population maps, built once per app, level and language.
-
-    Building a map (insets, framing) takes a few tenths of a second: every page load and
-    level change reuses it. Figures are never modified after they are built.
-    """
+    """The population maps, built once per app, level and language (kept for the pages
+    that show population; the Carte page shows coverage)."""
 
     def __init__(self) -> None:
         self._figures: dict[tuple[str, str], go.Figure] = {}
         self._lock = threading.Lock()
 
     def get(self, level: str, lang: str = DEFAULT_LANGUAGE) -> tuple[go.Figure | dict, str | None]:
-        """Return ``(figure, message)``: the population map, or an empty figure and why.
-
-        The reference geography may not be built yet; the page then says how to build it
-        instead of failing (and the map appears once it is built).
-        """
+        """Return ``(figure, message)``: the population map, or an empty figure and why."""
         key = (level, lang)
         with self._lock:
             figure = self._figures.get(key)
@@ -55,33 +87,533 @@ class MapFigures:
         return figure, None
 
 
+# --------------------------------------------------------------------------------------
+# What the map shows (cached: the ecosystem never changes)
+# --------------------------------------------------------------------------------------
+
+
 def _level(state: ViewState) -> str:
     return state.level if state.level in MAP_LEVELS else DEFAULT_MAP_LEVEL
 
 
-def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Section:
-    """The Carte page for ``state``; ``None`` gives the light skeleton callbacks are
-    validated against (no figure)."""
-    level = _level(state) if state else DEFAULT_MAP_LEVEL
-    if state is None:
-        figure, message = {}, None
-    else:
-        figure, message = context.current().maps.get(level, lang)
-    return html.Section(
-        className="map-panel",
-        children=[
-            dcc.Location(
-                id=ids.MAP_URL, refresh="callback-nav", search=to_search(state or ViewState())
-            ),
-            dcc.Store(id=ids.MAP_LANG, data=lang),
-            html.Div(
-                className="map-toolbar",
+def _coverage():
+    ctx = context.current()
+    from fresque.coverage import compute_coverage
+
+    return ctx.cached(("carte", "coverage"), lambda: compute_coverage(ctx.ecosystem))
+
+
+def _all_rows(coverage_level: str) -> pd.DataFrame:
+    """Coverage of every key at one level, indexed by code (for the detail panel)."""
+
+    def build() -> pd.DataFrame:
+        table = _coverage().table(coverage_level)
+        return table.set_index(table["code"].astype(str), drop=False)
+
+    return context.current().cached(("carte", "rows", coverage_level), build)
+
+
+def _key_table(level: str, key: str) -> pd.DataFrame:
+    return context.current().cached(
+        ("carte", "table", level, key),
+        lambda: _coverage().table(COVERAGE_LEVEL[level], keys=[coverage_key(key)]),
+    )
+
+
+def _beyond(level: str, key: str) -> pd.Series:
+    def build() -> pd.Series:
+        from fresque.access import nearest_offers, population_beyond
+
+        kind, value = coverage_key(key)
+        near = nearest_offers(context.current().ecosystem, **{kind: value})
+        table = population_beyond(near, [30], COVERAGE_LEVEL[level])
+        return table["share_beyond_30km"]
+
+    return context.current().cached(("carte", "beyond", level, key), build)
+
+
+def _geojson(level: str) -> dict:
+    return map_geojson(level)
+
+
+def _names(level: str) -> dict[str, str]:
+    return context.current().cached(
+        ("carte", "names", level), lambda: feature_names(_geojson(level))
+    )
+
+
+def _base(level: str, lang: str) -> dict:
+    return context.current().cached(
+        ("carte", "base", level, lang), lambda: base_figure(_geojson(level), lang), maxsize=64
+    )
+
+
+def _style(level: str, state: ViewState) -> dict[str, Any]:
+    key, indicator, lang = state.coverage_key, state.indicator, state.lang
+
+    def build() -> dict[str, Any]:
+        codes = _base(level, lang)["data"][TRACE["territories"]]["locations"]
+        beyond = _beyond(level, key) if indicator == "beyond30" else None
+        return indicator_style(
+            codes, _names(level), _key_table(level, key), indicator, key, lang, beyond
+        )
+
+    return context.current().cached(("carte", "style", level, key, indicator, lang), build)
+
+
+def _points(level: str, state: ViewState) -> dict[str, Any]:
+    key, lang, sid = state.coverage_key, state.lang, state.selected
+
+    def build() -> dict[str, Any]:
+        coverage = _coverage()
+        eco = context.current().ecosystem
+        (column,) = coverage.key_positions([coverage_key(key)])
+        offering = set(coverage.ids[coverage.offer_keys[:, column]].tolist())
+        if sid and sid in eco and not bool(eco.national[sid]):
+            offering.add(sid)
+        rows = eco.structures.loc[[i for i in eco.structures.index if i in offering]]
+        return points_style(rows, _geojson(level).get("insets") or [], lang)
+
+    return context.current().cached(("carte", "points", level, key, lang, sid), build)
+
+
+def _selected_territory(state: ViewState) -> tuple[str, str] | None:
+    """The territory the state selects: its département, else its région."""
+    if state.departement:
+        return ("departement", state.departement)
+    if state.region:
+        return ("region", state.region)
+    return None
+
+
+def _selected_outline(state: ViewState) -> dict[str, list]:
+    chosen = _selected_territory(state)
+    if chosen is None:
+        return {"lon": [], "lat": []}
+    level = MAP_LEVEL_OF[chosen[0]]
+    return context.current().cached(
+        ("carte", "outline", level, chosen[1]),
+        lambda: outline_coordinates(_geojson(level), [chosen[1]]),
+    )
+
+
+def _served_outline(state: ViewState) -> dict[str, list]:
+    eco = context.current().ecosystem
+    sid = state.selected
+    if not sid or eco is None or sid not in eco:
+        return {"lon": [], "lat": []}
+    structure = eco.get(sid)
+    level = MAP_LEVEL_OF.get(str(structure.territory_level))
+    if level is None:
+        return {"lon": [], "lat": []}
+    codes = list(structure.territory_codes)
+    return context.current().cached(
+        ("carte", "outline", level, *codes),
+        lambda: outline_coordinates(_geojson(level), codes),
+    )
+
+
+def _region_view(level: str, state: ViewState) -> dict[str, Any]:
+    """``geo`` framing: the chosen région's territories, or all of France."""
+    if not state.region or level == "regions":
+        return context.current().cached(("carte", "view", level), lambda: view_of(_geojson(level)))
+    region = state.region
+
+    def build() -> dict[str, Any]:
+        table = _key_table(level, state.coverage_key)
+        codes = table.loc[table["region"] == region, "code"].astype(str).tolist()
+        if level == "departements":
+            # The région's own outline frames best (EPCI may cross its border).
+            return view_of(_geojson(level), codes)
+        return view_of(_geojson("regions"), [region])
+
+    return context.current().cached(("carte", "view", level, region), build)
+
+
+def _region_outline(level: str, state: ViewState) -> dict[str, list]:
+    """The chosen région's border, when the map shows smaller territories."""
+    if not state.region or level == "regions":
+        return {"lon": [], "lat": []}
+    region = state.region
+    return context.current().cached(
+        ("carte", "outline", "regions", region),
+        lambda: outline_coordinates(_geojson("regions"), [region]),
+    )
+
+
+def _sanitize(state: ViewState) -> ViewState:
+    """Drop territories and a structure the ecosystem does not know."""
+    eco = context.current().ecosystem
+    if eco is None:
+        return state
+    territories = eco.territories
+    changes: dict[str, Any] = {}
+    if state.region and ("region", state.region) not in territories:
+        changes["region"] = None
+    region = state.region if "region" not in changes else None
+    if state.departement:
+        key = ("departement", state.departement)
+        if key not in territories or (region and territories[key].parent != region):
+            changes["departement"] = None
+    if state.selected and state.selected not in eco:
+        changes["selected"] = None
+    return replace(state, **changes) if changes else state
+
+
+def figure_for(state: ViewState) -> dict:
+    """The whole figure of ``state`` (GeoJSON included): for the layout and level changes."""
+    level = _level(state)
+    base = _base(level, state.lang)
+    data = [dict(trace) for trace in base["data"]]
+    data[TRACE["territories"]].update(_style(level, state))
+    data[TRACE["region"]].update(_region_outline(level, state))
+    data[TRACE["points"]].update(_points(level, state))
+    data[TRACE["selected"]].update(_selected_outline(state))
+    data[TRACE["served"]].update(_served_outline(state))
+    layout = dict(base["layout"])
+    layout["geo"] = {**layout["geo"], **_region_view(level, state)}
+    return {"data": data, "layout": layout}
+
+
+def patch_for(state: ViewState) -> Patch:
+    """What changes between two states of one level: colours, points, outlines, framing."""
+    level = _level(state)
+    patch = Patch()
+    for name, value in _style(level, state).items():
+        patch["data"][TRACE["territories"]][name] = value
+    for name, value in _points(level, state).items():
+        patch["data"][TRACE["points"]][name] = value
+    for trace, outline in (
+        ("selected", _selected_outline(state)),
+        ("served", _served_outline(state)),
+        ("region", _region_outline(level, state)),
+    ):
+        patch["data"][TRACE[trace]]["lon"] = outline["lon"]
+        patch["data"][TRACE[trace]]["lat"] = outline["lat"]
+    for name, value in _region_view(level, state).items():
+        patch["layout"]["geo"][name] = value
+    return patch
+
+
+# --------------------------------------------------------------------------------------
+# Panels
+# --------------------------------------------------------------------------------------
+
+
+def _network_href(state: ViewState, **changes: Any) -> str:
+    return dash.get_relative_path(to_href(replace(state, page="reseau", **changes)))
+
+
+def _pick(sid: str, name: str) -> html.Button:
+    return html.Button(
+        name, id={"type": ids.MAP_PICK, "id": sid}, className="link-button", n_clicks=0
+    )
+
+
+def render_legend(state: ViewState) -> list:
+    lang = state.lang
+    entries = legend_entries(state.indicator, lang)
+    children: list = [html.H3(entries["title"])]
+    if entries["statuses"]:
+        children.append(
+            html.Ul(
+                className="legend-list status-legend",
                 children=[
-                    html.H2(t("map.heading", lang)),
-                    html.Label(
+                    html.Li(
+                        [
+                            html.Span(className="swatch", style={"backgroundColor": s["color"]}),
+                            html.Span(
+                                className="swatch swatch-partial",
+                                style={"backgroundColor": s["partial_color"]}
+                                if s["partial_color"]
+                                else {"visibility": "hidden"},
+                            ),
+                            s["label"],
+                        ]
+                    )
+                    for s in entries["statuses"]
+                ],
+            )
+        )
+        children.append(
+            html.P(
+                [
+                    t("carte.legend.heading", lang) + t("punct.colon", lang),
+                    html.Span("■ ", className="legend-key"),
+                    entries["full"],
+                    " · ",
+                    html.Span("■ ", className="legend-key light"),
+                    entries["partial"],
+                ],
+                className="legend-size",
+            )
+        )
+    else:
+        children.append(html.P(entries["scale"], className="legend-size"))
+    children.append(
+        html.Ul(
+            className="legend-list",
+            children=[
+                html.Li(
+                    [
+                        html.Span(
+                            className=f"overlay-swatch overlay-{o['kind']}",
+                            style={"color": o["color"]},
+                        ),
+                        o["label"],
+                    ]
+                )
+                for o in entries["overlays"]
+            ],
+        )
+    )
+    return children
+
+
+def render_dock(state: ViewState) -> list:
+    """National actors of the map's key: everywhere, so on no place of the map."""
+    lang = state.lang
+    eco = context.current().ecosystem
+    coverage = _coverage()
+    (column,) = coverage.key_positions([coverage_key(state.coverage_key)])
+    national = coverage.national[column]
+    names = eco.structures["name"]
+    children: list = [
+        html.H3(f"{t('carte.dock.heading', lang)} ({len(national)})"),
+        html.P(t("carte.dock.note", lang), className="legend-size"),
+    ]
+    if national:
+        children.append(
+            html.Ul(
+                className="dock-list",
+                children=[html.Li(_pick(sid, names[sid])) for sid in national],
+            )
+        )
+    else:
+        children.append(html.P(t("carte.dock.none", lang), className="detail-empty"))
+    return children
+
+
+def _offer_list(entry: dict[str, Any], lang: str) -> html.Div:
+    return html.Div(
+        className="stage-entry",
+        children=[
+            html.Div(
+                className="stage-head",
+                children=[
+                    html.Span(className="swatch", style={"backgroundColor": entry["color"]}),
+                    html.Strong(entry["label"]),
+                    html.Span(" — " + entry["status_label"], className="stage-status"),
+                ],
+            ),
+            html.P(entry["gap_text"], className="stage-gap") if entry["gap_text"] else None,
+            html.Ul([html.Li(_pick(sid, name)) for sid, name in entry["offers"]])
+            if entry["offers"]
+            else html.P(t("carte.detail.no_offer", lang), className="stage-none"),
+        ],
+    )
+
+
+def render_detail(state: ViewState) -> list:
+    """The chosen territory (offers per stage, what is missing) and the chosen structure."""
+    lang = state.lang
+    eco = context.current().ecosystem
+    children: list = []
+    chosen = _selected_territory(state)
+    if chosen is None:
+        children.append(html.P(t("carte.detail.empty", lang), className="detail-empty"))
+    else:
+        level, code = chosen
+        table = _all_rows(level)
+        wanted = [("stage", s.value) for s in Stage] + [coverage_key(state.coverage_key)]
+        rows = table.loc[[code]] if code in table.index else table.iloc[:0]
+        rows = rows[
+            [
+                (str(kt), str(k)) in wanted
+                for kt, k in zip(rows["key_type"], rows["key"], strict=True)
+            ]
+        ]
+        if len(rows):
+            names = eco.structures["name"].to_dict()
+            detail = territory_detail(rows, names, state.coverage_key, lang)
+            colon = t("punct.colon", lang)
+            children += [
+                html.H2(f"{detail['name']} ({detail['code']})", id="map-detail-title"),
+                html.P(
+                    t("map.population", lang)
+                    + colon
+                    + (
+                        f"{detail['population']:,}".replace(",", "\u00a0")
+                        if lang == "fr"
+                        else f"{detail['population']:,}"
+                    ),
+                    className="legend-size",
+                ),
+                dcc.Link(
+                    t("carte.detail.network", lang),
+                    href=_network_href(state),
+                    id=ids.MAP_NET_LINK,
+                    className="button",
+                ),
+            ]
+            if detail["key"] is not None and detail["key"]["value"] not in {s.value for s in Stage}:
+                children += [html.H3(t("carte.detail.key", lang)), _offer_list(detail["key"], lang)]
+            children.append(html.H3(t("carte.detail.stages", lang)))
+            missing = detail["missing"]
+            children.append(
+                html.P(
+                    t("carte.detail.missing", lang) + colon + ", ".join(missing)
+                    if missing
+                    else t("carte.detail.nothing_missing", lang),
+                    className="notice missing" if missing else "legend-size",
+                )
+            )
+            children += [_offer_list(entry, lang) for entry in detail["stages"]]
+    if state.selected and eco is not None and state.selected in eco:
+        structure = eco.get(state.selected)
+        national = bool(eco.national[state.selected])
+        children += [
+            html.Div(
+                className="chosen-structure",
+                children=[
+                    html.Div(
+                        className="detail-head",
+                        children=[
+                            html.H3(
+                                t("carte.structure.heading", lang)
+                                + t("punct.colon", lang)
+                                + structure.name
+                            ),
+                            html.Button(
+                                "×",
+                                id={"type": ids.MAP_PICK, "id": ""},
+                                className="detail-close",
+                                title=t("detail.close", lang),
+                                n_clicks=0,
+                                **{"aria-label": t("detail.close", lang)},
+                            ),
+                        ],
+                    ),
+                    html.P(
+                        label(structure.kind, lang, Kind)
+                        + " · "
+                        + t(
+                            "carte.structure.national" if national else "carte.structure.served",
+                            lang,
+                        )
+                    ),
+                    dcc.Link(
+                        t("carte.structure.network", lang),
+                        href=_network_href(state),
+                        className="button",
+                    ),
+                ],
+            )
+        ]
+    return children
+
+
+def _territory_options(level: str, state: ViewState) -> list[dict[str, str]]:
+    from fresque.views.network import territory_options
+
+    eco = context.current().ecosystem
+    if level == "regions":
+        return territory_options(eco.territories, "region", state.lang)
+    within = ("region", state.region) if state.region else None
+    return territory_options(eco.territories, "departement", state.lang, within=within)
+
+
+def _territory_value(level: str, state: ViewState) -> str | None:
+    return state.region if level == "regions" else state.departement
+
+
+# --------------------------------------------------------------------------------------
+# Layout
+# --------------------------------------------------------------------------------------
+
+
+def _field(label_text: str, control, control_id: str) -> html.Div:
+    return html.Div(
+        className="field",
+        children=[html.Label(label_text, htmlFor=control_id, className="field-label"), control],
+    )
+
+
+def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
+    """The Carte page for ``state``; ``None`` gives the light skeleton callbacks are
+    validated against (no figure, no data)."""
+    skeleton = state is None
+    state = ViewState(page=PAGE, lang=lang) if state is None else state
+    ctx = None if skeleton else context.current()
+    eco = ctx.ecosystem if ctx else None
+    level = _level(state)
+    figure: dict = {}
+    message = None
+    detail: list = []
+    dock: list = []
+    regions: list = []
+    territories: list = []
+    shown = None
+    if ctx is not None and eco is None:
+        message = ctx.error
+    elif eco is not None:
+        state = _sanitize(state)
+        try:
+            figure = figure_for(state)
+        except FileNotFoundError:
+            message = t("map.geo_missing", lang)
+        else:
+            from fresque.views.network import territory_options
+
+            detail = render_detail(state)
+            dock = render_dock(state)
+            regions = territory_options(eco.territories, "region", lang)
+            territories = _territory_options(level, state)
+            shown = {"level": level, "lang": lang}
+    controls = html.Div(
+        className="carte-controls panel",
+        children=[
+            _field(
+                t("carte.key.label", lang),
+                dcc.Dropdown(
+                    labels=dropdown_labels(lang),
+                    id=ids.MAP_KEY,
+                    options=key_options(lang),
+                    value=state.coverage_key,
+                    clearable=False,
+                    searchable=True,
+                ),
+                ids.MAP_KEY,
+            ),
+            html.Div(
+                className="field",
+                role="group",
+                children=[
+                    html.Span(
+                        t("carte.indicator.label", lang),
+                        className="field-label",
+                        id=f"{ids.MAP_INDICATOR}-label",
+                    ),
+                    dcc.RadioItems(
+                        id=ids.MAP_INDICATOR,
+                        options=[
+                            {"label": t(f"carte.indicator.{name}", lang), "value": name}
+                            for name in MAP_INDICATORS
+                        ],
+                        value=state.indicator,
+                        className="choice-list",
+                    ),
+                ],
+                **{"aria-labelledby": f"{ids.MAP_INDICATOR}-label"},
+            ),
+            html.Div(
+                className="field",
+                role="group",
+                children=[
+                    html.Span(
                         t("map.level.label", lang),
-                        htmlFor=ids.MAP_LEVEL,
-                        className="toolbar-label",
+                        className="field-label",
+                        id=f"{ids.MAP_LEVEL}-label",
                     ),
                     dcc.RadioItems(
                         id=ids.MAP_LEVEL,
@@ -94,61 +626,241 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Sectio
                         className="level-selector",
                     ),
                 ],
+                **{"aria-labelledby": f"{ids.MAP_LEVEL}-label"},
             ),
-            html.P(
-                message or "",
-                id=ids.MAP_MESSAGE,
-                className="map-message",
-                hidden=message is None,
-            ),
-            html.Div(
-                className="map-frame",
-                children=dcc.Graph(
-                    id=ids.MAP_GRAPH,
-                    figure=figure,
-                    config=map_graph_config(context.asset_url("topojson/")),
-                    className="map-graph",
-                    responsive=True,
+            _field(
+                t("filters.region", lang),
+                dcc.Dropdown(
+                    labels=dropdown_labels(lang),
+                    id=ids.MAP_REGION,
+                    options=regions,
+                    value=state.region,
+                    placeholder=t("filters.any", lang),
+                    clearable=True,
                 ),
+                ids.MAP_REGION,
             ),
-            html.P(t("map.insets_note", lang), className="map-note"),
+            _field(
+                t("carte.territory.label", lang),
+                dcc.Dropdown(
+                    labels=dropdown_labels(lang),
+                    id=ids.MAP_TERRITORY,
+                    options=territories,
+                    value=_territory_value(level, state),
+                    placeholder=t("filters.any", lang),
+                    clearable=True,
+                ),
+                ids.MAP_TERRITORY,
+            ),
         ],
     )
+    return html.Div(
+        className="carte",
+        children=[
+            dcc.Location(id=ids.MAP_URL, refresh="callback-nav", search=to_search(state)),
+            dcc.Store(id=ids.MAP_LANG, data=lang),
+            dcc.Store(id=ids.MAP_SHOWN, data=shown),
+            html.Section(
+                className="map-panel carte-map",
+                children=[
+                    html.Div(
+                        className="map-toolbar",
+                        children=[html.H2(t("carte.heading", lang))],
+                    ),
+                    html.P(
+                        message or "",
+                        id=ids.MAP_MESSAGE,
+                        className="map-message",
+                        hidden=message is None,
+                    ),
+                    html.Div(
+                        className="map-frame",
+                        role="region",
+                        children=dcc.Graph(
+                            id=ids.MAP_GRAPH,
+                            figure=figure,
+                            config=map_graph_config(
+                                context.asset_url("topojson/")
+                                if not skeleton
+                                else "/assets/topojson/"
+                            ),
+                            className="map-graph",
+                            responsive=True,
+                        ),
+                        **{"aria-label": t("carte.map.label", lang)},
+                    ),
+                    html.P(t("map.insets_note", lang), className="map-note"),
+                ],
+            ),
+            html.Aside(className="carte-left", children=[controls]),
+            html.Div(
+                className="carte-side",
+                children=[
+                    html.Aside(
+                        id=ids.MAP_DETAIL,
+                        className="reseau-detail carte-detail",
+                        children=detail,
+                        **{"aria-live": "polite", "aria-label": t("carte.detail.heading", lang)},
+                    ),
+                    html.Details(
+                        className="panel legend",
+                        open=True,
+                        children=[
+                            html.Summary(t("carte.legend.heading", lang)),
+                            html.Div(id=ids.MAP_LEGEND, children=render_legend(state)),
+                        ],
+                    ),
+                    html.Details(
+                        className="panel",
+                        open=True,
+                        children=[
+                            html.Summary(t("carte.dock.heading", lang)),
+                            html.Div(id=ids.MAP_DOCK, children=dock),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------------------
+
+
+def _clicked(click: dict | None) -> tuple[str, str] | None:
+    """``("territory", code)`` or ``("structure", id)`` from the graph's clickData."""
+    points = (click or {}).get("points") or []
+    if not points:
+        return None
+    point = points[0]
+    if point.get("curveNumber") == TRACE["points"]:
+        sid = point.get("customdata")
+        return ("structure", sid) if isinstance(sid, str) else None
+    location = point.get("location")
+    return ("territory", str(location)) if location is not None else None
+
+
+def _select_territory(state: ViewState, level: str, code: str | None) -> ViewState:
+    eco = context.current().ecosystem
+    if level == "regions":
+        return replace(state, region=code, departement=None)
+    if level == "departements":
+        if code is None:
+            return replace(state, departement=None)
+        key = ("departement", code)
+        if key not in eco.territories:
+            return state
+        parent = eco.territories[key].parent
+        region = state.region if state.region == parent else (parent if state.region else None)
+        return replace(state, departement=code, region=region)
+    # EPCI: the chosen territory is its main département (the Réseau filter).
+    if code is None:
+        return replace(state, departement=None)
+    rows = _all_rows("epci")
+    if code not in rows.index:
+        return state
+    region = str(rows.loc[[code], "region"].iloc[0])
+    departement = None
+    if ("epci", code) in eco.territories:
+        departement = eco.territories[("epci", code)].parent
+    return replace(state, departement=departement or None, region=region if state.region else None)
 
 
 def register_callbacks(app: dash.Dash) -> None:
     """Attach the Carte page's callbacks to ``app``."""
 
     @app.callback(
-        Output(ids.MAP_GRAPH, "figure"),
-        Output(ids.MAP_MESSAGE, "children"),
-        Output(ids.MAP_MESSAGE, "hidden"),
         Output(ids.MAP_URL, "search"),
         Output(ids.MAP_LEVEL, "value"),
-        Input(ids.MAP_LEVEL, "value"),
+        Output(ids.MAP_INDICATOR, "value"),
+        Output(ids.MAP_KEY, "value"),
+        Output(ids.MAP_REGION, "value"),
+        Output(ids.MAP_TERRITORY, "value"),
+        Output(ids.MAP_TERRITORY, "options"),
+        Output(ids.MAP_GRAPH, "figure"),
+        Output(ids.MAP_DETAIL, "children"),
+        Output(ids.MAP_LEGEND, "children"),
+        Output(ids.MAP_DOCK, "children"),
+        Output(ids.MAP_SHOWN, "data"),
         Input(ids.MAP_URL, "search"),
+        Input(ids.MAP_LEVEL, "value"),
+        Input(ids.MAP_INDICATOR, "value"),
+        Input(ids.MAP_KEY, "value"),
+        Input(ids.MAP_REGION, "value"),
+        Input(ids.MAP_TERRITORY, "value"),
+        Input(ids.MAP_GRAPH, "clickData"),
+        Input({"type": ids.MAP_PICK, "id": ALL}, "n_clicks"),
         State(ids.MAP_URL, "pathname"),
         State(ids.MAP_LANG, "data"),
+        State(ids.MAP_SHOWN, "data"),
         prevent_initial_call=True,  # the layout already holds the first map
     )
-    def update_map(level: str, search: str | None, pathname: str | None, lang: str):
-        state = parse_url(PAGE, search)
+    def update(
+        search, level, indicator, key, region, territory, click, _picks, pathname, lang, shown
+    ):
+        before = parse_url(PAGE, search)
         # Another page or another language: the shell renders a new page instead.
         if page_from_path(app.strip_relative_path(pathname or "/") or "") != PAGE:
             raise PreventUpdate
-        if state.lang != lang:
+        if before.lang != lang or context.current().ecosystem is None or not shown:
             raise PreventUpdate
-        from_url = dash.ctx.triggered_id == ids.MAP_URL
-        if from_url:
-            level = _level(state)
-        elif level not in MAP_LEVELS:
-            raise PreventUpdate
-        figure, message = context.current().maps.get(level, state.lang)
-        new_search = to_search(replace(state, level=level))
+        trigger = dash.ctx.triggered_id
+        from_url = trigger == ids.MAP_URL
+        state = _sanitize(before)
+        if not from_url:
+            chosen = ViewState.from_values(level=level, indicator=indicator, coverage_key=key)
+            state = replace(
+                state,
+                level=chosen.level,
+                indicator=chosen.indicator,
+                coverage_key=chosen.coverage_key,
+            )
+            new_level = _level(state)
+            if trigger == ids.MAP_REGION:
+                state = _sanitize(replace(state, region=region or None))
+                if not region:
+                    state = replace(state, departement=None)
+            elif trigger == ids.MAP_TERRITORY:
+                if territory == _territory_value(new_level, state):
+                    raise PreventUpdate
+                state = _select_territory(state, new_level, territory or None)
+            elif trigger == ids.MAP_GRAPH:
+                clicked = _clicked(click)
+                if clicked is None:
+                    raise PreventUpdate
+                kind, value = clicked
+                if kind == "structure":
+                    state = replace(state, selected=value)
+                else:
+                    state = _select_territory(state, new_level, value)
+            elif isinstance(trigger, dict):
+                if not dash.ctx.triggered[0]["value"]:
+                    raise PreventUpdate  # a button appearing, not a click
+                state = replace(state, selected=trigger["id"] or None)
+            state = _sanitize(state)
+        new_level = _level(state)
+        new_search = to_search(state)
+        full = shown.get("level") != new_level
+        set_controls = from_url
+        territory_changed = from_url or trigger in (ids.MAP_REGION, ids.MAP_LEVEL)
         return (
-            figure,
-            message or "",
-            message is None,
             no_update if from_url or new_search == (search or "") else new_search,
-            level if from_url else no_update,
+            new_level if set_controls else no_update,
+            state.indicator if set_controls else no_update,
+            state.coverage_key if set_controls else no_update,
+            state.region if set_controls or trigger != ids.MAP_REGION else no_update,
+            _territory_value(new_level, state) if trigger != ids.MAP_TERRITORY else no_update,
+            _territory_options(new_level, state) if territory_changed else no_update,
+            figure_for(state) if full else patch_for(state),
+            render_detail(state),
+            render_legend(state) if from_url or state.indicator != before.indicator else no_update,
+            render_dock(state)
+            if from_url or state.coverage_key != before.coverage_key
+            else no_update,
+            {"level": new_level, "lang": state.lang} if full else no_update,
         )
+
+
+__all__ = ["MAP_LEVELS", "MapFigures", "figure_for", "layout", "patch_for", "register_callbacks"]

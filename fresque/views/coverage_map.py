@@ -1,0 +1,632 @@
+"""The coverage map: pure builders of its figure, colours, legend and territory detail.
+
+The figure is built in two parts so that the app sends the GeoJSON once per level:
+
+* :func:`base_figure` — the territories of a level (GeoJSON with the DROM in insets, see
+  :func:`fresque.views.maps.map_geojson`) and empty overlay traces, in a fixed order
+  (:data:`TRACE`);
+* :func:`indicator_style` — what colours them (``z``, colour scale, hover text) for one
+  indicator and one dispositif or stage; :func:`points_style` and
+  :func:`outline_coordinates` — the structures and the outlines.
+
+The app applies the second part to the first with a ``dash.Patch`` (a few kilobytes)
+whenever the indicator, the key, the région or the selection changes.
+
+Statuses are drawn with a discrete, colour-blind-safe palette (Okabe-Ito) and named in
+words in the hover and the legend; a territory *partly* covered (some of its communes
+have no offer) is drawn in a lighter shade of its status and called "partiel".
+
+Examples
+--------
+>>> status_category("single", True), status_category("gap", False)
+(3, 0)
+>>> CATEGORIES[3]
+('single', True)
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import get_colorscale
+from shapely.geometry import shape
+
+from fresque.i18n import DEFAULT_LANGUAGE, label, t
+from fresque.model import CoverageStatus, Dispositif, Stage
+from fresque.views.maps import (
+    FRANCE_PROJECTION,
+    NBSP,
+    _inset_frames,
+    _view,
+    format_number_fr,
+    inset_points,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "INDICATORS",
+    "STATUS_COLORS",
+    "TRACE",
+    "base_figure",
+    "coverage_key",
+    "feature_bounds",
+    "feature_names",
+    "indicator_style",
+    "key_label",
+    "key_options",
+    "legend_entries",
+    "outline_coordinates",
+    "points_style",
+    "status_category",
+    "territory_detail",
+    "view_of",
+]
+
+#: What can colour the map.
+INDICATORS: tuple[str, ...] = ("status", "per100k", "beyond30")
+
+#: Okabe-Ito colours of the statuses (distinct for the common colour blindnesses).
+STATUS_COLORS: dict[str, str] = {
+    CoverageStatus.GAP.value: "#D55E00",  # vermillion
+    CoverageStatus.UNKNOWN.value: "#8C8C8C",  # grey: a data gap, not a coverage gap
+    CoverageStatus.SINGLE.value: "#E69F00",  # orange: fragile
+    CoverageStatus.COVERED.value: "#009E73",  # bluish green
+    CoverageStatus.OVERLAP.value: "#0072B2",  # blue
+}
+
+#: Share of white mixed into a status colour for a partly covered territory.
+PARTIAL_LIGHTEN = 0.55
+
+#: The categories drawn, as ``(status, partial)``: their position is the ``z`` value.
+CATEGORIES: tuple[tuple[str, bool], ...] = (
+    (CoverageStatus.GAP.value, False),
+    (CoverageStatus.UNKNOWN.value, True),
+    (CoverageStatus.UNKNOWN.value, False),
+    (CoverageStatus.SINGLE.value, True),
+    (CoverageStatus.SINGLE.value, False),
+    (CoverageStatus.COVERED.value, True),
+    (CoverageStatus.COVERED.value, False),
+    (CoverageStatus.OVERLAP.value, True),
+    (CoverageStatus.OVERLAP.value, False),
+)
+_CATEGORY = {category: i for i, category in enumerate(CATEGORIES)}
+
+#: Positions of the traces in :func:`base_figure`.
+TRACE: dict[str, int] = {
+    "territories": 0,
+    "served": 1,
+    "selected": 2,
+    "points": 3,
+    "insets": 4,
+    "region": 5,
+}
+
+#: Sequential, colour-blind-safe scales of the continuous indicators.
+SCALES: dict[str, str] = {"per100k": "Viridis_r", "beyond30": "Cividis_r"}
+
+SELECTED_COLOR = "#1f2328"
+SERVED_COLOR = "#6a1b9a"
+POINT_COLOR = "#1f2328"
+
+
+def _lighten(color: str, amount: float = PARTIAL_LIGHTEN) -> str:
+    """Mix ``color`` (``#rrggbb``) with white."""
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(c + (255 - c) * amount) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def category_color(status: str, partial: bool) -> str:
+    """Fill colour of a status, lighter when partial."""
+    color = STATUS_COLORS[status]
+    return _lighten(color) if partial else color
+
+
+def status_category(status: str, partial: bool) -> int:
+    """Position of ``(status, partial)`` in :data:`CATEGORIES` (a gap is never partial)."""
+    if status == CoverageStatus.GAP.value:
+        return 0
+    return _CATEGORY[(status, bool(partial))]
+
+
+def _discrete_scale() -> list[list[Any]]:
+    n = len(CATEGORIES)
+    scale: list[list[Any]] = []
+    for i, (status, partial) in enumerate(CATEGORIES):
+        color = category_color(status, partial)
+        scale += [[i / n, color], [(i + 1) / n, color]]
+    return scale
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def coverage_key(value: str) -> tuple[str, str]:
+    """``(key_type, value)`` of a dispositif or stage value.
+
+    Examples
+    --------
+    >>> coverage_key("incubateur"), coverage_key("emergence")
+    (('dispositif', 'incubateur'), ('stage', 'emergence'))
+    """
+    if value in Stage._value2member_map_:
+        return ("stage", value)
+    return ("dispositif", Dispositif(value).value)
+
+
+def key_label(value: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Label of a dispositif or stage value, with what it is ("Étape : Création")."""
+    kind, value = coverage_key(value)
+    enum_cls = Stage if kind == "stage" else Dispositif
+    return t(f"carte.key.{kind}", lang) + t("punct.colon", lang) + label(value, lang, enum_cls)
+
+
+def key_options(lang: str = DEFAULT_LANGUAGE) -> list[dict[str, str]]:
+    """Options of the dispositif-or-stage selector: the stages, then the dispositifs."""
+    values = [s.value for s in Stage] + [d.value for d in Dispositif]
+    return [{"label": key_label(v, lang), "value": v} for v in values]
+
+
+# ------------------------------------------------------------------------ numbers
+
+
+def _number(value: float, decimals: int, lang: str) -> str:
+    if lang == "fr":
+        return format_number_fr(value, decimals)
+    return f"{value:,.{decimals}f}"
+
+
+def _percent(share: float, lang: str) -> str:
+    text = _number(100 * share, 0, lang)
+    return text + (NBSP + "%" if lang == "fr" else "%")
+
+
+def _escape(text: Any) -> str:
+    return html.escape(str(text), quote=False)
+
+
+# ------------------------------------------------------------------------- figure
+
+
+def base_figure(geojson: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> dict:
+    """The map of one level: its territories (not coloured yet) and empty overlays.
+
+    Parameters
+    ----------
+    geojson
+        FeatureCollection with ``id`` = territory code, DROM in insets
+        (:func:`fresque.views.maps.map_geojson`).
+    lang
+        Language of the number separators.
+
+    Returns
+    -------
+    dict
+        A plotly figure as a plain dict (traces in the order of :data:`TRACE`); colour it
+        with :func:`indicator_style`.
+    """
+    features = [f for f in geojson["features"] if f.get("geometry")]
+    codes = [str(f["id"]) for f in features]
+    light = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": str(f["id"]), "geometry": f["geometry"]} for f in features
+        ],
+    }
+    insets = geojson.get("insets") or []
+    figure = go.Figure(
+        [
+            go.Choropleth(
+                geojson=light,
+                featureidkey="id",
+                locations=codes,
+                z=[0] * len(codes),
+                marker={"line": {"color": "white", "width": 0.6}},
+                name="territories",
+            ),
+            go.Scattergeo(
+                lon=[],
+                lat=[],
+                mode="lines",
+                line={"color": SERVED_COLOR, "width": 3, "dash": "dash"},
+                hoverinfo="skip",
+                showlegend=False,
+                name="served",
+            ),
+            go.Scattergeo(
+                lon=[],
+                lat=[],
+                mode="lines",
+                line={"color": SELECTED_COLOR, "width": 3.5},
+                hoverinfo="skip",
+                showlegend=False,
+                name="selected",
+            ),
+            go.Scattergeo(
+                lon=[],
+                lat=[],
+                mode="markers",
+                marker={
+                    "size": 7,
+                    "color": POINT_COLOR,
+                    "symbol": "circle",
+                    "line": {"color": "white", "width": 1},
+                },
+                hovertemplate="%{text}<extra></extra>",
+                showlegend=False,
+                name="points",
+            ),
+            _inset_frames(insets),
+            go.Scattergeo(
+                lon=[],
+                lat=[],
+                mode="lines",
+                line={"color": SELECTED_COLOR, "width": 1.5},
+                hoverinfo="skip",
+                showlegend=False,
+                name="region",
+            ),
+        ]
+    )
+    figure.update_layout(
+        separators=("," + NBSP) if lang == "fr" else ".,",
+        margin={"l": 0, "r": 0, "t": 4, "b": 0},
+        paper_bgcolor="white",
+        hoverlabel={"bgcolor": "white", "font": {"size": 13}},
+        dragmode=False,
+        showlegend=False,
+        uirevision="map",
+        geo={
+            "visible": False,
+            "fitbounds": False,
+            "projection": FRANCE_PROJECTION,
+            "bgcolor": "rgba(0,0,0,0)",
+            **_view(features, insets, margin=0.01),
+        },
+    )
+    return figure.to_plotly_json()
+
+
+def view_of(geojson: Mapping[str, Any], codes: Sequence[str] | None = None) -> dict[str, Any]:
+    """``geo`` ranges and centre framing the features ``codes`` (all, with the insets,
+    when ``None`` or when none is found)."""
+    features = [f for f in geojson["features"] if f.get("geometry")]
+    if codes:
+        wanted = set(codes)
+        chosen = [f for f in features if str(f["id"]) in wanted]
+        if chosen:
+            return _view(chosen, [], margin=0.04)
+    return _view(features, geojson.get("insets") or [], margin=0.01)
+
+
+def indicator_style(
+    codes: Sequence[str],
+    names: Mapping[str, str],
+    table: pd.DataFrame,
+    indicator: str,
+    key: str,
+    lang: str = DEFAULT_LANGUAGE,
+    beyond: pd.Series | None = None,
+) -> dict[str, Any]:
+    """Properties of the territories trace for one indicator and key.
+
+    Parameters
+    ----------
+    codes
+        The codes of the trace's locations, in order.
+    names
+        Code -> name for the hover.
+    table
+        :meth:`fresque.coverage.Coverage.table` rows of this level for ``key`` (one per
+        territory).
+    indicator
+        ``"status"``, ``"per100k"`` or ``"beyond30"`` (:data:`INDICATORS`).
+    key
+        The dispositif or stage value.
+    lang
+        Language of the hover.
+    beyond
+        For ``"beyond30"``: share of the population beyond 30 km, by code
+        (:func:`fresque.access.population_beyond`).
+
+    Returns
+    -------
+    dict
+        ``z``, ``zmin``, ``zmax``, ``colorscale``, ``showscale``, ``colorbar``,
+        ``customdata`` and ``hovertemplate``: set them on the trace (``Patch``).
+    """
+    if indicator not in INDICATORS:
+        raise ValueError(f"unknown indicator {indicator!r}; expected one of {INDICATORS}")
+    rows = table.set_index(table["code"].astype(str))
+    rows = rows[~rows.index.duplicated()].reindex(list(codes))
+    colon = t("punct.colon", lang)
+    what = _escape(key_label(key, lang))
+    customdata: list[list[str]] = []
+    z: list[float | None] = []
+    for code in codes:
+        row = rows.loc[code]
+        name = _escape(names.get(code) or code)
+        lines = [what]
+        if pd.isna(row["status"]):
+            z.append(None)
+            customdata.append([name, "<br>".join([*lines, t("map.missing", lang)])])
+            continue
+        status, partial = str(row["status"]), bool(row["partial"])
+        status_text = label(CoverageStatus(status), lang)
+        if partial:
+            status_text += f" ({t('carte.partial', lang)})"
+        lines.append(status_text)
+        n_offers = int(row["n_offers"])
+        lines.append(t("carte.hover.offers", lang) + colon + _number(n_offers, 0, lang))
+        if partial and row["population"] > 0:
+            share = row["population_gap"] / row["population"]
+            lines.append(t("carte.hover.population_gap", lang) + colon + _percent(share, lang))
+        if indicator == "status":
+            z.append(float(status_category(status, partial)))
+        elif indicator == "per100k":
+            value = row["offers_per_100k"]
+            value = None if pd.isna(value) else float(value)
+            z.append(value)
+            if value is not None:
+                lines.insert(
+                    1, t("carte.indicator.per100k", lang) + colon + _number(value, 1, lang)
+                )
+        else:
+            value = None if beyond is None else beyond.get(code)
+            value = None if value is None or pd.isna(value) else float(value)
+            z.append(value)
+            if value is not None:
+                lines.insert(1, t("carte.indicator.beyond30", lang) + colon + _percent(value, lang))
+        n_national = int(row["n_national"])
+        if n_national:
+            lines.append(t("carte.hover.national", lang) + colon + _number(n_national, 0, lang))
+        customdata.append([name, "<br>".join(lines)])
+    style: dict[str, Any] = {
+        "z": z,
+        "customdata": customdata,
+        "hovertemplate": "<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+    }
+    if indicator == "status":
+        style.update(
+            zmin=-0.5,
+            zmax=len(CATEGORIES) - 0.5,
+            colorscale=_discrete_scale(),
+            showscale=False,
+            colorbar={},
+        )
+    else:
+        values = [v for v in z if v is not None]
+        high = max(values) if values else 1.0
+        if indicator == "beyond30":
+            zmin, zmax = 0.0, 1.0
+            colorbar = {"tickformat": ".0%"}
+        else:
+            zmin, zmax = 0.0, high if high > 0 else 1.0
+            colorbar = {"tickformat": ",.1f"}
+        colorbar.update(
+            title={"text": t(f"carte.colorbar.{indicator}", lang)},
+            thickness=14,
+            len=0.6,
+            x=1.0,
+            xanchor="right",
+            outlinewidth=0,
+        )
+        style.update(
+            zmin=zmin,
+            zmax=zmax,
+            # Named scales with "_r" are plotly.py's: plotly.js needs the colours.
+            colorscale=get_colorscale(SCALES[indicator]),
+            showscale=True,
+            colorbar=colorbar,
+        )
+    return style
+
+
+def points_style(
+    structures: pd.DataFrame,
+    insets: Sequence[Mapping[str, Any]],
+    lang: str = DEFAULT_LANGUAGE,
+) -> dict[str, Any]:
+    """Properties of the points trace: the located structures of ``structures``.
+
+    ``structures`` is a slice of :attr:`fresque.ecosystem.Ecosystem.structures` (``name``,
+    ``lon``, ``lat``, ``kind``); structures without a place are left out (national
+    actors go to the dock), DROM ones are moved into their inset.
+    """
+    located = structures[structures["lon"].notna() & structures["lat"].notna()]
+    lon, lat = inset_points(located["lon"].to_numpy(), located["lat"].to_numpy(), insets)
+    text = [
+        f"<b>{_escape(name)}</b><br>{_escape(label(kind, lang, _kind_enum()))}"
+        for name, kind in zip(located["name"], located["kind"], strict=True)
+    ]
+    return {
+        "lon": np.round(lon, 5).tolist(),
+        "lat": np.round(lat, 5).tolist(),
+        "text": text,
+        "customdata": located.index.tolist(),
+    }
+
+
+def _kind_enum():
+    from fresque.model import Kind
+
+    return Kind
+
+
+def _rings(geometry: Mapping[str, Any]) -> list[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [polygon[0] for polygon in geometry["coordinates"]]
+    return []
+
+
+def outline_coordinates(
+    geojson: Mapping[str, Any], codes: Sequence[str], max_points: int = 4000
+) -> dict[str, list[float | None]]:
+    """``lon``/``lat`` of the exterior rings of the features ``codes``, as one line
+    (rings separated by ``None``), thinned to about ``max_points`` points."""
+    wanted = {str(code) for code in codes}
+    rings = [
+        ring
+        for feature in geojson["features"]
+        if str(feature.get("id")) in wanted and feature.get("geometry")
+        for ring in _rings(feature["geometry"])
+    ]
+    total = sum(len(ring) for ring in rings)
+    step = max(1, total // max_points)
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for ring in rings:
+        kept = [*ring[::step], ring[-1]] if step > 1 else ring
+        if len(kept) < 4:
+            kept = ring
+        for lon, lat in kept:
+            lons.append(lon)
+            lats.append(lat)
+        lons.append(None)
+        lats.append(None)
+    return {"lon": lons, "lat": lats}
+
+
+# ------------------------------------------------------------------------- legend
+
+
+def legend_entries(indicator: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """The legend in words: status rows (full and partial colours) or the scale's name,
+    and the overlays.
+
+    Examples
+    --------
+    >>> entries = legend_entries("status", "en")
+    >>> [row["label"] for row in entries["statuses"]][:2]
+    ['Gap', 'Unknown operator']
+    >>> entries["statuses"][2]["partial_color"] != entries["statuses"][2]["color"]
+    True
+    """
+    statuses = []
+    for status in CoverageStatus:
+        value = status.value
+        statuses.append(
+            {
+                "value": value,
+                "label": label(status, lang),
+                "color": STATUS_COLORS[value],
+                "partial_color": None
+                if status is CoverageStatus.GAP
+                else category_color(value, True),
+            }
+        )
+    return {
+        "indicator": indicator,
+        "title": t(f"carte.indicator.{indicator}", lang),
+        "statuses": statuses if indicator == "status" else [],
+        "full": t("carte.legend.full", lang),
+        "partial": t("carte.legend.partial", lang),
+        "scale": None
+        if indicator == "status"
+        else t("carte.legend.scale", lang).format(
+            indicator=t(f"carte.indicator.{indicator}", lang).lower()
+        ),
+        "overlays": [
+            {"kind": "points", "color": POINT_COLOR, "label": t("carte.legend.points", lang)},
+            {
+                "kind": "selected",
+                "color": SELECTED_COLOR,
+                "label": t("carte.legend.selected", lang),
+            },
+            {"kind": "served", "color": SERVED_COLOR, "label": t("carte.legend.served", lang)},
+        ],
+    }
+
+
+# ------------------------------------------------------------------------- detail
+
+
+def territory_detail(
+    rows: pd.DataFrame,
+    names: Mapping[str, str],
+    key: str,
+    lang: str = DEFAULT_LANGUAGE,
+) -> dict[str, Any]:
+    """What serves one territory: the map's key, then each stage, and what is missing.
+
+    Parameters
+    ----------
+    rows
+        :meth:`fresque.coverage.Coverage.table` rows of the territory, for the map's key
+        and for every stage.
+    names
+        Structure id -> name.
+    key
+        The map's dispositif or stage value.
+
+    Returns
+    -------
+    dict
+        ``code``, ``name``, ``population``; ``key`` (one entry for the map's key);
+        ``stages`` (one entry per stage, in value-chain order) where an entry is
+        ``{"value", "label", "status", "status_label", "partial", "gap_share",
+        "offers": [(id, name), …]}``; ``missing``: labels of the stages without any offer.
+    """
+
+    def entry(row: pd.Series, text: str) -> dict[str, Any]:
+        offers = [sid for sid in str(row["offers"] or "").split("|") if sid]
+        status = str(row["status"])
+        partial = bool(row["partial"])
+        gap_share = row["population_gap"] / row["population"] if row["population"] > 0 else 0.0
+        return {
+            "value": str(row["key"]),
+            "label": text,
+            "status": status,
+            "status_label": label(CoverageStatus(status), lang)
+            + (f" ({t('carte.partial', lang)})" if partial else ""),
+            "partial": partial,
+            "gap_share": float(gap_share),
+            "gap_text": t("carte.detail.population_gap", lang).format(
+                share=_percent(gap_share, lang)
+            )
+            if partial
+            else "",
+            "color": category_color(status, partial),
+            "offers": [(sid, names.get(sid, sid)) for sid in offers],
+        }
+
+    first = rows.iloc[0]
+    by_key = {(str(r["key_type"]), str(r["key"])): r for _, r in rows.iterrows()}
+    key_type, key_value = coverage_key(key)
+    stages = [
+        entry(by_key[("stage", stage.value)], label(stage, lang))
+        for stage in Stage
+        if ("stage", stage.value) in by_key
+    ]
+    main = by_key.get((key_type, key_value))
+    return {
+        "code": str(first["code"]),
+        "name": str(first["name"]),
+        "population": int(first["population"]),
+        "key": entry(main, key_label(key, lang)) if main is not None else None,
+        "stages": stages,
+        "missing": [s["label"] for s in stages if s["status"] == CoverageStatus.GAP.value],
+    }
+
+
+def feature_names(geojson: Mapping[str, Any]) -> dict[str, str]:
+    """Code -> ``name`` property of the features."""
+    return {
+        str(f["id"]): (f.get("properties") or {}).get("name") or str(f["id"])
+        for f in geojson["features"]
+    }
+
+
+def feature_bounds(geojson: Mapping[str, Any], code: str) -> tuple[float, ...] | None:
+    """Lon/lat bounds of one feature, or None."""
+    for feature in geojson["features"]:
+        if str(feature.get("id")) == code and feature.get("geometry"):
+            return tuple(shape(feature["geometry"]).bounds)
+    return None
