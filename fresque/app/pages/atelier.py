@@ -571,7 +571,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
         className="atelier-participant",
         children=[
             dcc.Interval(id=P_TICK, interval=POLL_MS),
-            dcc.Store(id=P_VERSION, data=ws.version if ws is not None else 0),
+            dcc.Store(id=P_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
             html.Div(head, id=P_HEAD),
             form,
             html.Section(
@@ -586,10 +586,10 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
     )
 
 
-def _board_parts(token: str | None, lang: str) -> tuple[list, list, str, Any]:
-    """Elements (just-added marked), recent list, count, coverage map."""
+def _board_parts(token: str | None, lang: str) -> tuple[list, list, str]:
+    """Elements (just-added marked), what just arrived, the count."""
     if token is None:
-        return [], [], "", {}
+        return [], [], ""
     svc = service()
     ws = svc.workshop(token)
     eco = svc.current_ecosystem(token, revealed_only=True)
@@ -613,12 +613,21 @@ def _board_parts(token: str | None, lang: str) -> tuple[list, list, str, Any]:
         )
     ]
     count = t("network.count", lang).format(structures=len(eco), links=len(eco.links))
-    figure = context.current().cached(
+    return elements, feed, count
+
+
+def _board_map(token: str | None, lang: str) -> Any:
+    """The coverage map of the board (cached by the workshop's version)."""
+    if token is None:
+        return {}
+    svc = service()
+    ws = svc.workshop(token)
+    eco = svc.current_ecosystem(token, revealed_only=True)
+    return context.current().cached(
         ("atelier-map", ws.id, ws.version, lang),
         lambda: _coverage_map(eco, ws.region, lang),
         maxsize=8,
     )
-    return elements, feed, count, figure
 
 
 def _coverage_map(eco, region: str | None, lang: str):
@@ -660,7 +669,8 @@ def board_view(token: str | None, lang: str, ws=None) -> html.Div:
     """The projector: the Fresque board, the coverage map, what just arrived, the code."""
     from fresque.views.maps import map_graph_config
 
-    elements, feed, count, figure = _board_parts(token, lang)
+    elements, feed, count = _board_parts(token, lang)
+    figure = _board_map(token, lang)
     if ws is not None:
         url = join_url(_base_url(), ws.code)
         join = html.Div(
@@ -687,7 +697,7 @@ def board_view(token: str | None, lang: str, ws=None) -> html.Div:
         className="atelier-board",
         children=[
             dcc.Interval(id=B_TICK, interval=POLL_MS),
-            dcc.Store(id=B_VERSION, data=ws.version if ws is not None else 0),
+            dcc.Store(id=B_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
             html.Div(className="board-top", children=[head, html.P(count, id=B_COUNT)]),
             html.Div(
                 className="board-main",
@@ -856,7 +866,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
         className="atelier-panel",
         children=[
             dcc.Interval(id=F_TICK, interval=POLL_MS),
-            dcc.Store(id=F_VERSION, data=ws.version if ws is not None else 0),
+            dcc.Store(id=F_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
             dcc.Download(id=F_DOWNLOAD),
             html.Div(head, id=F_STATE),
             html.P("", id=F_MESSAGE, className="atelier-message", role="status"),
@@ -1269,93 +1279,116 @@ def register_callbacks(app: dash.Dash) -> None:
             return _message(str(error), "error")
         return _message(t("atelier.link.added", lang), "success")
 
-    # --- participant: live ---------------------------------------------------------------
+    # --- live: a cheap poll moves a version store, which re-renders --------------------
+    # The poll only asks whether the workshop moved (one small query); the rendering
+    # hangs on the store, so a slow render is never cancelled by the next tick.
+
+    def poll(version: Any, n: int | None, search: str | None, fade: bool = False) -> Any:
+        token = _token(search)
+        if token is None:
+            raise PreventUpdate
+        errors = _store_errors()
+        current = version[0] if isinstance(version, list) else int(version or 0)
+        try:
+            changes = service().changes_since(token, current)
+        except (errors.StoreError, ValueError):
+            raise PreventUpdate from None
+        # The board also redraws every 10 s so that "just added" marks fade.
+        beat = (n or 0) // 10 if fade else 0
+        new = [changes.version, beat]
+        if new == version:
+            raise PreventUpdate
+        return new
+
+    for tick, store in ((P_TICK, P_VERSION), (B_TICK, B_VERSION), (F_TICK, F_VERSION)):
+        app.callback(
+            Output(store, "data"),
+            Input(tick, "n_intervals"),
+            State(store, "data"),
+            State(URL, "search"),
+            prevent_initial_call=True,
+        )(lambda n, version, search, _fade=(store == B_VERSION): poll(version, n, search, _fade))
+
     @app.callback(
         Output(P_CARDS, "children"),
         Output(P_HEAD, "children"),
         Output(L_SOURCE, "options"),
         Output(L_TARGET, "options"),
-        Output(P_VERSION, "data"),
-        Input(P_TICK, "n_intervals"),
-        State(P_VERSION, "data"),
+        Input(P_VERSION, "data"),
         State(URL, "search"),
         State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def participant_poll(_n, version, search, lang):
+    def participant_live(_version, search, lang):
         token = _token(search)
         if token is None:
             raise PreventUpdate
         errors = _store_errors()
         svc = service()
         try:
-            changes = svc.changes_since(token, int(version or 0))
-            if not changes.changed and changes.version == version:
-                raise PreventUpdate
             ws, me = svc.workshop(token), svc.me(token)
             options = _link_options(token)
-            return (
-                _card_list(token, lang),
-                _workshop_head(ws, lang, me.nickname),
-                options,
-                options,
-                changes.version,
-            )
-        except (errors.StoreError, ValueError):
+            return _card_list(token, lang), _workshop_head(ws, lang, me.nickname), options, options
+        except errors.StoreError:
             raise PreventUpdate from None
 
-    # --- board: live ---------------------------------------------------------------------
     @app.callback(
         Output(B_GRAPH, "elements"),
+        Output(B_GRAPH, "layout"),
         Output(B_RECENT, "children"),
         Output(B_COUNT, "children"),
-        Output(B_MAP, "figure"),
-        Output(B_VERSION, "data"),
-        Input(B_TICK, "n_intervals"),
-        State(B_VERSION, "data"),
+        Input(B_VERSION, "data"),
         State(URL, "search"),
         State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def board_poll(n, version, search, lang):
+    def board_live(version, search, lang):
         token = _token(search)
         if token is None:
             raise PreventUpdate
         errors = _store_errors()
         try:
-            changes = service().changes_since(token, int(version or 0))
-        except (errors.StoreError, ValueError):
+            elements, feed, count = _board_parts(token, lang)
+            layout = {**cytoscape_layout("board", len(elements)), "version": version}
+            return elements, layout, feed, count
+        except errors.StoreError:
             raise PreventUpdate from None
-        # Redraw on a change, and every 10 s so that "just added" marks fade.
-        if not changes.changed and (n or 0) % 10:
-            raise PreventUpdate
-        elements, feed, count, figure = _board_parts(token, lang)
-        return elements, feed, count, figure, changes.version
 
-    # --- facilitator -------------------------------------------------------------------
+    @app.callback(
+        Output(B_MAP, "figure"),
+        Input(B_VERSION, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def board_map(_version, search, lang):
+        token = _token(search)
+        if token is None:
+            raise PreventUpdate
+        errors = _store_errors()
+        try:
+            return _board_map(token, lang)
+        except errors.StoreError:
+            raise PreventUpdate from None
+
     @app.callback(
         Output(F_PENDING, "children"),
         Output(F_DUPLICATES, "children"),
         Output(F_LOG, "children"),
         Output(F_STATE, "children"),
         Output(F_STATUS, "children"),
-        Output(F_VERSION, "data"),
-        Input(F_TICK, "n_intervals"),
-        State(F_VERSION, "data"),
+        Input(F_VERSION, "data"),
         State(URL, "search"),
         State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def facilitator_poll(_n, version, search, lang):
+    def facilitator_live(_version, search, lang):
         token = _token(search)
         if token is None:
             raise PreventUpdate
         errors = _store_errors()
         svc = service()
         try:
-            changes = svc.changes_since(token, int(version or 0))
-            if not changes.changed:
-                raise PreventUpdate
             ws = svc.workshop(token)
             closed = ws.status != "open"
             return (
@@ -1364,9 +1397,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 _log_list(token, lang),
                 _workshop_head(ws, lang),
                 t("atelier.panel.reopen" if closed else "atelier.panel.close", lang),
-                changes.version,
             )
-        except (errors.StoreError, ValueError):
+        except errors.StoreError:
             raise PreventUpdate from None
 
     @app.callback(

@@ -1,0 +1,217 @@
+"""Atelier journeys: a facilitator and two participants in three browser contexts, a
+card added on one phone reaches the board and the other phone within 2 s; two people
+editing one card; a viewer refused on the server.
+
+The app runs on its own loopback server with a workshop store in a temporary SQLite
+file (:func:`fresque.app.pages.atelier.install_service`) and the small test geography.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+GEO_MINI = Path(__file__).resolve().parents[1] / "data" / "geo_mini"
+PHONE = {"width": 390, "height": 844}
+PROJECTOR = {"width": 1920, "height": 1080}
+CY = "document.getElementById('atl-b-graph')._cyreg.cy"
+
+
+@pytest.fixture(scope="module")
+def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
+    """The app on a free port with a fresh workshop store; yields (base URL, service)."""
+    from werkzeug.serving import make_server
+
+    from fresque.app import create_app
+    from fresque.app.pages.atelier import install_service
+    from fresque.geo.territories import Territories
+    from fresque.store import WorkshopService
+    from fresque.store.db import make_engine
+
+    folder = tmp_path_factory.mktemp("atelier")
+    service = WorkshopService(
+        make_engine(f"sqlite:///{folder / 'atelier.db'}"),
+        territories=Territories.load(GEO_MINI),
+    )
+    app = create_app()
+    install_service(app.server, service)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", service
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def contexts(browser):
+    made = []
+
+    def new(viewport=PHONE):
+        context = browser.new_context(viewport=viewport, locale="fr-FR")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.errors = errors
+        made.append(context)
+        return page
+
+    yield new
+    for context in made:
+        context.close()
+
+
+def join(page, base: str, code: str, nickname: str) -> None:
+    page.goto(f"{base}/atelier")
+    page.fill("#atl-join-code", code)
+    page.fill("#atl-join-nick", nickname)
+    page.click("#atl-join-go")
+    page.wait_for_selector("#atl-f-name", timeout=20_000)
+    assert "t=" in page.url
+
+
+def pick(page, dropdown_id: str, text: str) -> None:
+    """Open a dcc.Dropdown, type ``text``, take the first option that matches."""
+    page.click(f"#{dropdown_id}")
+    search = page.locator(".dash-dropdown-content .dash-dropdown-search")
+    if search.count():
+        search.first.fill(text)
+    option = page.locator(".dash-dropdown-content [role=option]", has_text=text).first
+    option.wait_for(timeout=10_000)
+    option.click()
+    page.keyboard.press("Escape")
+
+
+def add_card(page, name: str) -> None:
+    page.fill("#atl-f-name", name)
+    pick(page, "atl-f-kind", "Structure d’accompagnement")
+    pick(page, "atl-f-dispositifs", "Incubateur")
+    pick(page, "atl-f-territories", "Finist")
+    page.click("#atl-p-save")
+
+
+def test_card_added_on_one_phone_reaches_board_and_other_phone(atelier, contexts):
+    base, service = atelier
+    # The facilitator creates the workshop from the page (loopback: allowed).
+    facilitator = contexts(PROJECTOR)
+    facilitator.goto(f"{base}/atelier")
+    facilitator.click("summary:has-text('créer un atelier')")
+    facilitator.fill("#atl-create-name", "Atelier Finistère")
+    facilitator.click("label:has-text('Un tableau vide')")
+    facilitator.click("#atl-create-go")
+    facilitator.wait_for_selector("#atl-fa-board-link", timeout=20_000)
+    token = re.search(r"t=([^&]+)", facilitator.url).group(1)
+    ws = service.workshop(token)
+    # The projector shows the board, the code and its QR code.
+    facilitator.goto(f"{base}/atelier?t={token}&vue=tableau")
+    facilitator.wait_for_selector("#atl-b-qr", timeout=20_000)
+    assert facilitator.inner_text("#atl-b-code").replace(" ", "") == ws.code
+
+    alice, bruno = contexts(), contexts()
+    join(alice, base, ws.code, "Alice")
+    join(bruno, base, ws.code.lower(), "Bruno")
+    add_card(alice, "Incubateur Ti Kreiz")
+    alice.wait_for_selector("text=« Incubateur Ti Kreiz » est ajoutée.", timeout=10_000)
+    added = time.monotonic()
+    bruno.wait_for_selector("#atl-p-cards >> text=Incubateur Ti Kreiz", timeout=2_000)
+    facilitator.wait_for_function(
+        f"() => {{ try {{ return {CY}.nodes('.structure').some("
+        "n => n.data('label') === 'Incubateur Ti Kreiz' && n.hasClass('just-added')); }"
+        " catch (e) { return false; } }",
+        timeout=2_000,
+    )
+    assert time.monotonic() - added < 2.5
+    alice.screenshot(path="/tmp/atelier_participant_390.png", full_page=False)
+    facilitator.screenshot(path="/tmp/atelier_board_1920.png")
+    # The facilitator's panel lists it in the audit log, with an undo.
+    panel = contexts(PROJECTOR)
+    panel.goto(f"{base}/atelier?t={token}")
+    panel.wait_for_selector("#atl-fa-log >> text=Incubateur Ti Kreiz", timeout=10_000)
+    panel.screenshot(path="/tmp/atelier_panel.png", full_page=True)
+    for page in (facilitator, alice, bruno, panel):
+        assert not page.errors
+
+
+def test_second_editor_gets_conflict_and_current_value(atelier, contexts):
+    base, service = atelier
+    ws, token = service.create_workshop("Conflits", base="vide")
+    seed = service.join(ws.code, "Seed")
+    service.add_structure(
+        seed,
+        {
+            "name": "Pépinière Brest",
+            "kind": "support_structure",
+            "territory_level": "departement",
+            "territory_codes": ["29"],
+        },
+    )
+    alice, bruno = contexts(), contexts()
+    join(alice, base, ws.code, "Alice")
+    join(bruno, base, ws.code, "Bruno")
+    for page in (alice, bruno):
+        page.click("button[aria-label='Modifier Pépinière Brest']")
+        page.wait_for_function(
+            "() => document.getElementById('atl-f-name').value === 'Pépinière Brest'"
+        )
+    alice.fill("#atl-f-name", "Pépinière de Brest")
+    alice.click("#atl-p-save")
+    alice.wait_for_selector("text=« Pépinière de Brest » est enregistrée.", timeout=10_000)
+    bruno.fill("#atl-f-name", "Pépinière Brest Métropole")
+    bruno.click("#atl-p-save")
+    message = bruno.locator(".atelier-message.conflict")
+    message.wait_for(timeout=10_000)
+    assert "modifiée par Alice" in message.inner_text()
+    # The form now holds the current value, to redo the change on it.
+    assert bruno.input_value("#atl-f-name") == "Pépinière de Brest"
+    bruno.fill("#atl-f-name", "Pépinière Brest Métropole")
+    bruno.click("#atl-p-save")
+    bruno.wait_for_selector("text=« Pépinière Brest Métropole » est enregistrée.", timeout=10_000)
+    assert service.get_structure(token, "pepiniere_brest").structure.name == (
+        "Pépinière Brest Métropole"
+    )
+
+
+def test_viewer_cannot_add(atelier, contexts):
+    base, service = atelier
+    ws, token = service.create_workshop("Lecture", base="vide")
+    viewer_token = service.create_viewer_link(token)
+    viewer = contexts(PROJECTOR)
+    viewer.goto(f"{base}/atelier?t={viewer_token}")
+    viewer.wait_for_selector("#atl-b-graph", timeout=20_000)
+    assert viewer.locator("#atl-f-name").count() == 0  # no form for a viewer
+    # The server checks the role: the participant's own request, replayed with the
+    # viewer's token, is refused with the service's message and writes nothing.
+    alice = contexts()
+    join(alice, base, ws.code, "Alice")
+    captured = []
+    alice.on(
+        "request",
+        lambda r: captured.append(r.post_data)
+        if r.url.endswith("_dash-update-component") and "atl-p-save" in (r.post_data or "")
+        else None,
+    )
+    alice.fill("#atl-f-name", "Refusée")
+    alice.click("#atl-p-save")
+    alice.wait_for_selector(".atelier-message", timeout=10_000)
+    assert captured
+    participant_token = re.search(r"t=([^&]+)", alice.url).group(1)
+    body = captured[0].replace(participant_token, viewer_token)
+    response = viewer.request.post(
+        f"{base}/_dash-update-component",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.ok
+    assert "réservé à" in json.dumps(response.json(), ensure_ascii=False)
+    assert all(c.structure.name != "Refusée" for c in service.cards(token))
