@@ -132,7 +132,7 @@ def mark_just_added(
         sid = element.get("data", {}).get("id")
         if sid in wanted and "source" not in element.get("data", {}):
             element = {**element, "classes": f"{element.get('classes', '')} {JUST_ADDED_CLASS}"}
-        out.append(dict(element) if not isinstance(element, dict) else element)
+        out.append(element)
     return out
 
 
@@ -176,7 +176,8 @@ def card_rows(
     >>> from types import SimpleNamespace as C
     >>> from fresque.model import Structure
     >>> s = Structure(id="tag29", name="TAg29", kind="support_structure",
-    ...               dispositifs=["incubateur"])
+    ...               dispositifs=["incubateur"], territory_level="departement",
+    ...               territory_codes=["29"])
     >>> card_rows([C(structure=s, version=2, seq=7)])[0]["details"]
     'Incubateur'
     """
