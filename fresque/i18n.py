@@ -102,14 +102,14 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "carte.indicator.label": {"fr": "Indicateur", "en": "Indicator"},
     "carte.indicator.status": {"fr": "Statut de couverture", "en": "Coverage status"},
     "carte.indicator.per100k": {
-        "fr": "Offres pour 100 000 habitants",
+        "fr": "Offres pour 100\u00a0000 habitants",
         "en": "Offers per 100,000 inhabitants",
     },
     "carte.indicator.beyond30": {
         "fr": "Population à plus de 30 km d’une offre",
         "en": "Population beyond 30 km of an offer",
     },
-    "carte.colorbar.per100k": {"fr": "Offres pour<br>100 000 hab.", "en": "Offers per<br>100,000"},
+    "carte.colorbar.per100k": {"fr": "Offres pour<br>100\u00a0000 hab.", "en": "Offers per<br>100,000"},
     "carte.colorbar.beyond30": {"fr": "Part à plus<br>de 30 km", "en": "Share beyond<br>30 km"},
     "carte.partial": {"fr": "partiel", "en": "partial"},
     "carte.legend.heading": {"fr": "Légende", "en": "Legend"},
