@@ -197,9 +197,11 @@ def test_viewer_cannot_add(atelier, contexts):
     captured = []
     alice.on(
         "request",
-        lambda r: captured.append(r.post_data)
-        if "_dash-update-component" in r.url and "atl-p-save" in (r.post_data or "")
-        else None,
+        lambda r: (
+            captured.append(r.post_data)
+            if "_dash-update-component" in r.url and "atl-p-save" in (r.post_data or "")
+            else None
+        ),
     )
     alice.fill("#atl-f-name", "Refusée")
     alice.click("#atl-p-save")
@@ -215,3 +217,65 @@ def test_viewer_cannot_add(atelier, contexts):
     assert response.ok
     assert "réservé à" in json.dumps(response.json(), ensure_ascii=False)
     assert all(c.structure.name != "Refusée" for c in service.cards(token))
+
+
+def test_facilitator_moderates_merges_undoes_phases_exports_closes(atelier, contexts, tmp_path):
+    from fresque.io import read_records
+
+    base, service = atelier
+    ws, token = service.create_workshop("Animation", base="vide")
+    alice = service.join(ws.code, "Alice")
+    bruno = service.join(ws.code, "Bruno")
+    for who, name in ((alice, "Incubateur Ti Kreiz"), (bruno, "Incubateur Ti-Kreiz")):
+        service.add_structure(
+            who,
+            {
+                "name": name,
+                "kind": "support_structure",
+                "territory_level": "departement",
+                "territory_codes": ["29"],
+            },
+        )
+    panel = contexts(PROJECTOR)
+    panel.goto(f"{base}/atelier?t={token}")
+    panel.wait_for_selector("#atl-fa-pending li", timeout=20_000)
+    assert panel.locator("#atl-fa-pending li").count() == 2
+    # Moderation: accept the first card.
+    panel.locator("#atl-fa-pending li").first.locator("button", has_text="Accepter").click()
+    panel.wait_for_function(
+        "() => document.querySelectorAll('#atl-fa-pending li').length === 1", timeout=5_000
+    )
+    # Duplicates: merge them.
+    panel.locator("#atl-fa-duplicates button").first.click()
+    panel.wait_for_function(
+        "() => document.getElementById('atl-fa-duplicates').innerText.includes('Aucun doublon')",
+        timeout=5_000,
+    )
+    assert len(service.cards(token)) == 1
+    # Undo the merge from the audit log: both cards are back.
+    panel.locator("#atl-fa-log li", has_text="a fusionné").locator("button").click()
+    panel.wait_for_selector("#atl-fa-log li >> text=a annulé", timeout=5_000)
+    assert len(service.cards(token)) == 2
+    # A phase that reveals networks only.
+    for kind in ("Structure d’accompagnement", "Chambre de l’ESS", "Financeur", "Acteur public"):
+        panel.locator("#atl-ph-kinds label", has_text=kind).click()
+    panel.fill("#atl-ph-name", "Les réseaux")
+    panel.click("#atl-ph-save")
+    panel.wait_for_selector("#atl-fa-state >> text=Les réseaux", timeout=5_000)
+    assert [k.value for k in service.workshop(token).phase.kinds] == ["network"]
+    # Export (JSON, the import format) reads back. (A workshop without links writes a
+    # links table without columns, which does not read back: one link here.)
+    ids = sorted(c.structure.id for c in service.cards(token))
+    service.add_link(token, {"source": ids[0], "target": ids[1], "relation": "partners_with"})
+    with panel.expect_download() as download:
+        panel.click("#atl-fa-export-json")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".json"
+    records = read_records(path)
+    assert len(records.structures) == 2 and len(records.links) == 1
+    # Close: participants can no longer write.
+    panel.click("#atl-fa-status")
+    panel.wait_for_selector("#atl-fa-status >> text=Rouvrir", timeout=5_000)
+    assert service.workshop(token).status == "closed"
+    assert not panel.errors
