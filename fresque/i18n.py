@@ -468,6 +468,14 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.status.pending": {"fr": "en attente", "en": "pending"},
     "atelier.status.accepted": {"fr": "acceptée", "en": "accepted"},
     "atelier.status.rejected": {"fr": "rejetée", "en": "rejected"},
+    "atelier.resume": {
+        "fr": "Cet appareil a ouvert l’atelier « {name} » ({who}).",
+        "en": "This device opened the workshop “{name}” ({who}).",
+    },
+    "atelier.resume.go": {"fr": "Y retourner", "en": "Go back to it"},
+    "atelier.role.facilitator": {"fr": "animation", "en": "facilitator"},
+    "atelier.role.participant": {"fr": "participant", "en": "participant"},
+    "atelier.role.viewer": {"fr": "lecture seule", "en": "read only"},
     # --- Qui peut m'accompagner ? (orientation) ----------------------------------------
     "orientation.heading": {"fr": "Qui peut m’accompagner\u00a0?", "en": "Who can support me?"},
     "orientation.intro": {

@@ -70,6 +70,7 @@ BOARD_VIEW = "tableau"
 URL = "atl-url"
 LANG = "atl-lang"
 CONTENT = "atl-content"
+SAVED = "atl-saved"
 # join / create
 JOIN_CODE = "atl-join-code"
 JOIN_NICK = "atl-join-nick"
@@ -235,7 +236,7 @@ def _capitalized(options: list[dict[str, str]]) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------------------
 
 
-def join_view(lang: str, code: str = "", notice: str | None = None) -> html.Div:
+def join_view(lang: str, code: str = "", notice: str | None = None, resume: Any = None) -> html.Div:
     """Join with a code and a nickname; create a workshop (facilitators)."""
     regions: list[dict[str, str]] = []
     if flask.has_request_context():
@@ -249,6 +250,7 @@ def join_view(lang: str, code: str = "", notice: str | None = None) -> html.Div:
         className="atelier-join",
         children=[
             _message(notice, "error") if notice else None,
+            resume,
             html.Section(
                 className="panel atelier-card",
                 children=[
@@ -411,6 +413,15 @@ def _card_list(token: str | None, lang: str) -> list:
     ]
 
 
+def _kind_options(ws, lang: str) -> list[dict[str, str]]:
+    """The kinds a participant may add now (those the phase opens)."""
+    options = _capitalized(enum_choices(Kind, lang))
+    if ws is None or ws.phase.kinds is None:
+        return options
+    opened = {k.value for k in ws.phase.kinds}
+    return [o for o in options if o["value"] in opened]
+
+
 def _link_options(token: str | None) -> list[dict[str, str]]:
     if token is None:
         return []
@@ -448,7 +459,10 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
             _field(
                 t("atelier.form.kind", lang),
                 dcc.Dropdown(
-                    id=FIELD_ID["kind"], options=opts("kind"), searchable=False, labels=labels
+                    id=FIELD_ID["kind"],
+                    options=_kind_options(ws, lang),
+                    searchable=False,
+                    labels=labels,
                 ),
                 FIELD_ID["kind"],
                 error("kind"),
@@ -654,13 +668,15 @@ def _coverage_map(eco, region: str | None, lang: str):
                 "features": [f for f in geojson["features"] if str(f["id"]) in keep],
                 "insets": [],
             }
-        return choropleth_figure(
+        figure = choropleth_figure(
             geojson,
             values,
             colorbar_title=t("atelier.board.map.colorbar", lang),
             value_label=t("atelier.board.map.value", lang),
             lang=lang,
         )
+        figure.update_traces(colorbar={"dtick": 1}, zmin=0, zmax=len(Stage), selector=0)
+        return figure
     except (FileNotFoundError, KeyError, ValueError):
         return {}
 
@@ -962,26 +978,54 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
     )
 
 
-def render(search: str | None, lang: str) -> Any:
-    """The view a URL asks for (from its token's role)."""
+def _resume(saved: Any, lang: str) -> html.Section | None:
+    """A way back to the workshop this browser last opened (its token, kept locally)."""
+    token = saved.get("t") if isinstance(saved, dict) else None
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    errors = _store_errors()
+    try:
+        me, ws = service().me(token), service().workshop(token)
+    except errors.StoreError:
+        return None
+    who = me.nickname or t(f"atelier.role.{me.role.value}", lang)
+    return html.Section(
+        className="panel atelier-card atelier-resume",
+        children=[
+            html.P(t("atelier.resume", lang).format(name=ws.name, who=who)),
+            dcc.Link(
+                t("atelier.resume.go", lang),
+                href=_href(lang, t=token),
+                className="button primary",
+                id="atl-resume",
+            ),
+        ],
+    )
+
+
+def render(search: str | None, lang: str, saved: Any = None) -> tuple[Any, Any]:
+    """The view a URL asks for (from its token's role), and what to keep in the
+    browser's local storage (the token, to come back to it)."""
     query = _query(search)
     token = _token(search)
     if token is None:
-        return join_view(lang, code=query.get("code", "")[:12])
+        resume = None if query.get("code") else _resume(saved, lang)
+        return join_view(lang, code=query.get("code", "")[:12], resume=resume), no_update
     errors = _store_errors()
     svc = service()
     try:
         me = svc.me(token)
         ws = svc.workshop(token)
     except errors.StoreError as error:
-        return join_view(lang, notice=str(error))
+        return join_view(lang, notice=str(error)), no_update
+    keep = {"t": token} if not isinstance(saved, dict) or saved.get("t") != token else no_update
     if me.role.value == "viewer" or (
         me.role.value == "facilitator" and query.get("vue") == BOARD_VIEW
     ):
-        return board_view(token, lang, ws)
+        return board_view(token, lang, ws), keep
     if me.role.value == "facilitator":
-        return facilitator_view(token, lang, ws)
-    return participant_view(token, lang, ws, me)
+        return facilitator_view(token, lang, ws), keep
+    return participant_view(token, lang, ws, me), keep
 
 
 def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
@@ -1001,6 +1045,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
         children=[
             dcc.Location(id=URL, refresh="callback-nav"),
             dcc.Store(id=LANG, data=lang),
+            dcc.Store(id=SAVED, storage_type="local"),
             html.Div(id=CONTENT, children=content),
         ],
     )
@@ -1053,14 +1098,16 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(
         Output(CONTENT, "children"),
+        Output(SAVED, "data"),
         Input(URL, "search"),
         State(URL, "pathname"),
         State(LANG, "data"),
+        State(SAVED, "data"),
     )
-    def show(search: str | None, pathname: str | None, lang: str):
+    def show(search: str | None, pathname: str | None, lang: str, saved: Any):
         if not on_page(pathname):
             raise PreventUpdate
-        return render(search, lang or DEFAULT_LANGUAGE)
+        return render(search, lang or DEFAULT_LANGUAGE, saved)
 
     # --- join and create ------------------------------------------------------------
     @app.callback(
@@ -1314,6 +1361,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(P_HEAD, "children"),
         Output(L_SOURCE, "options"),
         Output(L_TARGET, "options"),
+        Output(FIELD_ID["kind"], "options"),
         Input(P_VERSION, "data"),
         State(URL, "search"),
         State(LANG, "data"),
@@ -1328,7 +1376,13 @@ def register_callbacks(app: dash.Dash) -> None:
         try:
             ws, me = svc.workshop(token), svc.me(token)
             options = _link_options(token)
-            return _card_list(token, lang), _workshop_head(ws, lang, me.nickname), options, options
+            return (
+                _card_list(token, lang),
+                _workshop_head(ws, lang, me.nickname),
+                options,
+                options,
+                _kind_options(ws, lang),
+            )
         except errors.StoreError:
             raise PreventUpdate from None
 
