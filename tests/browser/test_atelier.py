@@ -180,6 +180,12 @@ def test_second_editor_gets_conflict_and_current_value(atelier, contexts):
     assert service.get_structure(token, "pepiniere_brest").structure.name == (
         "Pépinière Brest Métropole"
     )
+    # Back on the join page (the language switch or the menu drop the token), the
+    # device offers its workshop back.
+    bruno.goto(f"{base}/atelier")
+    bruno.click("#atl-resume")
+    bruno.wait_for_selector("#atl-f-name", timeout=10_000)
+    assert "Bruno" in bruno.inner_text("#atl-p-head")
 
 
 def test_viewer_cannot_add(atelier, contexts):
