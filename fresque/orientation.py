@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -402,7 +403,7 @@ def _names(eco: Ecosystem, ids: list[str]) -> list[tuple[str, str]]:
 def _offer(
     eco: Ecosystem,
     sid: str,
-    commune: Territory,
+    commune: Territory | None,
     commune_row: dict,
     stage: str | None,
     theme: str | None,
@@ -410,6 +411,7 @@ def _offer(
     national: bool,
     lon: float,
     lat: float,
+    where: tuple[float, float] = (math.nan, math.nan),
 ) -> Offer:
     s = eco.get(sid)
     dispositifs = [d.value for d in s.dispositifs]
@@ -452,10 +454,10 @@ def _offer(
         theme_label = label(Theme(theme), lang).lower()
         reasons.append(text("theme" if theme_fit else "theme.no", lang, theme=theme_label))
     distance = None
-    row = eco.structures.loc[sid]
     if not national:
-        if not (math.isnan(row["lon"]) or math.isnan(lon)):
-            distance = haversine_km(lon, lat, float(row["lon"]), float(row["lat"]))
+        here_lon, here_lat = where
+        if not (math.isnan(here_lon) or math.isnan(lon)):
+            distance = haversine_km(lon, lat, here_lon, here_lat)
             if s.commune_code == commune.code:
                 reasons.append(text("distance.here", lang))
             elif distance < 1:
@@ -508,6 +510,23 @@ def _default_stages(dispositif: Dispositif) -> tuple[Stage, ...]:
     return DEFAULT_STAGES[dispositif]
 
 
+@functools.lru_cache(maxsize=16)
+def _national_offers(
+    eco: Ecosystem, stage: str | None, theme: str | None, lang: str
+) -> tuple[Offer, ...]:
+    """National offers accompanying ``stage``, ranked: the same for every commune (kept for
+    the few latest ecosystems, which never change)."""
+    national = eco.structures.index[eco.national.to_numpy()]
+    statuses = (Status.ACTIVE, Status.EXPECTED)
+    found = [
+        _offer(eco, sid, None, {}, stage, theme, lang, True, math.nan, math.nan)
+        for sid in national
+        if eco.get(sid).status in statuses
+        and (stage is None or stage in stages_served(eco.get(sid).stages, eco.get(sid).dispositifs))
+    ]
+    return tuple(sorted(found, key=Offer.sort_key))
+
+
 def orient(
     eco: Ecosystem,
     commune: Territory | str,
@@ -550,16 +569,16 @@ def orient(
     commune_row = commune_row.to_dict()
     lon, lat = float(commune_row["lon"]), float(commune_row["lat"])
     serving = eco.serving(place)
+    local = serving.local
+    points = zip(
+        local["lon"].to_numpy(dtype=float), local["lat"].to_numpy(dtype=float), strict=True
+    )
     local_all = [
-        _offer(eco, sid, place, commune_row, stage_value, theme_value, lang, False, lon, lat)
-        for sid in serving.local.index
+        _offer(eco, sid, place, commune_row, stage_value, theme_value, lang, False, lon, lat, pt)
+        for sid, pt in zip(local.index, points, strict=True)
     ]
     local_all.sort(key=Offer.sort_key)
-    national_all = [
-        _offer(eco, sid, place, commune_row, stage_value, theme_value, lang, True, lon, lat)
-        for sid in serving.national.index
-    ]
-    national_all.sort(key=Offer.sort_key)
+    national_all = list(_national_offers(eco, stage_value, theme_value, lang))
     return Orientation(
         commune=place,
         stage=stage_value,
