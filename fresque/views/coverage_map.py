@@ -109,6 +109,10 @@ TRACE: dict[str, int] = {
 #: Sequential, colour-blind-safe scales of the continuous indicators.
 SCALES: dict[str, str] = {"per100k": "Viridis_r", "beyond30": "Cividis_r"}
 
+#: Margin around a chosen région (share of its extent): plotly fits the lon/lat box of
+#: a conic projection loosely, a tight box cuts the région.
+REGION_MARGIN = 0.3
+
 SELECTED_COLOR = "#1f2328"
 SERVED_COLOR = "#6a1b9a"
 POINT_COLOR = "#1f2328"
@@ -300,7 +304,7 @@ def view_of(geojson: Mapping[str, Any], codes: Sequence[str] | None = None) -> d
         wanted = set(codes)
         chosen = [f for f in features if str(f["id"]) in wanted]
         if chosen:
-            return _view(chosen, [], margin=0.04)
+            return _view(chosen, [], margin=REGION_MARGIN)
     return _view(features, geojson.get("insets") or [], margin=0.01)
 
 
