@@ -163,7 +163,7 @@ def test_outline_and_view(departements):
     )
     assert outline_coordinates(departements, []) == {"lon": [], "lat": []}
     whole, finistere = view_of(departements), view_of(departements, ["29"])
-    assert finistere["lonaxis"]["range"][1] - finistere["lonaxis"]["range"][0] < 2.5
+    assert finistere["lonaxis"]["range"][1] - finistere["lonaxis"]["range"][0] < 4
     assert whole["lonaxis"]["range"][1] - whole["lonaxis"]["range"][0] > 10
 
 
