@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from fresque.geo.build import SHARED_GEOMETRY, build_geography, clean_coverage, fill_holes
+from fresque.geo.build import (
+    SHARED_GEOMETRY,
+    build_geography,
+    clean_coverage,
+    commune_polygons,
+    fill_holes,
+)
 from fresque.paths import geo_dir
 
 GEO = geo_dir()
@@ -216,3 +222,32 @@ def test_rebuild_is_byte_identical(tmp_path: Path):
     for path in sorted(GEO.glob("*")):
         if path.suffix in {".csv", ".geojson", ".json"}:
             assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+@pytest.mark.slow
+def test_commune_polygons_on_demand(communes):
+    polygons = commune_polygons()
+    assert polygons["code"].tolist() == communes["code"].tolist()
+    located = polygons[~polygons.geometry.isna()]
+    assert set(polygons.loc[polygons.geometry.isna(), "code"]) == set(SHARED_GEOMETRY)
+    assert shapely.coverage_is_valid(located.geometry.to_numpy())
+    union = shapely.coverage_union_all(located.geometry.to_numpy())
+    assert sum(len(p.interiors) for p in shapely.get_parts(union)) == 0
+    # Each commune's committed point lies inside its own (unsimplified) polygon.
+    points = shapely.points(communes["lon"], communes["lat"])
+    inside = shapely.contains(polygons.geometry.to_numpy(), points)
+    assert inside[~polygons.geometry.isna().to_numpy()].all()
+
+
+def test_fill_holes_leaves_an_island_inside_the_hole_alone():
+    # A commune (the island) stands inside a hole of its neighbour's ring, as 62447 does
+    # in Pas-de-Calais: only the empty land around the island is filled.
+    outer = shapely.Polygon(
+        [(0, 0), (5, 0), (5, 5), (0, 5)], holes=[[(1, 1), (4, 1), (4, 4), (1, 4)]]
+    )
+    island = shapely.box(2, 2, 3, 3)
+    filled, holes = fill_holes(np.array([outer, island]), ["outer", "island"])
+    assert [h["commune"] for h in holes] == ["outer"]
+    assert filled[0].area == pytest.approx(25 - 1)
+    assert filled[1].equals(island)
+    assert shapely.coverage_is_valid(filled)

