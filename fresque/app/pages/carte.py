@@ -16,6 +16,9 @@ every other change is a ``dash.Patch`` of colours, hover texts, points and outli
 from __future__ import annotations
 
 import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import dash
@@ -92,6 +95,47 @@ class MapFigures:
 # --------------------------------------------------------------------------------------
 
 
+class _Cache:
+    """What the Carte page derives from an app's ecosystem, kept apart from the shared
+    :meth:`AppContext.cached` (whose size other pages set): a few heavy things built once
+    (coverage, base figures per level, tables: ``pinned``) and many light ones (styles,
+    points, outlines, panels per state) in a bounded LRU."""
+
+    def __init__(self, maxsize: int = 512) -> None:
+        self.pinned: dict[Hashable, Any] = {}
+        self.recent: OrderedDict[Hashable, Any] = OrderedDict()
+        self.maxsize = maxsize
+        self.lock = threading.Lock()
+
+
+_CACHES: weakref.WeakKeyDictionary[context.AppContext, _Cache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cached(key: Hashable, build: Callable[[], Any], pinned: bool = False) -> Any:
+    """``build()``, remembered per app under ``key`` (the ecosystem never changes)."""
+    ctx = context.current()
+    with _CACHES_LOCK:
+        cache = _CACHES.get(ctx)
+        if cache is None:
+            cache = _CACHES[ctx] = _Cache()
+    with cache.lock:
+        if key in cache.pinned:
+            return cache.pinned[key]
+        if key in cache.recent:
+            cache.recent.move_to_end(key)
+            return cache.recent[key]
+    value = build()
+    with cache.lock:
+        if pinned:
+            cache.pinned[key] = value
+        else:
+            cache.recent[key] = value
+            while len(cache.recent) > cache.maxsize:
+                cache.recent.popitem(last=False)
+    return value
+
+
 def _level(state: ViewState) -> str:
     return state.level if state.level in MAP_LEVELS else DEFAULT_MAP_LEVEL
 
@@ -100,7 +144,7 @@ def _coverage():
     ctx = context.current()
     from fresque.coverage import compute_coverage
 
-    return ctx.cached(("carte", "coverage"), lambda: compute_coverage(ctx.ecosystem))
+    return _cached(("coverage",), lambda: compute_coverage(ctx.ecosystem), pinned=True)
 
 
 def _all_rows(coverage_level: str) -> pd.DataFrame:
@@ -110,12 +154,12 @@ def _all_rows(coverage_level: str) -> pd.DataFrame:
         table = _coverage().table(coverage_level)
         return table.set_index(table["code"].astype(str), drop=False)
 
-    return context.current().cached(("carte", "rows", coverage_level), build)
+    return _cached(("rows", coverage_level), build, pinned=True)
 
 
 def _key_table(level: str, key: str) -> pd.DataFrame:
-    return context.current().cached(
-        ("carte", "table", level, key),
+    return _cached(
+        ("table", level, key),
         lambda: _coverage().table(COVERAGE_LEVEL[level], keys=[coverage_key(key)]),
     )
 
@@ -129,7 +173,7 @@ def _beyond(level: str, key: str) -> pd.Series:
         table = population_beyond(near, [30], COVERAGE_LEVEL[level])
         return table["share_beyond_30km"]
 
-    return context.current().cached(("carte", "beyond", level, key), build)
+    return _cached(("beyond", level, key), build, pinned=True)
 
 
 def _geojson(level: str) -> dict:
@@ -137,15 +181,11 @@ def _geojson(level: str) -> dict:
 
 
 def _names(level: str) -> dict[str, str]:
-    return context.current().cached(
-        ("carte", "names", level), lambda: feature_names(_geojson(level))
-    )
+    return _cached(("names", level), lambda: feature_names(_geojson(level)), pinned=True)
 
 
 def _base(level: str, lang: str) -> dict:
-    return context.current().cached(
-        ("carte", "base", level, lang), lambda: base_figure(_geojson(level), lang), maxsize=64
-    )
+    return _cached(("base", level, lang), lambda: base_figure(_geojson(level), lang), pinned=True)
 
 
 def _style(level: str, state: ViewState) -> dict[str, Any]:
@@ -158,7 +198,7 @@ def _style(level: str, state: ViewState) -> dict[str, Any]:
             codes, _names(level), _key_table(level, key), indicator, key, lang, beyond
         )
 
-    return context.current().cached(("carte", "style", level, key, indicator, lang), build)
+    return _cached(("style", level, key, indicator, lang), build)
 
 
 def _points(level: str, state: ViewState) -> dict[str, Any]:
@@ -174,7 +214,7 @@ def _points(level: str, state: ViewState) -> dict[str, Any]:
         rows = eco.structures.loc[[i for i in eco.structures.index if i in offering]]
         return points_style(rows, _geojson(level).get("insets") or [], lang)
 
-    return context.current().cached(("carte", "points", level, key, lang, sid), build)
+    return _cached(("points", level, key, lang, sid), build)
 
 
 def _selected_territory(state: ViewState) -> tuple[str, str] | None:
@@ -191,8 +231,8 @@ def _selected_outline(state: ViewState) -> dict[str, list]:
     if chosen is None:
         return {"lon": [], "lat": []}
     level = MAP_LEVEL_OF[chosen[0]]
-    return context.current().cached(
-        ("carte", "outline", level, chosen[1]),
+    return _cached(
+        ("outline", level, chosen[1]),
         lambda: outline_coordinates(_geojson(level), [chosen[1]]),
     )
 
@@ -207,8 +247,8 @@ def _served_outline(state: ViewState) -> dict[str, list]:
     if level is None:
         return {"lon": [], "lat": []}
     codes = list(structure.territory_codes)
-    return context.current().cached(
-        ("carte", "outline", level, *codes),
+    return _cached(
+        ("outline", level, *codes),
         lambda: outline_coordinates(_geojson(level), codes),
     )
 
@@ -216,7 +256,7 @@ def _served_outline(state: ViewState) -> dict[str, list]:
 def _region_view(level: str, state: ViewState) -> dict[str, Any]:
     """``geo`` framing: the chosen région's territories, or all of France."""
     if not state.region or level == "regions":
-        return context.current().cached(("carte", "view", level), lambda: view_of(_geojson(level)))
+        return _cached(("view", level), lambda: view_of(_geojson(level)))
     region = state.region
 
     def build() -> dict[str, Any]:
@@ -227,7 +267,7 @@ def _region_view(level: str, state: ViewState) -> dict[str, Any]:
             return view_of(_geojson(level), codes)
         return view_of(_geojson("regions"), [region])
 
-    return context.current().cached(("carte", "view", level, region), build)
+    return _cached(("view", level, region), build)
 
 
 def _region_outline(level: str, state: ViewState) -> dict[str, list]:
@@ -235,8 +275,8 @@ def _region_outline(level: str, state: ViewState) -> dict[str, list]:
     if not state.region or level == "regions":
         return {"lon": [], "lat": []}
     region = state.region
-    return context.current().cached(
-        ("carte", "outline", "regions", region),
+    return _cached(
+        ("outline", "regions", region),
         lambda: outline_coordinates(_geojson("regions"), [region]),
     )
 
@@ -414,6 +454,28 @@ def _offer_list(entry: dict[str, Any], lang: str) -> html.Div:
     )
 
 
+def _territory_detail(chosen: tuple[str, str], key: str, lang: str) -> dict[str, Any] | None:
+    """What serves a territory (cached: the panel is redrawn on every change)."""
+    level, code = chosen
+
+    def build() -> dict[str, Any] | None:
+        table = _all_rows(level)
+        if code not in table.index:
+            return None
+        wanted = {("stage", s.value) for s in Stage} | {coverage_key(key)}
+        rows = table.loc[[code]]
+        rows = rows[
+            [
+                (str(kt), str(k)) in wanted
+                for kt, k in zip(rows["key_type"], rows["key"], strict=True)
+            ]
+        ]
+        names = context.current().ecosystem.structures["name"].to_dict()
+        return territory_detail(rows, names, key, lang) if len(rows) else None
+
+    return _cached(("detail", level, code, key, lang), build)
+
+
 def render_detail(state: ViewState) -> list:
     """The chosen territory (offers per stage, what is missing) and the chosen structure."""
     lang = state.lang
@@ -423,19 +485,8 @@ def render_detail(state: ViewState) -> list:
     if chosen is None:
         children.append(html.P(t("carte.detail.empty", lang), className="detail-empty"))
     else:
-        level, code = chosen
-        table = _all_rows(level)
-        wanted = [("stage", s.value) for s in Stage] + [coverage_key(state.coverage_key)]
-        rows = table.loc[[code]] if code in table.index else table.iloc[:0]
-        rows = rows[
-            [
-                (str(kt), str(k)) in wanted
-                for kt, k in zip(rows["key_type"], rows["key"], strict=True)
-            ]
-        ]
-        if len(rows):
-            names = eco.structures["name"].to_dict()
-            detail = territory_detail(rows, names, state.coverage_key, lang)
+        detail = _territory_detail(chosen, state.coverage_key, lang)
+        if detail is not None:
             colon = t("punct.colon", lang)
             children += [
                 html.H2(f"{detail['name']} ({detail['code']})", id="map-detail-title"),
