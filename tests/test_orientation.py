@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from fresque.ecosystem import Ecosystem, load_ecosystem
@@ -183,3 +186,69 @@ def test_national_dataset_morlaix_emergence() -> None:
 def test_haversine() -> None:
     assert haversine_km(0, 0, 0, 0) == 0
     assert round(haversine_km(0, 0, 1, 0), 1) == 111.2
+
+
+# --- the app's page -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app():
+    from fresque.app import create_app
+
+    return create_app()
+
+
+def _texts(node) -> list[str]:
+    """Every string in a Dash component tree."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list | tuple):
+        return [text for item in node for text in _texts(item)]
+    children = getattr(node, "children", None)
+    return _texts(children) if children is not None else []
+
+
+def test_page_parameters_round_trip() -> None:
+    from fresque.app.pages.orientation import parse_search, to_search
+
+    params = parse_search("?lang=en&q=29600&commune=29151&stage=emergence&theme=financement")
+    assert params == {
+        "q": "29600",
+        "commune": "29151",
+        "stage": "emergence",
+        "theme": "financement",
+        "lang": "en",
+    }
+    assert parse_search(to_search(params)) == params
+    assert parse_search("?commune=<script>&stage=x")["commune"] is None
+
+
+def test_page_renders_choices_then_offers(app) -> None:
+    from fresque.app.pages.orientation import render_results
+
+    with app.server.test_request_context("/orientation"):
+        choices = render_results({"q": "29600", "lang": "fr"}, "fr")
+        assert "Morlaix (29)" in _texts(choices)
+        offers = render_results({"q": "29600", "commune": "29151", "stage": "emergence"}, "fr")
+        texts = _texts(offers)
+        assert "Pour Morlaix (29)" in texts
+        assert "accompagne l’émergence" in texts
+        english = render_results({"q": "Morlaix", "stage": "creation"}, "en")
+        assert "For Morlaix (29)" in _texts(english)
+
+
+def test_export_of_the_reseau_selection(app) -> None:
+    import base64
+
+    from fresque.app.exports import build
+    from fresque.app.state import ViewState
+
+    eco = load_ecosystem()
+    state = ViewState(departement="29", kinds=("network",))
+    with app.server.test_request_context("/"):
+        data = build("csv", state)
+    assert data["filename"] == "fresque-selection-dep29.csv"
+    text = base64.b64decode(data["content"]).decode("utf-8-sig")
+    ids = [row["id"] for row in csv.DictReader(io.StringIO(text))]
+    expected = eco.filter(territory=("departement", "29"), kinds=["network"])
+    assert ids == sorted(expected.structures.index)
