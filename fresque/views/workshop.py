@@ -143,6 +143,8 @@ def just_added_style() -> list[dict[str, Any]]:
         {
             "selector": f"node.{JUST_ADDED_CLASS}",
             "style": {
+                "width": 30,
+                "height": 30,
                 "border-width": 6,
                 "border-color": "#D55E00",
                 "border-style": "solid",

@@ -1403,8 +1403,7 @@ def register_callbacks(app: dash.Dash) -> None:
         errors = _store_errors()
         try:
             elements, feed, count = _board_parts(token, lang)
-            layout = {**cytoscape_layout("board", len(elements)), "version": version}
-            return elements, layout, feed, count
+            return elements, no_update, feed, count
         except errors.StoreError:
             raise PreventUpdate from None
 
