@@ -473,6 +473,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "This device opened the workshop “{name}” ({who}).",
     },
     "atelier.resume.go": {"fr": "Y retourner", "en": "Go back to it"},
+    "atelier.form.required": {
+        "fr": "Valeur obligatoire : choisissez-en une.",
+        "en": "Required: pick a value.",
+    },
     "atelier.role.facilitator": {"fr": "animation", "en": "facilitator"},
     "atelier.role.participant": {"fr": "participant", "en": "participant"},
     "atelier.role.viewer": {"fr": "lecture seule", "en": "read only"},

@@ -132,6 +132,7 @@ def test_card_added_on_one_phone_reaches_board_and_other_phone(atelier, contexts
         timeout=2_000,
     )
     assert time.monotonic() - added < 2.5
+    alice.evaluate("window.scrollTo(0, 0)")
     alice.screenshot(path="/tmp/atelier_participant_390.png", full_page=False)
     facilitator.screenshot(path="/tmp/atelier_board_1920.png")
     # The facilitator's panel lists it in the audit log, with an undo.
@@ -213,6 +214,9 @@ def test_viewer_cannot_add(atelier, contexts):
     alice.click("#atl-p-save")
     alice.wait_for_selector(".atelier-message", timeout=10_000)
     assert captured
+    # The form's problems show next to their field, in French.
+    assert alice.inner_text("#atl-f-kind-error") == "Valeur obligatoire : choisissez-en une."
+    assert "territoire servi" in alice.inner_text("#atl-f-territories-error")
     participant_token = re.search(r"t=([^&]+)", alice.url).group(1)
     body = captured[0].replace(participant_token, viewer_token)
     response = viewer.request.post(

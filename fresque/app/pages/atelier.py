@@ -1079,6 +1079,28 @@ def _card_values(structure) -> list[Any]:
     return out
 
 
+def field_errors(fields: dict[str, list[str]], lang: str) -> dict[str, list[str]]:
+    """The service's problems by form field, worded for a form: a missing value says
+    "choose one" (not the import's "missing column"), a missing territory shows under
+    the territories.
+
+    Examples
+    --------
+    >>> field_errors({"kind": ["colonne obligatoire absente : « kind »"]}, "fr")
+    {'kind': ['Valeur obligatoire : choisissez-en une.']}
+    """
+    out: dict[str, list[str]] = {}
+    for field, messages in fields.items():
+        for message in messages:
+            target = field
+            if message.startswith("colonne obligatoire absente"):
+                message = t("atelier.form.required", lang)
+            elif field == "territory_level" and "territoire servi" in message:
+                target = "territory_codes"
+            out.setdefault(target, []).append(message)
+    return out
+
+
 def _territory_labels(codes: list[str], level: str | None) -> list[dict[str, str]]:
     svc = service()
     out = []
@@ -1277,7 +1299,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 )
             return loaded(error.current, error.version, _message(str(error), "error conflict"))
         except errors.InvalidInput as error:
-            by_field = error.fields
+            by_field = field_errors(error.fields, lang)
             errs = ["\n".join(by_field.get(f, [])) for f, _cid in FIELDS]
             general = [m for f, ms in by_field.items() if f not in FIELD_ID for m in ms]
             text = "\n".join(general) or t("atelier.form.fix", lang)
