@@ -15,6 +15,7 @@ every other change is a ``dash.Patch`` of colours, hover texts, points and outli
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections import OrderedDict
@@ -22,6 +23,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import dash
+import flask
 import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, Patch, State, dcc, html, no_update
@@ -134,6 +136,40 @@ def _cached(key: Hashable, build: Callable[[], Any], pinned: bool = False) -> An
             while len(cache.recent) > cache.maxsize:
                 cache.recent.popitem(last=False)
     return value
+
+
+_WARMED: weakref.WeakKeyDictionary[context.AppContext, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _warm_up(lang: str) -> None:
+    """Once per app and language, build in the background what the first clicks would
+    otherwise wait for: the other levels' maps, the tables of every level, the distances
+    of every key, the status colours of every key at département level."""
+    ctx = context.current()
+    with _CACHES_LOCK:
+        done = _WARMED.setdefault(ctx, set())
+        if lang in done:
+            return
+        done.add(lang)
+    server = flask.current_app._get_current_object()
+
+    def run() -> None:
+        from fresque.app.state import COVERAGE_KEYS
+
+        with server.app_context():
+            try:
+                for level in MAP_LEVELS:
+                    _base(level, lang)
+                    _all_rows(COVERAGE_LEVEL[level])
+                for key in COVERAGE_KEYS:
+                    state = ViewState(page=PAGE, lang=lang, coverage_key=key)
+                    _style("departements", state)
+                    _beyond("departements", key)
+                    _points("departements", state)
+            except Exception:  # a warm-up never breaks the page
+                logging.getLogger(__name__).exception("Carte warm-up failed")
+
+    threading.Thread(target=run, name="carte-warm-up", daemon=True).start()
 
 
 def _level(state: ViewState) -> str:
@@ -614,6 +650,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
         except FileNotFoundError:
             message = t("map.geo_missing", lang)
         else:
+            _warm_up(lang)
             from fresque.views.network import territory_options
 
             detail = render_detail(state)
