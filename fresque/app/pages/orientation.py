@@ -238,9 +238,13 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
             search = None
         params = parse_search(search) | {"lang": lang}
     results = [] if skeleton else render_results(params, lang)
-    stage_options = [{"label": t("orientation.stage.any", lang), "value": ""}] + [
-        {"label": o["label"], "value": o["value"]} for o in enum_choices(Stage, lang)
-    ]
+    # The skeleton (embedded in every HTML page for Dash's validation) stays light.
+    stage_options = (
+        []
+        if skeleton
+        else [{"label": t("orientation.stage.any", lang), "value": ""}]
+        + [{"label": o["label"], "value": o["value"]} for o in enum_choices(Stage, lang)]
+    )
     form = html.Div(
         className="orientation-form panel",
         role="search",
@@ -304,7 +308,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                     dcc.Dropdown(
                         labels=dropdown_labels(lang),
                         id=ids.ORI_THEME,
-                        options=enum_choices(Theme, lang),
+                        options=[] if skeleton else enum_choices(Theme, lang),
                         value=params.get("theme"),
                         placeholder=t("filters.any", lang),
                         clearable=True,
