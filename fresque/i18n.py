@@ -473,6 +473,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "This device opened the workshop “{name}” ({who}).",
     },
     "atelier.resume.go": {"fr": "Y retourner", "en": "Go back to it"},
+    "atelier.form.similar": {
+        "fr": "Existe peut-être déjà (modifiez-la plutôt que d’en ajouter une autre) :",
+        "en": "May already be there (edit it rather than adding another):",
+    },
     "atelier.form.required": {
         "fr": "Valeur obligatoire : choisissez-en une.",
         "en": "Required: pick a value.",

@@ -160,6 +160,10 @@ def test_second_editor_gets_conflict_and_current_value(atelier, contexts):
     alice, bruno = contexts(), contexts()
     join(alice, base, ws.code, "Alice")
     join(bruno, base, ws.code, "Bruno")
+    # Typing a name that is already on the board says so, with a way to edit it.
+    bruno.fill("#atl-f-name", "Pepiniere de Brest")
+    bruno.press("#atl-f-name", "Tab")
+    bruno.wait_for_selector("#atl-p-similar >> text=Pépinière Brest", timeout=5_000)
     for page in (alice, bruno):
         page.click("button[aria-label='Modifier Pépinière Brest']")
         page.wait_for_function(

@@ -94,6 +94,7 @@ P_SAVE = "atl-p-save"
 P_CANCEL = "atl-p-cancel"
 P_MESSAGE = "atl-p-message"
 P_EDIT = "atl-edit"  # pattern type, id: the card's id
+P_SIMILAR = "atl-p-similar"
 L_SOURCE = "atl-l-source"
 L_TARGET = "atl-l-target"
 L_RELATION = "atl-l-relation"
@@ -400,7 +401,7 @@ def _card_list(token: str | None, lang: str) -> list:
                         ),
                         html.Button(
                             t("atelier.cards.edit", lang),
-                            id={"type": P_EDIT, "id": r["id"]},
+                            id={"type": P_EDIT, "id": r["id"], "at": "list"},
                             className="button small",
                             n_clicks=0,
                             **{"aria-label": t("atelier.cards.edit", lang) + " " + r["name"]},
@@ -456,6 +457,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 FIELD_ID["name"],
                 error("name"),
             ),
+            html.Div(id=P_SIMILAR, className="atelier-similar", **{"aria-live": "polite"}),
             _field(
                 t("atelier.form.kind", lang),
                 dcc.Dropdown(
@@ -1181,6 +1183,52 @@ def register_callbacks(app: dash.Dash) -> None:
             return no_update, str(error)
         return _href(lang, t=token)[len("/atelier") :], ""
 
+    # --- participant: "may already be there" ----------------------------------------------
+    @app.callback(
+        Output(P_SIMILAR, "children"),
+        Input(FIELD_ID["name"], "n_blur"),
+        State(FIELD_ID["name"], "value"),
+        State(FIELD_ID["territory_level"], "value"),
+        State(FIELD_ID["territory_codes"], "value"),
+        State(P_EDITING, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def similar(_blur, name, level, codes, editing, search, lang):
+        token = _token(search)
+        if token is None or editing or not name or len(name.strip()) < 4:
+            return []
+        errors = _store_errors()
+        values: dict[str, Any] = {"name": name}
+        if level and codes:  # without territories, a similar name is enough
+            values.update(territory_level=level, territory_codes=codes)
+        try:
+            found = service().similar_structures(token, values)[:3]
+        except errors.StoreError:
+            raise PreventUpdate from None
+        if not found:
+            return []
+        return [
+            html.P(t("atelier.form.similar", lang)),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Strong(c.structure.name),
+                            html.Button(
+                                t("atelier.cards.edit", lang),
+                                id={"type": P_EDIT, "id": c.structure.id, "at": "similar"},
+                                className="button small",
+                                n_clicks=0,
+                            ),
+                        ]
+                    )
+                    for c in found
+                ]
+            ),
+        ]
+
     # --- participant: territory autocomplete ------------------------------------------
     @app.callback(
         Output(FIELD_ID["territory_codes"], "options"),
@@ -1214,7 +1262,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(P_CANCEL, "hidden"),
         Input(P_SAVE, "n_clicks"),
         Input(P_CANCEL, "n_clicks"),
-        Input({"type": P_EDIT, "id": ALL}, "n_clicks"),
+        Input({"type": P_EDIT, "id": ALL, "at": ALL}, "n_clicks"),
         *field_values,
         State(P_EDITING, "data"),
         State(URL, "search"),
