@@ -673,7 +673,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ],
             ),
             html.Aside(
-                className="reseau-controls", children=[display, filters, exports.panel(lang)]
+                className="reseau-controls", children=[display, exports.panel(lang), filters]
             ),
         ],
     )
