@@ -642,7 +642,12 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
     territories: list = []
     shown = None
     if ctx is not None and eco is None:
-        message = ctx.error
+        try:  # the geography first: without it, neither the map nor the ecosystem
+            _geojson(level)
+        except FileNotFoundError:
+            message = t("map.geo_missing", lang)
+        else:
+            message = ctx.error
     elif eco is not None:
         state = _sanitize(state)
         try:
@@ -666,7 +671,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 dcc.Dropdown(
                     labels=dropdown_labels(lang),
                     id=ids.MAP_KEY,
-                    options=key_options(lang),
+                    options=[] if skeleton else key_options(lang),
                     value=state.coverage_key,
                     clearable=False,
                     searchable=True,
@@ -795,7 +800,9 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                         open=True,
                         children=[
                             html.Summary(t("carte.legend.heading", lang)),
-                            html.Div(id=ids.MAP_LEGEND, children=render_legend(state)),
+                            html.Div(
+                                id=ids.MAP_LEGEND, children=[] if skeleton else render_legend(state)
+                            ),
                         ],
                     ),
                     html.Details(
