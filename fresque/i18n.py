@@ -473,6 +473,16 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "This device opened the workshop “{name}” ({who}).",
     },
     "atelier.resume.go": {"fr": "Y retourner", "en": "Go back to it"},
+    "atelier.panel.accept_all": {"fr": "Tout accepter", "en": "Accept all"},
+    "atelier.panel.members": {"fr": "Participants", "en": "Participants"},
+    "atelier.panel.members.none": {
+        "fr": "Personne n’a encore rejoint l’atelier.",
+        "en": "Nobody has joined yet.",
+    },
+    "atelier.panel.members.blocked": {"fr": "suspendu", "en": "suspended"},
+    "atelier.panel.members.block": {"fr": "Suspendre", "en": "Suspend"},
+    "atelier.panel.members.unblock": {"fr": "Rétablir", "en": "Restore"},
+    "atelier.panel.done.block": {"fr": "C’est fait.", "en": "Done."},
     "atelier.form.similar": {
         "fr": "Existe peut-être déjà (modifiez-la plutôt que d’en ajouter une autre) :",
         "en": "May already be there (edit it rather than adding another):",

@@ -65,7 +65,8 @@ def test_creating_a_workshop_is_gated(app, monkeypatch, address, key, env, allow
         assert atelier._may_create(key) is allowed
 
 
-def test_each_role_gets_its_view(app):
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_each_role_gets_its_view(app, lang):
     with app.server.test_request_context("/"):
         service = atelier.service()
         ws, token = service.create_workshop("Vues", base="vide")
@@ -73,7 +74,7 @@ def test_each_role_gets_its_view(app):
         viewer = service.create_viewer_link(token)
 
         def view(search):
-            content, _keep = atelier.render(search, "fr")
+            content, _keep = atelier.render(search, lang)
             return ids_in(content)
 
         assert atelier.JOIN_CODE in view("")

@@ -259,6 +259,8 @@ def test_facilitator_moderates_merges_undoes_phases_exports_closes(atelier, cont
     panel.wait_for_function(
         "() => document.querySelectorAll('#atl-fa-pending li').length === 1", timeout=5_000
     )
+    panel.click("#atl-fa-accept-all")
+    panel.wait_for_selector("#atl-fa-pending >> text=Rien en attente", timeout=5_000)
     # Duplicates: merge them.
     panel.locator("#atl-fa-duplicates button").first.click()
     panel.wait_for_function(
@@ -288,6 +290,10 @@ def test_facilitator_moderates_merges_undoes_phases_exports_closes(atelier, cont
     assert path.suffix == ".json"
     records = read_records(path)
     assert len(records.structures) == 2 and len(records.links) == 1
+    # Suspend a participant.
+    panel.locator("#atl-fa-members li", has_text="Bruno").locator("button").click()
+    panel.wait_for_selector("#atl-fa-members li >> text=suspendu", timeout=5_000)
+    assert [m.nickname for m in service.members(token) if m.blocked] == ["Bruno"]
     # Close: participants can no longer write.
     panel.click("#atl-fa-status")
     panel.wait_for_selector("#atl-fa-status >> text=Rouvrir", timeout=5_000)

@@ -142,6 +142,9 @@ F_VIEWER_LINK = "atl-fa-viewer-link"
 F_EXPORT_XLSX = "atl-fa-export-xlsx"
 F_EXPORT_JSON = "atl-fa-export-json"
 F_DOWNLOAD = "atl-fa-download"
+F_MEMBERS = "atl-fa-members"
+F_BLOCK = "atl-block"  # pattern: member, blocked
+F_ACCEPT_ALL = "atl-fa-accept-all"
 
 
 # --------------------------------------------------------------------------------------
@@ -819,6 +822,40 @@ def _duplicate_list(token: str | None, lang: str) -> list:
     ]
 
 
+def _member_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    people = [m for m in service().members(token) if m.role.value == "participant"]
+    if not people:
+        return [html.P(t("atelier.panel.members.none", lang))]
+    return [
+        html.Ul(
+            className="atelier-list",
+            children=[
+                html.Li(
+                    className="blocked" if m.blocked else None,
+                    children=[
+                        html.Strong(m.nickname),
+                        f" ({t('atelier.panel.members.blocked', lang)})" if m.blocked else "",
+                        html.Button(
+                            t(
+                                "atelier.panel.members.unblock"
+                                if m.blocked
+                                else "atelier.panel.members.block",
+                                lang,
+                            ),
+                            id={"type": F_BLOCK, "member": m.id, "blocked": not m.blocked},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                    ],
+                )
+                for m in people
+            ],
+        )
+    ]
+
+
 def _log_list(token: str | None, lang: str) -> list:
     if token is None:
         return []
@@ -927,6 +964,9 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                 children=[
                     html.H3(t("atelier.panel.pending", lang)),
                     html.Div(_pending_list(token, lang), id=F_PENDING),
+                    html.Button(
+                        t("atelier.panel.accept_all", lang), id=F_ACCEPT_ALL, className="button"
+                    ),
                 ],
             ),
             html.Section(
@@ -967,6 +1007,13 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                         ],
                     ),
                     html.P("", id=F_VIEWER_LINK, className="atelier-viewer-link"),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.members", lang)),
+                    html.Div(_member_list(token, lang), id=F_MEMBERS),
                 ],
             ),
             html.Section(
@@ -1497,6 +1544,7 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output(F_PENDING, "children"),
         Output(F_DUPLICATES, "children"),
+        Output(F_MEMBERS, "children"),
         Output(F_LOG, "children"),
         Output(F_STATE, "children"),
         Output(F_STATUS, "children"),
@@ -1517,6 +1565,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return (
                 _pending_list(token, lang),
                 _duplicate_list(token, lang),
+                _member_list(token, lang),
                 _log_list(token, lang),
                 _workshop_head(ws, lang),
                 t("atelier.panel.reopen" if closed else "atelier.panel.close", lang),
@@ -1533,6 +1582,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(PH_SAVE, "n_clicks"),
         Input(F_STATUS, "n_clicks"),
         Input(F_VIEWER, "n_clicks"),
+        Input({"type": F_BLOCK, "member": ALL, "blocked": ALL}, "n_clicks"),
+        Input(F_ACCEPT_ALL, "n_clicks"),
         State(PH_NAME, "value"),
         State(PH_KINDS, "value"),
         State(PH_LINKS, "value"),
@@ -1540,7 +1591,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def facilitator_act(_m, _g, _u, _ph, _st, _v, phase_name, kinds, links, search, lang):
+    def facilitator_act(_m, _g, _u, _ph, _st, _v, _b, _a, phase_name, kinds, links, search, lang):
         token = _token(search)
         trigger = dash.ctx.triggered_id
         if token is None or trigger is None or not dash.ctx.triggered[0]["value"]:
@@ -1558,6 +1609,12 @@ def register_callbacks(app: dash.Dash) -> None:
             elif isinstance(trigger, dict) and trigger["type"] == F_UNDO:
                 svc.undo(token, int(trigger["seq"]))
                 text = t("atelier.panel.done.undo", lang)
+            elif isinstance(trigger, dict) and trigger["type"] == F_BLOCK:
+                svc.block(token, int(trigger["member"]), bool(trigger["blocked"]))
+                text = t("atelier.panel.done.block", lang)
+            elif trigger == F_ACCEPT_ALL:
+                svc.moderate(token, [e.seq for e in svc.pending(token)], "accepted")
+                text = t("atelier.panel.done.moderate", lang)
             elif trigger == PH_SAVE:
                 every = set(kinds or []) == {k.value for k in Kind}
                 svc.set_phase(
