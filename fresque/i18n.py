@@ -458,6 +458,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.panel.export_json": {"fr": "Exporter (JSON)", "en": "Export (JSON)"},
     "atelier.panel.viewer": {"fr": "Créer un lien de lecture", "en": "Create a read-only link"},
     "atelier.panel.viewer.link": {"fr": "Lien de lecture", "en": "Read-only link"},
+    "atelier.panel.viewer.hint": {
+        "fr": "Pour le vidéoprojecteur, ouvrez ce lien plutôt que le vôtre : "
+        "il ne permet que de regarder.",
+        "en": "On the projector, open this link rather than yours: it only lets people watch.",
+    },
     "atelier.panel.log": {"fr": "Journal", "en": "Audit log"},
     "atelier.panel.undo": {"fr": "Annuler", "en": "Undo"},
     "atelier.panel.done.moderate": {"fr": "Modération enregistrée.", "en": "Moderation saved."},

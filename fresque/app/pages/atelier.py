@@ -1630,9 +1630,12 @@ def register_callbacks(app: dash.Dash) -> None:
                 text = t("atelier.panel.done.status", lang)
             elif trigger == F_VIEWER:
                 viewer_token = svc.create_viewer_link(token)
+                address = _base_url().rstrip("/") + _href(lang, t=viewer_token)
                 viewer = [
                     t("atelier.panel.viewer.link", lang) + t("punct.colon", lang),
-                    html.Code(_base_url().rstrip("/") + _href(lang, t=viewer_token)),
+                    html.A(address, href=address, target="_blank", id="atl-fa-viewer-href"),
+                    html.Br(),
+                    html.Small(t("atelier.panel.viewer.hint", lang)),
                 ]
                 text = ""
             else:
