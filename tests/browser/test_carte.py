@@ -219,3 +219,32 @@ def test_screenshots(browser, app_url, width, height):
         assert frame["width"] > 0.8 * width if width < 800 else frame["width"] > 0.4 * width
     finally:
         context.close()
+
+
+def test_clicking_a_structure_point_outlines_what_it_serves(page, page_log, app_url, eco):
+    page.goto(f"{app_url}/carte?key=incubateur")
+    wait_for_map(page, 101)
+    box = page.evaluate(
+        f"""() => {{
+          const ids = {GD}.data.find(t => t.name === 'points').customdata;
+          const p = [...document.querySelectorAll('path.point')]
+            .find(p => p.closest('.trace') && ids[p.__data__.i] === 'tag29');
+          const b = p.getBoundingClientRect();
+          return {{x: b.left + b.width / 2, y: b.top + b.height / 2}};
+        }}"""
+    )
+    page.mouse.click(box["x"], box["y"])
+    page.wait_for_url("**/carte?sel=tag29&key=incubateur", timeout=10_000)
+    page.wait_for_function(f"{GD}.data.find(t => t.name === 'served').lon.length > 10")
+    assert eco.get("tag29").name in page.locator("#map-detail").inner_text()
+    # The Réseau page opens on that structure.
+    page.get_by_role("link", name="La voir dans le réseau").click()
+    page.wait_for_url("**/reseau?sel=tag29&key=incubateur", timeout=10_000)
+    page.wait_for_function(
+        "(name) => { const h = document.getElementById('net-detail-title');"
+        " return h && h.innerText === name; }",
+        arg=eco.get("tag29").name,
+        timeout=30_000,
+    )
+    assert page_log.foreign_hosts() == set()
+    assert page_log.errors == []
