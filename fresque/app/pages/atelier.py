@@ -1077,18 +1077,40 @@ def render(search: str | None, lang: str, saved: Any = None) -> tuple[Any, Any]:
     return participant_view(token, lang, ws, me), keep
 
 
+def _skeleton() -> list:
+    """Every component the callbacks name, bare (no text, no options): what Dash
+    validates callbacks against, kept small because it travels in every page."""
+    inputs = [JOIN_CODE, JOIN_NICK, CREATE_NAME, CREATE_KEY, PH_NAME]
+    inputs += [cid for field, cid in FIELDS if field in ("name", "website")]
+    dropdowns = [CREATE_REGION, L_SOURCE, L_TARGET, L_RELATION]
+    dropdowns += [
+        FIELD_ID[f] for f in ("kind", "dispositifs", "themes", "territory_level", "territory_codes")
+    ]
+    buttons = [JOIN_GO, CREATE_GO, P_SAVE, P_CANCEL, L_SAVE, PH_SAVE, F_STATUS, F_VIEWER]
+    buttons += [F_EXPORT_XLSX, F_EXPORT_JSON, F_ACCEPT_ALL]
+    divs = [JOIN_ERROR, CREATE_ERROR, P_HEAD, P_CARDS, P_FORM_TITLE, P_MESSAGE, P_SIMILAR]
+    divs += [L_MESSAGE, B_RECENT, B_COUNT, F_STATE, F_PENDING, F_DUPLICATES, F_MEMBERS, F_LOG]
+    divs += [F_MESSAGE, F_VIEWER_LINK] + [_error_id(f) for f, _cid in FIELDS]
+    return [
+        *(dcc.Input(id=i) for i in inputs),
+        dcc.Textarea(id=FIELD_ID["description"]),
+        *(dcc.Dropdown(id=i) for i in dropdowns),
+        *(dcc.RadioItems(id=i) for i in (CREATE_BASE, CREATE_MODERATION)),
+        *(dcc.Checklist(id=i) for i in (FIELD_ID["stages"], PH_KINDS, PH_LINKS)),
+        *(html.Button(id=i) for i in buttons),
+        *(html.Div(id=i) for i in divs),
+        *(dcc.Interval(id=i) for i in (P_TICK, B_TICK, F_TICK)),
+        *(dcc.Store(id=i) for i in (P_VERSION, B_VERSION, F_VERSION, P_EDITING)),
+        dcc.Download(id=F_DOWNLOAD),
+        cyto.Cytoscape(id=B_GRAPH),
+        dcc.Graph(id=B_MAP),
+    ]
+
+
 def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
     """The Atelier page; its content comes from the URL's token (a callback renders it).
     ``state=None`` gives the skeleton of every view (for Dash's validation)."""
-    if state is None:
-        content = [
-            join_view(lang),
-            participant_view(None, lang),
-            board_view(None, lang),
-            facilitator_view(None, lang),
-        ]
-    else:
-        content = []
+    content = _skeleton() if state is None else []
     return html.Div(
         className="atelier",
         children=[
