@@ -471,7 +471,7 @@ def _rings(geometry: Mapping[str, Any]) -> list[list[list[float]]]:
 
 
 def outline_coordinates(
-    geojson: Mapping[str, Any], codes: Sequence[str], max_points: int = 4000
+    geojson: Mapping[str, Any], codes: Sequence[str], max_points: int = 2000
 ) -> dict[str, list[float | None]]:
     """``lon``/``lat`` of the exterior rings of the features ``codes``, as one line
     (rings separated by ``None``), thinned to about ``max_points`` points."""
