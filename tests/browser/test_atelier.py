@@ -191,6 +191,28 @@ def test_second_editor_gets_conflict_and_current_value(atelier, contexts):
     bruno.click("#atl-resume")
     bruno.wait_for_selector("#atl-f-name", timeout=10_000)
     assert "Bruno" in bruno.inner_text("#atl-p-head")
+    # A link between two cards, from the phone.
+    service.add_structure(
+        seed,
+        {
+            "name": "Réseau Breton",
+            "kind": "network",
+            "territory_level": "departement",
+            "territory_codes": ["29"],
+        },
+    )
+    bruno.click("summary:has-text('Relier deux structures')")
+    bruno.wait_for_function(
+        "() => document.getElementById('atl-p-cards').innerText.includes('Réseau Breton')",
+        timeout=5_000,
+    )
+    pick(bruno, "atl-l-source", "Réseau Breton")
+    pick(bruno, "atl-l-relation", "Anime")
+    pick(bruno, "atl-l-target", "Pépinière Brest Métropole")
+    bruno.click("#atl-l-save")
+    bruno.wait_for_selector("text=Le lien est ajouté.", timeout=5_000)
+    (link,) = service.link_cards(token)
+    assert (link.link.source, link.link.relation.value) == ("reseau_breton", "animates")
 
 
 def test_viewer_cannot_add(atelier, contexts):
