@@ -248,3 +248,17 @@ def test_clicking_a_structure_point_outlines_what_it_serves(page, page_log, app_
     )
     assert page_log.foreign_hosts() == set()
     assert page_log.errors == []
+
+
+def test_english_view_from_a_link(page, page_log, app_url):
+    page.goto(f"{app_url}/carte?lang=en&dep=29&key=incubateur")
+    wait_for_map(page, 101)
+    detail_title(page, "Finistère (29)")
+    text = page.locator("#map-detail").inner_text()
+    assert "Offers by stage" in text and "Missing: " in text
+    legend = page.locator("#map-legend").inner_text()
+    assert "Gap" in legend and "partial" in legend
+    assert page.get_by_label("Offers per 100,000 inhabitants").count() == 1
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page_log.foreign_hosts() == set()
+    assert page_log.errors == []
