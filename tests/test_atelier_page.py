@@ -117,3 +117,33 @@ def test_field_errors_are_worded_for_a_form():
     assert out["territory_codes"] == ["aucun territoire servi : indiquez au moins un code"]
     assert out["name"] == ["trop long"]
     assert atelier.field_errors(fields, "en")["kind"] == ["Required: pick a value."]
+
+
+def test_pre_moderation_hides_others_pending_cards_from_participants(app):
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, token = service.create_workshop("Avant", base="vide", moderation="pre")
+        alice = service.join(ws.code, "Alice")
+        bruno = service.join(ws.code, "Bruno")
+        card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+        added = service.add_structure(alice, {"name": "Réseau d’Alice", **card})
+
+        def names(who):
+            texts = []
+
+            def walk(node):
+                if isinstance(node, str):
+                    texts.append(node)
+                elif isinstance(node, (list, tuple)):
+                    for child in node:
+                        walk(child)
+                elif hasattr(node, "to_plotly_json"):
+                    walk(getattr(node, "children", None))
+
+            walk(atelier._card_list(who, "fr"))
+            return " ".join(texts)
+
+        assert "Réseau d’Alice" in names(alice)
+        assert "Réseau d’Alice" not in names(bruno)
+        service.moderate(token, added.seq, "accepted")
+        assert "Réseau d’Alice" in names(bruno)

@@ -381,10 +381,16 @@ def _card_list(token: str | None, lang: str) -> list:
     if token is None:
         return []
     svc = service()
+    ws, me = svc.workshop(token), svc.me(token)
     cards = [c for c in svc.cards(token) if (c.seq or 0) > 0]
-    changes = svc.changes_since(token, max(0, svc.workshop(token).version - 300))
+    changes = svc.changes_since(token, max(0, ws.version - 300))
+    mine = {e.target for e in changes.events if e.author_id == me.id and e.target}
+    if ws.moderation.value == "pre" and me.role.value != "facilitator":
+        # Others' edits show once accepted (as on the board); one's own at once.
+        shown = set(svc.current_ecosystem(token, revealed_only=False).structures.index)
+        cards = [c for c in cards if c.structure.id in shown or c.structure.id in mine]
     recent = just_added(changes.events, _now())
-    rows = card_rows(cards, lang=lang, recent=recent, limit=40)
+    rows = card_rows(cards, lang=lang, mine=mine, recent=recent, limit=40)
     if not rows:
         return [html.P(t("atelier.cards.empty", lang), className="detail-empty")]
     return [
