@@ -406,6 +406,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "No card added yet.",
     },
     "atelier.cards.edit": {"fr": "Modifier", "en": "Edit"},
+    "atelier.cards.mine": {"fr": "Mes dernières modifications", "en": "My latest changes"},
     "atelier.link.heading": {"fr": "Relier deux structures", "en": "Link two structures"},
     "atelier.link.source": {"fr": "Structure", "en": "Structure"},
     "atelier.link.relation": {"fr": "Relation", "en": "Relation"},

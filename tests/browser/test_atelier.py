@@ -140,6 +140,14 @@ def test_card_added_on_one_phone_reaches_board_and_other_phone(atelier, contexts
     panel.goto(f"{base}/atelier?t={token}")
     panel.wait_for_selector("#atl-fa-log >> text=Incubateur Ti Kreiz", timeout=10_000)
     panel.screenshot(path="/tmp/atelier_panel.png", full_page=True)
+    # Alice undoes her card from her phone: it leaves Bruno's phone.
+    alice.click("summary:has-text('Mes dernières modifications')")
+    alice.locator(".atelier-mine button").first.click()
+    alice.wait_for_selector("text=Modification annulée.", timeout=5_000)
+    bruno.wait_for_function(
+        "() => !document.getElementById('atl-p-cards').innerText.includes('Ti Kreiz')",
+        timeout=3_000,
+    )
     for page in (facilitator, alice, bruno, panel):
         assert not page.errors
 

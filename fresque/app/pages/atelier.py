@@ -95,6 +95,8 @@ P_CANCEL = "atl-p-cancel"
 P_MESSAGE = "atl-p-message"
 P_EDIT = "atl-edit"  # pattern type, id: the card's id
 P_SIMILAR = "atl-p-similar"
+P_UNDO = "atl-p-undo"  # pattern: seq
+P_LOAD = "atl-p-load"  # the card an edit button asked for
 L_SOURCE = "atl-l-source"
 L_TARGET = "atl-l-target"
 L_RELATION = "atl-l-relation"
@@ -391,9 +393,11 @@ def _card_list(token: str | None, lang: str) -> list:
         cards = [c for c in cards if c.structure.id in shown or c.structure.id in mine]
     recent = just_added(changes.events, _now())
     rows = card_rows(cards, lang=lang, mine=mine, recent=recent, limit=40)
+    undo = _my_edits(changes.events, me.id, lang)
     if not rows:
-        return [html.P(t("atelier.cards.empty", lang), className="detail-empty")]
+        return [html.P(t("atelier.cards.empty", lang), className="detail-empty"), *undo]
     return [
+        *undo,
         html.Ul(
             className="atelier-cards",
             children=[
@@ -418,6 +422,41 @@ def _card_list(token: str | None, lang: str) -> list:
                     ],
                 )
                 for r in rows
+            ],
+        ),
+    ]
+
+
+def _my_edits(events, member_id: int, lang: str) -> list:
+    """One's own latest edits, each with an undo button (participants undo their own)."""
+    rows = [
+        r
+        for r in event_rows([e for e in events if e.author_id == member_id], limit=40)
+        if r["undoable"]
+    ][:3]
+    if not rows:
+        return []
+    return [
+        html.Details(
+            className="atelier-mine",
+            children=[
+                html.Summary(t("atelier.cards.mine", lang)),
+                html.Ul(
+                    [
+                        html.Li(
+                            [
+                                html.Span(f"{r['time']} · {r['summary']} "),
+                                html.Button(
+                                    t("atelier.panel.undo", lang),
+                                    id={"type": P_UNDO, "seq": r["seq"]},
+                                    className="button small",
+                                    n_clicks=0,
+                                ),
+                            ]
+                        )
+                        for r in rows
+                    ]
+                ),
             ],
         )
     ]
@@ -460,6 +499,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
         children=[
             html.H3(t("atelier.form.add", lang), id=P_FORM_TITLE),
             dcc.Store(id=P_EDITING, data=None),
+            dcc.Store(id=P_LOAD, data=None),
             _field(
                 t("atelier.form.name", lang),
                 dcc.Input(id=FIELD_ID["name"], value="", maxLength=120, className="input"),
@@ -1106,7 +1146,7 @@ def _skeleton() -> list:
         *(html.Button(id=i) for i in buttons),
         *(html.Div(id=i) for i in divs),
         *(dcc.Interval(id=i) for i in (P_TICK, B_TICK, F_TICK)),
-        *(dcc.Store(id=i) for i in (P_VERSION, B_VERSION, F_VERSION, P_EDITING)),
+        *(dcc.Store(id=i) for i in (P_VERSION, B_VERSION, F_VERSION, P_EDITING, P_LOAD)),
         dcc.Download(id=F_DOWNLOAD),
         cyto.Cytoscape(id=B_GRAPH),
         dcc.Graph(id=B_MAP),
@@ -1337,7 +1377,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(P_CANCEL, "hidden"),
         Input(P_SAVE, "n_clicks"),
         Input(P_CANCEL, "n_clicks"),
-        Input({"type": P_EDIT, "id": ALL, "at": ALL}, "n_clicks"),
+        Input(P_LOAD, "data"),
         *field_values,
         State(P_EDITING, "data"),
         State(URL, "search"),
@@ -1378,9 +1418,16 @@ def register_callbacks(app: dash.Dash) -> None:
                 False,
             )
 
+        fired = {item["prop_id"] for item in dash.ctx.triggered}
+        if f"{P_SAVE}.n_clicks" in fired:
+            trigger = P_SAVE
+        elif f"{P_CANCEL}.n_clicks" in fired:
+            trigger = P_CANCEL
+        elif f"{P_LOAD}.data" in fired and isinstance(_edits, dict) and _edits.get("id"):
+            trigger = _edits
+        else:
+            raise PreventUpdate
         if isinstance(trigger, dict):  # a card's edit button
-            if not dash.ctx.triggered[0]["value"]:
-                raise PreventUpdate  # a button appearing, not a click
             try:
                 card = svc.get_structure(token, trigger["id"])
             except errors.StoreError as error:
@@ -1448,6 +1495,39 @@ def register_callbacks(app: dash.Dash) -> None:
             t("atelier.form.add", lang),
             True,
         )
+
+    # --- participant: an edit button loads its card (apart from the form's callback,
+    # which the lists' refreshes would otherwise re-trigger, dropping a save's reply) -----
+    @app.callback(
+        Output(P_LOAD, "data"),
+        Input({"type": P_EDIT, "id": ALL, "at": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def pick_card(_clicks):
+        trigger = dash.ctx.triggered_id
+        if not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate  # buttons appearing or going, not a click
+        return {"id": trigger["id"], "at": datetime.now(UTC).timestamp()}
+
+    # --- participant: undo one's own edits ------------------------------------------
+    @app.callback(
+        Output(P_MESSAGE, "children", allow_duplicate=True),
+        Input({"type": P_UNDO, "seq": ALL}, "n_clicks"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def participant_undo(_clicks, search, lang):
+        token = _token(search)
+        trigger = dash.ctx.triggered_id
+        if token is None or trigger is None or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        errors = _store_errors()
+        try:
+            service().undo(token, int(trigger["seq"]))
+        except errors.StoreError as error:
+            return _message(str(error), "error")
+        return _message(t("atelier.panel.done.undo", lang), "success")
 
     # --- participant: links ------------------------------------------------------------
     @app.callback(
