@@ -1681,16 +1681,48 @@ def register_callbacks(app: dash.Dash) -> None:
         except errors.StoreError:
             raise PreventUpdate from None
 
+    # The lists' buttons and the panel's fixed buttons have callbacks apart: the lists'
+    # refreshes re-trigger theirs, which would drop the reply of a fixed button in flight.
     @app.callback(
-        Output(F_MESSAGE, "children"),
-        Output(F_VIEWER_LINK, "children"),
+        Output(F_MESSAGE, "children", allow_duplicate=True),
         Input({"type": F_MODERATE, "seq": ALL, "decision": ALL}, "n_clicks"),
         Input({"type": F_MERGE, "keep": ALL, "merge": ALL}, "n_clicks"),
         Input({"type": F_UNDO, "seq": ALL}, "n_clicks"),
+        Input({"type": F_BLOCK, "member": ALL, "blocked": ALL}, "n_clicks"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def facilitator_list_act(_m, _g, _u, _b, search, lang):
+        token = _token(search)
+        trigger = dash.ctx.triggered_id
+        if token is None or not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate  # buttons appearing or going, not a click
+        errors = _store_errors()
+        svc = service()
+        try:
+            if trigger["type"] == F_MODERATE:
+                svc.moderate(token, int(trigger["seq"]), trigger["decision"])
+                return t("atelier.panel.done.moderate", lang)
+            if trigger["type"] == F_MERGE:
+                svc.merge_structures(token, trigger["keep"], trigger["merge"])
+                return t("atelier.panel.done.merge", lang)
+            if trigger["type"] == F_UNDO:
+                svc.undo(token, int(trigger["seq"]))
+                return t("atelier.panel.done.undo", lang)
+            if trigger["type"] == F_BLOCK:
+                svc.block(token, int(trigger["member"]), bool(trigger["blocked"]))
+                return t("atelier.panel.done.block", lang)
+        except errors.StoreError as error:
+            return str(error)
+        raise PreventUpdate
+
+    @app.callback(
+        Output(F_MESSAGE, "children"),
+        Output(F_VIEWER_LINK, "children"),
         Input(PH_SAVE, "n_clicks"),
         Input(F_STATUS, "n_clicks"),
         Input(F_VIEWER, "n_clicks"),
-        Input({"type": F_BLOCK, "member": ALL, "blocked": ALL}, "n_clicks"),
         Input(F_ACCEPT_ALL, "n_clicks"),
         State(PH_NAME, "value"),
         State(PH_KINDS, "value"),
@@ -1699,7 +1731,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def facilitator_act(_m, _g, _u, _ph, _st, _v, _b, _a, phase_name, kinds, links, search, lang):
+    def facilitator_act(_ph, _st, _v, _a, phase_name, kinds, links, search, lang):
         token = _token(search)
         trigger = dash.ctx.triggered_id
         if token is None or trigger is None or not dash.ctx.triggered[0]["value"]:
@@ -1708,19 +1740,7 @@ def register_callbacks(app: dash.Dash) -> None:
         svc = service()
         viewer = no_update
         try:
-            if isinstance(trigger, dict) and trigger["type"] == F_MODERATE:
-                svc.moderate(token, int(trigger["seq"]), trigger["decision"])
-                text = t("atelier.panel.done.moderate", lang)
-            elif isinstance(trigger, dict) and trigger["type"] == F_MERGE:
-                svc.merge_structures(token, trigger["keep"], trigger["merge"])
-                text = t("atelier.panel.done.merge", lang)
-            elif isinstance(trigger, dict) and trigger["type"] == F_UNDO:
-                svc.undo(token, int(trigger["seq"]))
-                text = t("atelier.panel.done.undo", lang)
-            elif isinstance(trigger, dict) and trigger["type"] == F_BLOCK:
-                svc.block(token, int(trigger["member"]), bool(trigger["blocked"]))
-                text = t("atelier.panel.done.block", lang)
-            elif trigger == F_ACCEPT_ALL:
+            if trigger == F_ACCEPT_ALL:
                 svc.moderate(token, [e.seq for e in svc.pending(token)], "accepted")
                 text = t("atelier.panel.done.moderate", lang)
             elif trigger == PH_SAVE:
