@@ -249,8 +249,8 @@ def test_viewer_cannot_add(atelier, contexts):
     alice.wait_for_selector(".atelier-message", timeout=10_000)
     assert captured
     # The form's problems show next to their field, in French.
-    assert alice.inner_text("#atl-f-kind-error") == "Valeur obligatoire : choisissez-en une."
-    assert "territoire servi" in alice.inner_text("#atl-f-territories-error")
+    assert alice.inner_text(".field-error.error-kind") == "Valeur obligatoire : choisissez-en une."
+    assert "territoire servi" in alice.inner_text(".field-error.error-territory_codes")
     participant_token = re.search(r"t=([^&]+)", alice.url).group(1)
     body = captured[0].replace(participant_token, viewer_token)
     response = viewer.request.post(

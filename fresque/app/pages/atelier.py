@@ -97,6 +97,7 @@ P_EDIT = "atl-edit"  # pattern type, id: the card's id
 P_SIMILAR = "atl-p-similar"
 P_UNDO = "atl-p-undo"  # pattern: seq
 P_LOAD = "atl-p-load"  # the card an edit button asked for
+F_ERR = "atl-ferr"  # pattern: field (a form field's error line)
 L_SOURCE = "atl-l-source"
 L_TARGET = "atl-l-target"
 L_RELATION = "atl-l-relation"
@@ -218,15 +219,25 @@ def _store_errors():
 # --------------------------------------------------------------------------------------
 
 
-def _field(label_text: str, control, control_id: str, error_id: str | None = None) -> html.Div:
+def _field(
+    label_text: str, control, control_id: str, error_id: dict[str, str] | None = None
+) -> html.Div:
     children = [html.Label(label_text, htmlFor=control_id, className="field-label"), control]
     if error_id:
-        children.append(html.P("", id=error_id, className="field-error", role="alert"))
+        children.append(
+            html.P(
+                "",
+                id=error_id,
+                className=f"field-error error-{error_id['field']}",
+                role="alert",
+            )
+        )
     return html.Div(className="field", children=children)
 
 
-def _error_id(field: str) -> str:
-    return f"{FIELD_ID[field]}-error"
+def _error_id(field: str) -> dict[str, str]:
+    """The id of a field's error line (pattern-matched: none in the skeleton)."""
+    return {"type": F_ERR, "field": field}
 
 
 def _message(text: str, kind: str = "notice") -> html.P:
@@ -1136,7 +1147,7 @@ def _skeleton() -> list:
     buttons += [F_EXPORT_XLSX, F_EXPORT_JSON, F_ACCEPT_ALL]
     divs = [JOIN_ERROR, CREATE_ERROR, P_HEAD, P_CARDS, P_FORM_TITLE, P_MESSAGE, P_SIMILAR]
     divs += [L_MESSAGE, B_RECENT, B_COUNT, F_STATE, F_PENDING, F_DUPLICATES, F_MEMBERS, F_LOG]
-    divs += [F_MESSAGE, F_VIEWER_LINK] + [_error_id(f) for f, _cid in FIELDS]
+    divs += [F_MESSAGE, F_VIEWER_LINK]
     return [
         *(dcc.Input(id=i) for i in inputs),
         dcc.Textarea(id=FIELD_ID["description"]),
@@ -1370,7 +1381,7 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         *[Output(cid, "value") for _f, cid in FIELDS],
         Output(FIELD_ID["territory_codes"], "options", allow_duplicate=True),
-        *[Output(_error_id(f), "children") for f, _cid in FIELDS],
+        Output({"type": F_ERR, "field": ALL}, "children"),
         Output(P_MESSAGE, "children"),
         Output(P_EDITING, "data"),
         Output(P_FORM_TITLE, "children"),
@@ -1399,7 +1410,13 @@ def register_callbacks(app: dash.Dash) -> None:
         no_errors = [""] * n
 
         def reply(vals, options, errs, message, edit, title, cancel_hidden):
-            return (*vals, options, *errs, message, edit, title, cancel_hidden)
+            if all(e is no_update for e in errs):
+                shown = no_update
+            else:  # in the order of the error lines on the page
+                by_field = dict(zip((f for f, _cid in FIELDS), errs, strict=True))
+                group = dash.ctx.outputs_list[len(FIELDS) + 1]
+                shown = [by_field.get(o["id"]["field"], "") for o in group]
+            return (*vals, options, shown, message, edit, title, cancel_hidden)
 
         def blank():
             vals = ["", None, [], [], [], Level.DEPARTEMENT.value, [], "", ""]
