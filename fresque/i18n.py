@@ -109,7 +109,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "fr": "Population à plus de 30 km d’une offre",
         "en": "Population beyond 30 km of an offer",
     },
-    "carte.colorbar.per100k": {"fr": "Offres pour<br>100\u00a0000 hab.", "en": "Offers per<br>100,000"},
+    "carte.colorbar.per100k": {
+        "fr": "Offres pour<br>100\u00a0000 hab.",
+        "en": "Offers per<br>100,000",
+    },
     "carte.colorbar.beyond30": {"fr": "Part à plus<br>de 30 km", "en": "Share beyond<br>30 km"},
     "carte.partial": {"fr": "partiel", "en": "partial"},
     "carte.legend.heading": {"fr": "Légende", "en": "Legend"},
@@ -558,6 +561,95 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "export.png": {"fr": "Image PNG", "en": "PNG image"},
     # --- typography ---------------------------------------------------------------------
     "punct.colon": {"fr": "\u00a0: ", "en": ": "},
+    # Reasons the orientation finder gives for each offer (fresque.orientation).
+    "orientation.reason.serves.departement": {
+        "fr": "sert votre commune (département {code})",
+        "en": "serves your commune (département {code})",
+    },
+    "orientation.reason.serves.region": {
+        "fr": "sert votre commune (région {name})",
+        "en": "serves your commune (region {name})",
+    },
+    "orientation.reason.serves.epci": {
+        "fr": "sert votre commune ({name})",
+        "en": "serves your commune ({name})",
+    },
+    "orientation.reason.serves.commune": {"fr": "sert votre commune", "en": "serves your commune"},
+    "orientation.reason.national": {
+        "fr": "offre nationale : sert toute la France",
+        "en": "national: serves all France",
+    },
+    "orientation.reason.stage.default": {
+        "fr": "{phrase} (étape habituelle : {dispositif})",
+        "en": "{phrase} (usual stage of: {dispositif})",
+    },
+    "orientation.reason.stage.none": {
+        "fr": "n’accompagne pas cette étape",
+        "en": "does not support this stage",
+    },
+    "orientation.reason.stage.none.some": {
+        "fr": "n’accompagne pas cette étape (étapes : {stages})",
+        "en": "does not support this stage (stages: {stages})",
+    },
+    "orientation.reason.theme": {"fr": "thème\xa0: {theme}", "en": "theme: {theme}"},
+    "orientation.reason.theme.no": {
+        "fr": "thème {theme} non mentionné",
+        "en": "theme {theme} not mentioned",
+    },
+    "orientation.reason.distance.here": {"fr": "dans votre commune", "en": "in your commune"},
+    "orientation.reason.distance.near": {"fr": "à moins de 1 km", "en": "less than 1 km away"},
+    "orientation.reason.distance.km": {"fr": "à {km} km", "en": "{km} km away"},
+    "orientation.reason.distance.unknown": {
+        "fr": "lieu d’accueil non référencé",
+        "en": "location not listed",
+    },
+    "orientation.reason.expected": {
+        "fr": "{what} existe sur votre {level} mais son opérateur n’est pas encore référencé",
+        "en": "{what} exists for your {level} but its operator is not listed yet",
+    },
+    "orientation.reason.confidence.low": {
+        "fr": "information peu sûre (confiance faible)",
+        "en": "uncertain information (low confidence)",
+    },
+    "orientation.reason.level.departement": {"fr": "département", "en": "département"},
+    "orientation.reason.level.region": {"fr": "région", "en": "region"},
+    "orientation.reason.level.epci": {"fr": "intercommunalité", "en": "intercommunality"},
+    "orientation.reason.level.commune": {"fr": "commune", "en": "commune"},
+    "orientation.reason.level.country": {"fr": "pays", "en": "country"},
+    "orientation.reason.lookup.empty": {
+        "fr": "Saisissez une commune ou un code postal.",
+        "en": "Type a commune or a postal code.",
+    },
+    "orientation.reason.lookup.choose": {
+        "fr": "« {text} » correspond à {n} communes : laquelle ?",
+        "en": "“{text}” matches {n} communes: which one?",
+    },
+    "orientation.reason.lookup.unknown": {
+        "fr": "Aucune commune ne correspond à « {text} ».",
+        "en": "No commune matches “{text}”.",
+    },
+    "orientation.reason.lookup.suggest": {"fr": "Vouliez-vous dire\xa0:", "en": "Did you mean:"},
+    "orientation.reason.stage.ideation": {"fr": "accompagne l’idéation", "en": "supports ideation"},
+    "orientation.reason.stage.emergence": {
+        "fr": "accompagne l’émergence",
+        "en": "supports emergence",
+    },
+    "orientation.reason.stage.creation": {"fr": "accompagne la création", "en": "supports launch"},
+    "orientation.reason.stage.consolidation": {
+        "fr": "accompagne la consolidation",
+        "en": "supports consolidation",
+    },
+    "orientation.reason.stage.scaling": {
+        "fr": "accompagne le changement d’échelle",
+        "en": "supports scaling",
+    },
+    "orientation.reason.stage.impact_evaluation": {
+        "fr": "accompagne l’évaluation d’impact",
+        "en": "supports impact evaluation",
+    },
+    "orientation.reason.expected.dla_departemental": {"fr": "un DLA", "en": "a DLA"},
+    "orientation.reason.expected.dla_regional": {"fr": "un DLA régional", "en": "a regional DLA"},
+    "orientation.reason.expected.cress": {"fr": "une CRESS", "en": "a CRESS"},
 }
 
 

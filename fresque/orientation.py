@@ -53,9 +53,10 @@ from fresque.geo.territories import (
     TerritoryError,
     UnknownTerritoryError,
 )
-from fresque.i18n import DEFAULT_LANGUAGE, label
+from fresque.i18n import DEFAULT_LANGUAGE, label, t
 from fresque.model import (
     DEFAULT_THEMES,
+    UNIQUE_BY_DESIGN,
     Confidence,
     Dispositif,
     Level,
@@ -82,87 +83,6 @@ __all__ = [
 #: Stage fit: explicit (the structure names the stage), by its dispositif's default, none.
 EXPLICIT, DEFAULT, NONE = 2, 1, 0
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "serves.departement": {
-        "fr": "sert votre commune (département {code})",
-        "en": "serves your commune (département {code})",
-    },
-    "serves.region": {
-        "fr": "sert votre commune (région {name})",
-        "en": "serves your commune (region {name})",
-    },
-    "serves.epci": {"fr": "sert votre commune ({name})", "en": "serves your commune ({name})"},
-    "serves.commune": {"fr": "sert votre commune", "en": "serves your commune"},
-    "national": {
-        "fr": "offre nationale : sert toute la France",
-        "en": "national: serves all France",
-    },
-    "stage.default": {
-        "fr": "{phrase} (étape habituelle : {dispositif})",
-        "en": "{phrase} (usual stage of: {dispositif})",
-    },
-    "stage.none": {
-        "fr": "n’accompagne pas cette étape",
-        "en": "does not support this stage",
-    },
-    "stage.none.some": {
-        "fr": "n’accompagne pas cette étape (étapes : {stages})",
-        "en": "does not support this stage (stages: {stages})",
-    },
-    "theme": {"fr": "thème\u00a0: {theme}", "en": "theme: {theme}"},
-    "theme.no": {"fr": "thème {theme} non mentionné", "en": "theme {theme} not mentioned"},
-    "distance.here": {"fr": "dans votre commune", "en": "in your commune"},
-    "distance.near": {"fr": "à moins de 1 km", "en": "less than 1 km away"},
-    "distance.km": {"fr": "à {km} km", "en": "{km} km away"},
-    "distance.unknown": {"fr": "lieu d’accueil non référencé", "en": "location not listed"},
-    "expected": {
-        "fr": "{what} existe sur votre {level} mais son opérateur n’est pas encore référencé",
-        "en": "{what} exists for your {level} but its operator is not listed yet",
-    },
-    "confidence.low": {
-        "fr": "information peu sûre (confiance faible)",
-        "en": "uncertain information (low confidence)",
-    },
-    "level.departement": {"fr": "département", "en": "département"},
-    "level.region": {"fr": "région", "en": "region"},
-    "level.epci": {"fr": "intercommunalité", "en": "intercommunality"},
-    "level.commune": {"fr": "commune", "en": "commune"},
-    "level.country": {"fr": "pays", "en": "country"},
-    "lookup.empty": {
-        "fr": "Saisissez une commune ou un code postal.",
-        "en": "Type a commune or a postal code.",
-    },
-    "lookup.choose": {
-        "fr": "« {text} » correspond à {n} communes : laquelle ?",
-        "en": "“{text}” matches {n} communes: which one?",
-    },
-    "lookup.unknown": {
-        "fr": "Aucune commune ne correspond à « {text} ».",
-        "en": "No commune matches “{text}”.",
-    },
-    "lookup.suggest": {"fr": "Vouliez-vous dire\u00a0:", "en": "Did you mean:"},
-}
-
-#: "accompagne l'émergence": each stage with its article.
-_STAGE_PHRASES: dict[Stage, dict[str, str]] = {
-    Stage.IDEATION: {"fr": "accompagne l’idéation", "en": "supports ideation"},
-    Stage.EMERGENCE: {"fr": "accompagne l’émergence", "en": "supports emergence"},
-    Stage.CREATION: {"fr": "accompagne la création", "en": "supports launch"},
-    Stage.CONSOLIDATION: {"fr": "accompagne la consolidation", "en": "supports consolidation"},
-    Stage.SCALING: {"fr": "accompagne le changement d’échelle", "en": "supports scaling"},
-    Stage.IMPACT_EVALUATION: {
-        "fr": "accompagne l’évaluation d’impact",
-        "en": "supports impact evaluation",
-    },
-}
-
-#: What an expected structure stands for ("un DLA existe sur votre département…").
-_EXPECTED_WHAT: dict[Dispositif, dict[str, str]] = {
-    Dispositif.DLA_DEPARTEMENTAL: {"fr": "un DLA", "en": "a DLA"},
-    Dispositif.DLA_REGIONAL: {"fr": "un DLA régional", "en": "a regional DLA"},
-    Dispositif.CRESS: {"fr": "une CRESS", "en": "a CRESS"},
-}
-
 _EARTH_RADIUS_KM = 6371.0088
 
 
@@ -174,8 +94,7 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
     >>> text("distance.km", km=12)
     'à 12 km'
     """
-    phrases = _TEXTS[key]
-    return (phrases.get(lang) or phrases[DEFAULT_LANGUAGE]).format(**values)
+    return t(f"orientation.reason.{key}", lang).format(**values)
 
 
 def stage_phrase(stage: Stage | str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -186,8 +105,7 @@ def stage_phrase(stage: Stage | str, lang: str = DEFAULT_LANGUAGE) -> str:
     >>> stage_phrase("creation", "en")
     'supports launch'
     """
-    phrases = _STAGE_PHRASES[Stage(stage)]
-    return phrases.get(lang) or phrases[DEFAULT_LANGUAGE]
+    return t(f"orientation.reason.stage.{Stage(stage).value}", lang)
 
 
 def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -468,10 +386,15 @@ def _offer(
             reasons.append(text("distance.unknown", lang))
     expected_note = None
     if s.status is Status.EXPECTED:
-        what = next((_EXPECTED_WHAT[d] for d in s.dispositifs if d in _EXPECTED_WHAT), None)
-        what_text = (what or {}).get(lang) or (what or {}).get(DEFAULT_LANGUAGE)
-        if what_text is None:
-            what_text = label(s.dispositifs[0], lang) if s.dispositifs else s.name
+        # "un DLA", "une CRESS"… for the dispositifs unique by design, else the label.
+        what_text = next(
+            (
+                t(f"orientation.reason.expected.{d.value}", lang)
+                for d in s.dispositifs
+                if d in UNIQUE_BY_DESIGN
+            ),
+            label(s.dispositifs[0], lang) if s.dispositifs else s.name,
+        )
         level_word = text(f"level.{s.territory_level.value}", lang)
         expected_note = text("expected", lang, what=what_text, level=level_word)
         reasons.append(expected_note)

@@ -37,9 +37,9 @@ from fresque.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from fresque.model import Confidence, Dispositif, Kind, Relation, Stage, Status, Theme, is_slug
 
 __all__ = [
-    "DEFAULT_LAYOUT",
     "COVERAGE_KEYS",
     "DEFAULT_COVERAGE_KEY",
+    "DEFAULT_LAYOUT",
     "DEFAULT_MAP_INDICATOR",
     "DEFAULT_MAP_LEVEL",
     "DEFAULT_METRIC",
