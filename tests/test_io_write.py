@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from fresque.io import Records, write_csv_dir, write_records
+from fresque.io import Records, read_records, write_csv_dir, write_records
 from fresque.io.tables import atomic_write, neutralize_formula, output_format
 from fresque.model import Link, Structure
 
@@ -154,3 +154,13 @@ def test_output_format() -> None:
         output_format("x.pdf")
     with pytest.raises(ValueError, match="format inconnu"):
         output_format("x.csv", "pdf")
+
+
+@pytest.mark.parametrize("extension", ["json", "xlsx"])
+def test_a_dataset_without_links_round_trips(tmp_path, extension):
+    # A workshop exported before anyone added a link writes an empty links table.
+    records = Records([Structure(id="a", name="A", kind="network", territory_level="country")], [])
+    path = tmp_path / f"seul.{extension}"
+    write_records(records, path)
+    back = read_records(path)
+    assert [s.id for s in back.structures] == ["a"] and back.links == []

@@ -419,6 +419,8 @@ def _read_json(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
         if not isinstance(items, list):
             problems.append(Problem(shown, str(key), None, "", "", "une liste est attendue"))
             continue
+        if not items:  # an empty list has no columns to check, and nothing to import
+            continue
         headers: list[str] = []
         flat_items: list[dict[str, Any] | None] = []
         for item in items:
