@@ -181,3 +181,18 @@ def test_any_query_string_gives_a_state(text):
 
 def test_replace_is_reexported():
     assert replace(ViewState(), lang="en").lang == "en"
+
+
+def test_sanitize_drops_what_the_ecosystem_does_not_know():
+    from fresque.app.state import sanitize
+    from fresque.ecosystem import load_ecosystem
+
+    eco = load_ecosystem()
+    kept = ViewState(region="53", departement="29", selected="cress_bre")
+    assert sanitize(kept, eco) == kept
+    assert sanitize(ViewState(region="99"), eco).region is None
+    # Finistère is not in Île-de-France: the département goes, the région stays.
+    mixed = sanitize(ViewState(region="11", departement="29"), eco)
+    assert (mixed.region, mixed.departement) == ("11", None)
+    assert sanitize(ViewState(selected="nobody_here"), eco).selected is None
+    assert sanitize(kept, None) == kept

@@ -30,11 +30,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from fresque.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from fresque.model import Confidence, Dispositif, Kind, Relation, Stage, Status, Theme, is_slug
+
+if TYPE_CHECKING:
+    from fresque.ecosystem import Ecosystem
 
 __all__ = [
     "COVERAGE_KEYS",
@@ -56,6 +59,7 @@ __all__ = [
     "parse_query",
     "parse_url",
     "replace",
+    "sanitize",
     "to_href",
     "to_path",
     "to_search",
@@ -398,3 +402,25 @@ def filter_arguments(state: ViewState) -> dict[str, Any]:
     if state.min_confidence:
         arguments["min_confidence"] = state.min_confidence
     return arguments
+
+
+def sanitize(state: ViewState, eco: Ecosystem | None) -> ViewState:
+    """Drop from ``state`` what ``eco`` does not know: territories, a selected id.
+
+    A département outside the chosen région is dropped too. Without an ecosystem the
+    state is returned unchanged.
+    """
+    if eco is None:
+        return state
+    territories = eco.territories
+    changes: dict[str, Any] = {}
+    if state.region and ("region", state.region) not in territories:
+        changes["region"] = None
+    region = state.region if "region" not in changes else None
+    if state.departement:
+        key = ("departement", state.departement)
+        if key not in territories or (region and territories[key].parent != region):
+            changes["departement"] = None
+    if state.selected and state.selected not in eco:
+        changes["selected"] = None
+    return replace(state, **changes) if changes else state

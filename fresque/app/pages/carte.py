@@ -36,6 +36,7 @@ from fresque.app.state import (
     page_from_path,
     parse_url,
     replace,
+    sanitize,
     to_href,
     to_search,
 )
@@ -319,21 +320,7 @@ def _region_outline(level: str, state: ViewState) -> dict[str, list]:
 
 def _sanitize(state: ViewState) -> ViewState:
     """Drop territories and a structure the ecosystem does not know."""
-    eco = context.current().ecosystem
-    if eco is None:
-        return state
-    territories = eco.territories
-    changes: dict[str, Any] = {}
-    if state.region and ("region", state.region) not in territories:
-        changes["region"] = None
-    region = state.region if "region" not in changes else None
-    if state.departement:
-        key = ("departement", state.departement)
-        if key not in territories or (region and territories[key].parent != region):
-            changes["departement"] = None
-    if state.selected and state.selected not in eco:
-        changes["selected"] = None
-    return replace(state, **changes) if changes else state
+    return sanitize(state, context.current().ecosystem)
 
 
 def figure_for(state: ViewState) -> dict:

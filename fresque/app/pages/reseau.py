@@ -40,6 +40,7 @@ from fresque.app.state import (
     page_from_path,
     parse_url,
     replace,
+    sanitize,
     to_search,
 )
 from fresque.app.widgets import dropdown_labels
@@ -107,21 +108,7 @@ def _state_from_controls(current: ViewState, values: list[Any]) -> ViewState:
 
 def _sanitize(state: ViewState) -> ViewState:
     """Drop what the ecosystem does not know: territories, a selected id."""
-    eco = context.current().ecosystem
-    if eco is None:
-        return state
-    territories = eco.territories
-    changes: dict[str, Any] = {}
-    if state.region and ("region", state.region) not in territories:
-        changes["region"] = None
-    region = state.region if "region" not in changes else None
-    if state.departement:
-        key = ("departement", state.departement)
-        if key not in territories or (region and territories[key].parent != region):
-            changes["departement"] = None
-    if state.selected and state.selected not in eco:
-        changes["selected"] = None
-    return replace(state, **changes) if changes else state
+    return sanitize(state, context.current().ecosystem)
 
 
 def _view_key(state: ViewState) -> tuple:
