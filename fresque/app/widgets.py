@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dash import html
+
 from fresque.i18n import DEFAULT_LANGUAGE, t
 
 #: The texts a ``dcc.Dropdown`` shows by itself (search box, counts, buttons).
@@ -25,3 +27,36 @@ def dropdown_labels(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     'Aucun résultat'
     """
     return {key: t(f"dropdown.{key}", lang) for key in DROPDOWN_LABEL_KEYS}
+
+
+def labelled(
+    label_text: str,
+    control,
+    control_id: str,
+    error_id: dict[str, str] | None = None,
+    *,
+    group: bool = False,
+) -> html.Div:
+    """A labelled control.
+
+    ``group`` makes it a fieldset-like group labelled by its text (for radios and
+    checklists, which a ``<label for>`` cannot name); ``error_id`` adds an empty line
+    under the control where a callback writes the field's problem.
+    """
+    if group:
+        head = html.Span(label_text, className="field-label", id=f"{control_id}-label")
+        children = [head, control]
+        extra = {"role": "group", "aria-labelledby": f"{control_id}-label"}
+    else:
+        children = [html.Label(label_text, htmlFor=control_id, className="field-label"), control]
+        extra = {}
+    if error_id:
+        children.append(
+            html.P(
+                "",
+                id=error_id,
+                className=f"field-error error-{error_id['field']}",
+                role="alert",
+            )
+        )
+    return html.Div(className="field", children=children, **extra)

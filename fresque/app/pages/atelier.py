@@ -46,7 +46,7 @@ from dash.exceptions import PreventUpdate
 
 from fresque.app import context
 from fresque.app.state import ViewState, page_from_path
-from fresque.app.widgets import dropdown_labels
+from fresque.app.widgets import dropdown_labels, labelled
 from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
 from fresque.model import Kind, Level, Stage
 from fresque.views.network import cytoscape_layout, network_elements, network_stylesheet
@@ -219,22 +219,6 @@ def _store_errors():
 # --------------------------------------------------------------------------------------
 
 
-def _field(
-    label_text: str, control, control_id: str, error_id: dict[str, str] | None = None
-) -> html.Div:
-    children = [html.Label(label_text, htmlFor=control_id, className="field-label"), control]
-    if error_id:
-        children.append(
-            html.P(
-                "",
-                id=error_id,
-                className=f"field-error error-{error_id['field']}",
-                role="alert",
-            )
-        )
-    return html.Div(className="field", children=children)
-
-
 def _error_id(field: str) -> dict[str, str]:
     """The id of a field's error line (pattern-matched: none in the skeleton)."""
     return {"type": F_ERR, "field": field}
@@ -273,7 +257,7 @@ def join_view(lang: str, code: str = "", notice: str | None = None, resume: Any 
                 children=[
                     html.H2(t("atelier.join.heading", lang)),
                     html.P(t("atelier.join.intro", lang)),
-                    _field(
+                    labelled(
                         t("atelier.join.code", lang),
                         dcc.Input(
                             id=JOIN_CODE,
@@ -285,7 +269,7 @@ def join_view(lang: str, code: str = "", notice: str | None = None, resume: Any 
                         ),
                         JOIN_CODE,
                     ),
-                    _field(
+                    labelled(
                         t("atelier.join.nickname", lang),
                         dcc.Input(
                             id=JOIN_NICK, value="", maxLength=40, className="input", debounce=False
@@ -301,12 +285,12 @@ def join_view(lang: str, code: str = "", notice: str | None = None, resume: Any 
                 children=[
                     html.Summary(t("atelier.create.heading", lang)),
                     html.P(t("atelier.create.intro", lang)),
-                    _field(
+                    labelled(
                         t("atelier.create.name", lang),
                         dcc.Input(id=CREATE_NAME, value="", maxLength=200, className="input"),
                         CREATE_NAME,
                     ),
-                    _field(
+                    labelled(
                         t("atelier.create.base", lang),
                         dcc.RadioItems(
                             id=CREATE_BASE,
@@ -322,7 +306,7 @@ def join_view(lang: str, code: str = "", notice: str | None = None, resume: Any 
                         ),
                         CREATE_BASE,
                     ),
-                    _field(
+                    labelled(
                         t("atelier.create.region", lang),
                         dcc.Dropdown(
                             id=CREATE_REGION,
@@ -332,7 +316,7 @@ def join_view(lang: str, code: str = "", notice: str | None = None, resume: Any 
                         ),
                         CREATE_REGION,
                     ),
-                    _field(
+                    labelled(
                         t("atelier.create.moderation", lang),
                         dcc.RadioItems(
                             id=CREATE_MODERATION,
@@ -348,7 +332,7 @@ def join_view(lang: str, code: str = "", notice: str | None = None, resume: Any 
                         ),
                         CREATE_MODERATION,
                     ),
-                    _field(
+                    labelled(
                         t("atelier.create.key", lang),
                         dcc.Input(id=CREATE_KEY, type="password", value="", className="input"),
                         CREATE_KEY,
@@ -511,14 +495,14 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
             html.H3(t("atelier.form.add", lang), id=P_FORM_TITLE),
             dcc.Store(id=P_EDITING, data=None),
             dcc.Store(id=P_LOAD, data=None),
-            _field(
+            labelled(
                 t("atelier.form.name", lang),
                 dcc.Input(id=FIELD_ID["name"], value="", maxLength=120, className="input"),
                 FIELD_ID["name"],
                 error("name"),
             ),
             html.Div(id=P_SIMILAR, className="atelier-similar", **{"aria-live": "polite"}),
-            _field(
+            labelled(
                 t("atelier.form.kind", lang),
                 dcc.Dropdown(
                     id=FIELD_ID["kind"],
@@ -529,7 +513,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 FIELD_ID["kind"],
                 error("kind"),
             ),
-            _field(
+            labelled(
                 t("atelier.form.dispositifs", lang),
                 dcc.Dropdown(
                     id=FIELD_ID["dispositifs"],
@@ -540,7 +524,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 FIELD_ID["dispositifs"],
                 error("dispositifs"),
             ),
-            _field(
+            labelled(
                 t("atelier.form.stages", lang),
                 dcc.Checklist(
                     id=FIELD_ID["stages"],
@@ -551,7 +535,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 FIELD_ID["stages"],
                 error("stages"),
             ),
-            _field(
+            labelled(
                 t("atelier.form.themes", lang),
                 dcc.Dropdown(
                     id=FIELD_ID["themes"], options=opts("themes"), multi=True, labels=labels
@@ -559,7 +543,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 FIELD_ID["themes"],
                 error("themes"),
             ),
-            _field(
+            labelled(
                 t("atelier.form.level", lang),
                 dcc.Dropdown(
                     id=FIELD_ID["territory_level"],
@@ -572,7 +556,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 FIELD_ID["territory_level"],
                 error("territory_level"),
             ),
-            _field(
+            labelled(
                 t("atelier.form.territories", lang),
                 dcc.Dropdown(
                     id=FIELD_ID["territory_codes"],
@@ -584,7 +568,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 FIELD_ID["territory_codes"],
                 error("territory_codes"),
             ),
-            _field(
+            labelled(
                 t("atelier.form.website", lang),
                 dcc.Input(
                     id=FIELD_ID["website"], value="", type="url", maxLength=300, className="input"
@@ -592,7 +576,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 FIELD_ID["website"],
                 error("website"),
             ),
-            _field(
+            labelled(
                 t("atelier.form.description", lang),
                 dcc.Textarea(
                     id=FIELD_ID["description"], value="", maxLength=1000, className="input"
@@ -621,19 +605,19 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
         className="panel atelier-card",
         children=[
             html.Summary(t("atelier.link.heading", lang)),
-            _field(
+            labelled(
                 t("atelier.link.source", lang),
                 dcc.Dropdown(id=L_SOURCE, options=_link_options(token), labels=labels),
                 L_SOURCE,
             ),
-            _field(
+            labelled(
                 t("atelier.link.relation", lang),
                 dcc.Dropdown(
                     id=L_RELATION, options=opts("relation"), searchable=False, labels=labels
                 ),
                 L_RELATION,
             ),
-            _field(
+            labelled(
                 t("atelier.link.target", lang),
                 dcc.Dropdown(id=L_TARGET, options=_link_options(token), labels=labels),
                 L_TARGET,
@@ -990,12 +974,12 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                 className="panel atelier-card",
                 children=[
                     html.H3(t("atelier.panel.phase", lang)),
-                    _field(
+                    labelled(
                         t("atelier.panel.phase.name", lang),
                         dcc.Input(id=PH_NAME, value=ws.phase.name if ws else "", className="input"),
                         PH_NAME,
                     ),
-                    _field(
+                    labelled(
                         t("atelier.panel.phase.kinds", lang),
                         dcc.Checklist(
                             id=PH_KINDS,

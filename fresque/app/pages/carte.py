@@ -40,7 +40,7 @@ from fresque.app.state import (
     to_href,
     to_search,
 )
-from fresque.app.widgets import dropdown_labels
+from fresque.app.widgets import dropdown_labels, labelled
 from fresque.i18n import DEFAULT_LANGUAGE, label, t
 from fresque.model import Kind, Stage
 from fresque.views.coverage_map import (
@@ -606,13 +606,6 @@ def _territory_value(level: str, state: ViewState) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
-def _field(label_text: str, control, control_id: str) -> html.Div:
-    return html.Div(
-        className="field",
-        children=[html.Label(label_text, htmlFor=control_id, className="field-label"), control],
-    )
-
-
 def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
     """The Carte page for ``state``; ``None`` gives the light skeleton callbacks are
     validated against (no figure, no data)."""
@@ -653,7 +646,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
     controls = html.Div(
         className="carte-controls panel",
         children=[
-            _field(
+            labelled(
                 t("carte.key.label", lang),
                 dcc.Dropdown(
                     labels=dropdown_labels(lang),
@@ -708,7 +701,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ],
                 **{"aria-labelledby": f"{ids.MAP_LEVEL}-label"},
             ),
-            _field(
+            labelled(
                 t("filters.region", lang),
                 dcc.Dropdown(
                     labels=dropdown_labels(lang),
@@ -720,7 +713,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ),
                 ids.MAP_REGION,
             ),
-            _field(
+            labelled(
                 t("carte.territory.label", lang),
                 dcc.Dropdown(
                     labels=dropdown_labels(lang),

@@ -43,7 +43,7 @@ from fresque.app.state import (
     sanitize,
     to_search,
 )
-from fresque.app.widgets import dropdown_labels
+from fresque.app.widgets import dropdown_labels, labelled
 from fresque.geo.territories import TerritoryError
 from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
 from fresque.model import Dispositif, Kind, Relation, Stage, Status, Theme
@@ -360,24 +360,6 @@ def render_detail(state: ViewState, shown=None) -> list:
     return children
 
 
-def _field(label_text: str, control, control_id: str, group: bool = False) -> html.Div:
-    """A labelled control (a fieldset-like group for checklists and radios)."""
-    if group:
-        return html.Div(
-            className="field",
-            role="group",
-            children=[
-                html.Span(label_text, className="field-label", id=f"{control_id}-label"),
-                control,
-            ],
-            **{"aria-labelledby": f"{control_id}-label"},
-        )
-    return html.Div(
-        className="field",
-        children=[html.Label(label_text, htmlFor=control_id, className="field-label"), control],
-    )
-
-
 def _options(enum_cls, lang: str) -> list[dict[str, str]]:
     return enum_choices(enum_cls, lang)
 
@@ -428,7 +410,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
         open=True,
         children=[
             html.Summary(t("filters.heading", lang)),
-            _field(
+            labelled(
                 t("filters.region", lang),
                 dcc.Dropdown(
                     labels=dropdown_labels(lang),
@@ -440,7 +422,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ),
                 ids.NET_REGION,
             ),
-            _field(
+            labelled(
                 t("filters.departement", lang),
                 dcc.Dropdown(
                     labels=dropdown_labels(lang),
@@ -452,13 +434,13 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ),
                 ids.NET_DEPARTEMENT,
             ),
-            _field(
+            labelled(
                 t("filters.kind", lang),
                 checklist(ids.NET_KINDS, Kind, "kinds"),
                 ids.NET_KINDS,
-                True,
+                group=True,
             ),
-            _field(
+            labelled(
                 t("filters.dispositif", lang),
                 dcc.Dropdown(
                     labels=dropdown_labels(lang),
@@ -470,13 +452,13 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ),
                 ids.NET_DISPOSITIFS,
             ),
-            _field(
+            labelled(
                 t("filters.stage", lang),
                 checklist(ids.NET_STAGES, Stage, "stages"),
                 ids.NET_STAGES,
-                True,
+                group=True,
             ),
-            _field(
+            labelled(
                 t("filters.theme", lang),
                 dcc.Dropdown(
                     labels=dropdown_labels(lang),
@@ -488,19 +470,19 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ),
                 ids.NET_THEMES,
             ),
-            _field(
+            labelled(
                 t("filters.status", lang),
                 checklist(ids.NET_STATUSES, Status, "statuses"),
                 ids.NET_STATUSES,
-                True,
+                group=True,
             ),
-            _field(
+            labelled(
                 t("filters.relation", lang),
                 checklist(ids.NET_RELATIONS, Relation, "relations"),
                 ids.NET_RELATIONS,
-                True,
+                group=True,
             ),
-            _field(
+            labelled(
                 t("filters.confidence", lang),
                 radios(
                     ids.NET_CONFIDENCE,
@@ -515,7 +497,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                     "min_confidence",
                 ),
                 ids.NET_CONFIDENCE,
-                True,
+                group=True,
             ),
             html.Button(t("filters.reset", lang), id=ids.NET_RESET, className="button", n_clicks=0),
         ],
@@ -525,7 +507,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
         open=True,
         children=[
             html.Summary(t("network.view.heading", lang)),
-            _field(
+            labelled(
                 t("network.layout.label", lang),
                 radios(
                     ids.NET_LAYOUT,
@@ -536,9 +518,9 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                     "layout",
                 ),
                 ids.NET_LAYOUT,
-                True,
+                group=True,
             ),
-            _field(
+            labelled(
                 t("network.metric.label", lang),
                 radios(
                     ids.NET_METRIC,
@@ -549,9 +531,9 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                     "metric",
                 ),
                 ids.NET_METRIC,
-                True,
+                group=True,
             ),
-            _field(
+            labelled(
                 t("network.focus.label", lang),
                 radios(
                     ids.NET_FOCUS,
@@ -562,7 +544,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                     "focus",
                 ),
                 ids.NET_FOCUS,
-                True,
+                group=True,
             ),
         ],
     )
