@@ -33,6 +33,8 @@ import hmac
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -212,6 +214,16 @@ def _store_errors():
     from fresque.store import errors
 
     return errors
+
+
+@contextmanager
+def _store_refusals_change_nothing() -> Iterator[None]:
+    """In a background refresh, a store refusal (closed workshop, revoked link) leaves the
+    screen as it is: Dash's ``PreventUpdate``."""
+    try:
+        yield
+    except _store_errors().StoreError:
+        raise PreventUpdate from None
 
 
 # --------------------------------------------------------------------------------------
@@ -1309,14 +1321,11 @@ def register_callbacks(app: dash.Dash) -> None:
         token = _token(search)
         if token is None or editing or not name or len(name.strip()) < 4:
             return []
-        errors = _store_errors()
         values: dict[str, Any] = {"name": name}
         if level and codes:  # without territories, a similar name is enough
             values.update(territory_level=level, territory_codes=codes)
-        try:
+        with _store_refusals_change_nothing():
             found = service().similar_structures(token, values)[:3]
-        except errors.StoreError:
-            raise PreventUpdate from None
         if not found:
             return []
         return [
@@ -1597,9 +1606,8 @@ def register_callbacks(app: dash.Dash) -> None:
         token = _token(search)
         if token is None:
             raise PreventUpdate
-        errors = _store_errors()
         svc = service()
-        try:
+        with _store_refusals_change_nothing():
             ws, me = svc.workshop(token), svc.me(token)
             options = _link_options(token)
             return (
@@ -1609,8 +1617,6 @@ def register_callbacks(app: dash.Dash) -> None:
                 options,
                 _kind_options(ws, lang),
             )
-        except errors.StoreError:
-            raise PreventUpdate from None
 
     @app.callback(
         Output(B_GRAPH, "elements"),
@@ -1626,12 +1632,9 @@ def register_callbacks(app: dash.Dash) -> None:
         token = _token(search)
         if token is None:
             raise PreventUpdate
-        errors = _store_errors()
-        try:
+        with _store_refusals_change_nothing():
             elements, feed, count = _board_parts(token, lang)
             return elements, no_update, feed, count
-        except errors.StoreError:
-            raise PreventUpdate from None
 
     @app.callback(
         Output(B_MAP, "figure"),
@@ -1644,11 +1647,8 @@ def register_callbacks(app: dash.Dash) -> None:
         token = _token(search)
         if token is None:
             raise PreventUpdate
-        errors = _store_errors()
-        try:
+        with _store_refusals_change_nothing():
             return _board_map(token, lang)
-        except errors.StoreError:
-            raise PreventUpdate from None
 
     @app.callback(
         Output(F_PENDING, "children"),
@@ -1666,9 +1666,8 @@ def register_callbacks(app: dash.Dash) -> None:
         token = _token(search)
         if token is None:
             raise PreventUpdate
-        errors = _store_errors()
         svc = service()
-        try:
+        with _store_refusals_change_nothing():
             ws = svc.workshop(token)
             closed = ws.status != "open"
             return (
@@ -1679,8 +1678,6 @@ def register_callbacks(app: dash.Dash) -> None:
                 _workshop_head(ws, lang),
                 t("atelier.panel.reopen" if closed else "atelier.panel.close", lang),
             )
-        except errors.StoreError:
-            raise PreventUpdate from None
 
     # The lists' buttons and the panel's fixed buttons have callbacks apart: the lists'
     # refreshes re-trigger theirs, which would drop the reply of a fixed button in flight.
