@@ -612,6 +612,22 @@ def _fill_sheet(ws: Any, headers: list[str], rows: list[list[Any]], text_columns
                 cell.number_format = "yyyy-mm-dd"
 
 
+#: One sheet to write: title, headers, rows, indices of the columns written as text.
+_Sheet = tuple[str, list[str], list[list[Any]], set[int]]
+
+
+def _write_workbook(path: Path, sheets: list[_Sheet]) -> Path:
+    """Write ``sheets`` in this order as one workbook, atomically."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, headers, rows, text_columns in sheets:
+        _fill_sheet(workbook.create_sheet(title), headers, rows, text_columns)
+    _save_workbook(workbook, path)
+    return path
+
+
 def _save_workbook(workbook: Any, path: Path) -> None:
     from datetime import datetime
 
@@ -644,10 +660,7 @@ def write_sheets(
     >>> [c.value for c in openpyxl.load_workbook(path)["gaps"][2]]
     ['01', "'=1+1"]
     """
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    tables = []
     for title, frame in sheets.items():
         headers = [str(c) for c in frame.columns]
         rows = [
@@ -658,9 +671,8 @@ def write_sheets(
             for row in frame.itertuples(index=False, name=None)
         ]
         wanted = {i for i, header in enumerate(headers) if header in text_columns}
-        _fill_sheet(workbook.create_sheet(title), headers, rows, wanted)
-    _save_workbook(workbook, Path(path))
-    return Path(path)
+        tables.append((title, headers, rows, wanted))
+    return _write_workbook(Path(path), tables)
 
 
 def _is_missing(value: Any) -> bool:
@@ -679,21 +691,19 @@ def write_xlsx(records: Records, path: str | Path) -> Path:
     Path
         The written file.
     """
-    from openpyxl import Workbook
-
-    path = Path(path)
     ordered = Records(list(records.structures), list(records.links)).sorted()
-    workbook = Workbook()
-    ws = workbook.active
-    ws.title = "structures"
     codes = {i for i, c in enumerate(STRUCTURE_COLUMNS) if c in _CODE_COLUMNS}
-    rows = [[_xlsx_value(getattr(s, c)) for c in STRUCTURE_COLUMNS] for s in ordered.structures]
-    _fill_sheet(ws, list(STRUCTURE_COLUMNS), rows, codes)
-    links = workbook.create_sheet("links")
-    rows = [[_xlsx_value(getattr(k, c)) for c in LINK_COLUMNS] for k in ordered.links]
-    _fill_sheet(links, list(LINK_COLUMNS), rows, set())
-    _save_workbook(workbook, path)
-    return path
+    structures = [
+        [_xlsx_value(getattr(s, c)) for c in STRUCTURE_COLUMNS] for s in ordered.structures
+    ]
+    links = [[_xlsx_value(getattr(k, c)) for c in LINK_COLUMNS] for k in ordered.links]
+    return _write_workbook(
+        Path(path),
+        [
+            ("structures", list(STRUCTURE_COLUMNS), structures, codes),
+            ("links", list(LINK_COLUMNS), links, set()),
+        ],
+    )
 
 
 def _json_ready(value: Any) -> Any:
@@ -793,17 +803,11 @@ def write_kumu_xlsx(records: Records, path: str | Path) -> Path:
     Path
         The written file.
     """
-    from openpyxl import Workbook
-
     from fresque.i18n import label
     from fresque.model import SYMMETRIC_RELATIONS
 
-    path = Path(path)
     ordered = Records(list(records.structures), list(records.links)).sorted()
-    workbook = Workbook()
-    ws = workbook.active
-    ws.title = "Elements"
-    rows = []
+    elements = []
     for s in ordered.structures:
         row = []
         for header, name in KUMU_ELEMENT_COLUMNS.items():
@@ -814,12 +818,10 @@ def write_kumu_xlsx(records: Records, path: str | Path) -> Path:
                 row.append(_cell(s.territory_codes))
             else:
                 row.append(_kumu_value(getattr(s, name)))
-        rows.append(row)
+        elements.append(row)
     headers = list(KUMU_ELEMENT_COLUMNS)
     text_columns = {headers.index("Territoires"), headers.index("Commune")}
-    _fill_sheet(ws, headers, rows, text_columns)
-    connections = workbook.create_sheet("Connections")
-    rows = []
+    connections = []
     for k in ordered.links:
         row = []
         for header, name in KUMU_CONNECTION_COLUMNS.items():
@@ -829,10 +831,14 @@ def write_kumu_xlsx(records: Records, path: str | Path) -> Path:
                 row.append(getattr(k, name))
             else:
                 row.append(_kumu_value(getattr(k, name)))
-        rows.append(row)
-    _fill_sheet(connections, list(KUMU_CONNECTION_COLUMNS), rows, set())
-    _save_workbook(workbook, path)
-    return path
+        connections.append(row)
+    return _write_workbook(
+        Path(path),
+        [
+            ("Elements", headers, elements, text_columns),
+            ("Connections", list(KUMU_CONNECTION_COLUMNS), connections, set()),
+        ],
+    )
 
 
 def output_format(path: str | Path, format: str | None = None) -> str:
