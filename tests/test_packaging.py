@@ -56,3 +56,52 @@ def test_console_script_is_installed():
 def test_geo_info_on_an_empty_folder(tmp_path, capsys):
     assert main(["geo", "info", "--dir", str(tmp_path)]) == 0
     assert "fresque geo build" in capsys.readouterr().out
+
+
+def _shipped_patterns() -> dict[str, list[str]]:
+    """Package-data globs of pyproject.toml, as paths relative to the repository."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    package_data = config["tool"]["setuptools"]["package-data"]
+    return {package.replace(".", "/"): globs for package, globs in package_data.items()}
+
+
+def _glob_matches(path: str, glob: str) -> bool:
+    """Setuptools' globs: ``*`` stays within one folder (``assets/*.js`` does not ship
+    ``assets/vendor/x.js``); ``**`` spans folders."""
+    from fnmatch import fnmatchcase
+
+    if "**" in glob:
+        return fnmatchcase(path, glob.replace("**/", "*").replace("**", "*"))
+    parts, globs = path.split("/"), glob.split("/")
+    return len(parts) == len(globs) and all(map(fnmatchcase, parts, globs))
+
+
+def test_glob_matches_like_setuptools():
+    assert _glob_matches("assets/fresque.js", "assets/*.js")
+    assert not _glob_matches("assets/vendor/plotly.js", "assets/*.js")
+    assert _glob_matches("assets/vendor/plotly.js", "assets/**/*.js")
+    assert not _glob_matches("migrations/env.py.mako", "migrations/script.py.mako")
+
+
+def test_every_data_file_of_the_package_is_shipped():
+    """A file under fresque/ that is not Python (asset, template, Alembic's script template)
+    must match a package-data glob, or an installed (non-editable) Fresque lacks it."""
+    patterns = _shipped_patterns()
+    tracked = subprocess.run(
+        ["git", "ls-files", "fresque"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    data_files = [path for path in tracked if not path.endswith(".py")]
+    assert "fresque/store/migrations/script.py.mako" in data_files
+    unshipped = []
+    for path in data_files:
+        owners = [p for p in patterns if path.startswith(p + "/")]
+        shipped = any(
+            _glob_matches(path[len(owner) + 1 :], glob)
+            for owner in owners
+            for glob in patterns[owner]
+        )
+        if not shipped:
+            unshipped.append(path)
+    # READMEs beside vendored files document them; they need not be installed.
+    unshipped = [path for path in unshipped if not path.endswith("README.md")]
+    assert not unshipped, f"not in [tool.setuptools.package-data]: {unshipped}"
