@@ -1183,10 +1183,12 @@ class WorkshopService:
             row["version"],
         )
 
-    def _check_link_kinds(self, ctx: _Ctx, link: Link) -> None:
+    def _check_link_kinds(self, ctx: _Ctx, *ends: str) -> None:
+        """A participant may only touch links whose two ends are cards of the kinds the
+        phase opens (the ends a link has now, and those an edit gives it)."""
         if ctx.role is not Role.PARTICIPANT or ctx.ws["phase_kinds"] is None:
             return
-        for end in (link.source, link.target):
+        for end in dict.fromkeys(ends):
             self._check_kind(ctx, self._structure_row(ctx.conn, ctx.wid, end)["data"]["kind"])
 
     def _key_taken(self, ctx: _Ctx, link: Link, besides: int | None = None) -> bool:
@@ -1213,7 +1215,7 @@ class WorkshopService:
                 territories=self.territories,
                 known_ids=self._live_ids(ctx.conn, ctx.wid, values, ("source", "target")),
             )
-            self._check_link_kinds(ctx, link)
+            self._check_link_kinds(ctx, link.source, link.target)
             if self._key_taken(ctx, link):
                 raise InvalidInput(
                     f"ce lien existe déjà : {link.source} → {link.target} ({label(link.relation)})"
@@ -1266,7 +1268,7 @@ class WorkshopService:
                 territories=self.territories,
                 known_ids=self._live_ids(ctx.conn, ctx.wid, merged, ("source", "target")),
             )
-            self._check_link_kinds(ctx, link)
+            self._check_link_kinds(ctx, row["source"], row["target"], link.source, link.target)
             if self._key_taken(ctx, link, besides=row["id"]):
                 raise InvalidInput(
                     f"ce lien existe déjà : {link.source} → {link.target} ({label(link.relation)})"
@@ -1301,7 +1303,8 @@ class WorkshopService:
             return LinkCard(row["id"], link, version, seq)
 
     def remove_link(self, token: str, link_id: int, expected_version: int) -> int:
-        """Remove a link (the facilitator, or the participant who added it)."""
+        """Remove a link (the facilitator, or the participant who added it, while the
+        phase opens links and the kinds of both its ends); return the event number."""
         with self._writing(token, _WRITERS, "retirer un lien", edit=True) as ctx:
             self._check_links_open(ctx)
             row = self._link_row(ctx.conn, ctx.wid, link_id)
@@ -1312,6 +1315,7 @@ class WorkshopService:
                     "Refusé : un participant ne retire que les liens qu’il a ajoutés ; "
                     "demandez à l’animation."
                 )
+            self._check_link_kinds(ctx, row["source"], row["target"])
             payload = {"link": row["id"], "before": row["data"]}
             return self._apply_event(
                 ctx,

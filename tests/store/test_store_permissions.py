@@ -231,3 +231,81 @@ def test_pending_edits_of_a_pre_workshop_are_for_the_facilitator(service: Worksh
         with pytest.raises(PermissionDenied, match="en attente de modération"):
             service.current_ecosystem(token, include_pending=True)
     service.current_ecosystem(facilitator, include_pending=True)
+
+
+def _phase_setup(service: WorkshopService):
+    """A workshop where Alice added a network card and a link from it to a support
+    structure, then the facilitator opened a phase."""
+    workshop, facilitator = service.create_workshop("Phases", base="national")
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, CARD)  # a network
+    link = service.add_link(
+        alice, {"source": card.structure.id, "target": "tag29", "relation": "partners_with"}
+    )
+    return facilitator, alice, card, link
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(
+            lambda s, t, c, k: s.add_link(
+                t, {"source": c.structure.id, "target": "avise", "relation": "member_of"}
+            ),
+            id="add_link",
+        ),
+        pytest.param(
+            lambda s, t, c, k: s.edit_link(t, k.id, {"description": "x"}, 1), id="edit_link"
+        ),
+        pytest.param(lambda s, t, c, k: s.remove_link(t, k.id, 1), id="remove_link"),
+    ],
+)
+def test_links_closed_by_the_phase_refuse_every_link_write(service: WorkshopService, write):
+    facilitator, alice, card, link = _phase_setup(service)
+    service.set_phase(facilitator, "Les cartes d’abord", None, links_open=False)
+    version = service.workshop(facilitator).version
+    with pytest.raises(PermissionDenied, match="liens ne sont pas encore ouverts"):
+        write(service, alice, card, link)
+    assert service.workshop(facilitator).version == version  # nothing written
+    write(service, facilitator, card, link)  # the facilitator is not bound by phases
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(
+            lambda s, t, c, k: s.edit_link(t, k.id, {"description": "x"}, 1),
+            id="edit_link-its-ends",
+        ),
+        pytest.param(lambda s, t, c, k: s.remove_link(t, k.id, 1), id="remove_link"),
+        pytest.param(
+            lambda s, t, c, k: s.remove_structure(t, c.structure.id, 1), id="remove_structure"
+        ),
+    ],
+)
+def test_kinds_closed_by_the_phase_refuse_link_and_card_writes(service: WorkshopService, write):
+    facilitator, alice, card, link = _phase_setup(service)
+    # Links open, but support structures (the link's target) and networks are not.
+    service.set_phase(facilitator, "Les financeurs", ["funder"], links_open=True)
+    version = service.workshop(facilitator).version
+    with pytest.raises(PermissionDenied, match="n’ouvre pas les cartes"):
+        write(service, alice, card, link)
+    assert service.workshop(facilitator).version == version
+    write(service, facilitator, card, link)
+
+
+def test_a_link_edit_may_not_move_an_end_onto_a_closed_kind(service: WorkshopService):
+    facilitator, alice, _card, link = _phase_setup(service)
+    # Networks only: the link's target (a support structure) is closed, so the link may
+    # not move off it either.
+    service.set_phase(facilitator, "Les réseaux", ["network"])
+    with pytest.raises(PermissionDenied, match="« Structure d’accompagnement »"):
+        service.edit_link(alice, link.id, {"target": "avise"}, 1)
+    # Networks and support structures open: the link may change, but not point at a
+    # funder.
+    service.set_phase(facilitator, "Sans financeurs", ["network", "support_structure"])
+    with pytest.raises(PermissionDenied, match="« Financeur »"):
+        service.edit_link(alice, link.id, {"target": "initiative_mayenne"}, 1)
+    edited = service.edit_link(alice, link.id, {"description": "voisins"}, 1)
+    assert edited.version == 2 and edited.link.description == "voisins"
+    assert service.remove_link(alice, link.id, 2) > 0
