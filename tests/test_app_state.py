@@ -49,6 +49,7 @@ def test_every_field_round_trips():
         lang="en",
         region="53",
         departement="2A",
+        epci="200067205",
         kinds=("network", "funder"),
         dispositifs=("dla_departemental", "incubateur"),
         stages=("ideation", "scaling"),
@@ -67,7 +68,7 @@ def test_every_field_round_trips():
     assert all(getattr(state, f.name) != f.default for f in fields(ViewState))
     assert parse_url(to_path(state), to_search(state)) == state
     search = to_search(state)
-    assert search.startswith("?lang=en&region=53&dep=2A&kind=network,funder&")
+    assert search.startswith("?lang=en&region=53&dep=2A&epci=200067205&kind=network,funder&")
     assert "%2C" not in search  # commas stay readable
 
 
@@ -130,6 +131,31 @@ def test_filter_arguments_feed_ecosystem_filter():
     }
 
 
+def test_epci_is_the_most_precise_territory_and_the_map_leaves_territories_out():
+    state = ViewState(region="28", departement="50", epci="200067205", kinds=("network",))
+    assert filter_arguments(state)["territory"] == ("epci", "200067205")
+    assert filter_arguments(state, territory=False) == {"kinds": ("network",)}
+    assert parse_url("/carte", "?epci=200067205").epci == "200067205"
+    for bad in ("20006720", "2000672051", "CA_Cotentin", "2A0067205"):
+        assert parse_url("/carte", f"?epci={bad}").epci is None
+    assert state.has_filters and state.without_filters().epci is None
+
+
+def test_an_epci_filter_reaches_ecosystem_filter():
+    from fresque.ecosystem import load_ecosystem
+
+    eco = load_ecosystem()
+    state = ViewState(epci="200067205")
+    arguments = filter_arguments(state)
+    shown = eco.filter(**arguments)
+    expected = eco.filter(territory=("epci", "200067205"))
+    assert list(shown.structures.index) == list(expected.structures.index)
+    # Narrower than its département's filter and than nothing.
+    departement = eco.filter(territory=("departement", "50"))
+    assert set(shown.structures.index) <= set(departement.structures.index)
+    assert len(shown.structures) < len(eco.structures)
+
+
 def test_without_filters_keeps_the_view():
     state = ViewState(lang="en", region="53", kinds=("network",), selected="avise", focus=1)
     cleared = state.without_filters()
@@ -153,6 +179,7 @@ states = st.builds(
     lang=st.sampled_from(LANGUAGES),
     region=st.none() | st.sampled_from(["11", "53", "94"]),
     departement=st.none() | st.sampled_from(["01", "29", "2A", "2B", "974"]),
+    epci=st.none() | st.from_regex(r"[0-9]{9}", fullmatch=True),
     kinds=_subset([m.value for m in Kind]),
     dispositifs=_subset([m.value for m in Dispositif]),
     stages=_subset([m.value for m in Stage]),
@@ -195,4 +222,20 @@ def test_sanitize_drops_what_the_ecosystem_does_not_know():
     mixed = sanitize(ViewState(region="11", departement="29"), eco)
     assert (mixed.region, mixed.departement) == ("11", None)
     assert sanitize(ViewState(selected="nobody_here"), eco).selected is None
+    # EPCI: kept where it lies, dropped when unknown or outside the département/région.
+    cotentin = ViewState(region="28", departement="50", epci="200067205")
+    assert sanitize(cotentin, eco) == cotentin
+    assert sanitize(ViewState(epci="200067205"), eco).epci == "200067205"
+    assert sanitize(ViewState(epci="999999999"), eco).epci is None
+    assert sanitize(replace(cotentin, departement="29", region="53"), eco).epci is None
+    assert sanitize(replace(cotentin, departement=None, region="53"), eco).epci is None
+    # An EPCI across two départements fits both (and the région of each).
+    table = eco.territories.table
+    across = table[(table["level"] == "epci") & table["departements"].str.contains("[|]")]
+    code, listed = str(across["code"].iloc[0]), str(across["departements"].iloc[0])
+    for departement in listed.split("|"):
+        assert sanitize(ViewState(departement=departement, epci=code), eco).epci == code
+    # A département dropped as outside the région takes its EPCI along.
+    dropped = sanitize(ViewState(region="11", departement="50", epci="200067205"), eco)
+    assert (dropped.departement, dropped.epci) == (None, None)
     assert sanitize(kept, None) == kept

@@ -6,6 +6,7 @@ It travels in the URL: the page is the path (``/reseau``, ``/carte``), everythin
 query string, with defaults left out so links stay short::
 
     /reseau?lang=en&region=53&kind=network,chamber&sel=cress_bre&focus=1&layout=force
+    /carte?region=28&epci=200067205&level=epci
 
 Reading a URL never fails: unknown parameters and values that do not fit (an unknown
 kind, a malformed code, a focus of 9) are dropped, so a hand-edited or outdated link still
@@ -38,6 +39,7 @@ from fresque.model import Confidence, Dispositif, Kind, Relation, Stage, Status,
 
 if TYPE_CHECKING:
     from fresque.ecosystem import Ecosystem
+    from fresque.geo.territories import Territories
 
 __all__ = [
     "COVERAGE_KEYS",
@@ -53,7 +55,9 @@ __all__ = [
     "METRICS",
     "NETWORK_LAYOUTS",
     "PAGES",
+    "TERRITORY_FIELDS",
     "ViewState",
+    "epci_fits",
     "filter_arguments",
     "page_from_path",
     "parse_query",
@@ -96,6 +100,7 @@ FOCUS_RADII: tuple[int, ...] = (0, 1, 2, 3)
 
 _REGION_CODE = re.compile(r"\d{2}")
 _DEPARTEMENT_CODE = re.compile(r"\d{2}|2[AB]|97\d")
+_EPCI_CODE = re.compile(r"\d{9}")
 
 
 @dataclass(frozen=True)
@@ -109,9 +114,9 @@ class ViewState:
         ``"reseau"`` or ``"carte"``.
     lang
         ``"fr"`` or ``"en"``.
-    region, departement
-        Territory filter (INSEE codes). The département, more precise, wins when both are
-        set.
+    region, departement, epci
+        Territory filter (INSEE codes, SIREN for an EPCI). The most precise one wins:
+        the EPCI, then the département, then the région.
     kinds, dispositifs, stages, themes, statuses
         Keep the structures with any of these values (enum values).
     relations
@@ -138,6 +143,7 @@ class ViewState:
     lang: str = DEFAULT_LANGUAGE
     region: str | None = None
     departement: str | None = None
+    epci: str | None = None
     kinds: tuple[str, ...] = ()
     dispositifs: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
@@ -257,6 +263,7 @@ _PARSERS: dict[str, Any] = {
     "lang": _choice(LANGUAGES),
     "region": _code(_REGION_CODE),
     "departement": _code(_DEPARTEMENT_CODE),
+    "epci": _code(_EPCI_CODE),
     "kinds": _enum_values(Kind),
     "dispositifs": _enum_values(Dispositif),
     "stages": _enum_values(Stage),
@@ -277,6 +284,7 @@ _PARSERS: dict[str, Any] = {
 FILTER_FIELDS: tuple[str, ...] = (
     "region",
     "departement",
+    "epci",
     "kinds",
     "dispositifs",
     "stages",
@@ -286,11 +294,15 @@ FILTER_FIELDS: tuple[str, ...] = (
     "min_confidence",
 )
 
+#: Fields that choose a territory (the others filter by values).
+TERRITORY_FIELDS: tuple[str, ...] = ("region", "departement", "epci")
+
 #: Query parameter of each field (the page is the path, not a parameter).
 QUERY_KEYS: dict[str, str] = {
     "lang": "lang",
     "region": "region",
     "departement": "dep",
+    "epci": "epci",
     "kinds": "kind",
     "dispositifs": "dispositif",
     "stages": "stage",
@@ -380,25 +392,34 @@ def to_href(state: ViewState) -> str:
     return to_path(state) + to_search(state)
 
 
-def filter_arguments(state: ViewState) -> dict[str, Any]:
+def filter_arguments(state: ViewState, territory: bool = True) -> dict[str, Any]:
     """Return the keyword arguments of :meth:`fresque.ecosystem.Ecosystem.filter` for the
     filters of ``state`` (the relation filter applies to links and is not among them).
+
+    Parameters
+    ----------
+    state
+        The view.
+    territory
+        Whether to include the territory (the most precise of EPCI, département,
+        région). The map leaves it out: it shows every territory, filtered by values.
 
     Examples
     --------
     >>> filter_arguments(ViewState(region="53", departement="29", kinds=("chamber",)))
     {'kinds': ('chamber',), 'territory': ('departement', '29')}
-    >>> filter_arguments(ViewState(region="53"))
-    {'territory': ('region', '53')}
+    >>> filter_arguments(ViewState(region="28", epci="200067205"))
+    {'territory': ('epci', '200067205')}
+    >>> filter_arguments(ViewState(region="53", kinds=("chamber",)), territory=False)
+    {'kinds': ('chamber',)}
     """
     arguments: dict[str, Any] = {}
     for name in ("kinds", "dispositifs", "stages", "themes", "statuses"):
         if getattr(state, name):
             arguments[name] = getattr(state, name)
-    if state.departement:
-        arguments["territory"] = ("departement", state.departement)
-    elif state.region:
-        arguments["territory"] = ("region", state.region)
+    chosen = [(name, getattr(state, name)) for name in TERRITORY_FIELDS if getattr(state, name)]
+    if territory and chosen:
+        arguments["territory"] = chosen[-1]  # the most precise
     if state.min_confidence:
         arguments["min_confidence"] = state.min_confidence
     return arguments
@@ -407,8 +428,9 @@ def filter_arguments(state: ViewState) -> dict[str, Any]:
 def sanitize(state: ViewState, eco: Ecosystem | None) -> ViewState:
     """Drop from ``state`` what ``eco`` does not know: territories, a selected id.
 
-    A département outside the chosen région is dropped too. Without an ecosystem the
-    state is returned unchanged.
+    A département outside the chosen région is dropped too, and an EPCI that does not
+    lie (at least in part) in the chosen département and région. Without an ecosystem
+    the state is returned unchanged.
     """
     if eco is None:
         return state
@@ -421,6 +443,69 @@ def sanitize(state: ViewState, eco: Ecosystem | None) -> ViewState:
         key = ("departement", state.departement)
         if key not in territories or (region and territories[key].parent != region):
             changes["departement"] = None
+    departement = state.departement if "departement" not in changes else None
+    if state.epci and not epci_fits(territories, state.epci, departement, region):
+        changes["epci"] = None
     if state.selected and state.selected not in eco:
         changes["selected"] = None
     return replace(state, **changes) if changes else state
+
+
+def epci_fits(
+    territories: Territories, code: str, departement: str | None, region: str | None
+) -> bool:
+    """Whether the EPCI ``code`` exists and lies, at least in part, in ``departement``
+    and ``region`` (``None``: any).
+
+    An EPCI may cross a border: it fits every département it has communes in, and the
+    régions of those départements.
+
+    Examples
+    --------
+    >>> from fresque.geo.territories import default_territories
+    >>> territories = default_territories()
+    >>> epci_fits(territories, "200067205", "50", "28")  # CA du Cotentin, Manche
+    True
+    >>> epci_fits(territories, "200067205", "29", None), epci_fits(territories, "1", None, None)
+    (False, False)
+    """
+    places = _epci_places(territories).get(code)
+    if places is None:
+        return False
+    departements, regions = places
+    return (departement is None or departement in departements) and (
+        region is None or region in regions
+    )
+
+
+_EPCI_PLACES: dict[int, tuple[Territories, dict[str, tuple[frozenset[str], frozenset[str]]]]] = {}
+
+
+def _epci_places(
+    territories: Territories,
+) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """EPCI code -> (its départements, their régions), built once per geography."""
+    cached = _EPCI_PLACES.get(id(territories))
+    if cached is not None and cached[0] is territories:
+        return cached[1]
+    table = territories.table
+    region_of = dict(
+        zip(
+            table.loc[table["level"] == "departement", "code"].astype(str),
+            table.loc[table["level"] == "departement", "region"].astype(str),
+            strict=True,
+        )
+    )
+    epci = table[table["level"] == "epci"]
+    places: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for code, listed, main_region in zip(
+        epci["code"].astype(str), epci["departements"].astype(str), epci["region"], strict=True
+    ):
+        departements = frozenset(d for d in listed.split("|") if d)
+        regions = {region_of[d] for d in departements if d in region_of}
+        if isinstance(main_region, str) and main_region:
+            regions.add(main_region)
+        places[code] = (departements, frozenset(regions))
+    _EPCI_PLACES.clear()  # one geography at a time (tests may load another)
+    _EPCI_PLACES[id(territories)] = (territories, places)
+    return places
