@@ -136,15 +136,17 @@ def find_figures(node, found: list[int]) -> None:
 
 
 def states_for(eco: Ecosystem, n: int, seed: int = 0) -> list[ViewState]:
-    """Filter and selection states a user goes through (départements, kinds, a selection)."""
+    """Filter and selection states a user goes through (départements or all France, kinds, a
+    selection)."""
     rng = random.Random(seed)
     deps = sorted(eco.territories.table.query("level == 'departement'")["code"])
     kinds = ["support_structure", "network", "funder", "chamber", "public_body"]
     ids = list(eco.structures.index)
     states = []
     for i in range(n):
+        # Half the states are national (the heaviest: thousands of structures drawn).
         state = ViewState(
-            departement=rng.choice(deps),
+            departement=rng.choice(deps) if i % 2 else None,
             kinds=tuple(k for k in kinds if rng.random() < 0.6) or ("support_structure",),
         )
         if i % 3 == 0:
@@ -157,15 +159,16 @@ def core_timings(app, eco: Ecosystem, n: int) -> None:
     from fresque.app import context
     from fresque.app.pages import reseau
     from fresque.orientation import orient
-    from fresque.views.network import network_elements, network_stylesheet
+    from fresque.views.network import network_elements, network_index, network_stylesheet
 
     states = states_for(eco, n)
     with app.server.test_request_context("/"):
         _ = context.current().metrics  # node metrics, computed once per process
+        network_index(eco)  # and the network's arrays and element parts
 
         def full(state: ViewState) -> None:
             state = reseau._sanitize(state)
-            shown, _ = reseau._shown(state)
+            shown, _ = reseau._view(state)
             reseau._elements(state, shown)
             reseau._stylesheet(state, shown)
             reseau.render_detail(state, shown)
@@ -197,8 +200,8 @@ def core_timings(app, eco: Ecosystem, n: int) -> None:
         base = [timed(lambda s=s: naive(s)) for s in states]
         # Selection only (same filters, another structure): stylesheet and detail.
         selected = states[0]
-        shown, _ = reseau._shown(selected)
-        pick = list(shown.structures.index)[: max(3, min(n, len(shown)))]
+        shown, _ = reseau._view(selected)
+        pick = sorted(shown.ids)[: max(3, min(n, len(shown)))]
         select = [
             timed(
                 lambda sid=sid: (

@@ -18,7 +18,7 @@ import pytest
 
 import fresque.views.network
 from fresque.ecosystem import Ecosystem, load_ecosystem
-from fresque.geo.territories import Territories
+from fresque.geo.territories import Territories, TerritoryError
 from fresque.i18n import UI_STRINGS, label
 from fresque.model import (
     STAGE_ORDER,
@@ -38,11 +38,13 @@ from fresque.views.network import (
     RELATION_COLORS,
     SHAPE_FAMILIES,
     SPACING,
+    NetworkIndex,
     board_positions,
     concentric_positions,
     cytoscape_layout,
     legend,
     network_elements,
+    network_index,
     network_stylesheet,
     node_metrics,
     node_sizes,
@@ -351,6 +353,61 @@ def test_elements_are_fast_on_the_national_dataset(national):
             timings.append(time.perf_counter() - start)
             assert len(nodes_of(elements)) == len(eco)
     assert max(timings) < 0.25, timings
+
+
+# ------------------------------------------------------------------------------ index
+
+
+#: Filter combinations the Réseau page sends (canonical values), with relations and a focus.
+VIEW_CASES = [
+    ({}, (), None),
+    ({"kinds": ("network", "funder")}, (), None),
+    ({"territory": ("departement", "29")}, (), None),
+    ({"territory": ("region", "84"), "kinds": ("support_structure",)}, ("funds",), None),
+    ({"stages": ("emergence",), "statuses": ("active",)}, (), None),
+    ({"dispositifs": ("incubateur", "dla_departemental"), "themes": ("emploi",)}, (), None),
+    ({"min_confidence": "high"}, ("member_of", "partners_with"), None),
+    ({"territory": ("region", "53")}, (), ("avise", 1)),
+    ({"min_confidence": "medium"}, ("animates",), ("avise", 2)),
+]
+
+
+@pytest.mark.parametrize(("arguments", "relations", "ego"), VIEW_CASES)
+def test_index_views_are_the_filtered_ecosystem(national, arguments, relations, ego):
+    """A view is a mask, yet shows what Ecosystem.filter / ego and network_elements give."""
+    metrics = node_metrics(national)
+    index = NetworkIndex(national, metrics)
+    expected = national.filter(**arguments) if arguments else national
+    if ego:
+        expected = expected.ego(*ego)
+    view = index.view(**arguments, relations=relations, ego=ego)
+    assert len(view) == len(expected) > 0
+    assert view.ids == set(expected.structures.index)
+    wanted = expected.links if not relations else expected.links.query("relation in @relations")
+    assert view.n_links == len(wanted)
+    for layout, lang in (("board", "fr"), ("concentric", "en"), ("force", "fr")):
+        drawn = index.elements(view, layout=layout, metric="betweenness", lang=lang)
+        assert drawn == network_elements(
+            expected,
+            layout=layout,
+            metric="betweenness",
+            metrics=metrics,
+            relations=relations,
+            lang=lang,
+        )
+    sid = ego[0] if ego else sorted(view.ids)[0]
+    assert index.neighbors(view, sid) == expected.neighbors(sid, relation=relations or None)
+
+
+def test_index_refuses_what_the_filter_refuses(national):
+    index = network_index(national)
+    assert network_index(national) is index  # built once per ecosystem
+    with pytest.raises(TerritoryError):
+        index.view(territory=("departement", "00"))
+    outside = national.filter(territory=("departement", "29"))
+    away = next(sid for sid in national.structures.index if sid not in outside)
+    with pytest.raises(KeyError):
+        index.view(territory=("departement", "29"), ego=(away, 1))
 
 
 # ------------------------------------------------------------------------------ stylesheet

@@ -88,11 +88,14 @@ __all__ = [
     "RELATION_COLORS",
     "SHAPE_FAMILIES",
     "BoardLayout",
+    "NetworkIndex",
+    "NetworkView",
     "board_positions",
     "concentric_positions",
     "cytoscape_layout",
     "legend",
     "network_elements",
+    "network_index",
     "network_stylesheet",
     "node_metrics",
     "node_sizes",
@@ -649,60 +652,335 @@ def network_elements(
     ``size`` and ``tip`` (tooltip text). Each link has classes ``link rel-…`` and data
     ``source``, ``target``, ``relation``, ``label`` (the relation in words, for its
     tooltip; not drawn) and ``confidence``.
-    """
-    structures = eco.structures
-    if metrics is None:
-        metrics = node_metrics(eco)
-    values = metrics[metric].reindex(structures.index).fillna(0)
-    # Scale against the whole dataset's maximum: sizes do not jump as filters change.
-    sizes = node_sizes(values, top=float(metrics[metric].max()) if len(metrics) else 0.0)
-    positions: dict[str, tuple[float, float]] = {}
-    decor: list[dict[str, Any]] = []
-    if layout == "board":
-        board = board_positions(structures)
-        positions = board.positions
-        decor = _board_decorations(board, lang)
-    elif layout == "concentric":
-        positions = concentric_positions(structures)
 
-    size_of = dict(zip(sizes.index, sizes.round(1).tolist(), strict=True))
-    elements: list[dict[str, Any]] = []
-    for row in structures[_NODE_COLUMNS].itertuples():
-        family = shape_family(row.dispositifs)
-        node: dict[str, Any] = {
-            "data": {
-                "id": row.Index,
-                "label": row.name,
-                "kind": row.kind,
-                "status": row.status,
-                "size": size_of[row.Index],
-                "tip": _tooltip(row, lang),
-            },
-            "classes": f"structure kind-{row.kind} shape-{family} status-{row.status}",
+    The app draws filtered views of one large ecosystem with :class:`NetworkIndex`
+    instead (same elements, without building a filtered ecosystem).
+    """
+    index = NetworkIndex(eco, metrics if metrics is not None else node_metrics(eco))
+    view = index.view(relations=relations)
+    return index.elements(view, layout=layout, metric=metric, lang=lang)
+
+
+# --------------------------------------------------------------------------------------
+# Filtered views of a large ecosystem, picked from arrays built once
+# --------------------------------------------------------------------------------------
+
+
+def _values(enum_cls: type, values: Any) -> set[str]:
+    """Canonical values of one filter criterion (one value or several)."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        values = [values]
+    return {enum_cls(getattr(v, "value", v)).value for v in values}
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkView:
+    """What the network shows of an ecosystem: kept structures and links, as masks.
+
+    Attributes
+    ----------
+    keep
+        One boolean per structure, in :attr:`Ecosystem.structures` order.
+    links
+        One boolean per link, in :attr:`Ecosystem.links` order (both ends kept, and the
+        wanted relations only).
+    ids
+        The ids of the structures kept.
+    """
+
+    keep: Any
+    links: Any
+    ids: frozenset[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self.ids
+
+    @property
+    def n_links(self) -> int:
+        """Number of links kept."""
+        return int(self.links.sum())
+
+
+class NetworkIndex:
+    """Everything the network view of one ecosystem needs, built once, picked per view.
+
+    :meth:`Ecosystem.filter` builds a new ecosystem (tables, graph): at 5,000 structures
+    that takes hundreds of milliseconds, far more than drawing needs. The index keeps the
+    ecosystem's criteria as arrays and its elements' parts as ready dicts, so that a
+    filtered view is a boolean mask (:meth:`view`, the same structures and links as
+    :meth:`Ecosystem.filter` and :meth:`Ecosystem.ego`, checked by the tests) and its
+    elements a pick by index (:meth:`elements`, the same as :func:`network_elements` of
+    the filtered ecosystem).
+
+    Parameters
+    ----------
+    eco
+        The whole ecosystem.
+    metrics
+        :func:`node_metrics` of ``eco`` (sizes), by default computed (cached).
+
+    Examples
+    --------
+    >>> from fresque.ecosystem import load_ecosystem
+    >>> eco = load_ecosystem()
+    >>> index = NetworkIndex(eco)
+    >>> view = index.view(kinds=["chamber"])
+    >>> sorted(view.ids) == sorted(eco.filter(kinds="chamber").structures.index)
+    True
+    """
+
+    def __init__(self, eco: Ecosystem, metrics: pd.DataFrame | None = None) -> None:
+        import numpy as np
+
+        self._np = np
+        self.eco = eco
+        self.metrics = metrics if metrics is not None else node_metrics(eco)
+        table = eco.structures[[*_NODE_COLUMNS, "themes", "confidence"]]
+        self.ids = list(table.index)
+        self._position = {sid: i for i, sid in enumerate(self.ids)}
+        n = len(self.ids)
+        self._rows = list(table[_NODE_COLUMNS].itertuples())
+        self._kind = table["kind"].to_numpy(dtype=object)
+        self._status = table["status"].to_numpy(dtype=object)
+        self._confidence = np.array([Confidence(c).rank for c in table["confidence"]], dtype=int)
+        self._lists = {
+            "dispositifs": [set(v) for v in table["dispositifs"]],
+            "stages": [set(stages_served(r.stages, r.dispositifs)) for r in self._rows],
+            "themes": [set(v) for v in table["themes"]],
         }
-        if row.Index in positions:
-            x, y = positions[row.Index]
-            node["position"] = {"x": x, "y": y}
-        elements.append(node)
-    wanted = set(relations)
-    relation_labels = {r.value: label(r, lang) for r in Relation}
-    for link in eco.links[["source", "target", "relation", "confidence"]].itertuples(index=False):
-        if wanted and link.relation not in wanted:
-            continue
-        elements.append(
-            {
-                "data": {
-                    "id": f"{link.source}->{link.target}:{link.relation}",
-                    "source": link.source,
-                    "target": link.target,
-                    "relation": link.relation,
-                    "label": relation_labels[link.relation],
-                    "confidence": link.confidence,
-                },
-                "classes": f"link rel-{link.relation}",
-            }
+        self._national = eco.national.reindex(self.ids).fillna(False).to_numpy(dtype=bool)
+        self._matrix_csc = eco.commune_matrix.tocsc()
+        links = eco.links
+        self._source = np.array([self._position[s] for s in links["source"]], dtype=np.intp)
+        self._target = np.array([self._position[s] for s in links["target"]], dtype=np.intp)
+        self._relation = links["relation"].to_numpy(dtype=object)
+        self._link_confidence = np.array(
+            [Confidence(c).rank for c in links["confidence"]], dtype=int
         )
-    return elements + decor
+        # Placement rows in the board's order (family, status, name): a view's key is the
+        # kept rows in this order, no sort per view.
+        placement = []
+        for row in self._rows:
+            served = stages_served(row.stages, row.dispositifs)
+            first = min((_STAGE_INDEX[s] for s in served), default=len(STAGE_ORDER))
+            placement.append((row.Index, row.kind, first, _node_key(row)))
+        self._order = np.array(
+            sorted(range(n), key=lambda i: placement[i][3]), dtype=np.intp
+        ).reshape(-1)
+        self._placement = placement
+        self._classes = [
+            f"structure kind-{r.kind} shape-{shape_family(r.dispositifs)} status-{r.status}"
+            for r in self._rows
+        ]
+        self._data: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._link_elements: dict[str, list[dict[str, Any]]] = {}
+        self._territories: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+        # The first view's parts (default size and language), with the index.
+        self._node_data("degree", DEFAULT_LANGUAGE)
+        self._links_of(DEFAULT_LANGUAGE)
+
+    # --- masks --------------------------------------------------------------------------
+
+    def _territory_mask(self, territory: Any) -> Any:
+        with self._lock:
+            found = self._territories.get(territory)
+        if found is None:
+            resolved = self.eco.resolve_territory(territory)
+            positions = self.eco.territories.commune_positions(resolved)
+            counts = self._np.asarray(self._matrix_csc[:, positions].sum(axis=1)).ravel()
+            found = (counts > 0) | self._national
+            with self._lock:
+                self._territories[territory] = found
+        return found
+
+    def view(
+        self,
+        kinds: Any = None,
+        dispositifs: Any = None,
+        stages: Any = None,
+        themes: Any = None,
+        territory: Any = None,
+        min_confidence: Confidence | str | None = None,
+        statuses: Any = None,
+        *,
+        relations: Iterable[str] = (),
+        ego: tuple[str, int] | None = None,
+    ) -> NetworkView:
+        """Return the view of the structures passing the filters (as
+        :meth:`Ecosystem.filter`), optionally around one of them (as
+        :meth:`Ecosystem.ego`), with the links of ``relations`` only (all when empty).
+
+        Criteria take canonical values (``"chamber"``, ``("departement", "29")``).
+
+        Raises
+        ------
+        fresque.geo.territories.TerritoryError
+            When ``territory`` is unknown.
+        KeyError
+            When the ``ego`` structure is not in the view.
+        """
+        np = self._np
+        keep = np.ones(len(self.ids), dtype=bool)
+        for values, enum_cls, column in (
+            (kinds, Kind, self._kind),
+            (statuses, Status, self._status),
+        ):
+            if values is not None:
+                keep &= np.isin(column, list(_values(enum_cls, values)))
+        for values, enum_cls, name in (
+            (dispositifs, Dispositif, "dispositifs"),
+            (stages, Stage, "stages"),
+            (themes, Theme, "themes"),
+        ):
+            if values is not None:
+                wanted = _values(enum_cls, values)
+                keep &= np.fromiter(
+                    (not wanted.isdisjoint(v) for v in self._lists[name]), bool, len(keep)
+                )
+        link_keep = np.ones(len(self._source), dtype=bool)
+        if min_confidence is not None:
+            floor = Confidence(getattr(min_confidence, "value", min_confidence)).rank
+            keep &= self._confidence >= floor
+            link_keep &= self._link_confidence >= floor
+        if territory is not None:
+            keep &= self._territory_mask(territory)
+        link_keep &= keep[self._source] & keep[self._target]
+        if ego is not None:
+            sid, radius = ego
+            start = self._position.get(sid)
+            if start is None or not keep[start]:
+                raise KeyError(sid)
+            reached = np.zeros(len(keep), dtype=bool)
+            reached[start] = True
+            for _ in range(radius):
+                touching = link_keep & (reached[self._source] | reached[self._target])
+                grown = reached.copy()
+                grown[self._source[touching]] = True
+                grown[self._target[touching]] = True
+                if (grown == reached).all():
+                    break
+                reached = grown
+            keep &= reached
+            link_keep &= keep[self._source] & keep[self._target]
+        wanted_relations = list(relations)
+        if wanted_relations:
+            link_keep &= np.isin(self._relation, wanted_relations)
+        ids = frozenset(self.ids[i] for i in np.flatnonzero(keep))
+        return NetworkView(keep, link_keep, ids)
+
+    def neighbors(self, view: NetworkView, sid: str) -> list[str]:
+        """Ids linked to ``sid`` by the links of ``view``, sorted (as
+        :meth:`Ecosystem.neighbors` on the filtered ecosystem)."""
+        i = self._position.get(sid)
+        if i is None:
+            return []
+        np = self._np
+        touching = view.links & ((self._source == i) | (self._target == i))
+        ends = np.concatenate([self._source[touching], self._target[touching]])
+        return sorted({self.ids[j] for j in ends if j != i})
+
+    # --- elements -----------------------------------------------------------------------
+
+    def _node_data(self, metric: str, lang: str) -> list[dict[str, Any]]:
+        key = (metric, lang)
+        with self._lock:
+            found = self._data.get(key)
+        if found is None:
+            column = self.metrics[metric]
+            values = column.reindex(self.ids).fillna(0)
+            sizes = node_sizes(values, top=float(column.max()) if len(column) else 0.0)
+            found = [
+                {
+                    "id": row.Index,
+                    "label": row.name,
+                    "kind": row.kind,
+                    "status": row.status,
+                    "size": size,
+                    "tip": _tooltip(row, lang),
+                }
+                for row, size in zip(self._rows, sizes.round(1).tolist(), strict=True)
+            ]
+            with self._lock:
+                self._data[key] = found
+        return found
+
+    def _links_of(self, lang: str) -> list[dict[str, Any]]:
+        with self._lock:
+            found = self._link_elements.get(lang)
+        if found is None:
+            relation_labels = {r.value: label(r, lang) for r in Relation}
+            columns = ["source", "target", "relation", "confidence"]
+            found = [
+                {
+                    "data": {
+                        "id": f"{k.source}->{k.target}:{k.relation}",
+                        "source": k.source,
+                        "target": k.target,
+                        "relation": k.relation,
+                        "label": relation_labels[k.relation],
+                        "confidence": k.confidence,
+                    },
+                    "classes": f"link rel-{k.relation}",
+                }
+                for k in self.eco.links[columns].itertuples(index=False)
+            ]
+            with self._lock:
+                self._link_elements[lang] = found
+        return found
+
+    def elements(
+        self,
+        view: NetworkView,
+        *,
+        layout: str = "board",
+        metric: str = "degree",
+        lang: str = DEFAULT_LANGUAGE,
+    ) -> list[dict[str, Any]]:
+        """Return the Cytoscape elements of ``view`` (see :func:`network_elements`)."""
+        np = self._np
+        kept = np.flatnonzero(view.keep)
+        positions: dict[str, tuple[float, float]] = {}
+        decor: list[dict[str, Any]] = []
+        if layout in ("board", "concentric"):
+            ordered = self._order[view.keep[self._order]]
+            key = tuple(self._placement[i] for i in ordered)
+            if layout == "board":
+                board = _board_positions(key)
+                positions = board.positions
+                decor = _board_decorations(board, lang)
+            else:
+                positions = _concentric_positions(key)
+        data = self._node_data(metric, lang)
+        classes = self._classes
+        ids = self.ids
+        elements: list[dict[str, Any]] = []
+        for i in kept:
+            node: dict[str, Any] = {"data": data[i], "classes": classes[i]}
+            xy = positions.get(ids[i])
+            if xy is not None:
+                node["position"] = {"x": xy[0], "y": xy[1]}
+            elements.append(node)
+        links = self._links_of(lang)
+        elements.extend(links[j] for j in np.flatnonzero(view.links))
+        return elements + decor
+
+
+_index_cache: weakref.WeakKeyDictionary[Ecosystem, NetworkIndex] = weakref.WeakKeyDictionary()
+
+
+def network_index(eco: Ecosystem) -> NetworkIndex:
+    """Return the :class:`NetworkIndex` of ``eco`` with its own metrics, built once."""
+    with _metrics_lock:
+        cached = _index_cache.get(eco)
+    if cached is None:
+        cached = NetworkIndex(eco)
+        with _metrics_lock:
+            _index_cache[eco] = cached
+    return cached
 
 
 def _selector_ids(ids: Iterable[str]) -> str:
