@@ -1796,11 +1796,18 @@ class WorkshopService:
     def changes_since(self, token: str, version: int, *, limit: int = 500) -> Changes:
         """The events after ``version`` that this member may see (for polling): poll
         with the returned ``version`` next time. In a ``pre`` workshop, participants and
-        viewers do not see others' pending edits."""
+        viewers do not see others' pending edits.
+
+        Cheap when nothing moved: the token's row and the workshop's row (two lookups by
+        unique key), no event read. More than ``limit`` events behind, the answer is
+        ``truncated`` and holds none (``limit=0``: "did it move?" only, as the app's poll
+        asks)."""
         version = int(version)
         with self._reading(token) as (conn, ws, member):
             if version < 0 or version > ws["seq"]:
                 raise InvalidInput(f"version inconnue : {version} (l’atelier est à {ws['seq']})")
+            if version == ws["seq"]:
+                return Changes(ws["seq"], ())
             if ws["seq"] - version > limit:
                 return Changes(ws["seq"], (), truncated=True)
             found = self._events(conn, ws, member, events.c.seq > version)

@@ -1571,8 +1571,8 @@ def register_callbacks(app: dash.Dash) -> None:
             raise PreventUpdate
         errors = _store_errors()
         current = version[0] if isinstance(version, list) else int(version or 0)
-        try:
-            changes = service().changes_since(token, current)
+        try:  # "did it move?" only: no event is read (the renders read what they need)
+            changes = service().changes_since(token, current, limit=0)
         except (errors.StoreError, ValueError):
             raise PreventUpdate from None
         # The board also redraws every 10 s so that "just added" marks fade.

@@ -1,0 +1,951 @@
+"""Load test of the Atelier over HTTP: the real app under gunicorn, phones simulated.
+
+Run ``python benchmarks/workshop_load.py`` from the repository root. The script
+
+1. starts ``gunicorn dash_app:server`` on 127.0.0.1 (a free port) with a database of its
+   own: a SQLite file in a temporary folder (``--db sqlite``, the default), or a fresh
+   PostgreSQL database created for the run on the server of ``--postgres-url`` (default
+   ``FRESQUE_TEST_POSTGRES_URL`` or the test server ``tests/store/ensure_postgres.sh``
+   starts) and dropped afterwards (``--db postgresql``);
+2. creates a workshop through the app's own "create" callback (as a facilitator on the
+   machine does), joins ``--participants`` phones through the "join" callback, and opens
+   each phone's page (the callback that renders it);
+3. for ``--duration`` seconds, each phone posts the Atelier poll callback
+   (``/_dash-update-component`` for ``atl-p-version.data``, what its ``dcc.Interval``
+   does) every ``--poll`` seconds; when the workshop moved, the phone asks for its card
+   list again as Dash does (``--renders on``, the default); ``--edits-per-s`` edits in
+   total (Poisson arrivals, random phones) go through the participant form's save
+   callback: half add a card, half edit one of the phone's own cards (the edit button's
+   load, then a save checked against the card's version), so validation, role and
+   version checks all run. An edit counts as acknowledged when the reply is HTTP 200
+   with the form's success message;
+4. prints requests, errors by kind, latency percentiles of polls, renders and edits,
+   achieved rates, the CPU used by the server and by this load generator; then reads the
+   database back (``WorkshopService`` and the event log) and counts the acknowledged
+   edits found and missing;
+5. runs a naive baseline against the same server for ``--baseline-duration`` seconds:
+   every tick re-renders the phone's card list (no cheap "did it move?" question), and
+   prints the ratios.
+
+The phones speak HTTP/1.1 with keep-alive over asyncio streams (one connection each,
+as a phone's browser), so the load generator stays light (its CPU is printed beside the
+server's). Latency runs from the moment a request is sent to the end of its reply.
+No assertion on time here: the target of issue 6 is p95 ≤ 200 ms with no error for
+300 phones polling every 2 s and 5 edits per second for 5 minutes on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gzip
+import json
+import math
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+UPDATE = "/_dash-update-component"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
+#: The phone page's pieces the script talks to (ids of fresque/app/pages/atelier.py).
+POLL_OUTPUT = "atl-p-version.data"
+SUCCESS = "success"
+
+
+# --------------------------------------------------------------------------------------
+# A small HTTP/1.1 keep-alive client (the standard library has no asyncio one)
+# --------------------------------------------------------------------------------------
+
+
+class HTTPError(Exception):
+    """A request that got no usable reply: ``kind`` names why (for the error counts)."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+
+
+class Connection:
+    """One keep-alive connection, as a phone's browser holds to the server."""
+
+    def __init__(self, host: str, port: int, timeout: float = 30.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.reconnects = 0
+        self.lock = asyncio.Lock()  # one request at a time on a connection
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+    async def request(
+        self, method: str, path: str, body: Any = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one request; a reused connection the server closed meanwhile is opened
+        again and the request sent once more (browsers do the same: nothing reached the
+        server)."""
+        async with self.lock:
+            return await self._request(method, path, body)
+
+    async def _request(
+        self, method: str, path: str, body: Any = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        data = b"" if body is None else json.dumps(body).encode()
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            "Accept: application/json\r\nAccept-Encoding: gzip\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        ).encode()
+        for attempt in (0, 1):
+            fresh = self.writer is None
+            if fresh:
+                try:
+                    self.reader, self.writer = await asyncio.wait_for(
+                        asyncio.open_connection(self.host, self.port), self.timeout
+                    )
+                except (OSError, TimeoutError) as error:
+                    raise HTTPError("connect", str(error)) from None
+            try:
+                self.writer.write(head + data)
+                await self.writer.drain()
+                return await asyncio.wait_for(self._response(), self.timeout)
+            except TimeoutError:
+                await self.close()
+                raise HTTPError("timeout", f"{self.timeout:.0f} s") from None
+            except _Closed as error:
+                await self.close()
+                if fresh or error.got_bytes or attempt:
+                    raise HTTPError("connection closed", str(error)) from None
+                self.reconnects += 1  # an idle connection the server had closed
+            except (ConnectionError, OSError) as error:
+                await self.close()
+                if fresh or attempt:
+                    raise HTTPError("connection reset", str(error)) from None
+                self.reconnects += 1
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _response(self) -> tuple[int, dict[str, str], bytes]:
+        assert self.reader is not None
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise _Closed("no reply", got_bytes=False)
+        try:
+            status = int(status_line.split()[1])
+        except (IndexError, ValueError):
+            raise _Closed(f"bad status line {status_line[:60]!r}", got_bytes=True) from None
+        headers: dict[str, str] = {}
+        while True:
+            line = await self.reader.readline()
+            if not line:
+                raise _Closed("headers cut", got_bytes=True)
+            if line in (b"\r\n", b"\n"):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int((await self.reader.readline()).split(b";")[0], 16)
+                if size == 0:
+                    await self.reader.readline()
+                    break
+                chunks.append(await self.reader.readexactly(size))
+                await self.reader.readexactly(2)
+            payload = b"".join(chunks)
+        else:
+            payload = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        if headers.get("content-encoding") == "gzip":
+            payload = gzip.decompress(payload)
+        return status, headers, payload
+
+
+class _Closed(Exception):
+    def __init__(self, detail: str, *, got_bytes: bool) -> None:
+        super().__init__(detail)
+        self.got_bytes = got_bytes
+
+
+# --------------------------------------------------------------------------------------
+# Dash callbacks, as the browser calls them
+# --------------------------------------------------------------------------------------
+
+
+def _split_output(output: str) -> list[tuple[str, str]]:
+    """``..a.value...b.children..`` → [("a", "value"), ("b", "children")]; the property
+    loses the ``@hash`` of ``allow_duplicate`` outputs (as the browser sends it)."""
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    out = []
+    for part in parts:
+        cid, prop = part.rsplit(".", 1)
+        out.append((cid, prop.split("@")[0]))
+    return out
+
+
+@dataclass
+class Callback:
+    """One server callback of the app, from ``/_dash-dependencies``."""
+
+    output: str
+    outputs: list[tuple[str, str]]
+    inputs: list[tuple[str, str]]
+    state: list[tuple[str, str]]
+
+    def body(
+        self,
+        values: dict[str, Any],
+        changed: list[str],
+        wildcard_outputs: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> dict[str, Any]:
+        """The request body: ``values`` maps ``"id.property"`` to the value the page holds
+        (missing: ``None``); ``changed`` the triggering ``"id.property"``."""
+        outputs = []
+        for cid, prop in self.outputs:
+            if cid.startswith("{"):
+                ids = (wildcard_outputs or {}).get(cid, [])
+                outputs.append([{"id": i, "property": prop} for i in ids])
+            else:
+                outputs.append({"id": cid, "property": prop})
+
+        def item(cid: str, prop: str) -> dict[str, Any]:
+            return {"id": cid, "property": prop, "value": values.get(f"{cid}.{prop}")}
+
+        return {
+            "output": self.output,
+            "outputs": outputs if len(outputs) > 1 else outputs[0],
+            "inputs": [item(c, p) for c, p in self.inputs],
+            "changedPropIds": changed,
+            "state": [item(c, p) for c, p in self.state],
+        }
+
+
+def find_callbacks(dependencies: list[dict[str, Any]]) -> dict[str, Callback]:
+    """The callbacks the phones use, found by what they write (not by position)."""
+
+    def ids(items: list[dict[str, str]]) -> list[tuple[str, str]]:
+        return [(i["id"], i["property"]) for i in items]
+
+    wanted = {
+        "show": lambda outs: ("atl-content", "children") in outs,
+        "create": lambda outs: ("atl-create-error", "children") in outs,
+        "join": lambda outs: ("atl-join-error", "children") in outs,
+        "poll": lambda outs: outs == [("atl-p-version", "data")],
+        "form": lambda outs: ("atl-p-editing", "data") in outs,
+        "render": lambda outs: ("atl-p-cards", "children") in outs,
+    }
+    found: dict[str, Callback] = {}
+    for dep in dependencies:
+        outs = _split_output(dep["output"])
+        for name, test in wanted.items():
+            if test(outs):
+                if name in found:
+                    raise SystemExit(f"deux callbacks pour « {name} » : {dep['output']}")
+                found[name] = Callback(dep["output"], outs, ids(dep["inputs"]), ids(dep["state"]))
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise SystemExit(f"callbacks introuvables dans /_dash-dependencies : {missing}")
+    return found
+
+
+def walk(tree: Any) -> Iterator[dict[str, Any]]:
+    """Every component (a dict with ``props``) in a Dash reply, in page order."""
+    if isinstance(tree, dict):
+        if "props" in tree:
+            yield tree
+            yield from walk(tree["props"].get("children"))
+        else:
+            for value in tree.values():
+                yield from walk(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from walk(value)
+
+
+def text_of(tree: Any) -> str:
+    if isinstance(tree, str):
+        return tree
+    if isinstance(tree, list):
+        return " ".join(text_of(t) for t in tree)
+    if isinstance(tree, dict) and "props" in tree:
+        return text_of(tree["props"].get("children"))
+    return ""
+
+
+class Phone:
+    """One participant's browser: its connection, page state and counters."""
+
+    def __init__(self, app: App, number: int) -> None:
+        self.app = app
+        self.number = number
+        self.nickname = f"Banc{number:03d}"
+        # A browser opens a second connection for a request sent while one is in flight:
+        # the polls and list refreshes go on one, the form's requests on the other.
+        self.conn = Connection(app.host, app.port)
+        self.form_conn = Connection(app.host, app.port)
+        self.search = ""
+        self.version: Any = [0, 0]
+        self.ticks = 0
+        self.clicks = 0
+        self.error_ids: list[dict[str, Any]] = []
+        self.cards: dict[str, str] = {}  # name → id of the cards this phone added
+        self.added = 0
+        self.busy = False  # an edit in flight (one at a time, as a person)
+        self.app_renders = True  # the phone refreshes its list when the workshop moves
+
+    def values(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "atl-url.search": self.search,
+            "atl-url.pathname": "/atelier",
+            "atl-lang.data": "fr",
+            "atl-p-version.data": self.version,
+            **extra,
+        }
+
+    async def call(
+        self, name: str, values: dict[str, Any], changed: list[str], *, form: bool = False
+    ) -> Any:
+        """Post one callback (on the form's connection with ``form``); return the reply's
+        ``response`` (``None`` for HTTP 204)."""
+        cb = self.app.callbacks[name]
+        wildcard = {cid: self.error_ids for cid, _p in cb.outputs if cid.startswith("{")}
+        conn = self.form_conn if form else self.conn
+        status, _headers, payload = await conn.request(
+            "POST", UPDATE, cb.body(values, changed, wildcard)
+        )
+        if status == 204:
+            return None
+        if status != 200:
+            raise HTTPError(f"HTTP {status}", payload[:200].decode("utf-8", "replace"))
+        try:
+            return json.loads(payload)["response"]
+        except (ValueError, KeyError):
+            raise HTTPError("bad reply", payload[:200].decode("utf-8", "replace")) from None
+
+
+@dataclass
+class Stats:
+    """What one phase measured."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: Counter = field(default_factory=Counter)
+    refusals: Counter = field(default_factory=Counter)
+    skipped_ticks: int = 0
+    changed_polls: int = 0
+    acks: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.latencies.values()) + sum(self.errors.values())
+
+
+@dataclass
+class App:
+    host: str
+    port: int
+    callbacks: dict[str, Callback]
+
+
+# --------------------------------------------------------------------------------------
+# The phones' behaviour
+# --------------------------------------------------------------------------------------
+
+
+def card_values(name: str, marker: str) -> dict[str, Any]:
+    """The participant form filled in for a new card (fields of the form, by id)."""
+    return {
+        "atl-f-name.value": name,
+        "atl-f-kind.value": "support_structure",
+        "atl-f-dispositifs.value": ["incubateur"],
+        "atl-f-stages.value": ["emergence"],
+        "atl-f-themes.value": [],
+        "atl-f-level.value": "departement",
+        "atl-f-territories.value": ["29"],
+        "atl-f-website.value": "",
+        "atl-f-description.value": marker,
+    }
+
+
+def message_of(response: dict[str, Any]) -> tuple[bool, str]:
+    """(success?, text) of the form's message line."""
+    message = response.get("atl-p-message", {}).get("children")
+    if not message:
+        return False, ""
+    classes = message.get("props", {}).get("className", "") if isinstance(message, dict) else ""
+    return SUCCESS in classes.split(), text_of(message)
+
+
+async def open_page(phone: Phone) -> None:
+    """What the browser does when the phone opens its link: render the page."""
+    response = await phone.call(
+        "show", phone.values(), ["atl-url.search"]
+    )  # the page's content, with the form's error lines and the version store
+    content = response["atl-content"]["children"]
+    errors = []
+    for component in walk(content):
+        cid = component["props"].get("id")
+        if isinstance(cid, dict) and cid.get("type") == "atl-ferr":
+            errors.append(cid)
+        elif cid == "atl-p-version":
+            phone.version = component["props"].get("data", phone.version)
+    if not errors:
+        raise SystemExit("la page du participant n’a pas de lignes d’erreur : la page a changé ?")
+    phone.error_ids = errors
+
+
+async def render(phone: Phone, stats: Stats, kind: str = "render", form: bool = False) -> Any:
+    """The phone's card list, as Dash asks for it when the version store moved."""
+    sent = time.perf_counter()
+    response = await phone.call("render", phone.values(), ["atl-p-version.data"], form=form)
+    stats.add(kind, time.perf_counter() - sent)
+    return response
+
+
+def own_cards(phone: Phone, response: Any) -> None:
+    """Note the ids of the cards this phone added, from its card list's edit buttons."""
+    if not response:
+        return
+    names = {name for name in phone.cards if not phone.cards[name]}
+    if not names:
+        return
+    for component in walk(response["atl-p-cards"]["children"]):
+        if component["props"].get("className", "").startswith("atelier-card-row"):
+            inner = list(walk(component["props"].get("children")))
+            name = next(
+                (text_of(c) for c in inner if c["props"].get("className") == "card-name"), None
+            )
+            button = next(
+                (
+                    c["props"]["id"]
+                    for c in inner
+                    if isinstance(c["props"].get("id"), dict)
+                    and c["props"]["id"].get("type") == "atl-edit"
+                ),
+                None,
+            )
+            if name in names and button:
+                phone.cards[name] = button["id"]
+
+
+async def poll_loop(
+    phone: Phone, stats: Stats, period: float, start: float, stop: float, mode: str
+) -> None:
+    """Every ``period`` s: the poll callback (``mode`` "cheap", then a render when the
+    workshop moved, if renders are on) or a full render every tick ("naive")."""
+    loop = asyncio.get_running_loop()
+    due = start + random.uniform(0, period)
+    while True:
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        if loop.time() >= stop:
+            return
+        due += period
+        phone.ticks += 1
+        try:
+            if mode == "naive":
+                own_cards(phone, await render(phone, stats, "naive render"))
+                continue
+            sent = time.perf_counter()
+            response = await phone.call(
+                "poll",
+                phone.values(**{"atl-p-tick.n_intervals": phone.ticks}),
+                ["atl-p-tick.n_intervals"],
+            )
+            stats.add("poll", time.perf_counter() - sent)
+            if response is not None:
+                phone.version = response["atl-p-version"]["data"]
+                stats.changed_polls += 1
+                if mode == "renders":
+                    own_cards(phone, await render(phone, stats))
+        except HTTPError as error:
+            stats.errors[f"poll: {error.kind}"] += 1
+        if loop.time() > due:  # the reply came after the next tick: Dash skips it
+            skipped = math.floor((loop.time() - due) / period) + 1
+            stats.skipped_ticks += skipped
+            due += skipped * period
+
+
+async def edit(phone: Phone, stats: Stats, add_share: float) -> None:
+    """One person's edit from the phone form: add a card, or edit one of their own."""
+    phone.busy = True
+    marker = f"banc {uuid.uuid4().hex[:12]}"
+    try:
+        known = [(name, sid) for name, sid in phone.cards.items() if sid]
+        if known and random.random() >= add_share:
+            name, sid = random.choice(known)
+            sent = time.perf_counter()
+            loaded = await phone.call(
+                "form",
+                phone.values(**{"atl-p-load.data": {"id": sid, "at": time.time()}}),
+                ["atl-p-load.data"],
+                form=True,
+            )
+            stats.add("load", time.perf_counter() - sent)
+            editing = loaded["atl-p-editing"]["data"]
+            values = {
+                f"{cid}.value": loaded[cid]["value"]
+                for cid, prop in phone.app.callbacks["form"].outputs
+                if prop == "value"
+            }
+            values["atl-f-description.value"] = marker
+            kind = "edit"
+        else:
+            phone.added += 1
+            name = f"Structure du banc {phone.number:03d}-{phone.added:03d}"
+            values, editing, sid, kind = card_values(name, marker), None, None, "add"
+        phone.clicks += 1
+        values.update({"atl-p-save.n_clicks": phone.clicks, "atl-p-editing.data": editing})
+        sent = time.perf_counter()
+        response = await phone.call(
+            "form", phone.values(**values), ["atl-p-save.n_clicks"], form=True
+        )
+        seconds = time.perf_counter() - sent
+        ok, text = message_of(response or {})
+        if not ok:
+            stats.refusals[f"{kind}: {text[:70] or 'no message'}"] += 1
+            stats.add(f"{kind} (refused)", seconds)
+            return
+        stats.add(kind, seconds)
+        stats.acks.append({"kind": kind, "name": name, "sid": sid, "marker": marker})
+        if kind == "add":
+            phone.cards[name] = ""
+            # Phones with renders on learn the card's id from the next refresh; without
+            # them, the phone asks for its list now.
+            if not phone.app_renders:
+                own_cards(phone, await render(phone, stats, form=True))
+    except HTTPError as error:
+        stats.errors[f"edit: {error.kind}"] += 1
+    except (KeyError, TypeError) as error:
+        stats.errors[f"edit: unexpected reply ({error})"] += 1
+    finally:
+        phone.busy = False
+
+
+async def edit_loop(
+    phones: list[Phone], stats: Stats, rate: float, start: float, stop: float, add_share: float
+) -> None:
+    """Poisson arrivals of edits at ``rate`` per second, each on a random free phone."""
+    loop = asyncio.get_running_loop()
+    tasks = set()
+    due = start
+    while rate > 0:
+        due += random.expovariate(rate)
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        if loop.time() >= stop:
+            break
+        free = [p for p in phones if not p.busy]
+        if not free:
+            stats.errors["edit: every phone busy"] += 1
+            continue
+        task = asyncio.create_task(edit(random.choice(free), stats, add_share))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks)
+
+
+async def phase(
+    app: App, phones: list[Phone], args: argparse.Namespace, seconds: float, mode: str
+) -> tuple[Stats, float]:
+    stats = Stats()
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.2
+    stop = start + seconds
+    for phone in phones:
+        phone.app_renders = mode == "renders"
+    await asyncio.gather(
+        *(poll_loop(p, stats, args.poll, start, stop, mode) for p in phones),
+        edit_loop(phones, stats, args.edits_per_s, start, stop, args.add_share),
+    )
+    return stats, loop.time() - start
+
+
+async def setup(app: App, args: argparse.Namespace, url: str) -> tuple[list[Phone], str]:
+    """Create the workshop and join the phones through the app's callbacks."""
+    facilitator = Phone(app, -1)
+    response = await facilitator.call(
+        "create",
+        {
+            "atl-create-go.n_clicks": 1,
+            "atl-create-name.value": "Banc de charge",
+            "atl-create-base.value": args.base,
+            "atl-create-region.value": args.region,
+            "atl-create-moderation.value": "post",
+            "atl-create-key.value": None,
+            "atl-lang.data": "fr",
+        },
+        ["atl-create-go.n_clicks"],
+    )
+    search = (response or {}).get("atl-url", {}).get("search")
+    if not search:
+        raise SystemExit(f"l’atelier n’a pas été créé : {json.dumps(response)[:300]}")
+    token = parse_qs(search.lstrip("?"))["t"][0]
+    await facilitator.conn.close()
+    code = store_of(url).workshop(token).code
+    phones = [Phone(app, i) for i in range(args.participants)]
+    gate = asyncio.Semaphore(8)
+
+    async def join(phone: Phone) -> None:
+        async with gate:
+            reply = await phone.call(
+                "join",
+                {
+                    "atl-join-go.n_clicks": 1,
+                    "atl-join-code.value": code,
+                    "atl-join-nick.value": phone.nickname,
+                    "atl-lang.data": "fr",
+                },
+                ["atl-join-go.n_clicks"],
+            )
+            found = (reply or {}).get("atl-url", {}).get("search")
+            if not found:
+                raise SystemExit(f"{phone.nickname} n’a pas pu rejoindre : {reply}")
+            phone.search = found
+            await open_page(phone)
+
+    await asyncio.gather(*(join(p) for p in phones))
+    return phones, token
+
+
+# --------------------------------------------------------------------------------------
+# The server, the database, the figures
+# --------------------------------------------------------------------------------------
+
+_STORES: dict[str, Any] = {}
+
+
+def store_of(url: str) -> Any:
+    if url not in _STORES:
+        from fresque.store import WorkshopService
+        from fresque.store.db import make_engine
+
+        _STORES[url] = WorkshopService(make_engine(url), upgrade=False)
+    return _STORES[url]
+
+
+@contextlib.contextmanager
+def database(kind: str, server_url: str) -> Iterator[str]:
+    """A fresh database for the run, removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="fresque-load-") as folder:
+            yield f"sqlite:///{folder}/load.db"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from fresque.store.db import database_url
+
+    server = database_url(server_url)
+    name = f"fresque_load_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        raise SystemExit(
+            f"PostgreSQL injoignable ({make_url(server).render_as_string()}) : "
+            f"{str(error).splitlines()[0]} — lancez « sh tests/store/ensure_postgres.sh »."
+        ) from None
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        for store in _STORES.values():
+            store.engine.dispose()
+        _STORES.clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(url: str, workers: int, threads: int, log: Path) -> Iterator[tuple[int, Any]]:
+    """The app under gunicorn on a free loopback port; yields (port, process)."""
+    port = free_port()
+    env = {**os.environ, "FRESQUE_DATABASE_URL": url}
+    env.pop("FRESQUE_FACILITATOR_KEY", None)
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "dash_app:server",
+    ]
+    if not (ROOT / "gunicorn.conf.py").exists():
+        del command[1:3]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                tail = log.read_text()[-3000:]
+                raise SystemExit(f"gunicorn s’est arrêté ; son journal :\n{tail}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit("gunicorn ne répond pas après 180 s")
+            time.sleep(0.3)
+        yield port, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the gunicorn master and its workers."""
+    import psutil
+
+    master = psutil.Process(pid)
+    total = 0.0
+    for proc in [master, *master.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "—"
+    ordered = sorted(values)
+
+    def q(p: float) -> float:
+        return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+    return f"p50 {q(0.50):.0f} ms, p95 {q(0.95):.0f} ms, p99 {q(0.99):.0f} ms, max {q(1.0):.0f} ms"
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
+
+
+def report(title: str, stats: Stats, seconds: float, server: float, generator: float) -> None:
+    print(f"== {title} ({seconds:.0f} s)")
+    print(f"requêtes : {stats.requests} ({stats.requests / seconds:.1f}/s)")
+    for kind in sorted(stats.latencies):
+        values = stats.latencies[kind]
+        print(f"  {kind} : {len(values)} ({len(values) / seconds:.2f}/s) ; {percentiles(values)}")
+    print(f"erreurs : {sum(stats.errors.values())}")
+    for kind, count in stats.errors.most_common():
+        print(f"  {kind} : {count}")
+    print(f"refus : {sum(stats.refusals.values())}")
+    for kind, count in stats.refusals.most_common():
+        print(f"  {kind} : {count}")
+    print(
+        f"sondages qui ont vu un changement : {stats.changed_polls} ; "
+        f"tops sautés (réponse après le top suivant) : {stats.skipped_ticks}"
+    )
+    print(
+        f"CPU : serveur {server:.1f} s ({100 * server / seconds:.0f} % d’un cœur), "
+        f"générateur de charge {generator:.1f} s ({100 * generator / seconds:.0f} % d’un cœur)"
+    )
+
+
+def check_database(url: str, token: str, acks: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """(found, missing, last-value mismatches): each acknowledged edit must be in the
+    event log with its marker, and each card's description the last acknowledged one."""
+    from sqlalchemy import select
+
+    from fresque.store.schema import events
+
+    store = store_of(url)
+    wid = store.workshop(token).id
+    with store.engine.connect() as conn:
+        query = select(events.c.payload).where(events.c.workshop_id == wid)
+        payloads = [json.dumps(row.payload, ensure_ascii=False) for row in conn.execute(query)]
+    logged = "\n".join(payloads)
+    found = sum(1 for ack in acks if ack["marker"] in logged)
+    cards = {c.structure.name: c for c in store.cards(token)}
+    last: dict[str, str] = {}
+    for ack in acks:  # in acknowledgement order; one phone edits a card at a time
+        last[ack["name"]] = ack["marker"]
+    mismatched = sum(
+        1
+        for name, marker in last.items()
+        if name not in cards or (cards[name].structure.description or "") != marker
+    )
+    return found, len(acks) - found, mismatched
+
+
+async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
+    app_conn = Connection("127.0.0.1", port)
+    status, _h, payload = await app_conn.request("GET", "/_dash-dependencies")
+    await app_conn.close()
+    if status != 200:
+        raise SystemExit(f"/_dash-dependencies : HTTP {status}")
+    app = App("127.0.0.1", port, find_callbacks(json.loads(payload)))
+    started = time.perf_counter()
+    phones, token = await setup(app, args, url)
+    print(
+        f"atelier créé, {len(phones)} téléphones entrés et pages ouvertes en "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    mode = "renders" if args.renders == "on" else "cheap"
+    cpu0, gen0 = server_cpu(pid), own_cpu()
+    stats, seconds = await phase(app, phones, args, args.duration, mode)
+    server, generator = server_cpu(pid) - cpu0, own_cpu() - gen0
+    report(
+        f"sondage toutes les {args.poll:g} s, {args.edits_per_s:g} modifications/s",
+        stats,
+        seconds,
+        server,
+        generator,
+    )
+    reconnects = sum(p.conn.reconnects for p in phones)
+    print(f"connexions rouvertes (fermées par le serveur au repos) : {reconnects}")
+    found, missing, mismatched = check_database(url, token, stats.acks)
+    adds = sum(1 for a in stats.acks if a["kind"] == "add")
+    print(
+        f"modifications acquittées : {len(stats.acks)} ({adds} ajouts, "
+        f"{len(stats.acks) - adds} modifications) ; dans la base : {found} trouvées, "
+        f"{missing} manquantes ; cartes dont la dernière valeur acquittée diffère : {mismatched}"
+    )
+    polls = len(stats.latencies.get("poll", []))
+    per_request = 1000 * server / max(1, stats.requests)
+    at_poll_ms = 1.0 / (args.poll_ms / 1000)
+    print(
+        f"coût serveur : {per_request:.1f} ms de CPU par requête en moyenne ; au rythme de "
+        f"l’application (POLL_MS = {args.poll_ms} ms), {len(phones)} téléphones feraient "
+        f"{len(phones) * at_poll_ms:.0f} sondages/s au lieu de {polls / seconds:.0f}/s, soit "
+        f"≈ {per_request * len(phones) * at_poll_ms / 10:.0f} % d’un cœur pour les seuls "
+        "sondages (estimation : coût moyen par requête × débit)"
+    )
+    verdict = (
+        not stats.errors
+        and missing == 0
+        and mismatched == 0
+        and all(p95(v) <= 200 for k, v in stats.latencies.items() if k in ("poll", "add", "edit"))
+    )
+    print(
+        f"objectif de l’issue 6 (p95 ≤ 200 ms, aucune erreur, rien de perdu) : "
+        f"{'atteint' if verdict else 'NON atteint'}"
+    )
+
+    if args.baseline_duration > 0:
+        cpu0, gen0 = server_cpu(pid), own_cpu()
+        naive, seconds_n = await phase(app, phones, args, args.baseline_duration, "naive")
+        server_n, generator_n = server_cpu(pid) - cpu0, own_cpu() - gen0
+        report(
+            "base de comparaison naïve : chaque top redessine la liste des cartes",
+            naive,
+            seconds_n,
+            server_n,
+            generator_n,
+        )
+        cheap = stats.latencies.get("poll", [])
+        full = naive.latencies.get("naive render", [])
+        if cheap and full:
+            cpu_cheap = server / seconds
+            cpu_naive = server_n / seconds_n
+            print(
+                f"rapport naïf / sondage : p95 {p95(full):.0f} ms / {p95(cheap):.0f} ms = "
+                f"{p95(full) / max(p95(cheap), 0.001):.1f}× ; CPU serveur par seconde "
+                f"{cpu_naive:.2f} / {cpu_cheap:.2f} = {cpu_naive / max(cpu_cheap, 1e-6):.1f}×"
+            )
+    for phone in phones:
+        await phone.conn.close()
+        await phone.form_conn.close()
+    return 0 if verdict else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("FRESQUE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES,
+        help="serveur PostgreSQL où créer la base du banc (supprimée à la fin)",
+    )
+    parser.add_argument("--participants", type=int, default=300)
+    parser.add_argument("--poll", type=float, default=2.0, help="secondes entre deux sondages")
+    parser.add_argument("--edits-per-s", type=float, default=5.0)
+    parser.add_argument("--add-share", type=float, default=0.5, help="part d’ajouts (0–1)")
+    parser.add_argument("--duration", type=float, default=300.0)
+    parser.add_argument("--baseline-duration", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--renders", choices=("on", "off"), default="on")
+    parser.add_argument("--base", default="national", help="national ou vide")
+    parser.add_argument("--region", default=None)
+    parser.add_argument("--poll-ms", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args(argv)
+    if args.poll_ms is None:
+        from fresque.app.pages.atelier import POLL_MS
+
+        args.poll_ms = POLL_MS
+    random.seed(args.seed)
+    load = os.getloadavg()
+    print(
+        f"{args.db} ; {args.participants} téléphones, sondage {args.poll:g} s, "
+        f"{args.edits_per_s:g} modifications/s, {args.duration:g} s ; gunicorn "
+        f"{args.workers} processus × {args.threads} fils ; charge de la machine avant : "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cœurs)"
+    )
+    with (
+        database(args.db, args.postgres_url) as url,
+        tempfile.TemporaryDirectory(prefix="fresque-load-log-") as logs,
+    ):
+        log = Path(logs) / "gunicorn.log"
+        with gunicorn(url, args.workers, args.threads, log) as (port, process):
+            code = asyncio.run(run(args, url, port, process.pid))
+        problems = [
+            line for line in log.read_text().splitlines() if "Traceback" in line or "ERROR" in line
+        ]
+        print(f"journal de gunicorn : {len(problems)} lignes d’erreur")
+        for line in problems[:10]:
+            print(f"  {line}")
+        for store in _STORES.values():
+            store.engine.dispose()
+        _STORES.clear()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
