@@ -188,6 +188,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "Coverage map. With a keyboard, pick a territory from the list.",
     },
     "carte.territory.label": {"fr": "Territoire choisi", "en": "Chosen territory"},
+    "carte.filters.note": {
+        "fr": "La carte ne compte que les structures qui passent ces filtres du Réseau\u00a0:",
+        "en": "The map counts only the structures that pass these Network filters:",
+    },
+    "carte.filters.remove": {"fr": "Retirer ce filtre", "en": "Remove this filter"},
     # --- app shell (header, navigation, language) ---------------------------------------
     "app.skip": {"fr": "Aller au contenu", "en": "Skip to content"},
     "nav.label": {"fr": "Pages", "en": "Pages"},
@@ -416,6 +421,57 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.link.target": {"fr": "Avec", "en": "With"},
     "atelier.link.save": {"fr": "Ajouter le lien", "en": "Add the link"},
     "atelier.link.added": {"fr": "Le lien est ajouté.", "en": "The link was added."},
+    "atelier.link.saved": {"fr": "Le lien est enregistré.", "en": "The link was saved."},
+    "atelier.link.edit": {"fr": "Modifier ce lien", "en": "Edit this link"},
+    "atelier.link.update": {"fr": "Enregistrer le lien", "en": "Save the link"},
+    "atelier.link.cancel": {"fr": "Annuler la modification", "en": "Cancel editing"},
+    "atelier.link.mine": {"fr": "Mes liens", "en": "My links"},
+    "atelier.link.mine.none": {
+        "fr": "Vous n’avez pas encore ajouté de lien.",
+        "en": "You have not added a link yet.",
+    },
+    "atelier.link.removed": {"fr": "Le lien est retiré.", "en": "The link was removed."},
+    "atelier.remove": {"fr": "Retirer", "en": "Remove"},
+    "atelier.remove.card.ask": {
+        "fr": "Retirer « {name} » de l’atelier ? Ses liens partent avec elle.",
+        "en": "Remove “{name}” from the workshop? Its links go with it.",
+    },
+    "atelier.remove.link.ask": {
+        "fr": "Retirer le lien {name} ?",
+        "en": "Remove the link {name}?",
+    },
+    "atelier.remove.yes": {"fr": "Oui, retirer", "en": "Yes, remove"},
+    "atelier.remove.no": {"fr": "Non, garder", "en": "No, keep it"},
+    "atelier.remove.card.done": {
+        "fr": "« {name} » est retirée de l’atelier.",
+        "en": "“{name}” was removed from the workshop.",
+    },
+    "atelier.remove.current": {"fr": "Sa valeur actuelle", "en": "Its current value"},
+    "atelier.remove.again": {
+        "fr": "Retirer quand même cette version ?",
+        "en": "Remove this version anyway?",
+    },
+    "atelier.field.name": {"fr": "Nom", "en": "Name"},
+    "atelier.field.kind": {"fr": "Type d’acteur", "en": "Kind of actor"},
+    "atelier.field.dispositifs": {"fr": "Dispositifs", "en": "Support programmes"},
+    "atelier.field.stages": {"fr": "Étapes", "en": "Stages"},
+    "atelier.field.themes": {"fr": "Thèmes", "en": "Themes"},
+    "atelier.field.territory_level": {"fr": "Échelon servi", "en": "Level served"},
+    "atelier.field.territory_codes": {"fr": "Territoires servis", "en": "Territories served"},
+    "atelier.field.commune_code": {"fr": "Implantation", "en": "Located in"},
+    "atelier.field.website": {"fr": "Site web", "en": "Website"},
+    "atelier.field.carrier_id": {"fr": "Portée par", "en": "Operated by"},
+    "atelier.field.status": {"fr": "Statut", "en": "Status"},
+    "atelier.field.source_urls": {"fr": "Sources", "en": "Sources"},
+    "atelier.field.confidence": {"fr": "Confiance", "en": "Confidence"},
+    "atelier.field.last_verified": {"fr": "Vérifiée le", "en": "Last verified"},
+    "atelier.field.description": {"fr": "Description", "en": "Description"},
+    "atelier.field.source": {"fr": "Depuis", "en": "From"},
+    "atelier.field.target": {"fr": "Vers", "en": "To"},
+    "atelier.field.relation": {"fr": "Relation", "en": "Relation"},
+    "atelier.field.since": {"fr": "Depuis le", "en": "Since"},
+    "atelier.field.until": {"fr": "Jusqu’au", "en": "Until"},
+    "atelier.field.empty": {"fr": "(vide)", "en": "(empty)"},
     "atelier.board.join": {"fr": "Rejoignez l’atelier", "en": "Join the workshop"},
     "atelier.board.qr_alt": {
         "fr": "QR code pour rejoindre l’atelier :",
@@ -474,6 +530,57 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.panel.done.undo": {"fr": "Modification annulée.", "en": "Change undone."},
     "atelier.panel.done.phase": {"fr": "Phase ouverte.", "en": "Phase opened."},
     "atelier.panel.done.status": {"fr": "C’est fait.", "en": "Done."},
+    "atelier.merge.heading": {
+        "fr": "Verser dans le jeu de données",
+        "en": "Merge into the dataset",
+    },
+    "atelier.merge.intro": {
+        "fr": "Une fois l’atelier clos, voyez ce que ses modifications acceptées changeraient "
+        "dans le jeu de données, puis confirmez pour l’écrire.",
+        "en": "Once the workshop is closed, see what its accepted changes would change in the "
+        "dataset, then confirm to write it.",
+    },
+    "atelier.merge.preview": {
+        "fr": "Voir ce que le versement changerait",
+        "en": "See what the merge would change",
+    },
+    "atelier.merge.confirm": {
+        "fr": "Confirmer et écrire dans le jeu de données",
+        "en": "Confirm and write into the dataset",
+    },
+    "atelier.merge.nothing": {
+        "fr": "Le versement ne changerait rien au jeu de données.",
+        "en": "The merge would change nothing in the dataset.",
+    },
+    "atelier.merge.summary": {
+        "fr": "{added} ajout(s), {changed} modification(s), {removed} retrait(s).",
+        "en": "{added} addition(s), {changed} change(s), {removed} removal(s).",
+    },
+    "atelier.merge.target": {
+        "fr": "Jeu de données visé : {folder}",
+        "en": "Target dataset: {folder}",
+    },
+    "atelier.merge.changed_since": {
+        "fr": "Le versement a changé depuis votre aperçu (atelier ou jeu de données modifié) : "
+        "relisez le nouvel aperçu ci-dessous, puis confirmez.",
+        "en": "The merge changed since your preview (workshop or dataset edited): read the new "
+        "preview below, then confirm.",
+    },
+    "atelier.merge.done": {
+        "fr": "Versé dans le jeu de données : {summary} Fichiers écrits dans {folder} "
+        "(structures.csv, links.csv). L’atelier ne change plus.",
+        "en": "Merged into the dataset: {summary} Files written in {folder} "
+        "(structures.csv, links.csv). The workshop no longer changes.",
+    },
+    "atelier.merge.added_structures": {"fr": "Structures ajoutées", "en": "Structures added"},
+    "atelier.merge.changed_structures": {
+        "fr": "Structures modifiées",
+        "en": "Structures changed",
+    },
+    "atelier.merge.removed_structures": {"fr": "Structures retirées", "en": "Structures removed"},
+    "atelier.merge.added_links": {"fr": "Liens ajoutés", "en": "Links added"},
+    "atelier.merge.changed_links": {"fr": "Liens modifiés", "en": "Links changed"},
+    "atelier.merge.removed_links": {"fr": "Liens retirés", "en": "Links removed"},
     "atelier.status.pending": {"fr": "en attente", "en": "pending"},
     "atelier.status.accepted": {"fr": "acceptée", "en": "accepted"},
     "atelier.status.rejected": {"fr": "rejetée", "en": "rejected"},

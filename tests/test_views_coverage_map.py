@@ -4,7 +4,8 @@ outlines, legend in words, territory detail; the Carte page's figure and payload
 from __future__ import annotations
 
 import json
-import time
+import threading
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,15 +17,17 @@ from shapely.geometry import shape
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import load_ecosystem
 from fresque.i18n import label
-from fresque.model import CoverageStatus, Stage
+from fresque.model import CoverageStatus, Kind, Stage
 from fresque.views.coverage_map import (
     CATEGORIES,
+    REGION_MARGIN,
     STATUS_COLORS,
     TRACE,
     base_figure,
     category_color,
     coverage_key,
     feature_names,
+    features_of,
     indicator_style,
     key_options,
     legend_entries,
@@ -167,6 +170,76 @@ def test_outline_and_view(departements):
     assert whole["lonaxis"]["range"][1] - whole["lonaxis"]["range"][0] > 10
 
 
+@pytest.fixture(scope="module")
+def regions():
+    return map_geojson("regions")
+
+
+def _box(view):
+    (lon0, lon1), (lat0, lat1) = view["lonaxis"]["range"], view["lataxis"]["range"]
+    return lon0, lat0, lon1, lat1
+
+
+def _contains(box, bounds, slack=1e-3):
+    lon0, lat0, lon1, lat1 = box
+    x0, y0, x1, y1 = bounds
+    return lon0 - slack <= x0 and x1 <= lon1 + slack and lat0 - slack <= y0 and y1 <= lat1 + slack
+
+
+def test_every_region_is_framed_on_itself_drom_in_their_inset(regions):
+    """Each région's frame holds it, with REGION_MARGIN around, centred on it; a DROM is
+    framed on its inset, a small part of the national view."""
+    whole = _box(view_of(regions))
+    national_width = whole[2] - whole[0]
+    drom = 0
+    for feature in regions["features"]:
+        code = str(feature["id"])
+        bounds = shape(feature["geometry"]).bounds
+        view = view_of(regions, [code])
+        box = _box(view)
+        assert _contains(box, bounds), code
+        width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
+        assert box[2] - box[0] == pytest.approx(width * (1 + 2 * REGION_MARGIN), abs=1e-3)
+        assert box[3] - box[1] == pytest.approx(height * (1 + 2 * REGION_MARGIN), abs=1e-3)
+        assert box[0] < view["center"]["lon"] < box[2] and box[1] < view["center"]["lat"] < box[3]
+        assert all(isinstance(v, float) for v in box)  # plain JSON numbers
+        if (feature.get("properties") or {}).get("inset"):
+            drom += 1
+            frame = next(
+                i["frame"]
+                for i in regions["insets"]
+                if i["territory"] == feature["properties"]["inset"]
+            )
+            # Framed on its inset box (in the Bay of Biscay), not on its true place.
+            assert _contains(box, shapely.LineString(frame).bounds, slack=0.5)
+            assert box[2] - box[0] < national_width / 4
+    assert drom == 5  # Guadeloupe, Martinique, Guyane, La Réunion, Mayotte
+
+
+def test_the_chosen_territory_stays_in_the_frame(regions):
+    """An EPCI across the région's border widens the frame to hold it."""
+    from fresque.geo.territories import default_territories
+
+    epci = map_geojson("epci")
+    table = default_territories().table
+    dep_region = table[table["level"] == "departement"].set_index("code")["region"]
+    across = [
+        (str(row.code), str(row.departements))
+        for row in table[table["level"] == "epci"].itertuples()
+        if len({dep_region.get(d) for d in str(row.departements).split("|")}) > 1
+    ]
+    assert across, "no EPCI crosses a région border in the reference geography"
+    code, listed = across[0]
+    region = str(dep_region[listed.split("|")[1]])  # a région that is not its main one
+    alone = _box(view_of(regions, [region]))
+    (feature,) = features_of(epci, [code])
+    both = _box(view_of(regions, [region], also=[feature]))
+    assert _contains(both, shape(feature["geometry"]).bounds)
+    assert _contains(both, alone)
+    assert view_of(regions, ["53"], also=[]) == view_of(regions, ["53"])
+    assert features_of(regions, ["nope"]) == [] and view_of(regions, ["nope"]) == view_of(regions)
+
+
 def test_legend_is_in_words():
     fr = legend_entries("status", "fr")
     assert [s["label"] for s in fr["statuses"]] == [label(s, "fr") for s in CoverageStatus]
@@ -223,8 +296,9 @@ def _Encoder():
     return PlotlyJSONEncoder
 
 
-def test_callback_work_is_fast_once_warm(app):
-    """Selection and filter changes (a Patch) stay far below 100 ms per change."""
+def test_callback_work_is_all_cached_once_warm(app, monkeypatch):
+    """Going back to a view (selection, filters, indicator, EPCI) rebuilds nothing: every
+    piece comes from the caches (their speed is measured in ``benchmarks/carte.py``)."""
     from dash._utils import to_json
 
     from fresque.app.pages import carte
@@ -237,17 +311,142 @@ def test_callback_work_is_fast_once_warm(app):
         "?region=53&dep=29&show=per100k",
         "?region=53&dep=29&show=beyond30&key=incubateur",
         "?dep=13&key=emergence",
+        "?region=28&epci=200067205&level=epci",
+        "?kind=network&region=53&dep=29",
+        "?kind=network&show=beyond30",
     ]
     with app.server.test_request_context("/"):
         for search in searches:  # warm the caches (coverage, distances, figures)
             state = carte._sanitize(parse_url("/carte", search))
             carte.patch_for(state)
             carte.render_detail(state)
-        timings = []
-        for _ in range(5):
-            for search in searches:
-                start = time.perf_counter()
-                state = carte._sanitize(parse_url("/carte", search))
-                to_json([carte.patch_for(state).to_plotly_json(), carte.render_detail(state)])
-                timings.append(time.perf_counter() - start)
-    assert float(np.percentile(timings, 95)) < 0.1, timings
+            carte.render_dock(state)
+        built: list = []
+        cached = carte._cached
+        main = threading.current_thread()
+
+        def counting(key, build, *args, **kwargs):
+            def counted():
+                if threading.current_thread() is main:  # not the page's warm-up thread
+                    built.append(key)
+                return build()
+
+            return cached(key, counted, *args, **kwargs)
+
+        monkeypatch.setattr(carte, "_cached", counting)
+        for search in searches:
+            state = carte._sanitize(parse_url("/carte", search))
+            to_json([carte.patch_for(state).to_plotly_json(), carte.render_detail(state)])
+            carte.render_dock(state)
+    assert built == []
+
+
+# ---------------------------------------------- the page: EPCI, région framing, filters
+
+
+def test_the_page_frames_the_chosen_region_at_every_level_but_regions(app, regions):
+    from fresque.app.pages import carte
+    from fresque.app.state import parse_url
+
+    departements = map_geojson("departements")
+    with app.server.test_request_context("/"):
+        for search, also in (
+            ("?region=53", []),
+            ("?region=53&dep=29", features_of(departements, ["29"])),
+            ("?region=01&level=epci", []),  # Guadeloupe: its inset
+        ):
+            state = carte._sanitize(parse_url("/carte", search))
+            region = state.region
+            expected = view_of(regions, [region], also=also)
+            geo = carte.figure_for(state)["layout"]["geo"]
+            assert {name: geo[name] for name in expected} == expected, search
+            patched = carte.patch_for(state).to_plotly_json()["operations"]
+            framed = {
+                tuple(op["location"][-1:]): op["params"]["value"]
+                for op in patched
+                if op["location"][:2] == ["layout", "geo"]
+            }
+            assert framed == {(name,): value for name, value in expected.items()}
+        # At région level the whole map stays, to pick another région.
+        geo = carte.figure_for(parse_url("/carte", "?region=53&level=regions"))["layout"]["geo"]
+        assert _box(geo) == _box(view_of(regions))
+
+
+def test_selecting_an_epci_fills_the_panel_outlines_it_and_filters_the_network(app, eco):
+    from fresque.app.pages import carte
+    from fresque.app.state import filter_arguments, parse_url, to_search
+
+    epci = map_geojson("epci")
+    code = "200067205"  # CA du Cotentin (Manche, Normandie)
+    territory = eco.territories[("epci", code)]
+    with app.server.test_request_context("/"):
+        state = carte._sanitize(parse_url("/carte", "?level=epci&region=28&dep=50"))
+        chosen = carte._select_territory(state, "epci", code)
+        assert (chosen.epci, chosen.departement, chosen.region) == (code, "50", "28")
+        assert to_search(chosen) == f"?region=28&dep=50&epci={code}&level=epci"
+        assert filter_arguments(chosen)["territory"] == ("epci", code)
+        # An EPCI elsewhere: the département gives way, the région follows.
+        other = carte._select_territory(chosen, "epci", "242900314")  # Brest Métropole
+        assert (other.epci, other.departement, other.region) == ("242900314", None, "53")
+        assert carte._select_territory(chosen, "epci", "999999999") == chosen
+        # Clicking a département at its level replaces the EPCI.
+        back = carte._select_territory(chosen, "departements", "50")
+        assert (back.epci, back.departement) == (None, "50")
+
+        figure = carte.figure_for(chosen)
+        outline = figure["data"][TRACE["selected"]]
+        ring = [
+            (x, y) for x, y in zip(outline["lon"], outline["lat"], strict=True) if x is not None
+        ]
+        (feature,) = features_of(epci, [code])
+        assert shapely.MultiPoint(ring).within(shape(feature["geometry"]).buffer(0.01))
+        text = str(carte.render_detail(chosen))
+        assert f"{territory.name} ({code})" in text
+        assert f"epci={code}" in text  # the Réseau link carries it
+        rows = compute_coverage(eco).table("epci", keys=[("stage", s.value) for s in Stage])
+        rows = rows[rows["code"].astype(str) == code]
+        names = eco.structures["name"]
+        for offers in rows["offers"]:
+            for sid in filter(None, str(offers).split("|")):
+                assert names[sid] in text
+        for value in rows.loc[rows["status"] == "gap", "key"]:
+            assert label(Stage(value), "fr") in text
+        # The EPCI list of the territory selector, within the chosen département.
+        options = carte._territory_options("epci", chosen)
+        assert {"label": f"{territory.name} (50)", "value": code} in options
+        assert all(carte.epci_fits(eco.territories, o["value"], "50", "28") for o in options)
+
+
+def test_the_networks_value_filters_apply_to_the_map(app, eco, coverage):
+    from fresque.app.pages import carte
+    from fresque.app.state import parse_url
+
+    kinds = ("network",)
+    filtered = compute_coverage(eco.filter(kinds=kinds))
+    with app.server.test_request_context("/"):
+        plain = carte._sanitize(parse_url("/carte", "?key=creation"))
+        state = carte._sanitize(parse_url("/carte", "?kind=network&key=creation"))
+        z_plain = carte.figure_for(plain)["data"][TRACE["territories"]]["z"]
+        z_filtered = carte.figure_for(state)["data"][TRACE["territories"]]["z"]
+        codes = carte._base("departements", "fr")["data"][TRACE["territories"]]["locations"]
+        table = filtered.table("departement", keys=[("stage", "creation")]).set_index("code")
+        for code, z in zip(codes, z_filtered, strict=True):
+            row = table.loc[code]
+            assert CATEGORIES[int(z)][0] == row["status"], code
+        assert z_filtered != z_plain  # networks alone cover less
+        # The points are the filtered ecosystem's offers only.
+        points = carte.figure_for(state)["data"][TRACE["points"]]["customdata"]
+        assert points and set(points) <= set(eco.filter(kinds=kinds).structures.index)
+        # Chips name each filter; a click on one removes it, "clear" removes them all.
+        many = carte._sanitize(parse_url("/carte", "?kind=network,funder&confidence=high&dep=29"))
+        chips = [c for c in carte.render_filters(many)[1].children]
+        assert [c.id["value"] for c in chips] == ["network", "funder", "high"]
+        assert label("network", "fr", Kind) in str(chips[0])
+        fewer = carte._without_filter(many, "kinds", "funder")
+        assert (fewer.kinds, fewer.min_confidence) == (("network",), "high")
+        cleared = carte._without_filter(many, "*", "")
+        assert cleared.kinds == () and cleared.min_confidence is None
+        assert cleared.departement == "29"  # the map's territory is not a Réseau filter
+        assert carte.render_filters(cleared) == []
+        # The relation filter only concerns links: the map says nothing of it.
+        assert carte.render_filters(replace(cleared, relations=("funds",))) == []

@@ -56,6 +56,7 @@ __all__ = [
     "coverage_key",
     "feature_bounds",
     "feature_names",
+    "features_of",
     "indicator_style",
     "key_label",
     "key_options",
@@ -296,15 +297,50 @@ def base_figure(geojson: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> dic
     return figure.to_plotly_json()
 
 
-def view_of(geojson: Mapping[str, Any], codes: Sequence[str] | None = None) -> dict[str, Any]:
+def features_of(geojson: Mapping[str, Any], codes: Sequence[str]) -> list[dict[str, Any]]:
+    """The features of ``geojson`` whose ``id`` is one of ``codes`` (with a geometry)."""
+    wanted = {str(code) for code in codes}
+    return [f for f in geojson["features"] if f.get("geometry") and str(f["id"]) in wanted]
+
+
+def view_of(
+    geojson: Mapping[str, Any],
+    codes: Sequence[str] | None = None,
+    also: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
     """``geo`` ranges and centre framing the features ``codes`` (all, with the insets,
-    when ``None`` or when none is found)."""
-    features = [f for f in geojson["features"] if f.get("geometry")]
+    when ``None`` or when none is found).
+
+    Parameters
+    ----------
+    geojson
+        FeatureCollection of the map (DROM in insets: a DROM is framed in its inset).
+    codes
+        The territories to frame, e.g. a région.
+    also
+        Features of another level to keep in the frame too, e.g. the chosen EPCI that
+        crosses the région's border.
+
+    Returns
+    -------
+    dict
+        ``lonaxis.range``, ``lataxis.range`` and ``center`` of ``layout.geo``: the
+        features' lon/lat box widened by :data:`REGION_MARGIN` of its extent on each side
+        (plotly fits a conic projection's box loosely), centred on the middle of their
+        extent in the map's plane.
+
+    Examples
+    --------
+    >>> from fresque.views.maps import map_geojson
+    >>> view = view_of(map_geojson("regions"), ["53"])  # doctest: +SKIP
+    >>> view["lonaxis"]["range"]  # Bretagne, 5.1° W to 1.0° W, widened  # doctest: +SKIP
+    [-6.3783, 0.2199]
+    """
     if codes:
-        wanted = set(codes)
-        chosen = [f for f in features if str(f["id"]) in wanted]
+        chosen = features_of(geojson, codes)
         if chosen:
-            return _view(chosen, [], margin=REGION_MARGIN)
+            return _view([*chosen, *also], [], margin=REGION_MARGIN)
+    features = [f for f in geojson["features"] if f.get("geometry")]
     return _view(features, geojson.get("insets") or [], margin=0.01)
 
 

@@ -483,8 +483,8 @@ def _view(
     ((center_lon, center_lat),) = _from_plane(np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]))
     dlon, dlat = (lon1 - lon0) * margin, (lat1 - lat0) * margin
     return {
-        "lonaxis": {"range": [round(lon0 - dlon, 4), round(lon1 + dlon, 4)]},
-        "lataxis": {"range": [round(lat0 - dlat, 4), round(lat1 + dlat, 4)]},
+        "lonaxis": {"range": [round(float(lon0 - dlon), 4), round(float(lon1 + dlon), 4)]},
+        "lataxis": {"range": [round(float(lat0 - dlat), 4), round(float(lat1 + dlat), 4)]},
         "center": {"lon": round(float(center_lon), 4), "lat": round(float(center_lat), 4)},
     }
 

@@ -33,6 +33,8 @@ from fresque.app import context, ids
 from fresque.app.state import (
     MAP_INDICATORS,
     ViewState,
+    epci_fits,
+    filter_arguments,
     page_from_path,
     parse_url,
     replace,
@@ -41,13 +43,14 @@ from fresque.app.state import (
     to_search,
 )
 from fresque.app.widgets import dropdown_labels, labelled
-from fresque.i18n import DEFAULT_LANGUAGE, label, t
-from fresque.model import Kind, Stage
+from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
+from fresque.model import Dispositif, Kind, Stage, Status, Theme
 from fresque.views.coverage_map import (
     TRACE,
     base_figure,
     coverage_key,
     feature_names,
+    features_of,
     indicator_style,
     key_options,
     legend_entries,
@@ -68,6 +71,22 @@ DEFAULT_MAP_LEVEL = "departements"
 COVERAGE_LEVEL = {"regions": "region", "departements": "departement", "epci": "epci"}
 #: Map level of each territory level (a structure's territory is outlined at its level).
 MAP_LEVEL_OF = {"region": "regions", "departement": "departements", "epci": "epci"}
+
+#: Pattern-matching type of the active-filter chips (``field``, ``value``: the filter
+#: value a click removes; ``field`` ``"*"``: clear every value filter).
+MAP_FILTER = "map-filter"
+#: The note listing the Réseau filters the map applies.
+MAP_FILTERS = "map-filters"
+#: Value filters the map applies, with their label key and enum (the relation filter
+#: only concerns links, the territory is the map's own choice).
+FILTER_CHIPS: tuple[tuple[str, str, Any], ...] = (
+    ("kinds", "filters.kind", Kind),
+    ("dispositifs", "filters.dispositif", Dispositif),
+    ("stages", "filters.stage", Stage),
+    ("themes", "filters.theme", Theme),
+    ("statuses", "filters.status", Status),
+    ("min_confidence", "filters.confidence", None),
+)
 
 
 class MapFigures:
@@ -104,10 +123,14 @@ class _Cache:
     (coverage, base figures per level, tables: ``pinned``) and many light ones (styles,
     points, outlines, panels per state) in a bounded LRU."""
 
-    def __init__(self, maxsize: int = 512) -> None:
+    def __init__(self, maxsize: int = 512, heavy_maxsize: int = 24) -> None:
         self.pinned: dict[Hashable, Any] = {}
         self.recent: OrderedDict[Hashable, Any] = OrderedDict()
+        #: Heavy things of a filtered ecosystem (its coverage, tables, distances): a few
+        #: filter sets are in use at a time, the unfiltered ones stay pinned.
+        self.heavy: OrderedDict[Hashable, Any] = OrderedDict()
         self.maxsize = maxsize
+        self.heavy_maxsize = heavy_maxsize
         self.lock = threading.Lock()
 
 
@@ -115,8 +138,12 @@ _CACHES: weakref.WeakKeyDictionary[context.AppContext, _Cache] = weakref.WeakKey
 _CACHES_LOCK = threading.Lock()
 
 
-def _cached(key: Hashable, build: Callable[[], Any], pinned: bool = False) -> Any:
-    """``build()``, remembered per app under ``key`` (the ecosystem never changes)."""
+def _cached(
+    key: Hashable, build: Callable[[], Any], pinned: bool = False, heavy: bool = False
+) -> Any:
+    """``build()``, remembered per app under ``key`` (the ecosystem never changes):
+    ``pinned`` for good, ``heavy`` among the few latest heavy things, else among the many
+    latest light ones."""
     ctx = context.current()
     with _CACHES_LOCK:
         cache = _CACHES.get(ctx)
@@ -125,18 +152,49 @@ def _cached(key: Hashable, build: Callable[[], Any], pinned: bool = False) -> An
     with cache.lock:
         if key in cache.pinned:
             return cache.pinned[key]
-        if key in cache.recent:
-            cache.recent.move_to_end(key)
-            return cache.recent[key]
+        for store in (cache.recent, cache.heavy):
+            if key in store:
+                store.move_to_end(key)
+                return store[key]
     value = build()
     with cache.lock:
         if pinned:
             cache.pinned[key] = value
         else:
-            cache.recent[key] = value
-            while len(cache.recent) > cache.maxsize:
-                cache.recent.popitem(last=False)
+            store, size = (
+                (cache.heavy, cache.heavy_maxsize) if heavy else (cache.recent, cache.maxsize)
+            )
+            store[key] = value
+            while len(store) > size:
+                store.popitem(last=False)
     return value
+
+
+#: The filters of a state that the map applies (``filter_arguments`` without the
+#: territory, as sorted items): ``()`` is the whole ecosystem.
+FilterKey = tuple[tuple[str, Any], ...]
+
+
+def _filter_key(state: ViewState) -> FilterKey:
+    return tuple(sorted(filter_arguments(state, territory=False).items()))
+
+
+def _by_filter(key: Hashable, fkey: FilterKey, build: Callable[[], Any]) -> Any:
+    """A heavy thing of the ecosystem filtered by ``fkey``: pinned for the whole one."""
+    return _cached(
+        (*key, fkey) if isinstance(key, tuple) else (key, fkey),
+        build,
+        pinned=not fkey,
+        heavy=bool(fkey),
+    )
+
+
+def _eco(fkey: FilterKey = ()):
+    """The ecosystem the map counts: the app's, filtered by the Réseau's value filters."""
+    eco = context.current().ecosystem
+    if not fkey or eco is None:
+        return eco
+    return _by_filter(("eco",), fkey, lambda: eco.filter(**dict(fkey)))
 
 
 _WARMED: weakref.WeakKeyDictionary[context.AppContext, set[str]] = weakref.WeakKeyDictionary()
@@ -165,7 +223,7 @@ def _warm_up(lang: str) -> None:
                 for key in COVERAGE_KEYS:
                     state = ViewState(page=PAGE, lang=lang, coverage_key=key)
                     _style("departements", state)
-                    _beyond("departements", key)
+                    _beyond("departements", key, ())
                     _points("departements", state)
             except Exception:  # a warm-up never breaks the page
                 logging.getLogger(__name__).exception("Carte warm-up failed")
@@ -177,40 +235,39 @@ def _level(state: ViewState) -> str:
     return state.level if state.level in MAP_LEVELS else DEFAULT_MAP_LEVEL
 
 
-def _coverage():
-    ctx = context.current()
+def _coverage(fkey: FilterKey = ()):
     from fresque.coverage import compute_coverage
 
-    return _cached(("coverage",), lambda: compute_coverage(ctx.ecosystem), pinned=True)
+    return _by_filter(("coverage",), fkey, lambda: compute_coverage(_eco(fkey)))
 
 
-def _all_rows(coverage_level: str) -> pd.DataFrame:
+def _all_rows(coverage_level: str, fkey: FilterKey = ()) -> pd.DataFrame:
     """Coverage of every key at one level, indexed by code (for the detail panel)."""
 
     def build() -> pd.DataFrame:
-        table = _coverage().table(coverage_level)
+        table = _coverage(fkey).table(coverage_level)
         return table.set_index(table["code"].astype(str), drop=False)
 
-    return _cached(("rows", coverage_level), build, pinned=True)
+    return _by_filter(("rows", coverage_level), fkey, build)
 
 
-def _key_table(level: str, key: str) -> pd.DataFrame:
+def _key_table(level: str, key: str, fkey: FilterKey = ()) -> pd.DataFrame:
     return _cached(
-        ("table", level, key),
-        lambda: _coverage().table(COVERAGE_LEVEL[level], keys=[coverage_key(key)]),
+        ("table", level, key, fkey),
+        lambda: _coverage(fkey).table(COVERAGE_LEVEL[level], keys=[coverage_key(key)]),
     )
 
 
-def _beyond(level: str, key: str) -> pd.Series:
+def _beyond(level: str, key: str, fkey: FilterKey) -> pd.Series:
     def build() -> pd.Series:
         from fresque.access import nearest_offers, population_beyond
 
         kind, value = coverage_key(key)
-        near = nearest_offers(context.current().ecosystem, **{kind: value})
+        near = nearest_offers(_eco(fkey), **{kind: value})
         table = population_beyond(near, [30], COVERAGE_LEVEL[level])
         return table["share_beyond_30km"]
 
-    return _cached(("beyond", level, key), build, pinned=True)
+    return _by_filter(("beyond", level, key), fkey, build)
 
 
 def _geojson(level: str) -> dict:
@@ -227,23 +284,25 @@ def _base(level: str, lang: str) -> dict:
 
 def _style(level: str, state: ViewState) -> dict[str, Any]:
     key, indicator, lang = state.coverage_key, state.indicator, state.lang
+    fkey = _filter_key(state)
 
     def build() -> dict[str, Any]:
         codes = _base(level, lang)["data"][TRACE["territories"]]["locations"]
-        beyond = _beyond(level, key) if indicator == "beyond30" else None
+        beyond = _beyond(level, key, fkey) if indicator == "beyond30" else None
         return indicator_style(
-            codes, _names(level), _key_table(level, key), indicator, key, lang, beyond
+            codes, _names(level), _key_table(level, key, fkey), indicator, key, lang, beyond
         )
 
-    return _cached(("style", level, key, indicator, lang), build)
+    return _cached(("style", level, key, indicator, lang, fkey), build)
 
 
 def _points(level: str, state: ViewState) -> dict[str, Any]:
     key, lang, sid = state.coverage_key, state.lang, state.selected
+    fkey = _filter_key(state)
 
     def build() -> dict[str, Any]:
-        coverage = _coverage()
-        eco = context.current().ecosystem
+        coverage = _coverage(fkey)
+        eco = _eco(fkey)
         (column,) = coverage.key_positions([coverage_key(key)])
         offering = set(coverage.ids[coverage.offer_keys[:, column]].tolist())
         if sid and sid in eco and not bool(eco.national[sid]):
@@ -251,11 +310,13 @@ def _points(level: str, state: ViewState) -> dict[str, Any]:
         rows = eco.structures.loc[[i for i in eco.structures.index if i in offering]]
         return points_style(rows, _geojson(level).get("insets") or [], lang)
 
-    return _cached(("points", level, key, lang, sid), build)
+    return _cached(("points", level, key, lang, sid, fkey), build)
 
 
 def _selected_territory(state: ViewState) -> tuple[str, str] | None:
-    """The territory the state selects: its département, else its région."""
+    """The territory the state selects: its EPCI, else its département, else its région."""
+    if state.epci:
+        return ("epci", state.epci)
     if state.departement:
         return ("departement", state.departement)
     if state.region:
@@ -291,20 +352,21 @@ def _served_outline(state: ViewState) -> dict[str, list]:
 
 
 def _region_view(level: str, state: ViewState) -> dict[str, Any]:
-    """``geo`` framing: the chosen région's territories, or all of France."""
+    """``geo`` framing: the chosen région (its inset for a DROM) with the chosen
+    territory in it (an EPCI may cross the région's border), or all of France. At région
+    level the map stays whole: it is where one picks a région."""
     if not state.region or level == "regions":
         return _cached(("view", level), lambda: view_of(_geojson(level)))
     region = state.region
+    chosen = _selected_territory(state)
 
     def build() -> dict[str, Any]:
-        table = _key_table(level, state.coverage_key)
-        codes = table.loc[table["region"] == region, "code"].astype(str).tolist()
-        if level == "departements":
-            # The région's own outline frames best (EPCI may cross its border).
-            return view_of(_geojson(level), codes)
-        return view_of(_geojson("regions"), [region])
+        also = []
+        if chosen is not None and chosen[0] != "region":
+            also = features_of(_geojson(MAP_LEVEL_OF[chosen[0]]), [chosen[1]])
+        return view_of(_geojson("regions"), [region], also=also)
 
-    return _cached(("view", level, region), build)
+    return _cached(("view", region, chosen), build)
 
 
 def _region_outline(level: str, state: ViewState) -> dict[str, list]:
@@ -436,8 +498,9 @@ def render_legend(state: ViewState) -> list:
 def render_dock(state: ViewState) -> list:
     """National actors of the map's key: everywhere, so on no place of the map."""
     lang = state.lang
-    eco = context.current().ecosystem
-    coverage = _coverage()
+    fkey = _filter_key(state)
+    eco = _eco(fkey)
+    coverage = _coverage(fkey)
     (column,) = coverage.key_positions([coverage_key(state.coverage_key)])
     national = coverage.national[column]
     names = eco.structures["name"]
@@ -477,12 +540,14 @@ def _offer_list(entry: dict[str, Any], lang: str) -> html.Div:
     )
 
 
-def _territory_detail(chosen: tuple[str, str], key: str, lang: str) -> dict[str, Any] | None:
+def _territory_detail(
+    chosen: tuple[str, str], key: str, lang: str, fkey: FilterKey = ()
+) -> dict[str, Any] | None:
     """What serves a territory (cached: the panel is redrawn on every change)."""
     level, code = chosen
 
     def build() -> dict[str, Any] | None:
-        table = _all_rows(level)
+        table = _all_rows(level, fkey)
         if code not in table.index:
             return None
         wanted = {("stage", s.value) for s in Stage} | {coverage_key(key)}
@@ -493,10 +558,10 @@ def _territory_detail(chosen: tuple[str, str], key: str, lang: str) -> dict[str,
                 for kt, k in zip(rows["key_type"], rows["key"], strict=True)
             ]
         ]
-        names = context.current().ecosystem.structures["name"].to_dict()
+        names = _eco(fkey).structures["name"].to_dict()
         return territory_detail(rows, names, key, lang) if len(rows) else None
 
-    return _cached(("detail", level, code, key, lang), build)
+    return _cached(("detail", level, code, key, lang, fkey), build)
 
 
 def render_detail(state: ViewState) -> list:
@@ -508,7 +573,7 @@ def render_detail(state: ViewState) -> list:
     if chosen is None:
         children.append(html.P(t("carte.detail.empty", lang), className="detail-empty"))
     else:
-        detail = _territory_detail(chosen, state.coverage_key, lang)
+        detail = _territory_detail(chosen, state.coverage_key, lang, _filter_key(state))
         if detail is not None:
             colon = t("punct.colon", lang)
             children += [
@@ -593,12 +658,91 @@ def _territory_options(level: str, state: ViewState) -> list[dict[str, str]]:
     eco = context.current().ecosystem
     if level == "regions":
         return territory_options(eco.territories, "region", state.lang)
+    if level == "epci":
+        return _epci_options(state.departement, state.region)
     within = ("region", state.region) if state.region else None
     return territory_options(eco.territories, "departement", state.lang, within=within)
 
 
+def _epci_options(departement: str | None, region: str | None) -> list[dict[str, str]]:
+    """The EPCI in the chosen département (else région, else all), by name:
+    ``CA du Cotentin (50)``."""
+
+    def build() -> list[dict[str, str]]:
+        territories = context.current().ecosystem.territories
+        table = territories.table
+        rows = table[table["level"] == "epci"]
+        found = [
+            (normalize_key(name), f"{name} ({parent})", code)
+            for code, name, parent in zip(
+                rows["code"].astype(str), rows["name"], rows["parent"], strict=True
+            )
+            if epci_fits(territories, code, departement, region)
+        ]
+        return [{"label": text, "value": code} for _, text, code in sorted(found)]
+
+    return _cached(("epci-options", departement, region), build)
+
+
 def _territory_value(level: str, state: ViewState) -> str | None:
-    return state.region if level == "regions" else state.departement
+    if level == "regions":
+        return state.region
+    return state.epci if level == "epci" else state.departement
+
+
+def _chip(field: str, value: str, text: str, lang: str) -> html.Button:
+    return html.Button(
+        [html.Span(text), html.Span("×", className="chip-x", **{"aria-hidden": "true"})],
+        id={"type": MAP_FILTER, "field": field, "value": value},
+        className="filter-chip",
+        n_clicks=0,
+        title=t("carte.filters.remove", lang),
+        **{"aria-label": t("carte.filters.remove", lang) + t("punct.colon", lang) + text},
+    )
+
+
+def render_filters(state: ViewState) -> list:
+    """The Réseau filters the map counts with, as chips that remove them, and a button
+    that clears them all (nothing when no value filter is set)."""
+    lang = state.lang
+    colon = t("punct.colon", lang)
+    chips: list = []
+    for field, key, enum_cls in FILTER_CHIPS:
+        values = getattr(state, field)
+        if not values:
+            continue
+        if enum_cls is None:  # the minimum confidence
+            text = t(key, lang) + colon + t(f"filters.confidence.{values}", lang)
+            chips.append(_chip(field, values, text, lang))
+            continue
+        for value in values:
+            text = t(key, lang) + colon + label(value, lang, enum_cls)
+            chips.append(_chip(field, value, text, lang))
+    if not chips:
+        return []
+    return [
+        html.P(t("carte.filters.note", lang), className="filters-note"),
+        html.Div(chips, className="filter-chips"),
+        html.Button(
+            t("filters.reset", lang),
+            id={"type": MAP_FILTER, "field": "*", "value": ""},
+            className="link-button filters-clear",
+            n_clicks=0,
+        ),
+    ]
+
+
+def _without_filter(state: ViewState, field: str, value: str) -> ViewState:
+    """``state`` without one value filter (``field`` ``"*"``: without any)."""
+    if field == "*":
+        defaults = ViewState()
+        return replace(state, **{name: getattr(defaults, name) for name, _, _ in FILTER_CHIPS})
+    current = getattr(state, field, None)
+    if isinstance(current, tuple):
+        return replace(state, **{field: tuple(v for v in current if v != value)})
+    if field == "min_confidence":
+        return replace(state, min_confidence=None)
+    return state
 
 
 # --------------------------------------------------------------------------------------
@@ -765,7 +909,18 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                     html.P(t("map.insets_note", lang), className="map-note"),
                 ],
             ),
-            html.Aside(className="carte-left", children=[controls]),
+            html.Aside(
+                className="carte-left",
+                children=[
+                    html.Div(
+                        id=MAP_FILTERS,
+                        className="panel carte-filters",
+                        role="status",
+                        children=[] if skeleton else render_filters(state),
+                    ),
+                    controls,
+                ],
+            ),
             html.Div(
                 className="carte-side",
                 children=[
@@ -820,27 +975,31 @@ def _clicked(click: dict | None) -> tuple[str, str] | None:
 def _select_territory(state: ViewState, level: str, code: str | None) -> ViewState:
     eco = context.current().ecosystem
     if level == "regions":
-        return replace(state, region=code, departement=None)
+        return replace(state, region=code, departement=None, epci=None)
     if level == "departements":
         if code is None:
-            return replace(state, departement=None)
+            return replace(state, departement=None, epci=None)
         key = ("departement", code)
         if key not in eco.territories:
             return state
         parent = eco.territories[key].parent
         region = state.region if state.region == parent else (parent if state.region else None)
-        return replace(state, departement=code, region=region)
-    # EPCI: the chosen territory is its main département (the Réseau filter).
+        return replace(state, departement=code, region=region, epci=None)
+    # EPCI: it is the chosen territory (the Réseau filter too); a département and a
+    # région it lies in stay, others give way (a chosen région follows the EPCI).
     if code is None:
-        return replace(state, departement=None)
-    rows = _all_rows("epci")
-    if code not in rows.index:
+        return replace(state, epci=None)
+    territories = eco.territories
+    if not epci_fits(territories, code, None, None):
         return state
-    region = str(rows.loc[[code], "region"].iloc[0])
-    departement = None
-    if ("epci", code) in eco.territories:
-        departement = eco.territories[("epci", code)].parent
-    return replace(state, departement=departement or None, region=region if state.region else None)
+    departement = state.departement
+    if departement and not epci_fits(territories, code, departement, None):
+        departement = None
+    region = state.region
+    if region and not epci_fits(territories, code, departement, region):
+        main = territories[("epci", code)].parent
+        region = territories[("departement", main)].parent if main else None
+    return replace(state, epci=code, departement=departement, region=region)
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -858,6 +1017,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.MAP_DETAIL, "children"),
         Output(ids.MAP_LEGEND, "children"),
         Output(ids.MAP_DOCK, "children"),
+        Output(MAP_FILTERS, "children"),
         Output(ids.MAP_SHOWN, "data"),
         Input(ids.MAP_URL, "search"),
         Input(ids.MAP_LEVEL, "value"),
@@ -867,13 +1027,25 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(ids.MAP_TERRITORY, "value"),
         Input(ids.MAP_GRAPH, "clickData"),
         Input({"type": ids.MAP_PICK, "id": ALL}, "n_clicks"),
+        Input({"type": MAP_FILTER, "field": ALL, "value": ALL}, "n_clicks"),
         State(ids.MAP_URL, "pathname"),
         State(ids.MAP_LANG, "data"),
         State(ids.MAP_SHOWN, "data"),
         prevent_initial_call=True,  # the layout already holds the first map
     )
     def update(
-        search, level, indicator, key, region, territory, click, _picks, pathname, lang, shown
+        search,
+        level,
+        indicator,
+        key,
+        region,
+        territory,
+        click,
+        _picks,
+        _chips,
+        pathname,
+        lang,
+        shown,
     ):
         before = parse_url(PAGE, search)
         # Another page or another language: the shell renders a new page instead.
@@ -896,7 +1068,7 @@ def register_callbacks(app: dash.Dash) -> None:
             if trigger == ids.MAP_REGION:
                 state = _sanitize(replace(state, region=region or None))
                 if not region:
-                    state = replace(state, departement=None)
+                    state = replace(state, departement=None, epci=None)
             elif trigger == ids.MAP_TERRITORY:
                 if territory == _territory_value(new_level, state):
                     raise PreventUpdate
@@ -913,13 +1085,21 @@ def register_callbacks(app: dash.Dash) -> None:
             elif isinstance(trigger, dict):
                 if not dash.ctx.triggered[0]["value"]:
                     raise PreventUpdate  # a button appearing, not a click
-                state = replace(state, selected=trigger["id"] or None)
+                if trigger.get("type") == MAP_FILTER:
+                    state = _without_filter(state, trigger["field"], trigger["value"])
+                else:
+                    state = replace(state, selected=trigger["id"] or None)
             state = _sanitize(state)
         new_level = _level(state)
         new_search = to_search(state)
         full = shown.get("level") != new_level
+        filters_changed = from_url or _filter_key(state) != _filter_key(before)
         set_controls = from_url
-        territory_changed = from_url or trigger in (ids.MAP_REGION, ids.MAP_LEVEL)
+        territory_changed = (
+            from_url
+            or trigger in (ids.MAP_REGION, ids.MAP_LEVEL)
+            or (new_level == "epci" and state.departement != before.departement)
+        )
         return (
             no_update if from_url or new_search == (search or "") else new_search,
             new_level if set_controls else no_update,
@@ -932,10 +1112,19 @@ def register_callbacks(app: dash.Dash) -> None:
             render_detail(state),
             render_legend(state) if from_url or state.indicator != before.indicator else no_update,
             render_dock(state)
-            if from_url or state.coverage_key != before.coverage_key
+            if filters_changed or state.coverage_key != before.coverage_key
             else no_update,
+            render_filters(state) if filters_changed else no_update,
             {"level": new_level, "lang": state.lang} if full else no_update,
         )
 
 
-__all__ = ["MAP_LEVELS", "MapFigures", "figure_for", "layout", "patch_for", "register_callbacks"]
+__all__ = [
+    "MAP_LEVELS",
+    "MapFigures",
+    "figure_for",
+    "layout",
+    "patch_for",
+    "register_callbacks",
+    "render_filters",
+]
