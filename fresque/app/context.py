@@ -9,6 +9,7 @@ built once, on first use, and never modified: the app keeps no per-user state in
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -24,6 +25,12 @@ if TYPE_CHECKING:
 
 EXTENSION = "fresque"
 
+logger = logging.getLogger(__name__)
+
+#: Held while the curated dataset is read, so that two apps of a process (or a warm-up
+#: and a request) read it once, not side by side.
+_DEFAULT_LOCK = threading.Lock()
+
 
 @functools.lru_cache(maxsize=4)
 def _load_default(folder: str) -> Ecosystem:
@@ -36,7 +43,9 @@ def default_ecosystem() -> Ecosystem:
     """The curated dataset, read once per process (per data folder)."""
     from fresque.ecosystem import ecosystem_dir
 
-    return _load_default(str(ecosystem_dir()))
+    folder = str(ecosystem_dir())
+    with _DEFAULT_LOCK:
+        return _load_default(folder)
 
 
 class AppContext:
@@ -57,10 +66,23 @@ class AppContext:
         self._lock = threading.Lock()
         self.maps: MapFigures = MapFigures()
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._warm_lock = threading.Lock()
+        self._warming: threading.Event | None = None
+        self._warmer: threading.Thread | None = None
 
     @property
     def ecosystem(self) -> Ecosystem | None:
-        """The ecosystem, or None when it cannot be read (see :attr:`error`)."""
+        """The ecosystem, or None when it cannot be read (see :attr:`error`).
+
+        While a warm-up (:meth:`warm_up`) runs, this waits for it rather than doing
+        the same work a second time.
+        """
+        warming = self._warming
+        if warming is not None and threading.current_thread() is not self._warmer:
+            warming.wait()
+        return self._load()
+
+    def _load(self) -> Ecosystem | None:
         if self._ecosystem is None and self._error is None:
             with self._lock:
                 if self._ecosystem is None and self._error is None:
@@ -69,6 +91,42 @@ class AppContext:
                     except (OSError, ValueError) as error:  # missing or invalid files
                         self._error = str(error)
         return self._ecosystem
+
+    @property
+    def warming_up(self) -> bool:
+        """Whether :meth:`warm_up` has been called (it runs once per context)."""
+        return self._warming is not None
+
+    def warm_up(self) -> None:
+        """Read the ecosystem and build its network index in a background thread.
+
+        The first page (Réseau) needs both; started as soon as the app has answered its
+        first request, the work overlaps the browser loading the page's scripts.
+        Readers of :attr:`ecosystem` wait for it to finish. Calling it again does
+        nothing.
+        """
+        with self._warm_lock:
+            if self._warming is not None:
+                return
+            self._warmer = threading.Thread(target=self._warm, name="fresque-warm-up", daemon=True)
+            self._warming = threading.Event()
+        try:
+            self._warmer.start()
+        except RuntimeError:  # no thread to spare: load on first use, as without warm-up
+            logger.exception("could not start the warm-up thread")
+            self._warming.set()
+
+    def _warm(self) -> None:
+        try:
+            ecosystem = self._load()
+            if ecosystem is not None:
+                from fresque.views.network import network_index
+
+                network_index(ecosystem)  # with the node metrics, cached per ecosystem
+        except Exception:  # the request that needs it will fail visibly, with its page
+            logger.exception("warming up the app's data failed; it loads on first use")
+        finally:
+            self._warming.set()
 
     @property
     def error(self) -> str | None:
@@ -103,6 +161,22 @@ class AppContext:
 def install(server: flask.Flask, context: AppContext) -> None:
     """Attach ``context`` to the app's Flask server."""
     server.extensions[EXTENSION] = context
+
+
+def warm_up_after_first_response(server: flask.Flask, context: AppContext) -> None:
+    """Start ``context``'s warm-up once the server's first response has been sent.
+
+    Not before: the first response (the HTML page) does not need the data and would
+    share the interpreter with the warm-up; and not at creation, where a process
+    that forks its workers afterwards (``gunicorn --preload``) could hand them a lock
+    held by a thread they do not have.
+    """
+
+    @server.after_request
+    def _warm_up_when_sent(response: flask.Response) -> flask.Response:
+        if not context.warming_up:
+            response.call_on_close(context.warm_up)
+        return response
 
 
 def current() -> AppContext:
