@@ -263,6 +263,8 @@ class Card:
     """The event that wrote it (``None`` when the call changed nothing)."""
     deleted: bool = False
     merged_into: str | None = None
+    created_by: int | None = None
+    """The member who added it (``None``: the base dataset's)."""
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,8 @@ class LinkCard:
     version: int
     seq: int | None = None
     deleted: bool = False
+    created_by: int | None = None
+    """The member who added it (``None``: the base dataset's)."""
 
 
 @dataclass(frozen=True)
@@ -338,6 +342,8 @@ class DatasetMerge:
     records: Records
     written: bool
     folder: Path
+    names: Mapping[str, str] = field(default_factory=dict)
+    """The name of every structure the diff mentions (removed ones included), by id."""
 
     @property
     def changed_anything(self) -> bool:
@@ -965,19 +971,33 @@ class WorkshopService:
             return "quelqu’un"
         return row.nickname or _ROLE_SINGULAR[Role(row.role)]
 
-    def _conflict(self, conn: Connection, wid: int, row: Mapping[str, Any], expected: int) -> None:
+    def _conflict(
+        self,
+        conn: Connection,
+        wid: int,
+        row: Mapping[str, Any],
+        expected: int,
+        *,
+        removing: bool = False,
+    ) -> None:
         name = row["data"].get("name", row["sid"])
+        doing = "la retiriez" if removing else "l’éditiez"
         if row["deleted"]:
             into = f" (fusionnée dans « {row['merged_into']} »)" if row["merged_into"] else ""
             raise ConflictError(
-                f"« {name} » a été retirée de l’atelier{into} pendant que vous l’éditiez.",
+                f"« {name} » a été retirée de l’atelier{into} pendant que vous {doing}.",
                 None,
                 row["version"],
             )
         who = self._last_author(conn, wid, row["sid"])
+        then = (
+            "confirmez à nouveau pour la retirer telle quelle"
+            if removing
+            else "reprenez votre modification dessus"
+        )
         raise ConflictError(
-            f"« {name} » a été modifiée par {who} pendant que vous l’éditiez (version "
-            f"{row['version']}) : voici sa valeur actuelle, reprenez votre modification dessus.",
+            f"« {name} » a été modifiée par {who} pendant que vous {doing} (version "
+            f"{row['version']}) : voici sa valeur actuelle, {then}.",
             Structure.model_validate(row["data"]),
             row["version"],
         )
@@ -1088,7 +1108,7 @@ class WorkshopService:
         with self._writing(token, _WRITERS, "retirer une structure", edit=True) as ctx:
             row = self._structure_row(ctx.conn, ctx.wid, sid)
             if row["deleted"] or row["version"] != expected_version:
-                self._conflict(ctx.conn, ctx.wid, row, expected_version)
+                self._conflict(ctx.conn, ctx.wid, row, expected_version, removing=True)
             if ctx.role is Role.PARTICIPANT and row["created_by"] != ctx.member["id"]:
                 raise PermissionDenied(
                     "Refusé : un participant ne retire que les cartes qu’il a ajoutées ; "
@@ -1169,16 +1189,22 @@ class WorkshopService:
             raise NotFound(f"Aucun lien n° {lid} dans cet atelier.")
         return dict(row)
 
-    def _link_conflict(self, row: Mapping[str, Any]) -> None:
+    def _link_conflict(self, row: Mapping[str, Any], *, removing: bool = False) -> None:
         data = row["data"]
         shown = f"{data['source']} → {data['target']}"
+        doing = "le retiriez" if removing else "l’éditiez"
         if row["deleted"]:
             raise ConflictError(
-                f"Le lien {shown} a été retiré pendant que vous l’éditiez.", None, row["version"]
+                f"Le lien {shown} a été retiré pendant que vous {doing}.", None, row["version"]
             )
+        then = (
+            "confirmez à nouveau pour le retirer tel quel"
+            if removing
+            else "reprenez votre modification dessus"
+        )
         raise ConflictError(
-            f"Le lien {shown} a été modifié pendant que vous l’éditiez (version "
-            f"{row['version']}) : voici sa valeur actuelle, reprenez votre modification dessus.",
+            f"Le lien {shown} a été modifié pendant que vous {doing} (version "
+            f"{row['version']}) : voici sa valeur actuelle, {then}.",
             Link.model_validate(data),
             row["version"],
         )
@@ -1309,7 +1335,7 @@ class WorkshopService:
             self._check_links_open(ctx)
             row = self._link_row(ctx.conn, ctx.wid, link_id)
             if row["deleted"] or row["version"] != expected_version:
-                self._link_conflict(row)
+                self._link_conflict(row, removing=True)
             if ctx.role is Role.PARTICIPANT and row["created_by"] != ctx.member["id"]:
                 raise PermissionDenied(
                     "Refusé : un participant ne retire que les liens qu’il a ajoutés ; "
@@ -2023,7 +2049,10 @@ class WorkshopService:
                 "Le jeu de données a changé depuis l’atelier et la fusion serait "
                 f"incohérente : {error}"
             ) from None
-        result = DatasetMerge(report, removed_s, removed_l, merged_records, write, target)
+        names = {sid: data["name"] for sid, data in base.structures.items()}
+        names.update({s.id: s.name for s in curated.structures})
+        names.update({sid: data["name"] for sid, data in final.structures.items()})
+        result = DatasetMerge(report, removed_s, removed_l, merged_records, write, target, names)
         if write:
             with self._writing(token, _FACILITATOR, "le versement", after_close=True) as ctx:
                 if ctx.ws["status"] != CLOSED:
@@ -2250,6 +2279,7 @@ def _card(row: Mapping[str, Any]) -> Card:
         row["updated_seq"],
         bool(row["deleted"]),
         row["merged_into"],
+        row["created_by"],
     )
 
 
@@ -2260,4 +2290,5 @@ def _link_card(row: Mapping[str, Any]) -> LinkCard:
         row["version"],
         row["updated_seq"],
         bool(row["deleted"]),
+        row["created_by"],
     )

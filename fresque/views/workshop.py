@@ -16,25 +16,33 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
-from fresque.i18n import DEFAULT_LANGUAGE, label
-from fresque.model import Dispositif, Kind, Stage
+from fresque.i18n import DEFAULT_LANGUAGE, label, t
+from fresque.model import Confidence, Dispositif, Kind, Level, Relation, Stage, Status, Theme
 
 __all__ = [
     "JUST_ADDED_CLASS",
     "JUST_ADDED_SECONDS",
     "card_rows",
+    "dataset_diff",
     "event_rows",
+    "field_change_words",
     "format_code",
     "join_url",
     "just_added",
     "just_added_style",
+    "link_rows",
+    "link_words",
     "mark_just_added",
     "qr_svg_data_uri",
+    "structure_words",
+    "value_words",
 ]
 
 #: How long a card stays marked as "just added" on the board.
@@ -165,13 +173,15 @@ def card_rows(
     mine: Iterable[str] = (),
     recent: Mapping[str, int] | None = None,
     limit: int | None = None,
+    owner: int | None = None,
 ) -> list[dict[str, Any]]:
     """What a list of cards shows, one dict per card, newest edits first.
 
-    ``cards`` are :class:`~fresque.store.Card`; ``mine`` the ids the reader added (shown
-    first); ``recent`` the :func:`just_added` map. Each row: ``id``, ``name``, ``kind``
-    (label), ``details`` (dispositifs and stages in words), ``version``, ``mine``,
-    ``recent``.
+    ``cards`` are :class:`~fresque.store.Card`; ``mine`` the ids the reader added or
+    changed (shown first); ``recent`` the :func:`just_added` map; ``owner`` the reader's
+    member id. Each row: ``id``, ``name``, ``kind`` (label), ``details`` (dispositifs and
+    stages in words), ``version``, ``mine``, ``recent``, ``removable`` (the reader added
+    the card, so may remove it).
 
     Examples
     --------
@@ -201,6 +211,7 @@ def card_rows(
                 "seq": card.seq or 0,
                 "mine": s.id in mine,
                 "recent": s.id in recent,
+                "removable": owner is not None and getattr(card, "created_by", None) == owner,
             }
         )
     rows.sort(key=lambda r: (not r["mine"], not r["recent"], -r["seq"], r["name"].casefold()))
@@ -242,3 +253,220 @@ def event_rows(events: Iterable[Any], *, limit: int = 50) -> list[dict[str, Any]
             }
         )
     return rows
+
+
+# --------------------------------------------------------------------------------------
+# Values, cards, links and the dataset diff in words
+# --------------------------------------------------------------------------------------
+
+#: The enum each field's values belong to (their labels are the words shown).
+_FIELD_ENUMS: dict[str, type[StrEnum]] = {
+    "kind": Kind,
+    "dispositifs": Dispositif,
+    "stages": Stage,
+    "themes": Theme,
+    "territory_level": Level,
+    "status": Status,
+    "confidence": Confidence,
+    "relation": Relation,
+}
+#: Fields of a card shown in words, in this order (empty ones are left out).
+_CARD_FIELDS = (
+    "name",
+    "kind",
+    "dispositifs",
+    "stages",
+    "themes",
+    "territory_level",
+    "territory_codes",
+    "website",
+    "description",
+)
+_LINK_KEY = re.compile(r"^(\S+) → (\S+) \((\w+)\)$")
+
+
+def value_words(field: str, value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A field's value in words: enum values by their label, lists joined with commas,
+    dates in ISO form, nothing as "(vide)".
+
+    Examples
+    --------
+    >>> value_words("dispositifs", ["incubateur", "cae"])
+    'Incubateur, Coopérative d’activité et d’emploi (CAE)'
+    >>> value_words("website", None)
+    '(vide)'
+    """
+    if isinstance(value, (list, tuple)):
+        words = [value_words(field, item, lang) for item in value]
+        return ", ".join(words) if words else t("atelier.field.empty", lang)
+    if value is None or value == "":
+        return t("atelier.field.empty", lang)
+    enum_cls = _FIELD_ENUMS.get(field)
+    if enum_cls is not None:
+        try:
+            return label(value, lang, enum_cls)
+        except ValueError:
+            return str(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _field(field: str, lang: str) -> str:
+    try:
+        return t(f"atelier.field.{field}", lang)
+    except KeyError:
+        return field
+
+
+def field_change_words(field: str, old: Any, new: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """One changed field in words.
+
+    Examples
+    --------
+    >>> field_change_words("kind", "network", "chamber").replace("\\xa0", " ")
+    'Type d’acteur : « Réseau » → « Chambre de l’ESS »'
+    """
+    return (
+        f"{_field(field, lang)}{t('punct.colon', lang)}« {value_words(field, old, lang)} » → "
+        f"« {value_words(field, new, lang)} »"
+    )
+
+
+def structure_words(structure: Any, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """A card's filled fields in words, one line each ("Nom : …").
+
+    Examples
+    --------
+    >>> from fresque.model import Structure
+    >>> s = Structure(id="a", name="A", kind="network", territory_level="national")
+    >>> [line.replace("\\xa0", " ") for line in structure_words(s)[:2]]
+    ['Nom : A', 'Type d’acteur : Réseau']
+    """
+    data = structure.model_dump()
+    lines = []
+    for field in _CARD_FIELDS:
+        value = data.get(field)
+        if value in (None, "", []):
+            continue
+        lines.append(
+            f"{_field(field, lang)}{t('punct.colon', lang)}{value_words(field, value, lang)}"
+        )
+    return lines
+
+
+def link_words(
+    source: str, target: str, relation: Any, names: Mapping[str, str], lang: str = DEFAULT_LANGUAGE
+) -> str:
+    """A link in words, its ends by name.
+
+    Examples
+    --------
+    >>> link_words("a", "b", "funds", {"a": "Région", "b": "TAg29"})
+    '« Région » → « TAg29 » (finance)'
+    """
+    relation_words = value_words("relation", relation, lang)
+    relation_words = relation_words[:1].lower() + relation_words[1:]
+    return f"« {names.get(source, source)} » → « {names.get(target, target)} » ({relation_words})"
+
+
+def link_rows(
+    link_cards: Iterable[Any],
+    names: Mapping[str, str],
+    *,
+    owner: int | None,
+    lang: str = DEFAULT_LANGUAGE,
+) -> list[dict[str, Any]]:
+    """The links ``owner`` added (:class:`~fresque.store.LinkCard`), newest first: ``id``,
+    ``version``, ``text`` (in words), ``source``, ``target``, ``relation``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as L
+    >>> from fresque.model import Link
+    >>> link = Link(source="a", target="b", relation="animates")
+    >>> rows = link_rows([L(id=4, link=link, version=2, seq=9, created_by=7),
+    ...                   L(id=5, link=link, version=1, seq=3, created_by=8)], {}, owner=7)
+    >>> [(r["id"], r["version"], r["text"]) for r in rows]
+    [(4, 2, '« a » → « b » (anime)')]
+    """
+    rows = []
+    for card in link_cards:
+        if owner is None or getattr(card, "created_by", None) != owner:
+            continue
+        link = card.link
+        rows.append(
+            {
+                "id": card.id,
+                "version": card.version,
+                "seq": card.seq or 0,
+                "text": link_words(link.source, link.target, link.relation, names, lang),
+                "source": link.source,
+                "target": link.target,
+                "relation": link.relation.value,
+            }
+        )
+    rows.sort(key=lambda r: -r["seq"])
+    return rows
+
+
+def _link_key_words(key: str, names: Mapping[str, str], lang: str) -> str:
+    """``source → target (relation)`` as :mod:`fresque.io.validate` writes link keys, in
+    words (kept as it is when it does not read that way)."""
+    found = _LINK_KEY.match(key)
+    if found is None:
+        return key
+    return link_words(*found.groups(), names, lang)
+
+
+def dataset_diff(merge: Any, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """What merging a workshop into the dataset does (a
+    :class:`~fresque.store.DatasetMerge`), in words for the facilitator.
+
+    Returns ``{"added": n, "changed": n, "removed": n, "sections": [...]}``; each
+    section (only the non-empty ones, structures first): ``key`` (e.g.
+    ``"changed_structures"``), ``title``, ``items``, each item ``{"text": …,
+    "changes": [field changes in words]}``.
+    """
+    report = merge.report
+    names = dict(getattr(merge, "names", {}) or {})
+
+    def named(sid: str) -> str:
+        name = names.get(sid)
+        return f"« {name} » ({sid})" if name and name != sid else f"« {sid} »"
+
+    def changed(items, words) -> list[dict[str, Any]]:
+        return [
+            {
+                "text": words(change.key),
+                "changes": [
+                    field_change_words(c.field, c.old, c.new, lang) for c in change.changes
+                ],
+            }
+            for change in items
+        ]
+
+    link = lambda key: _link_key_words(key, names, lang)  # noqa: E731
+    sections = [
+        ("added_structures", [{"text": named(s), "changes": []} for s in report.added_structures]),
+        ("changed_structures", changed(report.changed_structures, named)),
+        (
+            "removed_structures",
+            [{"text": named(s), "changes": []} for s in merge.removed_structures],
+        ),
+        ("added_links", [{"text": link(k), "changes": []} for k in report.added_links]),
+        ("changed_links", changed(report.changed_links, link)),
+        ("removed_links", [{"text": link(k), "changes": []} for k in merge.removed_links]),
+    ]
+    return {
+        "added": len(report.added_structures) + len(report.added_links),
+        "changed": len(report.changed_structures) + len(report.changed_links),
+        "removed": len(merge.removed_structures) + len(merge.removed_links),
+        "sections": [
+            {"key": key, "title": t(f"atelier.merge.{key}", lang), "items": items}
+            for key, items in sections
+            if items
+        ],
+    }

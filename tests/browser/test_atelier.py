@@ -33,13 +33,41 @@ def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
     from fresque.app import create_app
     from fresque.app.pages.atelier import install_service
     from fresque.geo.territories import Territories
+    from fresque.io.tables import Records, write_csv_dir
+    from fresque.model import Structure
     from fresque.store import WorkshopService
     from fresque.store.db import make_engine
 
     folder = tmp_path_factory.mktemp("atelier")
+    # A small curated dataset of its own: merges never touch data/ecosystem.
+    dataset = folder / "ecosystem"
+    write_csv_dir(
+        Records(
+            [
+                Structure(
+                    id="tag29",
+                    name="TAg29",
+                    kind="support_structure",
+                    dispositifs=["fabrique_a_initiatives"],
+                    territory_level="departement",
+                    territory_codes=["29"],
+                ),
+                Structure(
+                    id="reseau_29",
+                    name="Réseau 29",
+                    kind="network",
+                    territory_level="departement",
+                    territory_codes=["29"],
+                ),
+            ],
+            [],
+        ),
+        dataset,
+    )
     service = WorkshopService(
         make_engine(f"sqlite:///{folder / 'atelier.db'}"),
         territories=Territories.load(GEO_MINI),
+        dataset_dir=dataset,
     )
     app = create_app()
     install_service(app.server, service)
@@ -193,8 +221,8 @@ def test_second_editor_gets_conflict_and_current_value(atelier, contexts):
     assert service.get_structure(token, "pepiniere_brest").structure.name == (
         "Pépinière Brest Métropole"
     )
-    # Back on the join page (the language switch or the menu drop the token), the
-    # device offers its workshop back.
+    # Back on the join page (the menu drops the token), the device offers its workshop
+    # back.
     bruno.goto(f"{base}/atelier")
     bruno.click("#atl-resume")
     bruno.wait_for_selector("#atl-f-name", timeout=10_000)
@@ -329,3 +357,209 @@ def test_facilitator_moderates_merges_undoes_phases_exports_closes(atelier, cont
     panel.wait_for_selector("#atl-fa-status >> text=Rouvrir", timeout=5_000)
     assert service.workshop(token).status == "closed"
     assert not panel.errors
+
+
+NODE_LABELS = f"() => {{ try {{ return {CY}.nodes('.structure').map(n => n.data('label')); }}"
+NODE_LABELS += " catch (e) { return null; } }"
+
+
+def token_of(page) -> str:
+    return re.search(r"t=([^&]+)", page.url).group(1)
+
+
+def test_participant_removes_own_card_after_confirming(atelier, contexts):
+    base, service = atelier
+    ws, token = service.create_workshop("Retraits", base="vide")
+    alice = contexts()
+    join(alice, base, ws.code, "Alice")
+    alice_token = token_of(alice)
+    bob = service.join(ws.code, "Bob")
+    # A name with markup, quotes and an emoji stays text.
+    odd = 'Café "Ti Kreiz" <b>gras</b> <script>alert(1)</script> 🌱'
+    card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+    mine = service.add_structure(alice_token, {"name": odd, **card})
+    theirs = service.add_structure(bob, {"name": "Carte de Bob", **card})
+    board = contexts(PROJECTOR)
+    board.goto(f"{base}/atelier?t={token}&vue=tableau")
+    board.wait_for_function(f"() => ({NODE_LABELS})()?.length === 2", timeout=20_000)
+    alice.wait_for_selector("#atl-p-cards >> text=Carte de Bob", timeout=5_000)
+    rows = alice.locator("#atl-p-cards li.atelier-card-row")
+    assert rows.filter(has_text="Ti Kreiz").inner_text().startswith(odd)
+    assert alice.locator("#atl-p-cards b").count() == 0 and not alice.errors
+    # Only her own card has a remove button.
+    assert rows.filter(has_text="Carte de Bob").locator("button.danger").count() == 0
+    remove = rows.filter(has_text="Ti Kreiz").locator("button.danger")
+    # Asking, then changing one's mind, removes nothing.
+    remove.click()
+    alice.wait_for_selector("#atl-p-confirm:not([hidden])", timeout=5_000)
+    assert odd in alice.inner_text("#atl-p-confirm-text")
+    # The confirmation takes the focus, and is within a phone's screen.
+    alice.wait_for_function("() => document.activeElement.id === 'atl-p-confirm-yes'")
+    box = alice.locator("#atl-p-confirm").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"] + 1
+    alice.keyboard.press("Tab")
+    alice.keyboard.press("Enter")  # "Non, garder"
+    alice.wait_for_selector("#atl-p-confirm", state="hidden", timeout=5_000)
+    assert {c.structure.id for c in service.cards(token)} == {
+        mine.structure.id,
+        theirs.structure.id,
+    }
+    # Someone changes the card while Alice confirms: she sees its current value.
+    remove.click()
+    alice.wait_for_selector("#atl-p-confirm:not([hidden])", timeout=5_000)
+    service.edit_structure(token, mine.structure.id, {"name": "Café Ti Kreiz"}, 1)
+    alice.click("#atl-p-confirm-yes")
+    conflict = alice.locator("#atl-p-confirm .atelier-message.conflict")
+    conflict.wait_for(timeout=5_000)
+    assert "modifiée par Animation pendant que vous la retiriez" in conflict.inner_text()
+    assert "Café Ti Kreiz" in alice.inner_text("#atl-p-confirm .current-value")
+    assert service.get_structure(token, mine.structure.id).version == 2
+    # Confirming again removes that version: it leaves the board.
+    alice.click("#atl-p-confirm-yes")
+    alice.wait_for_selector("text=« Café Ti Kreiz » est retirée de l’atelier.", timeout=5_000)
+    board.wait_for_function(
+        f"() => {{ const l = ({NODE_LABELS})(); return l && l.length === 1"
+        " && l[0] === 'Carte de Bob'; }",
+        timeout=3_000,
+    )
+    assert [c.structure.id for c in service.cards(token)] == [theirs.structure.id]
+    assert not alice.errors and not board.errors
+
+
+def test_participant_edits_and_removes_own_link(atelier, contexts):
+    base, service = atelier
+    ws, token = service.create_workshop("Liens", base="vide")
+    alice = contexts()
+    join(alice, base, ws.code, "Alice")
+    alice_token = token_of(alice)
+    card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+    a = service.add_structure(alice_token, {"name": "Réseau A", **card}).structure.id
+    b = service.add_structure(token, {"name": "Réseau B", **card}).structure.id
+    link = service.add_link(alice_token, {"source": a, "target": b, "relation": "animates"})
+    service.add_link(token, {"source": b, "target": a, "relation": "partners_with"})
+    alice.click("summary:has-text('Relier deux structures')")
+    mine = alice.locator("#atl-l-mine li")
+    mine.first.wait_for(timeout=5_000)
+    assert mine.count() == 1  # the facilitator's link is not hers
+    assert mine.first.inner_text().startswith("« Réseau A » → « Réseau B » (anime)")
+    mine.first.locator("button", has_text="Modifier").click()
+    alice.wait_for_selector("#atl-l-save >> text=Enregistrer le lien", timeout=5_000)
+    assert "Réseau A" in alice.inner_text("#atl-l-source")
+    pick(alice, "atl-l-relation", "Finance")
+    alice.click("#atl-l-save")
+    alice.wait_for_selector("text=Le lien est enregistré.", timeout=5_000)
+    edited = service.get_link(token, link.id)
+    assert (edited.link.relation.value, edited.version) == ("funds", 2)
+    alice.wait_for_selector("#atl-l-mine >> text=(finance)", timeout=5_000)
+    # A stale edit: someone changed the link since it was loaded.
+    mine.first.locator("button", has_text="Modifier").click()
+    alice.wait_for_selector("#atl-l-cancel:not([hidden])", timeout=5_000)
+    service.edit_link(token, link.id, {"description": "depuis 2020"}, 2)
+    pick(alice, "atl-l-relation", "Oriente vers")
+    alice.click("#atl-l-save")
+    alice.wait_for_selector("#atl-l-message .conflict", timeout=5_000)
+    assert "a été modifié" in alice.inner_text("#atl-l-message")
+    assert "Finance" in alice.inner_text("#atl-l-relation")  # the current value is back
+    alice.click("#atl-l-cancel")
+    # Removing it, after confirming.
+    mine.first.locator("button.danger").click()
+    alice.wait_for_selector("#atl-p-confirm:not([hidden])", timeout=5_000)
+    assert "« Réseau A » → « Réseau B »" in alice.inner_text("#atl-p-confirm-text")
+    alice.click("#atl-p-confirm-yes")
+    alice.wait_for_selector("#atl-p-removed >> text=Le lien est retiré.", timeout=5_000)
+    assert [k.link.source for k in service.link_cards(token)] == [b]
+    alice.wait_for_selector("#atl-l-mine >> text=pas encore ajouté de lien", timeout=5_000)
+    assert not alice.errors
+
+
+def test_facilitator_reads_the_dataset_diff_then_confirms(atelier, contexts):
+    from fresque.io import read_records
+    from fresque.io.tables import Records, write_csv_dir
+
+    base, service = atelier
+    dataset = service.dataset_dir
+    ws, token = service.create_workshop("Versement", base="national")
+    alice = service.join(ws.code, "Alice")
+    card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+    service.add_structure(alice, {"name": "Pôle ESS de Brest", **card})
+    service.edit_structure(token, "tag29", {"name": "TAg 29 Finistère"}, 1)
+    service.remove_structure(token, "reseau_29", 1)
+    panel = contexts(PROJECTOR)
+    panel.goto(f"{base}/atelier?t={token}")
+    # While the workshop is open, the service says to close it first.
+    panel.click("#atl-fa-merge-preview")
+    panel.wait_for_selector("#atl-fa-merge-diff >> text=closez l’atelier", timeout=10_000)
+    assert panel.locator("#atl-fa-merge-confirm").is_hidden()
+    service.moderate(token, [e.seq for e in service.pending(token)], "accepted")
+    service.close(token)
+    panel.click("#atl-fa-merge-preview")
+    diff = panel.locator("#atl-fa-merge-diff")
+    diff.locator("text=Structures ajoutées").wait_for(timeout=10_000)
+    text = diff.inner_text()
+    assert "1 ajout(s), 1 modification(s), 1 retrait(s)." in text
+    assert "« Pôle ESS de Brest » (pole_ess_de_brest)" in text
+    assert "Nom : « TAg29 » → « TAg 29 Finistère »" in text.replace("\xa0", " ")
+    assert "« Réseau 29 » (reseau_29)" in diff.locator("ul.diff-removed_structures").inner_text()
+    assert "TAg29" in (dataset / "structures.csv").read_text()  # nothing written yet
+    # The dataset changes after the preview: the confirm shows the new diff first.
+    records = read_records(dataset)
+    renamed = [
+        s.model_copy(update={"name": "TAg29 (curé)"}) if s.id == "tag29" else s
+        for s in records.structures
+    ]
+    write_csv_dir(Records(renamed, []), dataset)
+    panel.click("#atl-fa-merge-confirm")
+    panel.wait_for_selector(
+        "#atl-fa-merge-diff >> text=a changé depuis votre aperçu", timeout=5_000
+    )
+    assert "« TAg29 (curé) » → « TAg 29 Finistère »" in panel.inner_text("#atl-fa-merge-diff")
+    assert service.workshop(token).status == "closed"
+    panel.click("#atl-fa-merge-confirm")
+    panel.wait_for_selector(
+        "#atl-fa-merge-diff >> text=Versé dans le jeu de données", timeout=10_000
+    )
+    assert str(dataset) in panel.inner_text("#atl-fa-merge-diff")
+    assert panel.locator("#atl-fa-merge-confirm").is_hidden()
+    merged = {s.id: s.name for s in read_records(dataset).structures}
+    assert merged == {"tag29": "TAg 29 Finistère", "pole_ess_de_brest": "Pôle ESS de Brest"}
+    assert service.workshop(token).status == "merged"
+    assert not panel.errors
+
+
+def test_language_switch_keeps_the_participant_on_their_screen(atelier, contexts):
+    base, service = atelier
+    ws, token = service.create_workshop("Langues", base="vide")
+    alice = contexts()
+    join(alice, base, ws.code, "Alice")
+    alice_token = token_of(alice)
+    alice.wait_for_function(
+        "() => (document.getElementById('lang-link').getAttribute('href') || '')"
+        f".includes('t={alice_token}')",
+        timeout=5_000,
+    )
+    alice.click("#lang-link")
+    alice.wait_for_selector("#atl-p-form-title >> text=Add a structure", timeout=10_000)
+    assert f"t={alice_token}" in alice.url and "lang=en" in alice.url
+    assert "Alice" in alice.inner_text("#atl-p-head")
+    # And back to French.
+    alice.wait_for_function(
+        "() => { const h = document.getElementById('lang-link').getAttribute('href') || '';"
+        f" return h.includes('t={alice_token}') && !h.includes('lang=en'); }}",
+        timeout=5_000,
+    )
+    alice.click("#lang-link")
+    alice.wait_for_selector("#atl-p-form-title >> text=Ajouter une structure", timeout=10_000)
+    assert f"t={alice_token}" in alice.url
+    # The projector's board view is kept too.
+    board = contexts(PROJECTOR)
+    board.goto(f"{base}/atelier?t={token}&vue=tableau")
+    board.wait_for_selector("#atl-b-qr", timeout=20_000)
+    board.wait_for_function(
+        "() => (document.getElementById('lang-link').getAttribute('href') || '')"
+        ".includes('vue=tableau')",
+        timeout=5_000,
+    )
+    board.click("#lang-link")
+    board.wait_for_selector("#atl-b-qr", timeout=20_000)
+    assert "lang=en" in board.url and "vue=tableau" in board.url
+    assert not alice.errors

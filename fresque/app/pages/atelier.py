@@ -43,10 +43,10 @@ from urllib.parse import parse_qs, urlencode
 import dash
 import dash_cytoscape as cyto
 import flask
-from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, State, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from fresque.app import context
+from fresque.app import context, ids
 from fresque.app.state import ViewState, page_from_path
 from fresque.app.widgets import dropdown_labels, labelled
 from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
@@ -54,13 +54,17 @@ from fresque.model import Kind, Level, Stage
 from fresque.views.network import cytoscape_layout, network_elements, network_stylesheet
 from fresque.views.workshop import (
     card_rows,
+    dataset_diff,
     event_rows,
     format_code,
     join_url,
     just_added,
     just_added_style,
+    link_rows,
+    link_words,
     mark_just_added,
     qr_svg_data_uri,
+    structure_words,
 )
 
 PAGE = "atelier"
@@ -105,6 +109,20 @@ L_TARGET = "atl-l-target"
 L_RELATION = "atl-l-relation"
 L_SAVE = "atl-l-save"
 L_MESSAGE = "atl-l-message"
+L_CANCEL = "atl-l-cancel"
+L_DETAILS = "atl-l-details"
+L_EDITING = "atl-l-editing"  # the link being edited: {"id", "version"}
+L_LOAD = "atl-l-load"  # the link an edit button asked for
+L_MINE = "atl-l-mine"
+L_EDIT = "atl-l-edit"  # pattern: id (a link of mine)
+# removing one's own cards and links, with a confirmation
+P_REMOVE = "atl-p-remove"  # pattern: what ("card" / "link"), id, version
+P_ASKED = "atl-p-asked"  # what the confirmation is about: {"what", "id", "version"}
+P_CONFIRM = "atl-p-confirm"
+P_CONFIRM_TEXT = "atl-p-confirm-text"
+P_CONFIRM_YES = "atl-p-confirm-yes"
+P_CONFIRM_NO = "atl-p-confirm-no"
+P_REMOVED = "atl-p-removed"  # the outcome of a removal
 #: The card form's fields: (form field, component id).
 FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "atl-f-name"),
@@ -150,6 +168,10 @@ F_DOWNLOAD = "atl-fa-download"
 F_MEMBERS = "atl-fa-members"
 F_BLOCK = "atl-block"  # pattern: member, blocked
 F_ACCEPT_ALL = "atl-fa-accept-all"
+F_MERGE_PREVIEW = "atl-fa-merge-preview"
+F_MERGE_CONFIRM = "atl-fa-merge-confirm"
+F_MERGE_DIFF = "atl-fa-merge-diff"
+F_MERGE_SEEN = "atl-fa-merge-seen"  # fingerprint of the diff the facilitator was shown
 
 
 # --------------------------------------------------------------------------------------
@@ -399,7 +421,7 @@ def _card_list(token: str | None, lang: str) -> list:
         shown = set(svc.current_ecosystem(token, revealed_only=False).structures.index)
         cards = [c for c in cards if c.structure.id in shown or c.structure.id in mine]
     recent = just_added(changes.events, _now())
-    rows = card_rows(cards, lang=lang, mine=mine, recent=recent, limit=40)
+    rows = card_rows(cards, lang=lang, mine=mine, recent=recent, limit=40, owner=me.id)
     undo = _my_edits(changes.events, me.id, lang)
     if not rows:
         return [html.P(t("atelier.cards.empty", lang), className="detail-empty"), *undo]
@@ -419,12 +441,24 @@ def _card_list(token: str | None, lang: str) -> list:
                             ],
                             className="card-text",
                         ),
-                        html.Button(
-                            t("atelier.cards.edit", lang),
-                            id={"type": P_EDIT, "id": r["id"], "at": "list"},
-                            className="button small",
-                            n_clicks=0,
-                            **{"aria-label": t("atelier.cards.edit", lang) + " " + r["name"]},
+                        html.Div(
+                            className="card-actions",
+                            children=[
+                                html.Button(
+                                    t("atelier.cards.edit", lang),
+                                    id={"type": P_EDIT, "id": r["id"], "at": "list"},
+                                    className="button small",
+                                    n_clicks=0,
+                                    **{
+                                        "aria-label": t("atelier.cards.edit", lang)
+                                        + " "
+                                        + r["name"]
+                                    },
+                                ),
+                                _remove_button("card", r["id"], r["version"], r["name"], lang)
+                                if r["removable"]
+                                else None,
+                            ],
                         ),
                     ],
                 )
@@ -432,6 +466,87 @@ def _card_list(token: str | None, lang: str) -> list:
             ],
         ),
     ]
+
+
+def _remove_button(what: str, key: Any, version: int, name: str, lang: str) -> html.Button:
+    """A "Retirer" button: it asks for a confirmation first (:data:`P_CONFIRM`)."""
+    return html.Button(
+        t("atelier.remove", lang),
+        id={"type": P_REMOVE, "what": what, "id": key, "version": version},
+        className="button small danger",
+        n_clicks=0,
+        **{"aria-label": t("atelier.remove", lang) + " " + name},
+    )
+
+
+def _names(token: str) -> dict[str, str]:
+    return {c.structure.id: c.structure.name for c in service().cards(token)}
+
+
+def _my_links(token: str | None, lang: str) -> list:
+    """The links one added, each with an edit and a remove button."""
+    if token is None:
+        return []
+    svc = service()
+    me = svc.me(token)
+    rows = link_rows(svc.link_cards(token), _names(token), owner=me.id, lang=lang)[:40]
+    if not rows:
+        return [html.P(t("atelier.link.mine.none", lang), className="detail-empty")]
+    return [
+        html.Ul(
+            className="atelier-cards atelier-links",
+            children=[
+                html.Li(
+                    className="atelier-card-row",
+                    children=[
+                        html.Span(r["text"], className="card-text"),
+                        html.Div(
+                            className="card-actions",
+                            children=[
+                                html.Button(
+                                    t("atelier.cards.edit", lang),
+                                    id={"type": L_EDIT, "id": r["id"]},
+                                    className="button small",
+                                    n_clicks=0,
+                                    **{
+                                        "aria-label": t("atelier.link.edit", lang) + " " + r["text"]
+                                    },
+                                ),
+                                _remove_button("link", r["id"], r["version"], r["text"], lang),
+                            ],
+                        ),
+                    ],
+                )
+                for r in rows
+            ],
+        )
+    ]
+
+
+def _confirm_box(lang: str) -> html.Div:
+    """The confirmation a removal asks for (hidden until a "Retirer" button is pressed)."""
+    return html.Div(
+        id=P_CONFIRM,
+        hidden=True,
+        className="atelier-confirm",
+        role="alertdialog",
+        **{"aria-labelledby": P_CONFIRM_TEXT},
+        children=[
+            dcc.Store(id=P_ASKED, data=None),
+            html.Div(id=P_CONFIRM_TEXT, className="confirm-text"),
+            html.Div(
+                className="atelier-buttons",
+                children=[
+                    html.Button(
+                        t("atelier.remove.yes", lang),
+                        id=P_CONFIRM_YES,
+                        className="button primary danger",
+                    ),
+                    html.Button(t("atelier.remove.no", lang), id=P_CONFIRM_NO, className="button"),
+                ],
+            ),
+        ],
+    )
 
 
 def _my_edits(events, member_id: int, lang: str) -> list:
@@ -614,9 +729,12 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
         ],
     )
     link_form = html.Details(
+        id=L_DETAILS,
         className="panel atelier-card",
         children=[
             html.Summary(t("atelier.link.heading", lang)),
+            dcc.Store(id=L_EDITING, data=None),
+            dcc.Store(id=L_LOAD, data=None),
             labelled(
                 t("atelier.link.source", lang),
                 dcc.Dropdown(id=L_SOURCE, options=_link_options(token), labels=labels),
@@ -635,7 +753,17 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 L_TARGET,
             ),
             html.Div(id=L_MESSAGE, role="alert"),
-            html.Button(t("atelier.link.save", lang), id=L_SAVE, className="button"),
+            html.Div(
+                className="atelier-buttons",
+                children=[
+                    html.Button(t("atelier.link.save", lang), id=L_SAVE, className="button"),
+                    html.Button(
+                        t("atelier.link.cancel", lang), id=L_CANCEL, className="button", hidden=True
+                    ),
+                ],
+            ),
+            html.H4(t("atelier.link.mine", lang)),
+            html.Div(_my_links(token, lang), id=L_MINE, **{"aria-live": "polite"}),
         ],
     )
     head = _workshop_head(ws, lang, me.nickname) if ws is not None else None
@@ -650,6 +778,8 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 className="panel atelier-card",
                 children=[
                     html.H3(t("atelier.cards.heading", lang)),
+                    _confirm_box(lang),
+                    html.Div(id=P_REMOVED, role="status"),
                     html.Div(_card_list(token, lang), id=P_CARDS, **{"aria-live": "polite"}),
                 ],
             ),
@@ -1063,6 +1193,24 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                 ],
             ),
             html.Section(
+                className="panel atelier-card atelier-merge",
+                children=[
+                    html.H3(t("atelier.merge.heading", lang)),
+                    html.P(t("atelier.merge.intro", lang)),
+                    dcc.Store(id=F_MERGE_SEEN, data=None),
+                    html.Button(
+                        t("atelier.merge.preview", lang), id=F_MERGE_PREVIEW, className="button"
+                    ),
+                    html.Div(id=F_MERGE_DIFF, className="atelier-diff", role="status"),
+                    html.Button(
+                        t("atelier.merge.confirm", lang),
+                        id=F_MERGE_CONFIRM,
+                        className="button primary",
+                        hidden=True,
+                    ),
+                ],
+            ),
+            html.Section(
                 className="panel atelier-card",
                 children=[
                     html.H3(t("atelier.panel.members", lang)),
@@ -1140,10 +1288,11 @@ def _skeleton() -> list:
         FIELD_ID[f] for f in ("kind", "dispositifs", "themes", "territory_level", "territory_codes")
     ]
     buttons = [JOIN_GO, CREATE_GO, P_SAVE, P_CANCEL, L_SAVE, PH_SAVE, F_STATUS, F_VIEWER]
-    buttons += [F_EXPORT_XLSX, F_EXPORT_JSON, F_ACCEPT_ALL]
+    buttons += [F_EXPORT_XLSX, F_EXPORT_JSON, F_ACCEPT_ALL, L_CANCEL, P_CONFIRM_YES]
+    buttons += [P_CONFIRM_NO, F_MERGE_PREVIEW, F_MERGE_CONFIRM]
     divs = [JOIN_ERROR, CREATE_ERROR, P_HEAD, P_CARDS, P_FORM_TITLE, P_MESSAGE, P_SIMILAR]
     divs += [L_MESSAGE, B_RECENT, B_COUNT, F_STATE, F_PENDING, F_DUPLICATES, F_MEMBERS, F_LOG]
-    divs += [F_MESSAGE, F_VIEWER_LINK]
+    divs += [F_MESSAGE, F_VIEWER_LINK, L_MINE, P_CONFIRM, P_CONFIRM_TEXT, P_REMOVED, F_MERGE_DIFF]
     return [
         *(dcc.Input(id=i) for i in inputs),
         dcc.Textarea(id=FIELD_ID["description"]),
@@ -1154,6 +1303,8 @@ def _skeleton() -> list:
         *(html.Div(id=i) for i in divs),
         *(dcc.Interval(id=i) for i in (P_TICK, B_TICK, F_TICK)),
         *(dcc.Store(id=i) for i in (P_VERSION, B_VERSION, F_VERSION, P_EDITING, P_LOAD)),
+        *(dcc.Store(id=i) for i in (L_EDITING, L_LOAD, P_ASKED, F_MERGE_SEEN)),
+        html.Details(id=L_DETAILS),
         dcc.Download(id=F_DOWNLOAD),
         cyto.Cytoscape(id=B_GRAPH),
         dcc.Graph(id=B_MAP),
@@ -1222,6 +1373,84 @@ def field_errors(fields: dict[str, list[str]], lang: str) -> dict[str, list[str]
             elif field == "territory_level" and "territoire servi" in message:
                 target = "territory_codes"
             out.setdefault(target, []).append(message)
+    return out
+
+
+def removal_question(token: str, asked: dict[str, Any], lang: str) -> str:
+    """What the confirmation asks before removing a card or a link (``asked``: ``what``,
+    ``id``); the service's refusals (an unknown card or link) pass through."""
+    svc = service()
+    if asked["what"] == "card":
+        name = svc.get_structure(token, str(asked["id"])).structure.name
+        return t("atelier.remove.card.ask", lang).format(name=name)
+    link = svc.get_link(token, int(asked["id"])).link
+    text = link_words(link.source, link.target, link.relation, _names(token), lang)
+    return t("atelier.remove.link.ask", lang).format(name=text)
+
+
+def removal_conflict(error: Any, what: str, token: str | None, lang: str) -> list:
+    """A removal refused because the card or link changed meanwhile: the service's
+    message, the current value in words, and the question again (on that version)."""
+    if what == "card":
+        lines = structure_words(error.current, lang)
+    else:
+        link = error.current
+        names = _names(token) if token is not None else {}
+        lines = [link_words(link.source, link.target, link.relation, names, lang)]
+        if link.description:
+            lines.append(
+                t("atelier.field.description", lang) + t("punct.colon", lang) + link.description
+            )
+    return [
+        html.P(str(error), className="atelier-message error conflict"),
+        html.P(t("atelier.remove.current", lang) + t("punct.colon", lang)),
+        html.Ul([html.Li(line) for line in lines], className="current-value"),
+        html.P(t("atelier.remove.again", lang), className="confirm-question"),
+    ]
+
+
+def merge_fingerprint(result: Any) -> str:
+    """What identifies a dataset merge's diff (to check the confirmed one is the one
+    shown)."""
+    import hashlib
+
+    text = f"{result.folder}\n{result.format()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def diff_view(result: Any, lang: str) -> list:
+    """A dataset merge's diff, in words: counts, then one list per kind of change."""
+    diff = dataset_diff(result, lang)
+    summary = t("atelier.merge.summary", lang).format(
+        added=diff["added"], changed=diff["changed"], removed=diff["removed"]
+    )
+    out: list = [
+        html.P(summary, className="diff-summary"),
+        html.P(
+            t("atelier.merge.target", lang).format(folder=str(result.folder)),
+            className="diff-target",
+        ),
+    ]
+    if not diff["sections"]:
+        out.append(html.P(t("atelier.merge.nothing", lang)))
+    for section in diff["sections"]:
+        out.append(html.H4(section["title"], className=f"diff-{section['key']}"))
+        out.append(
+            html.Ul(
+                className=f"diff-list diff-{section['key']}",
+                children=[
+                    html.Li(
+                        [
+                            html.Span(item["text"]),
+                            html.Ul([html.Li(c) for c in item["changes"]])
+                            if item["changes"]
+                            else None,
+                        ]
+                    )
+                    for item in section["items"]
+                ],
+            )
+        )
     return out
 
 
@@ -1539,27 +1768,202 @@ def register_callbacks(app: dash.Dash) -> None:
             return _message(str(error), "error")
         return _message(t("atelier.panel.done.undo", lang), "success")
 
-    # --- participant: links ------------------------------------------------------------
+    # --- participant: links (add, and edit one's own) -----------------------------------
     @app.callback(
+        Output(L_LOAD, "data"),
+        Input({"type": L_EDIT, "id": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def pick_link(_clicks):
+        trigger = dash.ctx.triggered_id
+        if not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate  # buttons appearing or going, not a click
+        return {"id": trigger["id"], "at": datetime.now(UTC).timestamp()}
+
+    @app.callback(
+        Output(L_SOURCE, "value"),
+        Output(L_RELATION, "value"),
+        Output(L_TARGET, "value"),
         Output(L_MESSAGE, "children"),
+        Output(L_EDITING, "data"),
+        Output(L_SAVE, "children"),
+        Output(L_CANCEL, "hidden"),
+        Output(L_DETAILS, "open"),
         Input(L_SAVE, "n_clicks"),
+        Input(L_CANCEL, "n_clicks"),
+        Input(L_LOAD, "data"),
         State(L_SOURCE, "value"),
         State(L_RELATION, "value"),
         State(L_TARGET, "value"),
+        State(L_EDITING, "data"),
         State(URL, "search"),
         State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def add_link(clicks, source, relation, target, search, lang):
+    def link_form(_save, _cancel, load, source, relation, target, editing, search, lang):
         token = _token(search)
-        if not clicks or token is None:
+        lang = lang or DEFAULT_LANGUAGE
+        if token is None:
             raise PreventUpdate
+        fired = {item["prop_id"] for item in dash.ctx.triggered}
         errors = _store_errors()
+        svc = service()
+        unchanged = (no_update,) * 3
+
+        def adding(message):
+            return (None, None, None, message, None, t("atelier.link.save", lang), True, no_update)
+
+        def loaded(link_id, link, version, message=""):
+            return (
+                link.source,
+                link.relation.value,
+                link.target,
+                message,
+                {"id": link_id, "version": version},
+                t("atelier.link.update", lang),
+                False,
+                True,
+            )
+
+        if f"{L_SAVE}.n_clicks" in fired and _save:
+            values = {"source": source, "relation": relation, "target": target}
+            try:
+                if editing:
+                    svc.edit_link(
+                        token, int(editing["id"]), values, expected_version=int(editing["version"])
+                    )
+                    return adding(_message(t("atelier.link.saved", lang), "success"))
+                svc.add_link(token, values)
+                return adding(_message(t("atelier.link.added", lang), "success"))
+            except errors.ConflictError as error:
+                if error.current is None:
+                    return adding(_message(str(error), "error conflict"))
+                return loaded(
+                    editing["id"],
+                    error.current,
+                    error.version,
+                    _message(str(error), "error conflict"),
+                )
+            except errors.StoreError as error:
+                text = _message(str(error), "error")
+                return (*unchanged, text, no_update, no_update, no_update, no_update)
+        if f"{L_CANCEL}.n_clicks" in fired and _cancel:
+            return adding("")
+        if f"{L_LOAD}.data" in fired and isinstance(load, dict) and load.get("id") is not None:
+            try:
+                card = svc.get_link(token, int(load["id"]))
+            except errors.StoreError as error:
+                text = _message(str(error), "error")
+                return (*unchanged, text, no_update, no_update, no_update, no_update)
+            if card.deleted:
+                return adding(_message(t("atelier.link.removed", lang), "error"))
+            return loaded(card.id, card.link, card.version)
+        raise PreventUpdate
+
+    # --- participant: remove one's own cards and links, after a confirmation ----------
+    @app.callback(
+        Output(P_ASKED, "data"),
+        Output(P_CONFIRM, "hidden"),
+        Output(P_CONFIRM_TEXT, "children"),
+        Output(P_REMOVED, "children"),
+        Input({"type": P_REMOVE, "what": ALL, "id": ALL, "version": ALL}, "n_clicks"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def ask_removal(_clicks, search, lang):
+        token = _token(search)
+        trigger = dash.ctx.triggered_id
+        if token is None or not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate  # buttons appearing or going, not a click
+        lang = lang or DEFAULT_LANGUAGE
+        errors = _store_errors()
+        asked = {"what": trigger["what"], "id": trigger["id"], "version": trigger["version"]}
         try:
-            service().add_link(token, {"source": source, "relation": relation, "target": target})
+            question = removal_question(token, asked, lang)
         except errors.StoreError as error:
-            return _message(str(error), "error")
-        return _message(t("atelier.link.added", lang), "success")
+            return None, True, "", _message(str(error), "error")
+        return asked, False, question, ""
+
+    @app.callback(
+        Output(P_ASKED, "data", allow_duplicate=True),
+        Output(P_CONFIRM, "hidden", allow_duplicate=True),
+        Output(P_CONFIRM_TEXT, "children", allow_duplicate=True),
+        Output(P_REMOVED, "children", allow_duplicate=True),
+        Input(P_CONFIRM_YES, "n_clicks"),
+        Input(P_CONFIRM_NO, "n_clicks"),
+        State(P_ASKED, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def confirm_removal(_yes, _no, asked, search, lang):
+        token = _token(search)
+        if token is None or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        lang = lang or DEFAULT_LANGUAGE
+        if dash.ctx.triggered_id == P_CONFIRM_NO or not isinstance(asked, dict):
+            return None, True, "", ""
+        errors = _store_errors()
+        svc = service()
+        try:
+            if asked["what"] == "card":
+                name = svc.get_structure(token, str(asked["id"])).structure.name
+                svc.remove_structure(token, str(asked["id"]), int(asked["version"]))
+                done = t("atelier.remove.card.done", lang).format(name=name)
+            else:
+                svc.remove_link(token, int(asked["id"]), int(asked["version"]))
+                done = t("atelier.link.removed", lang)
+        except errors.ConflictError as error:
+            if error.current is None:  # gone meanwhile: nothing left to remove
+                return None, True, "", _message(str(error), "error conflict")
+            again = {**asked, "version": error.version}
+            return again, False, removal_conflict(error, asked["what"], token, lang), ""
+        except errors.StoreError as error:
+            return None, True, "", _message(str(error), "error")
+        return None, True, "", _message(done, "success")
+
+    # The confirmation takes the keyboard focus when it opens (and gives it back to the
+    # page when it closes), so that a keyboard or screen-reader user lands on it.
+    clientside_callback(
+        """function(hidden) {
+            if (!hidden) {
+                setTimeout(function() {
+                    var yes = document.getElementById('atl-p-confirm-yes');
+                    if (yes) { yes.focus(); }
+                }, 0);
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output(P_CONFIRM_YES, "title"),
+        Input(P_CONFIRM, "hidden"),
+        prevent_initial_call=True,
+    )
+
+    # --- the language switch keeps the workshop's token --------------------------------
+    # The shell builds the language link from the view state, which knows nothing of the
+    # token: on an Atelier screen, the link gets the token (and the board view) back, so
+    # that switching language leaves everyone on their screen.
+    clientside_callback(
+        """function(href, search) {
+            var no = window.dash_clientside.no_update;
+            if (!href || !search) { return no; }
+            var here = new URLSearchParams(search);
+            var token = here.get('t');
+            if (!token) { return no; }
+            var url = new URL(href, window.location.href);
+            if (!/\\/atelier$/.test(url.pathname) || url.searchParams.get('t') === token) {
+                return no;
+            }
+            url.searchParams.set('t', token);
+            if (here.get('vue')) { url.searchParams.set('vue', here.get('vue')); }
+            return url.pathname + url.search;
+        }""",
+        Output(ids.LANG_LINK, "href", allow_duplicate=True),
+        Input(ids.LANG_LINK, "href"),
+        Input(URL, "search"),
+        prevent_initial_call="initial_duplicate",
+    )
 
     # --- live: a cheap poll moves a version store, which re-renders --------------------
     # The poll only asks whether the workshop moved (one small query); the rendering
@@ -1597,6 +2001,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(L_SOURCE, "options"),
         Output(L_TARGET, "options"),
         Output(FIELD_ID["kind"], "options"),
+        Output(L_MINE, "children"),
         Input(P_VERSION, "data"),
         State(URL, "search"),
         State(LANG, "data"),
@@ -1616,6 +2021,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 options,
                 options,
                 _kind_options(ws, lang),
+                _my_links(token, lang),
             )
 
     @app.callback(
@@ -1769,6 +2175,42 @@ def register_callbacks(app: dash.Dash) -> None:
         except errors.StoreError as error:
             return str(error), viewer
         return text, viewer
+
+    @app.callback(
+        Output(F_MERGE_DIFF, "children"),
+        Output(F_MERGE_CONFIRM, "hidden"),
+        Output(F_MERGE_SEEN, "data"),
+        Input(F_MERGE_PREVIEW, "n_clicks"),
+        Input(F_MERGE_CONFIRM, "n_clicks"),
+        State(F_MERGE_SEEN, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def merge_dataset(_preview, _confirm, seen, search, lang):
+        token = _token(search)
+        if token is None or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        lang = lang or DEFAULT_LANGUAGE
+        errors = _store_errors()
+        svc = service()
+        try:
+            preview = svc.merge_into_dataset(token)
+            fingerprint = merge_fingerprint(preview)
+            if dash.ctx.triggered_id == F_MERGE_PREVIEW or not preview.changed_anything:
+                return diff_view(preview, lang), not preview.changed_anything, fingerprint
+            if seen != fingerprint:  # what would be written is not what was shown
+                warning = _message(t("atelier.merge.changed_since", lang), "error")
+                return [warning, *diff_view(preview, lang)], False, fingerprint
+            done = svc.merge_into_dataset(token, write=True)
+        except errors.StoreError as error:
+            return _message(str(error), "error"), True, None
+        diff = dataset_diff(done, lang)
+        summary = t("atelier.merge.summary", lang).format(
+            added=diff["added"], changed=diff["changed"], removed=diff["removed"]
+        )
+        text = t("atelier.merge.done", lang).format(summary=summary, folder=str(done.folder))
+        return [_message(text, "success"), *diff_view(done, lang)[2:]], True, None
 
     @app.callback(
         Output(F_DOWNLOAD, "data"),
