@@ -147,3 +147,139 @@ def test_pre_moderation_hides_others_pending_cards_from_participants(app):
         assert "Réseau d’Alice" not in names(bruno)
         service.moderate(token, added.seq, "accepted")
         assert "Réseau d’Alice" in names(bruno)
+
+
+def texts_in(component) -> str:
+    texts = []
+
+    def walk(node):
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "to_plotly_json"):
+            walk(getattr(node, "children", None))
+
+    walk(component)
+    return " ".join(texts).replace("\xa0", " ")
+
+
+def buttons_in(component) -> list[dict]:
+    """The pattern-matched ids of the buttons in ``component``."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+            return
+        if not hasattr(node, "to_plotly_json"):
+            return
+        if isinstance(getattr(node, "id", None), dict):
+            found.append(node.id)
+        walk(getattr(node, "children", None))
+
+    walk(component)
+    return found
+
+
+def test_skeleton_names_every_new_component():
+    shown = ids_in(atelier.layout(None))
+    for cid in (
+        atelier.P_CONFIRM,
+        atelier.P_CONFIRM_YES,
+        atelier.P_CONFIRM_NO,
+        atelier.P_ASKED,
+        atelier.P_REMOVED,
+        atelier.L_MINE,
+        atelier.L_CANCEL,
+        atelier.L_DETAILS,
+        atelier.L_EDITING,
+        atelier.L_LOAD,
+        atelier.F_MERGE_PREVIEW,
+        atelier.F_MERGE_CONFIRM,
+        atelier.F_MERGE_DIFF,
+        atelier.F_MERGE_SEEN,
+    ):
+        assert cid in shown, cid
+
+
+def test_remove_buttons_only_on_ones_own_cards_and_links(app):
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, _token = service.create_workshop("Boutons", base="vide")
+        alice = service.join(ws.code, "Alice")
+        bob = service.join(ws.code, "Bob")
+        card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+        a = service.add_structure(alice, {"name": "Carte d’Alice", **card}).structure.id
+        b = service.add_structure(bob, {"name": "Carte de Bob", **card}).structure.id
+        link = service.add_link(alice, {"source": a, "target": b, "relation": "animates"})
+        service.add_link(bob, {"source": b, "target": a, "relation": "funds"})
+        removes = [
+            i for i in buttons_in(atelier._card_list(alice, "fr")) if i["type"] == atelier.P_REMOVE
+        ]
+        assert removes == [{"type": atelier.P_REMOVE, "what": "card", "id": a, "version": 1}]
+        mine = atelier._my_links(alice, "fr")
+        assert {(i["type"], i["id"]) for i in buttons_in(mine)} == {
+            (atelier.L_EDIT, link.id),
+            (atelier.P_REMOVE, link.id),
+        }
+        assert "« Carte d’Alice » → « Carte de Bob » (anime)" in texts_in(mine)
+        assert atelier.removal_question(alice, {"what": "card", "id": a}, "fr") == (
+            "Retirer « Carte d’Alice » de l’atelier ? Ses liens partent avec elle."
+        )
+        assert "« Carte d’Alice » → « Carte de Bob »" in atelier.removal_question(
+            alice, {"what": "link", "id": link.id}, "fr"
+        )
+
+
+def test_a_removal_conflict_shows_the_current_value(app):
+    from fresque.store import ConflictError
+
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, token = service.create_workshop("Conflit de retrait", base="vide")
+        alice = service.join(ws.code, "Alice")
+        card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+        sid = service.add_structure(alice, {"name": "Réseau <i>x</i>", **card}).structure.id
+        service.edit_structure(token, sid, {"website": "https://reseau.fr"}, 1)
+        with pytest.raises(ConflictError) as caught:
+            service.remove_structure(alice, sid, 1)
+        shown = texts_in(atelier.removal_conflict(caught.value, "card", alice, "fr"))
+        assert "pendant que vous la retiriez (version 2)" in shown
+        assert "Site web : https://reseau.fr" in shown and "Nom : Réseau <i>x</i>" in shown
+        assert "Retirer quand même cette version ?" in shown
+        assert caught.value.version == 2
+        service.remove_structure(alice, sid, caught.value.version)
+        assert sid not in {c.structure.id for c in service.cards(token)}
+
+
+def test_the_dataset_diff_view_and_its_fingerprint(app, tmp_path):
+    from fresque.io.tables import Records, write_csv_dir
+
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        service.dataset_dir = tmp_path / "ecosystem"
+        write_csv_dir(Records([], []), service.dataset_dir)
+        try:
+            _ws, token = service.create_workshop("Diff", base="vide")
+            card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+            service.add_structure(token, {"name": "Réseau Un", **card})
+            service.close(token)
+            first = service.merge_into_dataset(token)
+            shown = texts_in(atelier.diff_view(first, "fr"))
+            assert "1 ajout(s), 0 modification(s), 0 retrait(s)." in shown
+            assert "Structures ajoutées" in shown and "« Réseau Un » (reseau_un)" in shown
+            assert str(service.dataset_dir) in shown
+            again = service.merge_into_dataset(token)
+            assert atelier.merge_fingerprint(first) == atelier.merge_fingerprint(again)
+            service.reopen(token)
+            service.add_structure(token, {"name": "Réseau Deux", **card})
+            service.close(token)
+            later = service.merge_into_dataset(token)
+            assert atelier.merge_fingerprint(later) != atelier.merge_fingerprint(first)
+            english = texts_in(atelier.diff_view(later, "en"))
+            assert "2 addition(s)" in english and "“Réseau Deux” (reseau_deux)" in english
+        finally:
+            service.dataset_dir = None

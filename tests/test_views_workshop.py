@@ -10,17 +10,25 @@ from urllib.parse import unquote
 
 import pytest
 
-from fresque.model import Structure
+from fresque.i18n import t
+from fresque.io.validate import FieldChange, MergeReport, RecordChange
+from fresque.model import Link, Structure
 from fresque.views.workshop import (
     JUST_ADDED_CLASS,
     card_rows,
+    dataset_diff,
     event_rows,
+    field_change_words,
     format_code,
     join_url,
     just_added,
     just_added_style,
+    link_rows,
+    link_words,
     mark_just_added,
     qr_svg_data_uri,
+    structure_words,
+    value_words,
 )
 
 NOW = datetime(2026, 11, 26, 12, 0, 0)
@@ -141,3 +149,109 @@ def test_event_rows_newest_first_with_undo():
     assert rows[0]["undone"] is True
     assert re.fullmatch(r"\d\d:\d\d:\d\d", rows[0]["time"])
     assert len(event_rows(events, limit=2)) == 2
+
+
+def plain(text: str) -> str:
+    return text.replace("\xa0", " ")
+
+
+def test_card_rows_removable_only_for_the_one_who_added_it():
+    cards = [
+        SimpleNamespace(**{**vars(card("a", "A", seq=1)), "created_by": 7}),
+        SimpleNamespace(**{**vars(card("b", "B", seq=2)), "created_by": 8}),
+        card("c", "C (jeu de base)", seq=3),  # no created_by: the base dataset's
+    ]
+    rows = {r["id"]: r["removable"] for r in card_rows(cards, owner=7)}
+    assert rows == {"a": True, "b": False, "c": False}
+    assert not any(r["removable"] for r in card_rows(cards))  # no reader, no button
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fr", "en"),
+    [
+        ("kind", "funder", "Financeur", "Funder"),
+        ("stages", ["ideation", "creation"], "Idéation, Création", None),
+        ("territory_codes", ["29", "22"], "29, 22", "29, 22"),
+        ("website", None, "(vide)", "(empty)"),
+        ("dispositifs", [], "(vide)", "(empty)"),
+        ("name", '<b>"Café"</b> 🌱', '<b>"Café"</b> 🌱', '<b>"Café"</b> 🌱'),
+    ],
+)
+def test_value_words(field, value, fr, en):
+    assert value_words(field, value, "fr") == fr
+    if en is not None:
+        assert value_words(field, value, "en") == en
+
+
+def test_field_changes_and_cards_in_words():
+    assert plain(field_change_words("name", "A", "B")) == "Nom : « A » → « B »"
+    assert plain(field_change_words("website", None, "https://x.fr", "en")) == (
+        "Website: “(empty)” → “https://x.fr”"
+    )
+    s = Structure(
+        id="a",
+        name="TAg29",
+        kind="support_structure",
+        dispositifs=["incubateur"],
+        territory_level="departement",
+        territory_codes=["29"],
+    )
+    lines = [plain(line) for line in structure_words(s)]
+    assert lines[0] == "Nom : TAg29" and "Dispositifs : Incubateur" in lines
+    assert not any(line.startswith("Site web") for line in lines)  # empty fields left out
+
+
+def test_link_rows_are_the_readers_own_links_newest_first_by_name():
+    def link_card(lid, seq, owner, relation="animates"):
+        link = Link(source="a", target="b", relation=relation)
+        return SimpleNamespace(id=lid, link=link, version=seq, seq=seq, created_by=owner)
+
+    names = {"a": "Réseau <A>", "b": "Pôle « B »"}
+    rows = link_rows(
+        [link_card(1, 3, 7), link_card(2, 9, 7, "funds"), link_card(3, 5, 8)], names, owner=7
+    )
+    assert [(r["id"], r["version"]) for r in rows] == [(2, 9), (1, 3)]
+    assert rows[0]["text"] == "« Réseau <A> » → « Pôle « B » » (finance)"
+    assert link_rows([link_card(1, 3, 7)], names, owner=None) == []
+    assert link_words("x", "y", "refers_to", {}, "en").startswith("“x” → “y” (")
+
+
+def test_dataset_diff_in_words_field_by_field():
+    report = MergeReport(
+        added_structures=("pole",),
+        changed_structures=(RecordChange("tag29", (FieldChange("name", "TAg29", "TAg 29"),)),),
+        unchanged_structures=4,
+        added_links=("pole → tag29 (partners_with)",),
+        changed_links=(
+            RecordChange("a → tag29 (funds)", (FieldChange("description", "", "depuis 2020"),)),
+        ),
+    )
+    merge = SimpleNamespace(
+        report=report,
+        removed_structures=("dla_29",),
+        removed_links=("dla_29 → tag29 (animates)", "pas une clé"),
+        names={"pole": "Pôle ESS", "tag29": "TAg 29", "dla_29": "DLA 29"},
+    )
+    diff = dataset_diff(merge)
+    assert (diff["added"], diff["changed"], diff["removed"]) == (2, 2, 3)
+    sections = {s["key"]: s for s in diff["sections"]}
+    assert list(sections) == [
+        "added_structures",
+        "changed_structures",
+        "removed_structures",
+        "added_links",
+        "changed_links",
+        "removed_links",
+    ]
+    assert sections["added_structures"]["title"] == t("atelier.merge.added_structures")
+    assert sections["added_structures"]["items"][0]["text"] == "« Pôle ESS » (pole)"
+    changed = sections["changed_structures"]["items"][0]
+    assert [plain(c) for c in changed["changes"]] == ["Nom : « TAg29 » → « TAg 29 »"]
+    assert sections["added_links"]["items"][0]["text"].startswith("« Pôle ESS » → « TAg 29 » (")
+    assert [plain(c) for c in sections["changed_links"]["items"][0]["changes"]] == [
+        "Description : « (vide) » → « depuis 2020 »"
+    ]
+    removed = [i["text"] for i in sections["removed_links"]["items"]]
+    assert removed[0].startswith("« DLA 29 » → « TAg 29 » (") and removed[1] == "pas une clé"
+    empty = SimpleNamespace(report=MergeReport(), removed_structures=(), removed_links=())
+    assert dataset_diff(empty, "en") == {"added": 0, "changed": 0, "removed": 0, "sections": []}

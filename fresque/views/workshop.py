@@ -314,6 +314,11 @@ def value_words(field: str, value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     return str(value)
 
 
+def _quoted(text: str, lang: str) -> str:
+    """``text`` between the language's quotation marks."""
+    return f"“{text}”" if lang == "en" else f"« {text} »"
+
+
 def _field(field: str, lang: str) -> str:
     try:
         return t(f"atelier.field.{field}", lang)
@@ -329,10 +334,9 @@ def field_change_words(field: str, old: Any, new: Any, lang: str = DEFAULT_LANGU
     >>> field_change_words("kind", "network", "chamber").replace("\\xa0", " ")
     'Type d’acteur : « Réseau » → « Chambre de l’ESS »'
     """
-    return (
-        f"{_field(field, lang)}{t('punct.colon', lang)}« {value_words(field, old, lang)} » → "
-        f"« {value_words(field, new, lang)} »"
-    )
+    old_words = _quoted(value_words(field, old, lang), lang)
+    new_words = _quoted(value_words(field, new, lang), lang)
+    return f"{_field(field, lang)}{t('punct.colon', lang)}{old_words} → {new_words}"
 
 
 def structure_words(structure: Any, lang: str = DEFAULT_LANGUAGE) -> list[str]:
@@ -369,7 +373,8 @@ def link_words(
     """
     relation_words = value_words("relation", relation, lang)
     relation_words = relation_words[:1].lower() + relation_words[1:]
-    return f"« {names.get(source, source)} » → « {names.get(target, target)} » ({relation_words})"
+    ends = _quoted(names.get(source, source), lang), _quoted(names.get(target, target), lang)
+    return f"{ends[0]} → {ends[1]} ({relation_words})"
 
 
 def link_rows(
@@ -435,7 +440,7 @@ def dataset_diff(merge: Any, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
 
     def named(sid: str) -> str:
         name = names.get(sid)
-        return f"« {name} » ({sid})" if name and name != sid else f"« {sid} »"
+        return f"{_quoted(name, lang)} ({sid})" if name and name != sid else _quoted(sid, lang)
 
     def changed(items, words) -> list[dict[str, Any]]:
         return [
