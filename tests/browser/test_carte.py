@@ -8,6 +8,8 @@ figure is read from the graph's DOM node (``.js-plotly-plot``: ``data``, ``layou
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 
 from fresque.coverage import compute_coverage
@@ -261,4 +263,168 @@ def test_english_view_from_a_link(page, page_log, app_url):
     assert page.get_by_label("Offers per 100,000 inhabitants").count() == 1
     assert page.locator("html").get_attribute("lang") == "en"
     assert page_log.foreign_hosts() == set()
+    assert page_log.errors == []
+
+
+# --- EPCI selection, région framing, the Réseau's filters on the map -----------------
+
+PLOT_BOX = """() => { const b = document.getElementById('map-graph').getBoundingClientRect();
+  return [b.left, b.top, b.right, b.bottom]; }"""
+
+PATH_BOXES = """(codes) => codes.map(code => {
+  const p = [...document.querySelectorAll('path.choroplethlocation')]
+    .find(p => p.__data__.loc === code);
+  const b = p.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })"""
+
+
+def gap_fills(page, color: str) -> set[str]:
+    """Codes of the territories painted in ``color`` (``#rrggbb``)."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    fills = page.evaluate(FILLS)
+    return {code for code, fill in fills.items() if fill == f"rgb({r}, {g}, {b})"}
+
+
+def geo_ranges(page) -> tuple[list[float], list[float]]:
+    geo = page.evaluate(f"{GD}._fullLayout.geo")
+    return geo["lonaxis"]["range"], geo["lataxis"]["range"]
+
+
+def test_clicking_an_epci_selects_it_and_its_link_reproduces_the_view(
+    page, browser, page_log, app_url, eco
+):
+    from fresque.views.maps import map_geojson
+
+    count = sum(1 for f in map_geojson("epci")["features"] if f.get("geometry"))
+    page.goto(f"{app_url}/carte?region=28&level=epci")
+    wait_for_map(page, count)
+    # Click the middle of the Cotentin; the app says which EPCI that hit (the URL).
+    click_territory(page, "200067205")
+    page.wait_for_function("() => location.search.includes('epci=')", timeout=10_000)
+    code = next(v for k, v in parse_qsl(urlsplit(page.url).query) if k == "epci")
+    assert ("epci", code) in eco.territories
+    name = eco.territories[("epci", code)].name
+    detail_title(page, f"{name} ({code})")
+    assert "level=epci" in page.url and "region=28" in page.url
+    assert trace_points(page, "selected") > 3  # the EPCI is outlined
+    assert name in page.locator("#map-territory").inner_text()
+    # Its offers per stage and what is missing, as the core computes them.
+    rows = compute_coverage(eco).table("epci", keys=[("stage", s.value) for s in Stage])
+    rows = rows[rows["code"].astype(str) == code]
+    detail = page.locator("#map-detail").inner_text()
+    names = eco.structures["name"]
+    for offers in rows["offers"]:
+        for sid in filter(None, str(offers).split("|")):
+            assert names[sid] in detail
+    from fresque.i18n import label
+
+    for value in rows.loc[rows["status"] == "gap", "key"]:
+        assert label(Stage(value), "fr") in detail
+    href = page.get_by_role("link", name="Voir le réseau de ce territoire").get_attribute("href")
+    assert f"epci={code}" in href
+    url, fills = page.url, page.evaluate(FILLS)
+    other_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    other = other_context.new_page()
+    other.on("request", lambda request: page_log.requests.append(request.url))
+    try:
+        other.goto(url)
+        wait_for_map(other, count)
+        detail_title(other, f"{name} ({code})")
+        assert other.locator("#map-detail").inner_text() == detail
+        assert other.evaluate(FILLS) == fills
+        assert trace_points(other, "selected") == trace_points(page, "selected")
+        assert name in other.locator("#map-territory").inner_text()
+    finally:
+        other_context.close()
+    # On Réseau, the network is what serves the EPCI.
+    page.get_by_role("link", name="Voir le réseau de ce territoire").click()
+    page.wait_for_url(f"**/reseau?*epci={code}*", timeout=10_000)
+    page.wait_for_selector("#net-count", timeout=30_000)
+    assert page_log.foreign_hosts() == set(), page_log.requests
+    assert page_log.errors == []
+
+
+def test_choosing_a_region_frames_the_map_on_it_drom_included(page, page_log, app_url):
+    from fresque.views.coverage_map import view_of
+    from fresque.views.maps import map_geojson
+
+    regions = map_geojson("regions")
+    page.goto(f"{app_url}/carte")
+    wait_for_map(page, 101)
+    whole_lon, _ = geo_ranges(page)
+    for name, code, departements in (
+        ("Bretagne", "53", ["22", "29", "35", "56"]),
+        ("Guadeloupe", "01", ["971"]),
+        ("La Réunion", "04", ["974"]),
+    ):
+        choose(page, "map-region", name)
+        page.wait_for_url(f"**/carte?region={code}", timeout=10_000)
+        expected = view_of(regions, [code])
+        page.wait_for_function(
+            f"(lon) => {GD}._fullLayout.geo.lonaxis.range[0].toFixed(3) === lon.toFixed(3)",
+            arg=expected["lonaxis"]["range"][0],
+            timeout=10_000,
+        )
+        lon, lat = geo_ranges(page)
+        assert lon == pytest.approx(expected["lonaxis"]["range"], abs=1e-3)
+        assert lat == pytest.approx(expected["lataxis"]["range"], abs=1e-3)
+        assert lon[1] - lon[0] < (whole_lon[1] - whole_lon[0]) / 2
+        # On screen: the région's départements lie in the plot and fill a good part of it.
+        page.wait_for_timeout(300)
+        left, top, right, bottom = page.evaluate(PLOT_BOX)
+        boxes = page.evaluate(PATH_BOXES, departements)
+        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        assert left - 2 <= x0 and x1 <= right + 2 and top - 2 <= y0 and y1 <= bottom + 2, name
+        assert max((x1 - x0) / (right - left), (y1 - y0) / (bottom - top)) > 0.4, name
+    # A département chosen in the région stays in view, outlined.
+    choose(page, "map-region", "Bretagne")
+    page.wait_for_url("**/carte?region=53", timeout=10_000)
+    click_territory(page, "29")
+    detail_title(page, "Finistère (29)")
+    left, top, right, bottom = page.evaluate(PLOT_BOX)
+    (box,) = page.evaluate(PATH_BOXES, ["29"])
+    assert left - 2 <= box[0] and box[2] <= right + 2 and top - 2 <= box[1] and box[3] <= bottom + 2
+    page.screenshot(path=SHOTS.format(name="bretagne_frame", width=1280))
+    assert page_log.foreign_hosts() == set(), page_log.requests
+    assert page_log.errors == []
+
+
+def test_a_kind_filter_set_on_reseau_applies_to_the_map(page, page_log, app_url, eco):
+    from fresque.views.coverage_map import STATUS_COLORS
+
+    gap = STATUS_COLORS["gap"]
+    keys = [("stage", "creation")]
+    table = compute_coverage(eco).table("departement", keys=keys)
+    filtered = compute_coverage(eco.filter(kinds="network")).table("departement", keys=keys)
+    gaps_all = set(table.loc[table["status"] == "gap", "code"].astype(str))
+    gaps_networks = set(filtered.loc[filtered["status"] == "gap", "code"].astype(str))
+    assert gaps_networks != gaps_all, "networks alone should cover differently"
+
+    page.goto(f"{app_url}/reseau")
+    page.wait_for_selector("#net-kinds", timeout=30_000)
+    page.locator("#net-kinds").get_by_text("Réseau", exact=True).click()
+    page.wait_for_function("() => location.search.includes('kind=network')", timeout=20_000)
+    page.locator("#nav-carte").click()
+    page.wait_for_url("**/carte?kind=network", timeout=10_000)
+    wait_for_map(page, 101)
+    chip = page.locator("#map-filters .filter-chip")
+    assert chip.count() == 1 and chip.inner_text().startswith("Type d’acteur")
+    assert "Réseau" in chip.inner_text()
+    assert "filtres du Réseau" in page.locator("#map-filters").inner_text()
+    assert gap_fills(page, gap) == gaps_networks
+    # Removing the chip: the whole ecosystem again.
+    chip.click()
+    page.wait_for_url("**/carte", timeout=10_000)
+    page.wait_for_function("() => !document.querySelector('#map-filters .filter-chip')")
+    page.wait_for_function(
+        """([codes, color]) => [...document.querySelectorAll('path.choroplethlocation')]
+          .filter(p => getComputedStyle(p).fill === color).length === codes""",
+        arg=[
+            len(gaps_all),
+            "rgb({}, {}, {})".format(*(int(gap[i : i + 2], 16) for i in (1, 3, 5))),
+        ],
+        timeout=10_000,
+    )
+    assert gap_fills(page, gap) == gaps_all
+    assert page_log.foreign_hosts() == set(), page_log.requests
     assert page_log.errors == []
