@@ -92,7 +92,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -100,6 +99,8 @@ from fresque.i18n import DEFAULT_LANGUAGE, label
 from fresque.model import SYMMETRIC_RELATIONS, Dispositif, Kind, Level, Stage
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from fresque.coverage import Coverage
     from fresque.ecosystem import Ecosystem
 
@@ -409,6 +410,8 @@ def undirected_graph(eco: Ecosystem | nx.MultiDiGraph) -> nx.Graph:
     >>> graph.number_of_edges(), graph.edges["x", "y"]["weight"], graph.edges["x", "y"]["relations"]
     (7, 2, ['funds', 'partners_with'])
     """
+    import networkx as nx
+
     multi = eco.graph if not isinstance(eco, nx.Graph) else eco
     graph = nx.Graph()
     graph.add_nodes_from(_nodes(multi))
@@ -435,6 +438,8 @@ def directed_graph(eco: Ecosystem | nx.MultiDiGraph) -> nx.DiGraph:
     >>> graph.number_of_edges(), graph.has_edge("y", "x"), graph.edges["x", "y"]["weight"]
     (8, True, 2)
     """
+    import networkx as nx
+
     multi = eco.graph if not isinstance(eco, nx.Graph) else eco
     graph = nx.DiGraph()
     graph.add_nodes_from(_nodes(multi))
@@ -545,6 +550,8 @@ def sampled_betweenness(graph: nx.Graph, seed: int = 0) -> dict[str, float]:
     >>> sampled_betweenness(nx.path_graph(3))
     {0: 0.0, 1: 1.0, 2: 0.0}
     """
+    import networkx as nx
+
     n = graph.number_of_nodes()
     k = None if n <= EXACT_BETWEENNESS_LIMIT else BETWEENNESS_SAMPLE
     return nx.betweenness_centrality(graph, k=k, seed=seed, normalized=True)
@@ -591,6 +598,8 @@ def centrality(
     >>> table.loc["x", ["degree", "in_degree", "out_degree", "links"]].tolist()
     [3, 3, 1, 4]
     """
+    import networkx as nx
+
     scoped = network_scope(eco, region, national)
     undirected = undirected_graph(scoped)
     directed = directed_graph(scoped)
@@ -736,6 +745,8 @@ def brokers(
 
 
 def _louvain(graph: nx.Graph, seed: int, resolution: float) -> list[set[str]]:
+    import networkx as nx
+
     if graph.number_of_nodes() == 0:
         return []
     found = nx.community.louvain_communities(
@@ -785,6 +796,8 @@ def communities(
     >>> round(table.attrs["modularity"], 3)
     0.367
     """
+    import networkx as nx
+
     scoped = network_scope(eco, region, national)
     graph = undirected_graph(scoped)
     found = _louvain(graph, seed, resolution)
@@ -901,6 +914,8 @@ def _most_common(counts: Counter) -> Any:
 
 def _cut_off(graph: nx.Graph, removed: Iterable[str] = (), edge: tuple[str, str] | None = None):
     """Structures separated from the largest remaining part of their component."""
+    import networkx as nx
+
     nodes = set(removed)
     if edge is not None:
         component = nx.node_connected_component(graph, edge[0])
@@ -956,6 +971,8 @@ def articulation_points(
     hub                 4        3
     x                   2        2
     """
+    import networkx as nx
+
     scoped = network_scope(eco, region, national)
     graph = undirected_graph(scoped)
     rows = []
@@ -1004,6 +1021,8 @@ def bridges(eco: Ecosystem, region: Any = None, *, national: str = "linked") -> 
     2      b    hub member_of        1
     3      c    hub member_of        1
     """
+    import networkx as nx
+
     scoped = network_scope(eco, region, national)
     graph = undirected_graph(scoped)
     rows = []
@@ -1060,6 +1079,8 @@ def weakly_linked(
     b           1  single_link
     c           1  single_link
     """
+    import networkx as nx
+
     scoped = network_scope(eco, region, national)
     graph = undirected_graph(scoped)
     components = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
@@ -1152,6 +1173,8 @@ def network_summary(
     >>> summary[["links", "largest_component", "reciprocity", "bridges"]].tolist()
     [8, 7, 0.25, 4]
     """
+    import networkx as nx
+
     scoped = network_scope(eco, region, national)
     graph = undirected_graph(scoped)
     directed = directed_graph(scoped)
@@ -1450,6 +1473,8 @@ def removal_impact(
     >>> impact.cut_off  # Adess carries TAg29 and has no other link
     ('adess_morlaix',)
     """
+    import networkx as nx
+
     from fresque.coverage import compute_coverage
 
     removed = (ids,) if isinstance(ids, str) else tuple(dict.fromkeys(ids))

@@ -17,13 +17,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from fresque.io.tables import atomic_write
 from fresque.io.validate import Records
 from fresque.model import SYMMETRIC_RELATIONS, Level, Link, Structure
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from fresque.geo.territories import Territories
 
 __all__ = [
@@ -65,6 +65,8 @@ def records_to_graph(structures: Iterable[Structure], links: Iterable[Link]) -> 
     >>> g.nodes["a"]["name"], list(g.edges(keys=True))
     ('A', [('b', 'a', 'funds')])
     """
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for structure in sorted(structures, key=lambda s: s.id):
         attributes = structure.model_dump()
@@ -124,6 +126,8 @@ def export_graph(records: Records, territories: Territories | None = None) -> nx
     ``id`` (``source--relation--target``), ``label`` (French relation), ``relation``,
     ``mutual`` (boolean), ``confidence_rank`` and the other fields flattened.
     """
+    import networkx as nx
+
     from fresque.i18n import label
 
     ordered = records.sorted()
@@ -172,6 +176,8 @@ def write_graphml(
     Path
         The written file.
     """
+    import networkx as nx
+
     path = Path(path)
     graph = export_graph(records, territories)
     with atomic_write(path, "wb") as handle:
@@ -189,6 +195,8 @@ def write_gexf(
     Path
         The written file.
     """
+    import networkx as nx
+
     path = Path(path)
     graph = export_graph(records, territories)
     with atomic_write(path, "wb") as handle:
@@ -256,6 +264,8 @@ def read_graph_tables(path: str | Path, shown: str | None = None) -> list[Any]:
     list of RawTable
         The ``nodes`` table and, when the graph has edges, the ``edges`` table.
     """
+    import networkx as nx
+
     from fresque.io.validate import LINKS, STRUCTURES, RawTable
 
     path = Path(path)
