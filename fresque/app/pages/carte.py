@@ -5,10 +5,18 @@ population beyond 30 km of the nearest offer) for one dispositif or stage. Click
 territory (or picking it in the list) opens what serves it, stage by stage, and what is
 missing; clicking a structure's point, or one of its offers, outlines the territory that
 structure serves. Everything lives in the URL (:mod:`fresque.app.state`): the chosen
-territory is the ``region`` / ``dep`` filter the Réseau page reads, the chosen structure
-its ``sel``, so the navigation links carry the selection from one page to the other.
+territory is the ``region`` / ``dep`` / ``epci`` filter the Réseau page reads, the chosen
+structure its ``sel``, so the navigation links carry the selection from one page to the
+other. Choosing a région frames the map on it (a DROM on its inset), keeping the chosen
+territory in view.
 
-Coverage, distances and figures are computed once per app (:meth:`AppContext.cached`):
+The Réseau's value filters (kinds, dispositifs, stages, themes, statuses, minimum
+confidence) apply to the map too: coverage, distances, points and national actors are
+computed on the filtered ecosystem, and chips above the controls name each filter and
+remove it. The map's own territory is not such a filter: the map shows every territory.
+
+Coverage, distances and figures are computed once per app and filter set (the unfiltered
+ones kept for good, the filtered ones among the latest few):
 the page sends the GeoJSON of a level once, in its layout or when the level changes, and
 every other change is a ``dash.Patch`` of colours, hover texts, points and outlines.
 """
