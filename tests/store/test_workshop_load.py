@@ -75,6 +75,11 @@ def test_report_structure(report: str) -> None:
             kind
         )
     assert re.search(r"^CPU : serveur [\d.]+ s .*générateur de charge [\d.]+ s", report, re.M)
-    assert re.search(r"^rapport naïf / sondage : p95 .*= [\d.]+×", report, re.M)
+    assert re.search(
+        r"^rapport naïf / sondage : CPU serveur par requête [\d.]+ ms / [\d.]+ ms = \d+× ; "
+        r"p95 \d+ ms / \d+ ms = [\d.]+×",
+        report,
+        re.M,
+    )
     assert re.search(r"ms de CPU serveur par sondage", report)
     assert re.search(r"^objectif de l’issue 6 .*: (atteint|NON atteint)", report, re.M)
