@@ -452,6 +452,12 @@ def test_merge_into_dataset_with_a_readable_diff(service, national, dataset_dir)
     assert "~ structure modifié(e) : tag29" in text and "https://tag29.fr" in text
     assert "- structure retirée : dla_29" in text
     assert "avise" not in text  # pending edits stay out
+    # the names of what the diff mentions, removed cards included (for the panel)
+    assert (
+        preview.names["dla_29"]
+        == curated.structures[[s.id for s in curated.structures].index("dla_29")].name
+    )
+    assert preview.names["incubateur_des_cotes_d_armor"] == TAG22["name"]
     assert not preview.written
     assert read_records(dataset_dir).structure_ids == curated.structure_ids  # not written
     done = service.merge_into_dataset(facilitator, write=True)
@@ -538,3 +544,40 @@ def test_merge_refuses_a_result_that_would_not_read_back(service, national, data
     with pytest.raises(ConflictError, match="porteuses absentes : dla_29"):
         service.merge_into_dataset(facilitator, write=True)
     assert service.workshop(facilitator).status == "closed"
+
+
+def test_cards_and_links_say_who_added_them(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, TAG22)
+    link = service.add_link(
+        alice, {"source": card.structure.id, "target": "tag29", "relation": "partners_with"}
+    )
+    by_id = {c.structure.id: c.created_by for c in service.cards(facilitator)}
+    assert by_id[card.structure.id] == service.me(alice).id
+    assert by_id["tag29"] is None  # the base dataset's
+    assert [k.created_by for k in service.link_cards(alice) if k.id == link.id] == [
+        service.me(alice).id
+    ]
+
+
+def test_a_stale_removal_gets_the_current_value(service, national):
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, TAG22)
+    sid = card.structure.id
+    link = service.add_link(alice, {"source": sid, "target": "tag29", "relation": "funds"})
+    service.edit_structure(facilitator, sid, {"website": "https://tag22.fr"}, 1)
+    service.edit_link(facilitator, link.id, {"description": "depuis 2021"}, 1)
+    with pytest.raises(ConflictError, match="pendant que vous la retiriez") as caught:
+        service.remove_structure(alice, sid, 1)
+    assert caught.value.version == 2 and caught.value.current.website == "https://tag22.fr"
+    with pytest.raises(ConflictError, match="pendant que vous le retiriez") as caught_link:
+        service.remove_link(alice, link.id, 1)
+    assert caught_link.value.current.description == "depuis 2021"
+    assert caught_link.value.version == 2
+    service.remove_link(alice, link.id, 2)
+    service.remove_structure(alice, sid, 2)
+    with pytest.raises(ConflictError, match="retirée de l’atelier pendant que vous la retiriez"):
+        service.remove_structure(alice, sid, 2)
+    assert sid not in service.current_ecosystem(facilitator).structures.index
