@@ -204,6 +204,9 @@ def main() -> int:
                 page.go_back()
                 settle()
             if page.locator("#map-filters").count():  # issue 5: EPCI and Réseau filters
+                page.goto(f"{base}/carte?region=53")
+                page.wait_for_selector("path.choroplethlocation", state="attached")
+                settle()
                 page.check("#map-level input[value=epci]")
                 settle()
                 for name in EPCIS:
