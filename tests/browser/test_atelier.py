@@ -397,9 +397,16 @@ def test_participant_removes_own_card_after_confirming(atelier, contexts):
     alice.wait_for_function("() => document.activeElement.id === 'atl-p-confirm-yes'")
     box = alice.locator("#atl-p-confirm").bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"] + 1
+    alice.screenshot(path="/tmp/atelier_remove_confirm_390.png")
     alice.keyboard.press("Tab")
     alice.keyboard.press("Enter")  # "Non, garder"
     alice.wait_for_selector("#atl-p-confirm", state="hidden", timeout=5_000)
+    # The focus goes back to the button that asked.
+    alice.wait_for_function(
+        "() => document.activeElement && document.activeElement.classList.contains('danger')"
+        " && document.activeElement.closest('li').innerText.includes('Ti Kreiz')",
+        timeout=3_000,
+    )
     assert {c.structure.id for c in service.cards(token)} == {
         mine.structure.id,
         theirs.structure.id,
@@ -444,6 +451,7 @@ def test_participant_edits_and_removes_own_link(atelier, contexts):
     assert mine.first.inner_text().startswith("« Réseau A » → « Réseau B » (anime)")
     mine.first.locator("button", has_text="Modifier").click()
     alice.wait_for_selector("#atl-l-save >> text=Enregistrer le lien", timeout=5_000)
+    alice.locator("#atl-l-details").screenshot(path="/tmp/atelier_my_links_390.png")
     assert "Réseau A" in alice.inner_text("#atl-l-source")
     pick(alice, "atl-l-relation", "Finance")
     alice.click("#atl-l-save")
@@ -461,8 +469,8 @@ def test_participant_edits_and_removes_own_link(atelier, contexts):
     assert "a été modifié" in alice.inner_text("#atl-l-message")
     assert "Finance" in alice.inner_text("#atl-l-relation")  # the current value is back
     alice.click("#atl-l-cancel")
-    # Removing it, after confirming.
-    mine.first.locator("button.danger").click()
+    # Removing it, after confirming (once the list shows the link's current version).
+    mine.first.locator("button.danger[id*='\"version\":3']").click()
     alice.wait_for_selector("#atl-p-confirm:not([hidden])", timeout=5_000)
     assert "« Réseau A » → « Réseau B »" in alice.inner_text("#atl-p-confirm-text")
     alice.click("#atl-p-confirm-yes")

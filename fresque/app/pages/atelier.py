@@ -1923,15 +1923,23 @@ def register_callbacks(app: dash.Dash) -> None:
             return None, True, "", _message(str(error), "error")
         return None, True, "", _message(done, "success")
 
-    # The confirmation takes the keyboard focus when it opens (and gives it back to the
-    # page when it closes), so that a keyboard or screen-reader user lands on it.
+    # The confirmation takes the keyboard focus when it opens, so that a keyboard or
+    # screen-reader user lands on it, and gives it back to the button that opened it
+    # when it closes (when that button is still there).
     clientside_callback(
         """function(hidden) {
             if (!hidden) {
+                if (document.activeElement && document.activeElement.id !== 'atl-p-confirm-yes') {
+                    window.fresqueConfirmFrom = document.activeElement;
+                }
                 setTimeout(function() {
                     var yes = document.getElementById('atl-p-confirm-yes');
                     if (yes) { yes.focus(); }
                 }, 0);
+            } else {
+                var from = window.fresqueConfirmFrom;
+                window.fresqueConfirmFrom = null;
+                if (from && document.body.contains(from)) { from.focus(); }
             }
             return window.dash_clientside.no_update;
         }""",
