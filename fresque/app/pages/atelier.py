@@ -11,15 +11,24 @@ Who sees what (from the token's role):
 - no token: join with the short code and a nickname; create a workshop (facilitators);
 - participant: the mobile-first card form (pick lists, territory autocomplete), the
   workshop's cards with an edit button (version checked: a conflict shows the current
-  value), a link form;
+  value) and, on the cards one added, a remove button; a link form with "my links", each
+  editable and removable. A removal asks for a confirmation first (a sheet at the
+  bottom of the screen that takes the keyboard focus); if the card or link changed
+  meanwhile, the sheet shows its current value and asks again on that version;
 - facilitator: the panel (phase, moderation, duplicates and merge, undo from the audit
-  log, close / reopen, export, read-only link) and, with ``&vue=tableau``, the projector
+  log, close / reopen, export, read-only link, and the merge of a closed workshop into
+  the curated dataset: a diff in words, field by field, then a confirmation, refused
+  when the diff changed since it was shown) and, with ``&vue=tableau``, the projector
   board;
 - viewer: the board, read only.
 
 Live: every view holds a ``dcc.Interval`` (1 s) that asks
 :meth:`~fresque.store.WorkshopService.changes_since` and re-renders only when the
 workshop's version moved.
+
+The shell's language link knows nothing of the token: on an Atelier screen a clientside
+callback puts the token (and the board view) back into it, so that switching language
+leaves everyone on their screen.
 
 Creating a workshop from the page is allowed from the machine itself (127.0.0.1 / ::1)
 or, from elsewhere, with the key set in the environment variable
