@@ -715,17 +715,41 @@ def gunicorn(url: str, workers: int, threads: int, log: Path) -> Iterator[tuple[
             process.wait()
 
 
-def server_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of the gunicorn master and its workers."""
+def _cpu(proc: Any) -> float:
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def server_cpu(pid: int, database: str | None = None) -> dict[str, dict[int, float]]:
+    """CPU seconds (user + system) so far, by process: ``app`` the gunicorn master and
+    its workers; ``db`` the PostgreSQL server processes serving ``database`` (their
+    title names it). Subtract two of these with :func:`cpu_used`."""
     import psutil
 
     master = psutil.Process(pid)
-    total = 0.0
+    found: dict[str, dict[int, float]] = {"app": {}, "db": {}}
     for proc in [master, *master.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):
-            times = proc.cpu_times()
-            total += times.user + times.system
-    return total
+            found["app"][proc.pid] = _cpu(proc)
+    if database:
+        for proc in psutil.process_iter(["name"]):
+            with contextlib.suppress(psutil.Error):
+                if proc.info["name"] == "postgres" and f" {database} " in " ".join(proc.cmdline()):
+                    found["db"][proc.pid] = _cpu(proc)
+    return found
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> float:
+    """CPU seconds used between two :func:`server_cpu` readings (app and database)."""
+    return sum(
+        max(0.0, value - before[part].get(pid, 0.0))
+        for part in after
+        for pid, value in after[part].items()
+    )
+
+
+def db_share(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> float:
+    return cpu_used({"db": before["db"]}, {"db": after["db"]})
 
 
 def own_cpu() -> float:
@@ -749,7 +773,9 @@ def p95(values: list[float]) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
 
 
-def report(title: str, stats: Stats, seconds: float, server: float, generator: float) -> None:
+def report(
+    title: str, stats: Stats, seconds: float, server: float, generator: float, db: float = 0.0
+) -> None:
     print(f"== {title} ({seconds:.0f} s)")
     print(f"requêtes : {stats.requests} ({stats.requests / seconds:.1f}/s)")
     for kind in sorted(stats.latencies):
@@ -766,8 +792,10 @@ def report(title: str, stats: Stats, seconds: float, server: float, generator: f
         f"tops sautés (réponse après le top suivant) : {stats.skipped_ticks}"
     )
     print(
-        f"CPU : serveur {server:.1f} s ({100 * server / seconds:.0f} % d’un cœur), "
-        f"générateur de charge {generator:.1f} s ({100 * generator / seconds:.0f} % d’un cœur)"
+        f"CPU : serveur {server:.1f} s ({100 * server / seconds:.0f} % d’un cœur"
+        + (f", dont PostgreSQL {db:.1f} s" if db else "")
+        + f"), générateur de charge {generator:.1f} s ({100 * generator / seconds:.0f} % "
+        "d’un cœur)"
     )
 
 
@@ -804,6 +832,7 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
     if status != 200:
         raise SystemExit(f"/_dash-dependencies : HTTP {status}")
     app = App("127.0.0.1", port, find_callbacks(json.loads(payload)))
+    dbname = url.rsplit("/", 1)[-1] if args.db == "postgresql" else None
     started = time.perf_counter()
     phones, token = await setup(app, args, url)
     print(
@@ -811,26 +840,29 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
         f"{time.perf_counter() - started:.1f} s"
     )
     mode = "renders" if args.renders == "on" else "cheap"
-    cpu0, gen0 = server_cpu(pid), own_cpu()
+    cpu0, gen0 = server_cpu(pid, dbname), own_cpu()
     stats, seconds = await phase(app, phones, args, args.duration, mode)
-    server, generator = server_cpu(pid) - cpu0, own_cpu() - gen0
+    cpu1 = server_cpu(pid, dbname)
+    server, generator = cpu_used(cpu0, cpu1), own_cpu() - gen0
     report(
         f"sondage toutes les {args.poll:g} s, {args.edits_per_s:g} modifications/s",
         stats,
         seconds,
         server,
         generator,
+        db_share(cpu0, cpu1),
     )
     reconnects = sum(p.conn.reconnects for p in phones)
     print(f"connexions rouvertes (fermées par le serveur au repos) : {reconnects}")
     if args.poll_only_duration > 0:
         # Polls alone (nothing moves): the server's CPU per poll, then what the app's own
         # interval (POLL_MS) would cost beside the issue's 2 s.
-        cpu0 = server_cpu(pid)
+        cpu0 = server_cpu(pid, dbname)
         quiet, seconds_q = await phase(
             app, phones, args, args.poll_only_duration, "cheap", edits=0.0
         )
-        per_poll = (server_cpu(pid) - cpu0) / max(1, len(quiet.latencies.get("poll", [])))
+        used = cpu_used(cpu0, server_cpu(pid, dbname))
+        per_poll = used / max(1, len(quiet.latencies.get("poll", [])))
         print(f"== sondages seuls, rien ne bouge ({seconds_q:.0f} s)")
         print(
             f"  poll : {percentiles(quiet.latencies.get('poll', []))} ; "
@@ -853,9 +885,10 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
         # move?"), nothing moving, on fewer phones (all of them would swamp the server);
         # compared per request with the polls-only phase above.
         few = phones[: max(1, min(len(phones), args.baseline_participants))]
-        cpu0, gen0 = server_cpu(pid), own_cpu()
+        cpu0, gen0 = server_cpu(pid, dbname), own_cpu()
         naive, seconds_n = await phase(app, few, args, args.baseline_duration, "naive", 0.0)
-        server_n, generator_n = server_cpu(pid) - cpu0, own_cpu() - gen0
+        cpu1 = server_cpu(pid, dbname)
+        server_n, generator_n = cpu_used(cpu0, cpu1), own_cpu() - gen0
         report(
             f"base de comparaison naïve : chaque top redessine la liste des cartes "
             f"({len(few)} téléphones, rien ne bouge)",
@@ -863,6 +896,7 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
             seconds_n,
             server_n,
             generator_n,
+            db_share(cpu0, cpu1),
         )
         full = naive.latencies.get("naive render", [])
         cheap = quiet.latencies.get("poll", []) if args.poll_only_duration > 0 else []

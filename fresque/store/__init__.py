@@ -16,7 +16,7 @@ the process, so any worker can answer any participant)::
     export FRESQUE_DATABASE_URL=postgresql://fresque:…@db-host/fresque
     fresque db upgrade                      # also done by each worker at start-up
     fresque workshop create "Rencontres ESS Bretagne" --region 53   # code + token
-    gunicorn --workers 4 --bind 0.0.0.0:8050 dash_app:server
+    gunicorn --workers 2 --threads 8 --bind 0.0.0.0:8050 dash_app:server   # gunicorn.conf.py
 
 Without ``FRESQUE_DATABASE_URL`` the store is the SQLite file ``var/fresque.db`` (WAL):
 enough for one host, several workers included.
