@@ -2,8 +2,10 @@
 
 The root layout is static and light. One callback reads the URL and, when the page or
 the language changes, renders the page (``layout(state, lang)`` of its module) and the
-header in that language. Within a page, its own callbacks follow the URL: the shell then
-only refreshes the navigation links so that they carry the current state.
+header in that language; a page module with ``SWITCHES_LANGUAGE = True`` (Réseau) is not
+rendered again on a language change: it renders its own parts in the new language.
+Within a page, its own callbacks follow the URL: the shell then only refreshes the
+navigation links so that they carry the current state.
 """
 
 from __future__ import annotations
@@ -111,8 +113,16 @@ def register_callbacks(app: dash.Dash) -> None:
         state = parse_url(path, search)
         lang = state.lang
         current = {"page": state.page, "lang": lang, "title": t("app.title", lang)}
-        # Same page, same language: the page follows the URL by itself.
-        page = no_update if rendered == current else PAGE_MODULES[state.page].layout(state, lang)
+        # Same page, same language: the page follows the URL by itself. A page that
+        # switches language in place (Réseau: its graph must stay mounted) follows a new
+        # language by itself too.
+        module = PAGE_MODULES[state.page]
+        in_place = (
+            rendered is not None
+            and rendered.get("page") == state.page
+            and getattr(module, "SWITCHES_LANGUAGE", False)
+        )
+        page = no_update if rendered == current or in_place else module.layout(state, lang)
         other = _other_language(lang)
         return (
             page,

@@ -101,19 +101,6 @@ def page_log() -> PageLog:
     return PageLog()
 
 
-def _known_library_race(error) -> bool:
-    """The one browser error we tolerate: a bug of dash-cytoscape 1.0.2, not of Fresque.
-
-    When Dash re-renders a page holding the graph (the language switch does), the
-    component's viewport handler can run once more on the destroyed Cytoscape instance and
-    throw "Cannot read properties of null (reading 'isHeadless')" from inside
-    dash_cytoscape's bundle (the mount/unmount race of plotly/dash-cytoscape#229 under
-    Dash 4). The new graph is drawn right after and the tests check it. Only that message,
-    thrown from that bundle, is ignored.
-    """
-    return "reading 'isHeadless'" in str(error) and "dash_cytoscape" in (error.stack or "")
-
-
 @pytest.fixture
 def page(browser, page_log: PageLog):
     """A fresh page (own context, 1280×900) whose requests and errors go to ``page_log``."""
@@ -122,7 +109,7 @@ def page(browser, page_log: PageLog):
     new_page.on("request", lambda request: page_log.requests.append(request.url))
     new_page.on(
         "pageerror",
-        lambda error: None if _known_library_race(error) else page_log.errors.append(str(error)),
+        lambda error: page_log.errors.append(str(error)),
     )
     new_page.on(
         "console",

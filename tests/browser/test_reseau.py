@@ -16,7 +16,8 @@ from contextlib import contextmanager
 import pytest
 
 from fresque.ecosystem import Ecosystem, load_ecosystem
-from fresque.model import STAGE_ORDER, Link, Structure, stages_served
+from fresque.i18n import label
+from fresque.model import STAGE_ORDER, Kind, Link, Structure, stages_served
 
 pytestmark = pytest.mark.browser
 
@@ -220,9 +221,17 @@ def test_filter_by_region_matches_the_core(page, page_log, app_url, eco):
 
 def test_switching_to_english(page, page_log, app_url, eco):
     open_reseau(page, f"{app_url}/reseau?kind=chamber")
+    page.evaluate(f"window.graphBefore = {CY}")
     page.click("#lang-link")
     page.wait_for_function("document.querySelector('h1').innerText === 'ESS support ecosystem map'")
     page.wait_for_function(CY_READY)
+    page.wait_for_function("document.querySelector('#net-filters summary').innerText === 'Filters'")
+    # The graph stayed mounted (a new one per switch raced with the destroyed one's
+    # handlers in dash-cytoscape 1.0.2); its tooltips and board labels follow.
+    assert page.evaluate(f"{CY} === window.graphBefore")
+    tips = page.evaluate(f"{CY}.nodes('.structure').map(n => n.data('tip'))")
+    chamber = label(Kind.CHAMBER, "en")
+    assert tips and all(chamber in tip for tip in tips), tips[:2]
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.title() == "ESS support ecosystem map"
     assert page.locator(".nav-link.active").inner_text() == "Network"

@@ -81,6 +81,16 @@ CONTROLS = FILTER_CONTROLS + VIEW_CONTROLS
 #: Value of the confidence control meaning "no minimum".
 ANY_CONFIDENCE = "low"
 
+#: The page switches language in place (the shell does not render it again): the graph
+#: stays mounted, and only the parts around it are rendered in the other language (a new
+#: Cytoscape on each switch raced with the destroyed one's viewport handler).
+SWITCHES_LANGUAGE = True
+#: Containers of what the language switch renders again (page-local ids).
+HEAD = "net-head"
+FRAME = "net-frame"
+SIDE = "net-side"
+CONTROLS_PANEL = "net-controls"
+
 
 # --------------------------------------------------------------------------------------
 # State <-> controls, and what to draw
@@ -581,45 +591,51 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
         className="reseau-graph",
         children=[
             html.Div(
-                className="graph-toolbar",
+                id=HEAD,
                 children=[
-                    html.H2(t("network.heading", lang)),
                     html.Div(
-                        className="search",
+                        className="graph-toolbar",
                         children=[
-                            html.Label(
-                                t("network.search.label", lang),
-                                htmlFor=ids.NET_SEARCH,
-                                className="field-label",
+                            html.H2(t("network.heading", lang)),
+                            html.Div(
+                                className="search",
+                                children=[
+                                    html.Label(
+                                        t("network.search.label", lang),
+                                        htmlFor=ids.NET_SEARCH,
+                                        className="field-label",
+                                    ),
+                                    dcc.Dropdown(
+                                        labels=dropdown_labels(lang),
+                                        id=ids.NET_SEARCH,
+                                        options=searchable,
+                                        value=state.selected,
+                                        placeholder=t("network.search.placeholder", lang),
+                                        clearable=True,
+                                        searchable=True,
+                                    ),
+                                ],
                             ),
-                            dcc.Dropdown(
-                                labels=dropdown_labels(lang),
-                                id=ids.NET_SEARCH,
-                                options=searchable,
-                                value=state.selected,
-                                placeholder=t("network.search.placeholder", lang),
-                                clearable=True,
-                                searchable=True,
+                            html.P(
+                                count,
+                                id=ids.NET_COUNT,
+                                className="graph-count",
+                                role="status",
+                                **{"aria-live": "polite"},
                             ),
                         ],
                     ),
+                    html.P(message or "", className="map-message", hidden=message is None),
                     html.P(
-                        count,
-                        id=ids.NET_COUNT,
-                        className="graph-count",
-                        role="status",
-                        **{"aria-live": "polite"},
+                        t("network.focus.hidden", lang),
+                        id=ids.NET_NOTICE,
+                        className="notice",
+                        hidden=not focus_hidden,
                     ),
                 ],
             ),
-            html.P(message or "", className="map-message", hidden=message is None),
-            html.P(
-                t("network.focus.hidden", lang),
-                id=ids.NET_NOTICE,
-                className="notice",
-                hidden=not focus_hidden,
-            ),
             html.Div(
+                id=FRAME,
                 className="graph-frame",
                 role="region",
                 children=[
@@ -651,6 +667,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
             dcc.Store(id=ids.NET_SINK, data=None),
             graph,
             html.Div(
+                id=SIDE,
                 className="reseau-side",
                 children=[
                     html.Aside(
@@ -663,7 +680,9 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ],
             ),
             html.Aside(
-                className="reseau-controls", children=[display, exports.panel(lang), filters]
+                id=CONTROLS_PANEL,
+                className="reseau-controls",
+                children=[display, exports.panel(lang), filters],
             ),
         ],
     )
@@ -768,6 +787,39 @@ def register_callbacks(app: dash.Dash) -> None:
             render_legend(state.lang, state.metric)
             if from_url or state.metric != before.metric
             else no_update,
+        )
+
+    @app.callback(
+        Output(HEAD, "children"),
+        Output(FRAME, "aria-label"),
+        Output(SIDE, "children"),
+        Output(CONTROLS_PANEL, "children"),
+        Output(ids.NET_LANG, "data"),
+        Output(ids.NET_GRAPH, "elements", allow_duplicate=True),
+        Input(ids.NET_URL, "search"),
+        State(ids.NET_URL, "pathname"),
+        State(ids.NET_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def switch_language(search: str | None, pathname: str | None, page_lang: str | None):
+        """The language changed in the URL: render everything around the graph again in
+        that language, and resend the elements (tooltips, board labels); the graph stays."""
+        if page_from_path(app.strip_relative_path(pathname or "/") or "") != PAGE:
+            raise PreventUpdate
+        state = parse_url(PAGE, search)
+        if state.lang == page_lang:
+            raise PreventUpdate  # a change within the page: :func:`update` follows it
+        page = layout(state, state.lang)
+        _location, _lang, _sink, graph, side, controls = page.children
+        head, frame = graph.children
+        elements = frame.children[0].elements
+        return (
+            head.children,
+            getattr(frame, "aria-label"),
+            side.children,
+            controls.children,
+            state.lang,
+            elements if elements else no_update,
         )
 
     # The hovered structure (name, kind, dispositifs, stages) or link, as text.
