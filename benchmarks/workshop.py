@@ -21,7 +21,8 @@ Figures, each beside a naive baseline measured in the same run:
   and warm (cached by version).
 
 No assertion on time: the targets of issue 6 (300 participants on one PostgreSQL
-workshop) are for the load test that drives the app itself.
+workshop) are for the load test that drives the app itself over HTTP under gunicorn,
+``benchmarks/workshop_load.py``.
 """
 
 from __future__ import annotations
