@@ -450,3 +450,28 @@ def test_the_networks_value_filters_apply_to_the_map(app, eco, coverage):
         assert carte.render_filters(cleared) == []
         # The relation filter only concerns links: the map says nothing of it.
         assert carte.render_filters(replace(cleared, relations=("funds",))) == []
+
+
+def test_a_selection_patch_leaves_unchanged_colours_and_points_out(app):
+    from fresque.app.pages import carte
+    from fresque.app.state import parse_url
+
+    def patched(state, shown=None):
+        operations = carte.patch_for(state, shown).to_plotly_json()["operations"]
+        return {tuple(op["location"][:3]) for op in operations}
+
+    territories = ("data", TRACE["territories"], "z")
+    points = ("data", TRACE["points"], "lon")
+    with app.server.test_request_context("/"):
+        shown = carte._sanitize(parse_url("/carte", "?region=53&level=epci"))
+        picked = carte._sanitize(parse_url("/carte", "?region=53&level=epci&epci=242900314"))
+        assert territories in patched(picked) and points in patched(picked)
+        selection = patched(picked, shown)
+        assert territories not in selection and points not in selection
+        assert ("data", TRACE["selected"], "lon") in selection
+        # A new key, indicator or filter recolours; a chosen structure redraws the points.
+        for search in ("&key=incubateur", "&show=per100k", "&kind=network"):
+            other = carte._sanitize(parse_url("/carte", "?region=53&level=epci" + search))
+            assert territories in patched(other, shown), search
+        chosen = carte._sanitize(parse_url("/carte", "?region=53&level=epci&sel=tag29"))
+        assert points in patched(chosen, shown)

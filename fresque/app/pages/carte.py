@@ -408,14 +408,31 @@ def figure_for(state: ViewState) -> dict:
     return {"data": data, "layout": layout}
 
 
-def patch_for(state: ViewState) -> Patch:
-    """What changes between two states of one level: colours, points, outlines, framing."""
+def _style_inputs(state: ViewState) -> tuple:
+    """What the territories' colours depend on (see :func:`_style`)."""
+    return (_level(state), state.coverage_key, state.indicator, state.lang, _filter_key(state))
+
+
+def _points_inputs(state: ViewState) -> tuple:
+    """What the points depend on (see :func:`_points`)."""
+    return (_level(state), state.coverage_key, state.lang, state.selected, _filter_key(state))
+
+
+def patch_for(state: ViewState, shown: ViewState | None = None) -> Patch:
+    """What changes between two states of one level: colours, points, outlines, framing.
+
+    ``shown`` is the state the figure shows now, when known: colours and points that
+    would not change are then left out of the patch (at EPCI level they weigh hundreds of
+    kilobytes, and a selection changes neither).
+    """
     level = _level(state)
     patch = Patch()
-    for name, value in _style(level, state).items():
-        patch["data"][TRACE["territories"]][name] = value
-    for name, value in _points(level, state).items():
-        patch["data"][TRACE["points"]][name] = value
+    if shown is None or _style_inputs(shown) != _style_inputs(state):
+        for name, value in _style(level, state).items():
+            patch["data"][TRACE["territories"]][name] = value
+    if shown is None or _points_inputs(shown) != _points_inputs(state):
+        for name, value in _points(level, state).items():
+            patch["data"][TRACE["points"]][name] = value
     for trace, outline in (
         ("selected", _selected_outline(state)),
         ("served", _served_outline(state)),
@@ -1116,7 +1133,9 @@ def register_callbacks(app: dash.Dash) -> None:
             state.region if set_controls or trigger != ids.MAP_REGION else no_update,
             _territory_value(new_level, state) if trigger != ids.MAP_TERRITORY else no_update,
             _territory_options(new_level, state) if territory_changed else no_update,
-            figure_for(state) if full else patch_for(state),
+            figure_for(state)
+            if full
+            else patch_for(state, None if from_url else _sanitize(before)),
             render_detail(state),
             render_legend(state) if from_url or state.indicator != before.indicator else no_update,
             render_dock(state)
