@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -84,13 +85,22 @@ def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
 
 @pytest.fixture
 def contexts(browser):
+    """Opens pages in contexts of their own (a phone by default). Each page's ``errors``
+    list gets its script errors and console errors; at the end, every request of every
+    page must have stayed on 127.0.0.1."""
     made = []
+    requests: list[str] = []
 
     def new(viewport=PHONE):
         context = browser.new_context(viewport=viewport, locale="fr-FR")
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.on("request", lambda request: requests.append(request.url))
         page.errors = errors
         made.append(context)
         return page
@@ -98,6 +108,13 @@ def contexts(browser):
     yield new
     for context in made:
         context.close()
+    foreign = {
+        urlsplit(url).hostname or url
+        for url in requests
+        if urlsplit(url).scheme not in {"data", "blob", "about"}
+        and urlsplit(url).hostname != "127.0.0.1"
+    }
+    assert requests and not foreign, foreign
 
 
 def join(page, base: str, code: str, nickname: str) -> None:

@@ -1960,12 +1960,14 @@ def register_callbacks(app: dash.Dash) -> None:
     # --- the language switch keeps the workshop's token --------------------------------
     # The shell builds the language link from the view state, which knows nothing of the
     # token: on an Atelier screen, the link gets the token (and the board view) back, so
-    # that switching language leaves everyone on their screen.
+    # that switching language leaves everyone on their screen. The shell's link is the
+    # only input (it is on every page, and the shell rewrites it whenever the URL
+    # changes); the address is read from the browser.
     clientside_callback(
-        """function(href, search) {
+        """function(href) {
             var no = window.dash_clientside.no_update;
-            if (!href || !search) { return no; }
-            var here = new URLSearchParams(search);
+            if (!href || !/\\/atelier$/.test(window.location.pathname)) { return no; }
+            var here = new URLSearchParams(window.location.search);
             var token = here.get('t');
             if (!token) { return no; }
             var url = new URL(href, window.location.href);
@@ -1978,7 +1980,6 @@ def register_callbacks(app: dash.Dash) -> None:
         }""",
         Output(ids.LANG_LINK, "href", allow_duplicate=True),
         Input(ids.LANG_LINK, "href"),
-        Input(URL, "search"),
         prevent_initial_call="initial_duplicate",
     )
 
