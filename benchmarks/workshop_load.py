@@ -9,11 +9,13 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
    starts) and dropped afterwards (``--db postgresql``);
 2. creates a workshop through the app's own "create" callback (as a facilitator on the
    machine does), joins ``--participants`` phones through the "join" callback, and opens
-   each phone's page (the callback that renders it);
+   a phone's page (the callback that renders it; every phone's with ``--open-pages``);
 3. for ``--duration`` seconds, each phone posts the Atelier poll callback
    (``/_dash-update-component`` for ``atl-p-version.data``, what its ``dcc.Interval``
-   does) every ``--poll`` seconds; when the workshop moved, the phone asks for its card
-   list again as Dash does (``--renders on``, the default); ``--edits-per-s`` edits in
+   does) every ``--poll`` seconds; with ``--renders on``, when the workshop moved the
+   phone also asks for its card list again as Dash does (the ``participant_live``
+   callback; off by default: at 5 edits per second every poll sees a change, and these
+   renders alone need far more than 2 cores, see step 5); ``--edits-per-s`` edits in
    total (Poisson arrivals, random phones) go through the participant form's save
    callback: half add a card, half edit one of the phone's own cards (the edit button's
    load, then a save checked against the card's version), so validation, role and
@@ -23,9 +25,14 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
    achieved rates, the CPU used by the server and by this load generator; then reads the
    database back (``WorkshopService`` and the event log) and counts the acknowledged
    edits found and missing;
-5. runs a naive baseline against the same server for ``--baseline-duration`` seconds:
-   every tick re-renders the phone's card list (no cheap "did it move?" question), and
-   prints the ratios.
+5. measures polls alone for ``--poll-only-duration`` seconds (the server's CPU per poll,
+   and what the app's own interval ``POLL_MS`` would cost), then a naive baseline for
+   ``--baseline-duration`` seconds on ``--baseline-participants`` phones: every tick
+   re-renders the phone's card list (no cheap "did it move?" question); prints the
+   ratios, and what the phones' renders on each change would cost.
+
+Exit status: 0 when the target is met, 1 when only latency missed it, 2 on errors or a
+lost edit.
 
 The phones speak HTTP/1.1 with keep-alive over asyncio streams (one connection each,
 as a phone's browser), so the load generator stays light (its CPU is printed beside the
@@ -911,6 +918,13 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
                 f"{len(phones) / args.poll * per_render:.1f} cœurs en naïf, "
                 f"{len(phones) / args.poll * per_poll:.2f} avec le sondage"
             )
+            changed = stats.changed_polls / seconds
+            print(
+                f"les téléphones redessinent leur liste à chaque changement vu : "
+                f"{changed:.0f}/s ici × {1000 * per_render:.0f} ms de CPU ≈ "
+                f"{changed * per_render:.1f} cœurs"
+                + (" (--renders on pour le mesurer)" if args.renders == "off" else "")
+            )
 
     print("== vérification de la base")
     found, missing, mismatched = check_database(url, token, stats.acks)
@@ -957,7 +971,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--renders",
         choices=("on", "off"),
-        default="on",
+        default="off",
         help="on : le téléphone redessine sa liste quand l’atelier a bougé (comme Dash)",
     )
     parser.add_argument(

@@ -46,6 +46,8 @@ def report() -> str:
         "1",
         "--threads",
         "4",
+        "--renders",
+        "on",
         "--seed",
         "7",
     ]
@@ -82,4 +84,5 @@ def test_report_structure(report: str) -> None:
         re.M,
     )
     assert re.search(r"ms de CPU serveur par sondage", report)
+    assert re.search(r"^les téléphones redessinent leur liste .* ≈ [\d.]+ cœurs", report, re.M)
     assert re.search(r"^objectif de l’issue 6 .*: (atteint|NON atteint)", report, re.M)
