@@ -1107,14 +1107,16 @@ class WorkshopService:
         return the event number."""
         with self._writing(token, _WRITERS, "retirer une structure", edit=True) as ctx:
             row = self._structure_row(ctx.conn, ctx.wid, sid)
-            if row["deleted"] or row["version"] != expected_version:
-                self._conflict(ctx.conn, ctx.wid, row, expected_version, removing=True)
+            # Who may, before which version: someone else's card is refused whatever
+            # version the request names.
             if ctx.role is Role.PARTICIPANT and row["created_by"] != ctx.member["id"]:
                 raise PermissionDenied(
                     "Refusé : un participant ne retire que les cartes qu’il a ajoutées ; "
                     "demandez à l’animation."
                 )
             self._check_kind(ctx, row["data"]["kind"])
+            if row["deleted"] or row["version"] != expected_version:
+                self._conflict(ctx.conn, ctx.wid, row, expected_version, removing=True)
             payload = {"id": row["sid"], "name": row["data"]["name"], "before": row["data"]}
             return self._apply_event(
                 ctx, REMOVE_STRUCTURE, payload, target=row["sid"], moderated=True
@@ -1334,14 +1336,14 @@ class WorkshopService:
         with self._writing(token, _WRITERS, "retirer un lien", edit=True) as ctx:
             self._check_links_open(ctx)
             row = self._link_row(ctx.conn, ctx.wid, link_id)
-            if row["deleted"] or row["version"] != expected_version:
-                self._link_conflict(row, removing=True)
             if ctx.role is Role.PARTICIPANT and row["created_by"] != ctx.member["id"]:
                 raise PermissionDenied(
                     "Refusé : un participant ne retire que les liens qu’il a ajoutés ; "
                     "demandez à l’animation."
                 )
             self._check_link_kinds(ctx, row["source"], row["target"])
+            if row["deleted"] or row["version"] != expected_version:
+                self._link_conflict(row, removing=True)
             payload = {"link": row["id"], "before": row["data"]}
             return self._apply_event(
                 ctx,

@@ -123,6 +123,16 @@ ACTIONS: list[tuple[str, Action, set[str]]] = [
         {"facilitator"},
     ),
     (
+        "remove someone else's card, naming a stale version",
+        lambda e, t: e.service.remove_structure(t, e.card, 99),
+        {"facilitator"},
+    ),
+    (
+        "remove someone else's link, naming a stale version",
+        lambda e, t: e.service.remove_link(t, e.link, 99),
+        {"facilitator"},
+    ),
+    (
         "undo someone else's edit",
         lambda e, t: e.service.undo(t, e.alice_seq),
         {"facilitator"},
