@@ -415,6 +415,12 @@ def test_participant_removes_own_card_after_confirming(atelier, contexts):
     box = alice.locator("#atl-p-confirm").bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"] + 1
     alice.screenshot(path="/tmp/atelier_remove_confirm_390.png")
+    alice.keyboard.press("Escape")
+    alice.wait_for_selector("#atl-p-confirm", state="hidden", timeout=5_000)
+    remove.focus()
+    alice.keyboard.press("Enter")  # opens it again, from the keyboard
+    alice.wait_for_selector("#atl-p-confirm:not([hidden])", timeout=5_000)
+    alice.wait_for_function("() => document.activeElement.id === 'atl-p-confirm-yes'")
     alice.keyboard.press("Tab")
     alice.keyboard.press("Enter")  # "Non, garder"
     alice.wait_for_selector("#atl-p-confirm", state="hidden", timeout=5_000)

@@ -1933,10 +1933,22 @@ def register_callbacks(app: dash.Dash) -> None:
         return None, True, "", _message(done, "success")
 
     # The confirmation takes the keyboard focus when it opens, so that a keyboard or
-    # screen-reader user lands on it, and gives it back to the button that opened it
-    # when it closes (when that button is still there).
+    # screen-reader user lands on it, closes with Escape ("Non, garder"), and gives the
+    # focus back to the button that opened it when it closes (when that button is
+    # still there).
     clientside_callback(
         """function(hidden) {
+            if (!window.fresqueConfirmKeys) {
+                window.fresqueConfirmKeys = function(event) {
+                    var box = document.getElementById('atl-p-confirm');
+                    var no = document.getElementById('atl-p-confirm-no');
+                    if (event.key === 'Escape' && box && !box.hidden && no) {
+                        event.preventDefault();
+                        no.click();
+                    }
+                };
+                document.addEventListener('keydown', window.fresqueConfirmKeys);
+            }
             if (!hidden) {
                 if (document.activeElement && document.activeElement.id !== 'atl-p-confirm-yes') {
                     window.fresqueConfirmFrom = document.activeElement;
