@@ -532,6 +532,7 @@ def test_facilitator_reads_the_dataset_diff_then_confirms(atelier, contexts):
     assert "Nom : « TAg29 » → « TAg 29 Finistère »" in text.replace("\xa0", " ")
     assert "« Réseau 29 » (reseau_29)" in diff.locator("ul.diff-removed_structures").inner_text()
     assert "TAg29" in (dataset / "structures.csv").read_text()  # nothing written yet
+    panel.locator(".atelier-merge").screenshot(path="/tmp/atelier_merge_diff.png")
     # The dataset changes after the preview: the confirm shows the new diff first.
     records = read_records(dataset)
     renamed = [
