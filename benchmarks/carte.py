@@ -159,20 +159,25 @@ def main() -> int:
 
         timings: dict[str, list[float]] = {"cold": [], "warm": []}
         sizes: list[int] = []
-        current = {"phase": "cold"}
+        current = {"phase": "cold", "step": "page load"}
+        by_step: dict[tuple[str, str], list[float]] = {}
 
         def record(response) -> None:
             if "_dash-update-component" not in response.url:
                 return
             timing = response.request.timing
-            timings[current["phase"]].append(timing["responseStart"] - timing["requestStart"])
+            elapsed = timing["responseStart"] - timing["requestStart"]
+            by_step.setdefault((current["phase"], current["step"]), []).append(elapsed)
+            if current["step"] != "page load":  # the routing callback renders a whole page
+                timings[current["phase"]].append(elapsed)
             with contextlib.suppress(Exception):  # navigated away before the body was read
                 sizes.append(len(response.body()))
 
         page.on("response", record)
 
-        def settle() -> None:
+        def settle(step: str = "page load") -> None:
             page.wait_for_load_state("networkidle")
+            current["step"] = step  # the label of the next step's requests
 
         def choose(dropdown: str, text: str) -> None:
             page.click(f"#{dropdown}")
@@ -186,42 +191,49 @@ def main() -> int:
                 print(f"  (could not pick {text!r} in {dropdown}: step skipped)")
 
         def journey() -> None:
+            current["step"] = "page load"
             page.goto(f"{base}/carte")
             page.wait_for_selector("path.choroplethlocation", state="attached")
-            settle()
+            settle("région")
             choose("map-region", "Bretagne")
-            settle()
+            settle("département")
             for dep in DEPARTEMENTS:
                 choose("map-territory", dep)
-                settle()
+                settle("département")
+            settle("indicator")
             for indicator in INDICATORS:
                 page.check(f"#map-indicator input[value={indicator}]")
-                settle()
+                settle("indicator")
+            settle("key")
             for key in KEYS:
                 choose("map-key", KEYS[key])
-                settle()
+                settle("key")
+            settle("back button")
             for _ in range(4):
                 page.go_back()
-                settle()
+                settle("back button")
             if page.locator("#map-filters").count():  # issue 5: EPCI and Réseau filters
+                settle("page load")
                 page.goto(f"{base}/carte?region=53")
                 page.wait_for_selector("path.choroplethlocation", state="attached")
-                settle()
+                settle("level → EPCI (whole figure)")
                 page.check("#map-level input[value=epci]")
-                settle()
+                settle("EPCI pick")
                 for name in EPCIS:
                     choose("map-territory", name)
-                    settle()
+                    settle("EPCI pick")
+                settle("page load")
                 page.goto(f"{base}/carte?kind=network&region=53")
                 page.wait_for_selector("path.choroplethlocation", state="attached")
-                settle()
+                settle("filtered: département")
                 for dep in DEPARTEMENTS[:2]:
                     choose("map-territory", dep)
-                    settle()
+                    settle("filtered: département")
+                settle("filtered: indicator")
                 page.check("#map-indicator input[value=beyond30]")
-                settle()
+                settle("filter chip removed")
                 page.locator("#map-filters .filter-chip").first.click()
-                settle()
+                settle("page load")
 
         journey()
         current["phase"] = "warm"
@@ -229,7 +241,13 @@ def main() -> int:
         browser.close()
     server.shutdown()
 
-    print("Carte callbacks, server time (browser timing, ms):")
+    print("server time per step (browser timing, ms: median / max, n):")
+    for (phase, step), values in by_step.items():
+        print(
+            f"  {phase:4s} {step:28s} {statistics.median(values):7.1f} / {max(values):7.1f}"
+            f"  n={len(values)}"
+        )
+    print("Carte callbacks (every step but page loads), server time (browser timing, ms):")
     for phase, values in timings.items():
         if values:
             print(
