@@ -1,4 +1,5 @@
-"""What the app sends before any data: the page, its scripts and styles, plotly.js.
+"""What the app sends before any data (the page, its scripts and styles, plotly.js), and
+how it starts reading its data.
 
 Issue 5 targets a first page of the map (/carte at département level) of at most 2 MB as
 sent (gzip). Its fixed part — the HTML, every script and stylesheet it links, and the
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
+import time
+import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -137,3 +141,55 @@ def test_dash_bundles_are_gzipped_too(client):
         response = client.get(url, headers=GZIP)
         assert response.headers.get("Content-Encoding") == "gzip", url
         assert gzip.decompress(response.get_data()) == client.get(url).get_data()
+
+
+# ------------------------------------------------------------------------------ start-up
+
+
+def test_the_first_response_starts_reading_the_data_once(monkeypatch):
+    """The app answers before reading its data; its first response starts the reading in
+    the background, and a request that needs the data meanwhile waits for it instead of
+    reading it a second time."""
+    from werkzeug.serving import make_server
+
+    from fresque import ecosystem as ecosystem_module
+    from fresque.app import context
+
+    readers: list[str] = []
+    read = ecosystem_module.load_ecosystem
+
+    def counting(*args, **kwargs):
+        readers.append(threading.current_thread().name)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(ecosystem_module, "load_ecosystem", counting)
+    context._load_default.cache_clear()  # read afresh, through the counting reader
+    app = create_app()
+    state = app.server.extensions[context.EXTENSION]
+    assert not state.warming_up
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/") as response:
+            assert response.status == 200 and b"_dash-config" in response.read()
+        for _ in range(500):  # started once the response is sent: within a few ms
+            if state.warming_up:
+                break
+            time.sleep(0.01)
+        assert state.warming_up and readers in ([], ["fresque-warm-up"])
+        with app.server.test_request_context("/reseau"):
+            loaded = state.ecosystem  # waits for the warm-up
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+    assert readers == ["fresque-warm-up"]
+    assert loaded is not None and len(loaded) == len(read())
+
+
+def test_without_warm_up_the_data_waits_for_its_first_use():
+    app = create_app(warm_up=False)
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    assert not app.server.extensions["fresque"].warming_up
