@@ -231,6 +231,20 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "fr": "La structure choisie est masquée par les filtres : le voisinage ne s’applique pas.",
         "en": "The chosen structure is hidden by the filters: the neighbourhood does not apply.",
     },
+    "network.limit.links": {
+        "fr": "Plus de {limit} liens : ils ne sont pas dessinés (le dessin prendrait de longues"
+        " secondes). Filtrez par territoire ou par type pour les voir ; le panneau de détail"
+        " liste toujours les liens de la structure choisie.",
+        "en": "More than {limit} links: they are not drawn (drawing them would take long"
+        " seconds). Filter by territory or kind to see them; the detail panel still lists"
+        " the chosen structure's links.",
+    },
+    "network.limit.force": {
+        "fr": "Plus de {limit} structures : la disposition « Forces » serait trop lente à"
+        " calculer, elles sont disposées en cercles par type. Filtrez pour la retrouver.",
+        "en": "More than {limit} structures: the force layout would take too long to compute,"
+        " they are laid out in rings by kind. Filter to get the force layout back.",
+    },
     "network.board.no_stage": {"fr": "Sans étape (transversal)", "en": "No stage (cross-cutting)"},
     "network.tip.stages": {"fr": "Étapes", "en": "Stages"},
     "network.family.dla": {"fr": "DLA et centres de ressources", "en": "DLA and resource centres"},

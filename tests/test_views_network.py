@@ -33,15 +33,19 @@ from fresque.views.network import (
     BOARD_COLUMNS,
     CONCENTRIC_ORDER,
     DISPOSITIF_FAMILY,
+    FORCE_LIMIT,
     KIND_COLORS,
+    LINK_LIMIT,
     NO_STAGE,
     RELATION_COLORS,
     SHAPE_FAMILIES,
     SPACING,
+    DrawingPlan,
     NetworkIndex,
     board_positions,
     concentric_positions,
     cytoscape_layout,
+    drawing_plan,
     legend,
     network_elements,
     network_index,
@@ -408,6 +412,25 @@ def test_index_refuses_what_the_filter_refuses(national):
     away = next(sid for sid in national.structures.index if sid not in outside)
     with pytest.raises(KeyError):
         index.view(territory=("departement", "29"), ego=(away, 1))
+
+
+def test_drawing_plan_keeps_small_views_and_caps_large_ones(national):
+    """The national dataset is drawn as asked; beyond the limits, rings and no links."""
+    metrics = node_metrics(national)
+    n_links = len(national.links)
+    for layout in ("board", "force", "concentric"):
+        assert drawing_plan(layout, len(national), n_links) == DrawingPlan(layout, True, ())
+    assert drawing_plan("force", FORCE_LIMIT, LINK_LIMIT).layout == "force"
+    big = drawing_plan("force", FORCE_LIMIT + 1, LINK_LIMIT + 1)
+    assert big.layout == "concentric" and not big.links
+    assert {key for key, _ in big.notices} == {"network.limit.force", "network.limit.links"}
+    for key, limit in big.notices:
+        for lang in ("fr", "en"):
+            assert str(limit)[:1] in UI_STRINGS[key][lang].format(limit=limit)
+    index = NetworkIndex(national, metrics)
+    bare = index.elements(index.view(), layout="board", links=False)
+    assert len(nodes_of(bare)) == len(national) and not edges_of(bare)
+    assert decorations_of(bare)  # the board's columns and lanes still drawn
 
 
 # ------------------------------------------------------------------------------ stylesheet

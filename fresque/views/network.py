@@ -84,15 +84,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISPOSITIF_FAMILY",
+    "FORCE_LIMIT",
     "KIND_COLORS",
+    "LINK_LIMIT",
     "RELATION_COLORS",
     "SHAPE_FAMILIES",
     "BoardLayout",
+    "DrawingPlan",
     "NetworkIndex",
     "NetworkView",
     "board_positions",
     "concentric_positions",
     "cytoscape_layout",
+    "drawing_plan",
     "legend",
     "network_elements",
     "network_index",
@@ -569,6 +573,55 @@ def cytoscape_layout(layout: str, n_nodes: int = 0) -> dict[str, Any]:
     return {"name": "preset", "fresque": layout, "fit": True, "padding": 30, "animate": False}
 
 
+#: Above this many links, a view draws its structures without their links: Chromium
+#: takes seconds to draw ten thousand curved links, and nobody reads them.
+LINK_LIMIT = 2_500
+#: Above this many structures, the force layout (Cytoscape's ``cose``, quadratic in the
+#: number of nodes: ~10 s at 5,000) gives way to the concentric rings.
+FORCE_LIMIT = 1_500
+
+
+@dataclass(frozen=True)
+class DrawingPlan:
+    """How a view is drawn: the layout actually used, whether links are drawn, and the
+    notices (keys of :mod:`fresque.i18n` strings taking ``{limit}``) that say why not.
+
+    Attributes
+    ----------
+    layout
+        The layout drawn (the one asked for, unless too large for it).
+    links
+        Whether the links are drawn.
+    notices
+        ``(key, limit)`` pairs, one per limit reached.
+    """
+
+    layout: str
+    links: bool
+    notices: tuple[tuple[str, int], ...]
+
+
+def drawing_plan(layout: str, n_structures: int, n_links: int) -> DrawingPlan:
+    """Return how to draw a view of ``n_structures`` and ``n_links`` in ``layout``.
+
+    Examples
+    --------
+    >>> drawing_plan("board", 297, 627)
+    DrawingPlan(layout='board', links=True, notices=())
+    >>> plan = drawing_plan("force", 5000, 10500)
+    >>> plan.layout, plan.links, [key for key, _ in plan.notices]
+    ('concentric', False, ['network.limit.force', 'network.limit.links'])
+    """
+    notices: list[tuple[str, int]] = []
+    if layout == "force" and n_structures > FORCE_LIMIT:
+        layout = "concentric"
+        notices.append(("network.limit.force", FORCE_LIMIT))
+    links = n_links <= LINK_LIMIT
+    if not links:
+        notices.append(("network.limit.links", LINK_LIMIT))
+    return DrawingPlan(layout, links, tuple(notices))
+
+
 def _board_decorations(board: BoardLayout, lang: str) -> list[dict[str, Any]]:
     """Lane bands (labelled with their kind on the left) and column headers."""
     if not board.columns:
@@ -939,8 +992,10 @@ class NetworkIndex:
         layout: str = "board",
         metric: str = "degree",
         lang: str = DEFAULT_LANGUAGE,
+        links: bool = True,
     ) -> list[dict[str, Any]]:
-        """Return the Cytoscape elements of ``view`` (see :func:`network_elements`)."""
+        """Return the Cytoscape elements of ``view`` (see :func:`network_elements`);
+        without its links when ``links`` is false (see :func:`drawing_plan`)."""
         np = self._np
         kept = np.flatnonzero(view.keep)
         positions: dict[str, tuple[float, float]] = {}
@@ -964,8 +1019,9 @@ class NetworkIndex:
             if xy is not None:
                 node["position"] = {"x": xy[0], "y": xy[1]}
             elements.append(node)
-        links = self._links_of(lang)
-        elements.extend(links[j] for j in np.flatnonzero(view.links))
+        if links:
+            drawn = self._links_of(lang)
+            elements.extend(drawn[j] for j in np.flatnonzero(view.links))
         return elements + decor
 
 

@@ -48,8 +48,10 @@ from fresque.geo.territories import TerritoryError
 from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
 from fresque.model import Dispositif, Kind, Relation, Stage, Status, Theme
 from fresque.views.network import (
+    DrawingPlan,
     NetworkView,
     cytoscape_layout,
+    drawing_plan,
     legend,
     network_index,
     network_stylesheet,
@@ -90,6 +92,8 @@ HEAD = "net-head"
 FRAME = "net-frame"
 SIDE = "net-side"
 CONTROLS_PANEL = "net-controls"
+#: The notice of the drawing limits a view reaches (:func:`~fresque.views.network.drawing_plan`).
+LIMITS = "net-limits"
 
 
 # --------------------------------------------------------------------------------------
@@ -189,13 +193,34 @@ def _view(state: ViewState) -> tuple[NetworkView, bool]:
     return view, False
 
 
+def _plan(state: ViewState, view: NetworkView) -> DrawingPlan:
+    """How the view is drawn: a layout and links within what Chromium draws quickly."""
+    return drawing_plan(state.layout, len(view), view.n_links)
+
+
+def _limits(state: ViewState, view: NetworkView) -> str:
+    """The notices of the limits the view reaches, in words ("" when none)."""
+    notices = _plan(state, view).notices
+    return " ".join(
+        t(key, state.lang).format(limit=f"{limit:,}".replace(",", "\u202f"))
+        for key, limit in notices
+    )
+
+
 def _elements(state: ViewState, view: NetworkView) -> list[dict[str, Any]]:
     index = network_index(context.current().ecosystem)
+    plan = _plan(state, view)
     return context.current().cached(
         ("elements", _view_key(state)),
-        lambda: index.elements(view, layout=state.layout, metric=state.metric, lang=state.lang),
+        lambda: index.elements(
+            view, layout=plan.layout, metric=state.metric, lang=state.lang, links=plan.links
+        ),
         maxsize=32,
     )
+
+
+def _layout_option(state: ViewState, view: NetworkView, n_elements: int) -> dict[str, Any]:
+    return cytoscape_layout(_plan(state, view).layout, n_elements)
 
 
 def _stylesheet(state: ViewState, view: NetworkView) -> list[dict[str, Any]]:
@@ -407,12 +432,15 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
         stylesheet = _stylesheet(state, shown)
         count = _count(state, shown)
         detail = render_detail(state, shown)
+        layout_option = _layout_option(state, shown, len(elements))
+        limits = _limits(state, shown)
         searchable = ctx.cached("search_options", lambda: search_options(eco))
         regions = territory_options(eco.territories, "region", lang)
         departements = _departement_options(state, lang)
         message = None
     else:
         elements, stylesheet, count, detail = [], network_stylesheet(), "", []
+        layout_option, limits = cytoscape_layout(state.layout), ""
         searchable, regions, departements, focus_hidden = [], [], [], False
         message = ctx.error if ctx else None
 
@@ -632,6 +660,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                         className="notice",
                         hidden=not focus_hidden,
                     ),
+                    html.P(limits, id=LIMITS, className="notice", hidden=not limits),
                 ],
             ),
             html.Div(
@@ -643,7 +672,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                         id=ids.NET_GRAPH,
                         elements=elements,
                         stylesheet=stylesheet,
-                        layout=cytoscape_layout(state.layout, len(elements)),
+                        layout=layout_option,
                         className="network-graph",
                         style={"width": "100%", "height": "100%"},
                         minZoom=0.05,
@@ -714,6 +743,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.NET_GRAPH, "stylesheet"),
         Output(ids.NET_COUNT, "children"),
         Output(ids.NET_NOTICE, "hidden"),
+        Output(LIMITS, "children"),
+        Output(LIMITS, "hidden"),
         Output(ids.NET_DETAIL, "children"),
         Output(ids.NET_LEGEND, "children"),
         Input(ids.NET_URL, "search"),
@@ -764,6 +795,7 @@ def register_callbacks(app: dash.Dash) -> None:
         redraw = from_url or _view_key(state) != _view_key(before)
         shown, focus_hidden = _view(state)
         elements = _elements(state, shown) if redraw else []
+        limits = _limits(state, shown) if redraw else ""
         new_search = to_search(state)
         set_controls = from_url or trigger in (ids.NET_RESET, ids.NET_REGION)
         controls = [
@@ -779,10 +811,16 @@ def register_callbacks(app: dash.Dash) -> None:
             if from_url or trigger == ids.NET_REGION or trigger == ids.NET_RESET
             else no_update,
             elements if redraw else no_update,
-            cytoscape_layout(state.layout, len(elements)) if redraw else no_update,
-            _stylesheet(state, shown),
+            _layout_option(state, shown, len(elements)) if redraw else no_update,
+            # A new stylesheet restyles every element (seconds at 5,000): only when the
+            # selection or, with one, the view changes.
+            _stylesheet(state, shown)
+            if from_url or state.selected != before.selected or (state.selected and redraw)
+            else no_update,
             _count(state, shown) if redraw else no_update,
             not focus_hidden,
+            limits if redraw else no_update,
+            not limits if redraw else no_update,
             render_detail(state, shown),
             render_legend(state.lang, state.metric)
             if from_url or state.metric != before.metric
