@@ -130,6 +130,7 @@ from fresque.store.replay import (
     structure_data,
 )
 from fresque.store.schema import events, links, members, structures, workshops
+from fresque.store.snapshot import DEFAULT_SIZE, Snapshot, SnapshotCache
 
 __all__ = [
     "CODE_ALPHABET",
@@ -403,6 +404,9 @@ class WorkshopService:
         ``data/ecosystem``).
     clock
         Returns the current time, naive UTC (tests pass a fake one).
+    snapshot_cache
+        Versions of workshops whose cards and links this process keeps
+        (:mod:`fresque.store.snapshot`; 0: none, every read reads every row).
     """
 
     def __init__(
@@ -413,6 +417,7 @@ class WorkshopService:
         dataset_dir: str | Path | None = None,
         clock: Callable[[], datetime] | None = None,
         upgrade: bool = True,
+        snapshot_cache: int = DEFAULT_SIZE,
     ) -> None:
         self.engine = engine if engine is not None else make_engine()
         self._territories = territories
@@ -420,6 +425,8 @@ class WorkshopService:
         self._clock = clock or _utcnow
         self._cache: OrderedDict[tuple[int, int, str], Ecosystem] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.snapshots = SnapshotCache(_card, _link_card, snapshot_cache)
+        self._recent: OrderedDict[tuple[int, int, int], tuple[Event, ...]] = OrderedDict()
         if upgrade:
             ensure_schema(self.engine)
 
@@ -1673,23 +1680,63 @@ class WorkshopService:
 
     def cards(self, token: str) -> list[Card]:
         """Every card of the working copy, with versions, sorted by identifier."""
-        with self._reading(token) as (conn, ws, _member):
-            rows = conn.execute(
-                select(structures)
-                .where(structures.c.workshop_id == ws["id"], structures.c.deleted.is_(False))
-                .order_by(structures.c.sid)
-            ).mappings()
-            return [_card(r) for r in rows]
+        return list(self.snapshot(token).cards)
 
     def link_cards(self, token: str) -> list[LinkCard]:
         """Every link of the working copy, with numbers and versions."""
+        return list(self.snapshot(token).link_cards)
+
+    def snapshot(self, token: str) -> Snapshot:
+        """The working copy's live cards and links at the workshop's current version
+        (:class:`~fresque.store.snapshot.Snapshot`, read-only, shared by every reader of
+        that version in this process). The token is checked on every call; only rows
+        changed since a cached version are read."""
         with self._reading(token) as (conn, ws, _member):
-            rows = conn.execute(
-                select(links)
-                .where(links.c.workshop_id == ws["id"], links.c.deleted.is_(False))
-                .order_by(links.c.source, links.c.target, links.c.relation)
-            ).mappings()
-            return [_link_card(r) for r in rows]
+            return self.snapshots.get(conn, ws["id"], ws["seq"])
+
+    def my_events(self, token: str, limit: int = 200) -> list[Event]:
+        """This member's own latest ``limit`` events, oldest first (an indexed query: a
+        phone's "my edits" without reading everyone's)."""
+        with self._reading(token) as (conn, ws, member):
+            author = members.alias("author")
+            query = (
+                select(events, author.c.nickname, author.c.role)
+                .select_from(events.outerjoin(author, events.c.author_id == author.c.id))
+                .where(events.c.workshop_id == ws["id"], events.c.author_id == member["id"])
+                .order_by(events.c.seq.desc())
+                .limit(int(limit))
+            )
+            return [_event(r) for r in reversed(conn.execute(query).mappings().all())]
+
+    def recent_events(self, token: str, count: int = 300) -> list[Event]:
+        """The events among the workshop's last ``count`` that this member may see
+        (as :meth:`changes_since` from ``version - count``), read once per version and
+        process, then filtered for this member."""
+        count = int(count)
+        with self._reading(token) as (conn, ws, member):
+            key = (ws["id"], ws["seq"], count)
+            with self._cache_lock:
+                found = self._recent.get(key)
+            if found is None:
+                everyone = {**member, "role": Role.FACILITATOR.value}
+                found = tuple(
+                    self._events(conn, ws, everyone, events.c.seq > max(0, ws["seq"] - count))
+                )
+                if self.snapshots.size > 0:
+                    with self._cache_lock:
+                        self._recent[key] = found
+                        while len(self._recent) > self.snapshots.size:
+                            self._recent.popitem(last=False)
+            if (
+                ws["moderation"] == Moderation.PRE.value
+                and member["role"] != Role.FACILITATOR.value
+            ):
+                return [
+                    e
+                    for e in found
+                    if e.status not in (PENDING, REJECTED) or e.author_id == member["id"]
+                ]
+            return list(found)
 
     def _view(self, conn: Connection, ws: Mapping[str, Any], pending: bool) -> State:
         if pending:

@@ -17,18 +17,20 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
-from fresque.i18n import DEFAULT_LANGUAGE, label, t
+from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
 from fresque.model import Confidence, Dispositif, Kind, Level, Relation, Stage, Status, Theme
 
 __all__ = [
     "JUST_ADDED_CLASS",
     "JUST_ADDED_SECONDS",
+    "card_choices",
+    "card_options",
     "card_rows",
     "dataset_diff",
     "event_rows",
@@ -39,6 +41,7 @@ __all__ = [
     "just_added_style",
     "link_rows",
     "link_words",
+    "list_candidates",
     "mark_just_added",
     "qr_svg_data_uri",
     "structure_words",
@@ -216,6 +219,103 @@ def card_rows(
         )
     rows.sort(key=lambda r: (not r["mine"], not r["recent"], -r["seq"], r["name"].casefold()))
     return rows[:limit] if limit is not None else rows
+
+
+def list_candidates(
+    latest: Sequence[Any],
+    by_id: Mapping[str, Any],
+    *,
+    mine: Iterable[str] = (),
+    recent: Iterable[str] = (),
+    shown: Callable[[str], bool] | None = None,
+    limit: int = 40,
+) -> list[Any]:
+    """The few cards that can make a reader's list of ``limit`` (:func:`card_rows` sorts
+    mine first, then recent, then latest change): the reader's and the recent ones, and
+    the first ``limit`` of ``latest`` (cards sorted by latest change then name) that
+    ``shown`` keeps. :func:`card_rows` on them gives the same first ``limit`` rows as on
+    every card, at the cost of a few dozen.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as C
+    >>> cards = [C(structure=C(id=i), seq=10 - n) for n, i in enumerate("abcdef")]
+    >>> by_id = {c.structure.id: c for c in cards}
+    >>> [c.structure.id for c in list_candidates(cards, by_id, mine=["f"], limit=2)]
+    ['f', 'a', 'b']
+    """
+    picked: dict[str, Any] = {}
+    for sid in (*mine, *recent):
+        card = by_id.get(sid)
+        if card is not None and (card.seq or 0) > 0:
+            picked[sid] = card
+    kept = 0
+    for card in latest:
+        if kept >= limit:
+            break
+        sid = card.structure.id
+        if shown is not None and not shown(sid) and sid not in picked:
+            continue
+        picked.setdefault(sid, card)
+        kept += 1
+    return list(picked.values())
+
+
+#: Options a card pick list sends at most (the reader types to find the others).
+CARD_OPTIONS_LIMIT = 50
+
+
+def card_choices(names: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """``(folded name, name, id)`` for every card, sorted by name: what
+    :func:`card_options` searches (build it once per workshop version).
+
+    Examples
+    --------
+    >>> card_choices({"b": "Étoile", "a": "avise"})
+    [('avise', 'avise', 'a'), ('etoile', 'Étoile', 'b')]
+    """
+    return sorted(
+        ((normalize_key(name), name, sid) for sid, name in names.items()),
+        key=lambda c: (c[1].casefold(), c[2]),
+    )
+
+
+def card_options(
+    choices: Sequence[tuple[str, str, str]],
+    text: str | None,
+    chosen: Iterable[str | None] = (),
+    *,
+    names: Mapping[str, str] | None = None,
+    limit: int = CARD_OPTIONS_LIMIT,
+) -> list[dict[str, str]]:
+    """A card pick list's options as one types: the chosen cards first (so the list
+    shows their names), then up to ``limit`` cards whose name holds every word of
+    ``text`` (case and accents ignored), those starting with it first; without text,
+    the first ``limit`` by name.
+
+    Examples
+    --------
+    >>> choices = card_choices({"a": "Avise", "b": "Réseau Breton", "c": "Bretagne Active"})
+    >>> [o["value"] for o in card_options(choices, "bret")]
+    ['c', 'b']
+    >>> [o["value"] for o in card_options(choices, "", ["b"], names={"b": "Réseau Breton"})]
+    ['b', 'a', 'c']
+    """
+    out = [
+        {"label": (names or {}).get(sid, sid), "value": sid} for sid in dict.fromkeys(chosen) if sid
+    ]
+    seen = {o["value"] for o in out}
+    words = [normalize_key(w) for w in (text or "").split()]
+    words = [w for w in words if w]
+    first = words[0] if words else ""
+    starting, inside = [], []
+    for key, name, sid in choices:
+        if sid in seen or not all(w in key for w in words):
+            continue
+        (starting if key.startswith(first) else inside).append({"label": name, "value": sid})
+        if len(starting) >= limit:
+            break
+    return out + (starting + inside)[:limit]
 
 
 def event_rows(events: Iterable[Any], *, limit: int = 50) -> list[dict[str, Any]]:

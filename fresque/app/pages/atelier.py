@@ -62,6 +62,8 @@ from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
 from fresque.model import Kind, Level, Stage
 from fresque.views.network import cytoscape_layout, network_elements, network_stylesheet
 from fresque.views.workshop import (
+    card_choices,
+    card_options,
     card_rows,
     dataset_diff,
     event_rows,
@@ -71,6 +73,7 @@ from fresque.views.workshop import (
     just_added_style,
     link_rows,
     link_words,
+    list_candidates,
     mark_just_added,
     qr_svg_data_uri,
     structure_words,
@@ -417,21 +420,31 @@ def _workshop_head(ws, lang: str, who: str | None = None) -> html.Div:
     return html.Div(parts, className="atelier-head")
 
 
-def _card_list(token: str | None, lang: str) -> list:
+def _card_list(token: str | None, lang: str, parts: dict[str, Any] | None = None) -> list:
+    """The latest cards (one's own and the just added first), with one's latest edits.
+
+    Reads the workshop's cached snapshot of this version and only the reader's own
+    events: the rows of a few dozen cards are built, never those of the whole base."""
     if token is None:
         return []
     svc = service()
-    ws, me = svc.workshop(token), svc.me(token)
-    cards = [c for c in svc.cards(token) if (c.seq or 0) > 0]
-    changes = svc.changes_since(token, max(0, ws.version - 300))
-    mine = {e.target for e in changes.events if e.author_id == me.id and e.target}
+    parts = parts if parts is not None else _reader(token)
+    ws, me, snap = parts["ws"], parts["me"], parts["snapshot"]
+    own = svc.my_events(token)
+    mine = {e.target for e in own if e.target}
+    recent = just_added(svc.recent_events(token), _now())
+    shown = None
     if ws.moderation.value == "pre" and me.role.value != "facilitator":
         # Others' edits show once accepted (as on the board); one's own at once.
-        shown = set(svc.current_ecosystem(token, revealed_only=False).structures.index)
-        cards = [c for c in cards if c.structure.id in shown or c.structure.id in mine]
-    recent = just_added(changes.events, _now())
+        accepted = set(svc.current_ecosystem(token, revealed_only=False).structures.index)
+        shown = lambda sid: sid in accepted or sid in mine  # noqa: E731
+    cards = list_candidates(
+        snap.latest, snap.cards_by_id, mine=mine, recent=recent, shown=shown, limit=40
+    )
+    if shown is not None:
+        cards = [c for c in cards if shown(c.structure.id)]
     rows = card_rows(cards, lang=lang, mine=mine, recent=recent, limit=40, owner=me.id)
-    undo = _my_edits(changes.events, me.id, lang)
+    undo = _my_edits(own, me.id, lang)
     if not rows:
         return [html.P(t("atelier.cards.empty", lang), className="detail-empty"), *undo]
     return [
@@ -488,17 +501,32 @@ def _remove_button(what: str, key: Any, version: int, name: str, lang: str) -> h
     )
 
 
+def _reader(token: str) -> dict[str, Any]:
+    """The workshop, the member and the cards' snapshot for ``token`` (each read checks
+    the token: a blocked or unknown member is refused whatever is cached)."""
+    svc = service()
+    return {"ws": svc.workshop(token), "me": svc.me(token), "snapshot": svc.snapshot(token)}
+
+
 def _names(token: str) -> dict[str, str]:
-    return {c.structure.id: c.structure.name for c in service().cards(token)}
+    return service().snapshot(token).names
 
 
-def _my_links(token: str | None, lang: str) -> list:
+def _links_by_owner(snap) -> dict[int | None, list]:
+    out: dict[int | None, list] = {}
+    for card in snap.link_cards:
+        out.setdefault(card.created_by, []).append(card)
+    return out
+
+
+def _my_links(token: str | None, lang: str, parts: dict[str, Any] | None = None) -> list:
     """The links one added, each with an edit and a remove button."""
     if token is None:
         return []
-    svc = service()
-    me = svc.me(token)
-    rows = link_rows(svc.link_cards(token), _names(token), owner=me.id, lang=lang)[:40]
+    parts = parts if parts is not None else _reader(token)
+    me, snap = parts["me"], parts["snapshot"]
+    own = snap.memo("links_by_owner", lambda: _links_by_owner(snap)).get(me.id, [])
+    rows = link_rows(own, snap.names, owner=me.id, lang=lang)[:40]
     if not rows:
         return [html.P(t("atelier.link.mine.none", lang), className="detail-empty")]
     return [
@@ -602,13 +630,32 @@ def _kind_options(ws, lang: str) -> list[dict[str, str]]:
     return [o for o in options if o["value"] in opened]
 
 
-def _link_options(token: str | None) -> list[dict[str, str]]:
+def _link_options(
+    token: str | None, text: str | None = None, chosen: Any = (), snap=None
+) -> list[dict[str, str]]:
+    """A link end's pick list: the chosen cards, then those matching ``text`` (at most
+    :data:`~fresque.views.workshop.CARD_OPTIONS_LIMIT`: one types to find the others,
+    so a phone never receives thousands of options)."""
     if token is None:
         return []
-    cards = service().cards(token)
-    return sorted(
-        ({"label": c.structure.name, "value": c.structure.id} for c in cards),
-        key=lambda o: o["label"].casefold(),
+    snap = snap if snap is not None else service().snapshot(token)
+    choices = snap.memo("card_choices", lambda: card_choices(snap.names))
+    if isinstance(chosen, str):
+        chosen = [chosen]
+    return card_options(choices, text, chosen or (), names=snap.names)
+
+
+def participant_redraw(token: str, lang: str) -> tuple[list, html.Div, list, list]:
+    """What a phone redraws when the workshop moved: its card list, the head (phase), the
+    kinds it may add, its links. The link pick lists are not resent (they fill as one
+    types, :func:`_link_options`)."""
+    parts = _reader(token)
+    ws, me = parts["ws"], parts["me"]
+    return (
+        _card_list(token, lang, parts),
+        _workshop_head(ws, lang, me.nickname),
+        _kind_options(ws, lang),
+        _my_links(token, lang, parts),
     )
 
 
@@ -2028,8 +2075,6 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output(P_CARDS, "children"),
         Output(P_HEAD, "children"),
-        Output(L_SOURCE, "options"),
-        Output(L_TARGET, "options"),
         Output(FIELD_ID["kind"], "options"),
         Output(L_MINE, "children"),
         Input(P_VERSION, "data"),
@@ -2041,18 +2086,24 @@ def register_callbacks(app: dash.Dash) -> None:
         token = _token(search)
         if token is None:
             raise PreventUpdate
-        svc = service()
         with _store_refusals_change_nothing():
-            ws, me = svc.workshop(token), svc.me(token)
-            options = _link_options(token)
-            return (
-                _card_list(token, lang),
-                _workshop_head(ws, lang, me.nickname),
-                options,
-                options,
-                _kind_options(ws, lang),
-                _my_links(token, lang),
-            )
+            return participant_redraw(token, lang or DEFAULT_LANGUAGE)
+
+    def link_search(text, chosen, search):
+        token = _token(search)
+        if token is None:
+            raise PreventUpdate
+        with _store_refusals_change_nothing():
+            return _link_options(token, text, chosen)
+
+    for end in (L_SOURCE, L_TARGET):
+        app.callback(
+            Output(end, "options"),
+            Input(end, "search_value"),
+            Input(end, "value"),
+            State(URL, "search"),
+            prevent_initial_call=True,
+        )(link_search)
 
     @app.callback(
         Output(B_GRAPH, "elements"),
