@@ -20,6 +20,14 @@ Figures, each beside a naive baseline measured in the same run:
 * **board**: ``current_ecosystem`` on the national base after the edits, cold (built)
   and warm (cached by version).
 
+* **redraw**: what a phone's list redraw (the ``participant_live`` callback, posted to
+  the app in process through Flask's test client, Dash's JSON included) costs in CPU
+  on a workshop of ``--cards`` added cards on the national base, with the workshop
+  moving before each round of ``--phones-per-version`` redraws (at 300 phones and
+  5 edits per second, each of 2 workers redraws ~15 phones per version); the baseline
+  reads every row on every call (``WorkshopService(snapshot_cache=0)``).
+  ``--only-redraw`` runs this section alone.
+
 No assertion on time: the targets of issue 6 (300 participants on one PostgreSQL
 workshop) are for the load test that drives the app itself over HTTP under gunicorn,
 ``benchmarks/workshop_load.py``.
@@ -128,9 +136,16 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--cards", type=int, default=1000, help="cards added (redraw)")
+    parser.add_argument("--phones-per-version", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=20, help="versions (redraw)")
+    parser.add_argument("--only-redraw", action="store_true")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="fresque-bench-")
     url = args.url or f"sqlite:///{folder}/bench.db"
+    if args.only_redraw:
+        redraw(url, args.cards, args.phones_per_version, args.rounds)
+        return 0
     service = WorkshopService(make_engine(url))
     backend = service.engine.dialect.name
     workshop, facilitator = service.create_workshop(
@@ -212,7 +227,73 @@ def main() -> int:
         f"en cache {warm:.1f} ms"
     )
     service.engine.dispose()
+    redraw(url, args.cards, args.phones_per_version, args.rounds)
     return 0
+
+
+def redraw(url: str, cards: int, per_version: int, rounds: int) -> None:
+    """CPU of a phone's redraw, in process (see the module docstring)."""
+    from benchmarks.workshop_load import find_callbacks
+    from fresque.app import create_app
+    from fresque.app.pages import atelier
+
+    service = WorkshopService(make_engine(url))
+    naive = WorkshopService(service.engine, snapshot_cache=0, upgrade=False)
+    workshop, _facilitator = service.create_workshop(
+        "Redessin", base="national", rate_limit=10_000, rate_window=60
+    )
+    phones = [service.join(workshop.code, f"T{i:03d}") for i in range(max(per_version, 50))]
+    for i in range(cards):
+        service.add_structure(phones[i % len(phones)], card(i, 1))
+    app = create_app()
+    client = app.server.test_client()
+    render = find_callbacks(client.get("/_dash-dependencies").get_json())["render"]
+
+    def post(token: str, version: int) -> bytes:
+        values = {
+            "atl-url.search": f"?t={token}",
+            "atl-url.pathname": "/atelier",
+            "atl-lang.data": "fr",
+            "atl-p-version.data": [version, 0],
+        }
+        reply = client.post(
+            "/_dash-update-component", json=render.body(values, ["atl-p-version.data"])
+        )
+        assert reply.status_code == 200, reply.status_code
+        return reply.data
+
+    def measure(svc: WorkshopService, rounds: int, phones_now: int) -> tuple[float, float, int]:
+        atelier.install_service(app.server, svc)
+        first, rest, size = [], [], 0
+        for r in range(rounds):
+            author = phones[r % len(phones)]
+            added = service.add_structure(author, card(90_000 + r, 2))
+            name, version = added.structure.name, added.seq
+            for k in range(phones_now):
+                token = author if k == 0 else phones[(r + k) % len(phones)]
+                start = time.process_time()
+                body = post(token, version)
+                (first if k == 0 else rest).append(time.process_time() - start)
+                size += len(body)
+                if k == 0:
+                    assert name.encode() in body, "the author's redraw misses its new card"
+        every = first + rest
+        return 1000 * statistics.mean(every), 1000 * statistics.mean(first), size // len(every)
+
+    atelier.install_service(app.server, service)
+    post(phones[0], service.workshop(phones[0]).version)  # imports, first snapshot
+    mean, first, size = measure(service, rounds, per_version)
+    base_mean, _first, base_size = measure(naive, max(2, rounds // 10), min(per_version, 5))
+    print(
+        f"redessin d’un téléphone ({cards} cartes ajoutées à la base nationale, "
+        f"{per_version} téléphones par version, {rounds} versions) : CPU moyen "
+        f"{mean:.1f} ms (le premier après un changement {first:.1f} ms), réponse "
+        f"{size / 1000:.0f} Ko ; sans cache (toutes les lignes à chaque lecture) "
+        f"{base_mean:.0f} ms, réponse {base_size / 1000:.0f} Ko, soit {base_mean / mean:.0f}× "
+        f"plus ; 300 téléphones × 5 modifications/s ≈ 150 redessins/s ≈ "
+        f"{150 * mean / 1000:.1f} cœur(s)"
+    )
+    service.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ how the service's problems are worded."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -129,24 +130,33 @@ def test_pre_moderation_hides_others_pending_cards_from_participants(app):
         added = service.add_structure(alice, {"name": "Réseau d’Alice", **card})
 
         def names(who):
-            texts = []
-
-            def walk(node):
-                if isinstance(node, str):
-                    texts.append(node)
-                elif isinstance(node, (list, tuple)):
-                    for child in node:
-                        walk(child)
-                elif hasattr(node, "to_plotly_json"):
-                    walk(getattr(node, "children", None))
-
-            walk(atelier._card_list(who, "fr"))
-            return " ".join(texts)
+            return texts_in(atelier._card_list(who, "fr"))
 
         assert "Réseau d’Alice" in names(alice)
         assert "Réseau d’Alice" not in names(bruno)
         service.moderate(token, added.seq, "accepted")
         assert "Réseau d’Alice" in names(bruno)
+
+
+def sent(component):
+    """``component`` as the browser receives it (JSON: cached list items are dicts)."""
+    from plotly.io.json import to_json_plotly
+
+    return json.loads(to_json_plotly(component))
+
+
+def nodes_in(component):
+    """Every component (as sent) in ``component``, depth first."""
+
+    def walk(node):
+        if isinstance(node, list):
+            for child in node:
+                yield from walk(child)
+        elif isinstance(node, dict) and "props" in node:
+            yield node
+            yield from walk(node["props"].get("children"))
+
+    return list(walk(sent(component)))
 
 
 def texts_in(component) -> str:
@@ -155,33 +165,19 @@ def texts_in(component) -> str:
     def walk(node):
         if isinstance(node, str):
             texts.append(node)
-        elif isinstance(node, (list, tuple)):
+        elif isinstance(node, list):
             for child in node:
                 walk(child)
-        elif hasattr(node, "to_plotly_json"):
-            walk(getattr(node, "children", None))
+        elif isinstance(node, dict) and "props" in node:
+            walk(node["props"].get("children"))
 
-    walk(component)
+    walk(sent(component))
     return " ".join(texts).replace("\xa0", " ")
 
 
 def buttons_in(component) -> list[dict]:
     """The pattern-matched ids of the buttons in ``component``."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, (list, tuple)):
-            for child in node:
-                walk(child)
-            return
-        if not hasattr(node, "to_plotly_json"):
-            return
-        if isinstance(getattr(node, "id", None), dict):
-            found.append(node.id)
-        walk(getattr(node, "children", None))
-
-    walk(component)
-    return found
+    return [n["props"]["id"] for n in nodes_in(component) if isinstance(n["props"].get("id"), dict)]
 
 
 def test_skeleton_names_every_new_component():

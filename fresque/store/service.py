@@ -323,6 +323,37 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class RecentEvent:
+    """An event without its payload: what marks a card as just added."""
+
+    seq: int
+    kind: str
+    target: str | None
+    author_id: int | None
+    status: str | None
+    undone_by: int | None
+    created_at: datetime
+
+    @property
+    def active(self) -> bool:
+        """Whether the edit counts (neither undone nor rejected)."""
+        return self.undone_by is None and self.status != REJECTED
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What one member sees of a workshop at one version (:meth:`WorkshopService.reader`)."""
+
+    workshop: Workshop
+    member: Member
+    snapshot: Snapshot
+    own_events: tuple[Event, ...]
+    """The member's latest events, oldest first."""
+    recent_events: tuple[RecentEvent, ...]
+    """The events among the workshop's latest that the member may see, oldest first."""
+
+
+@dataclass(frozen=True)
 class Duplicate:
     """Two cards that may be the same actor: similar names, a territory in common."""
 
@@ -426,7 +457,7 @@ class WorkshopService:
         self._cache: OrderedDict[tuple[int, int, str], Ecosystem] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.snapshots = SnapshotCache(_card, _link_card, snapshot_cache)
-        self._recent: OrderedDict[tuple[int, int, int], tuple[Event, ...]] = OrderedDict()
+        self._recent: OrderedDict[tuple[int, int, int], tuple[RecentEvent, ...]] = OrderedDict()
         if upgrade:
             ensure_schema(self.engine)
 
@@ -1694,49 +1725,82 @@ class WorkshopService:
         with self._reading(token) as (conn, ws, _member):
             return self.snapshots.get(conn, ws["id"], ws["seq"])
 
-    def my_events(self, token: str, limit: int = 200) -> list[Event]:
+    def my_events(self, token: str, limit: int = 40) -> list[Event]:
         """This member's own latest ``limit`` events, oldest first (an indexed query: a
         phone's "my edits" without reading everyone's)."""
         with self._reading(token) as (conn, ws, member):
-            author = members.alias("author")
-            query = (
-                select(events, author.c.nickname, author.c.role)
-                .select_from(events.outerjoin(author, events.c.author_id == author.c.id))
-                .where(events.c.workshop_id == ws["id"], events.c.author_id == member["id"])
-                .order_by(events.c.seq.desc())
-                .limit(int(limit))
-            )
-            return [_event(r) for r in reversed(conn.execute(query).mappings().all())]
+            return self._own_events(conn, ws, member, limit)
 
-    def recent_events(self, token: str, count: int = 300) -> list[Event]:
+    def recent_events(self, token: str, count: int = 300) -> list[RecentEvent]:
         """The events among the workshop's last ``count`` that this member may see
-        (as :meth:`changes_since` from ``version - count``), read once per version and
-        process, then filtered for this member."""
-        count = int(count)
+        (as :meth:`changes_since` from ``version - count``, without payloads: what the
+        "just added" marks need), read once per version and process, then filtered for
+        this member."""
         with self._reading(token) as (conn, ws, member):
-            key = (ws["id"], ws["seq"], count)
-            with self._cache_lock:
-                found = self._recent.get(key)
-            if found is None:
-                everyone = {**member, "role": Role.FACILITATOR.value}
-                found = tuple(
-                    self._events(conn, ws, everyone, events.c.seq > max(0, ws["seq"] - count))
+            return self._recent_events(conn, ws, member, count)
+
+    def reader(self, token: str, *, own: int = 40, recent: int = 300) -> Reader:
+        """All a phone redraws from, in one read transaction (one version): the
+        workshop, the member, the cards' :meth:`snapshot`, the member's ``own`` latest
+        events (:meth:`my_events`) and the visible ones among the last ``recent``
+        (:meth:`recent_events`). The token is checked as by every read."""
+        with self._reading(token) as (conn, ws, member):
+            return Reader(
+                _workshop(ws),
+                _member(member),
+                self.snapshots.get(conn, ws["id"], ws["seq"]),
+                tuple(self._own_events(conn, ws, member, own)),
+                tuple(self._recent_events(conn, ws, member, recent)),
+            )
+
+    @staticmethod
+    def _own_events(
+        conn: Connection, ws: Mapping[str, Any], member: Mapping[str, Any], limit: int
+    ) -> list[Event]:
+        author = members.alias("author")
+        query = (
+            select(events, author.c.nickname, author.c.role)
+            .select_from(events.outerjoin(author, events.c.author_id == author.c.id))
+            .where(events.c.workshop_id == ws["id"], events.c.author_id == member["id"])
+            .order_by(events.c.seq.desc())
+            .limit(int(limit))
+        )
+        return [_event(r) for r in reversed(conn.execute(query).mappings().all())]
+
+    def _recent_events(
+        self, conn: Connection, ws: Mapping[str, Any], member: Mapping[str, Any], count: int
+    ) -> list[RecentEvent]:
+        count = int(count)
+        key = (ws["id"], ws["seq"], count)
+        with self._cache_lock:
+            found = self._recent.get(key)
+        if found is None:
+            query = (
+                select(
+                    events.c.seq,
+                    events.c.kind,
+                    events.c.target,
+                    events.c.author_id,
+                    events.c.status,
+                    events.c.undone_by,
+                    events.c.created_at,
                 )
-                if self.snapshots.size > 0:
-                    with self._cache_lock:
-                        self._recent[key] = found
-                        while len(self._recent) > self.snapshots.size:
-                            self._recent.popitem(last=False)
-            if (
-                ws["moderation"] == Moderation.PRE.value
-                and member["role"] != Role.FACILITATOR.value
-            ):
-                return [
-                    e
-                    for e in found
-                    if e.status not in (PENDING, REJECTED) or e.author_id == member["id"]
-                ]
-            return list(found)
+                .where(events.c.workshop_id == ws["id"], events.c.seq > max(0, ws["seq"] - count))
+                .order_by(events.c.seq)
+            )
+            found = tuple(RecentEvent(*row) for row in conn.execute(query))
+            if self.snapshots.size > 0:
+                with self._cache_lock:
+                    self._recent[key] = found
+                    while len(self._recent) > self.snapshots.size:
+                        self._recent.popitem(last=False)
+        if ws["moderation"] == Moderation.PRE.value and member["role"] != Role.FACILITATOR.value:
+            return [
+                e
+                for e in found
+                if e.status not in (PENDING, REJECTED) or e.author_id == member["id"]
+            ]
+        return list(found)
 
     def _view(self, conn: Connection, ws: Mapping[str, Any], pending: bool) -> State:
         if pending:

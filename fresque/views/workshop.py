@@ -230,34 +230,38 @@ def list_candidates(
     shown: Callable[[str], bool] | None = None,
     limit: int = 40,
 ) -> list[Any]:
-    """The few cards that can make a reader's list of ``limit`` (:func:`card_rows` sorts
-    mine first, then recent, then latest change): the reader's and the recent ones, and
-    the first ``limit`` of ``latest`` (cards sorted by latest change then name) that
-    ``shown`` keeps. :func:`card_rows` on them gives the same first ``limit`` rows as on
-    every card, at the cost of a few dozen.
+    """The cards of a reader's list, in :func:`card_rows`' order (the reader's first,
+    then the just added, then by latest change and name), at most ``limit``, found
+    without sorting every card: ``latest`` is every card already sorted by latest change
+    then name (once per workshop version), ``by_id`` the cards by id; ``shown`` (when
+    given) keeps others' cards the reader may see (the reader's always show).
 
     Examples
     --------
     >>> from types import SimpleNamespace as C
-    >>> cards = [C(structure=C(id=i), seq=10 - n) for n, i in enumerate("abcdef")]
+    >>> cards = [C(structure=C(id=i, name=i), seq=10 - n) for n, i in enumerate("abcdef")]
     >>> by_id = {c.structure.id: c for c in cards}
-    >>> [c.structure.id for c in list_candidates(cards, by_id, mine=["f"], limit=2)]
+    >>> [c.structure.id for c in list_candidates(cards, by_id, mine=["f"], limit=3)]
     ['f', 'a', 'b']
+    >>> [c.structure.id for c in list_candidates(cards, by_id, recent=["e", "d"], limit=3)]
+    ['d', 'e', 'a']
     """
-    picked: dict[str, Any] = {}
-    for sid in (*mine, *recent):
-        card = by_id.get(sid)
-        if card is not None and (card.seq or 0) > 0:
-            picked[sid] = card
-    kept = 0
-    for card in latest:
-        if kept >= limit:
-            break
-        sid = card.structure.id
-        if shown is not None and not shown(sid) and sid not in picked:
-            continue
-        picked.setdefault(sid, card)
-        kept += 1
+
+    def order(card: Any) -> tuple[int, str]:
+        return (-(card.seq or 0), card.structure.name.casefold())
+
+    def live(sids: Iterable[str]) -> list[Any]:
+        found = (by_id.get(sid) for sid in dict.fromkeys(sids))
+        return sorted((c for c in found if c is not None and (c.seq or 0) > 0), key=order)
+
+    picked: dict[str, Any] = {c.structure.id: c for c in live(mine)[:limit]}
+    for group in (live(recent), latest):
+        for card in group:
+            if len(picked) >= limit:
+                return list(picked.values())
+            sid = card.structure.id
+            if sid not in picked and (shown is None or shown(sid)):
+                picked[sid] = card
     return list(picked.values())
 
 

@@ -38,6 +38,7 @@ points to (by default, the address the facilitator's browser used).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import tempfile
@@ -420,7 +421,7 @@ def _workshop_head(ws, lang: str, who: str | None = None) -> html.Div:
     return html.Div(parts, className="atelier-head")
 
 
-def _card_list(token: str | None, lang: str, parts: dict[str, Any] | None = None) -> list:
+def _card_list(token: str | None, lang: str, parts: Any = None) -> list:
     """The latest cards (one's own and the just added first), with one's latest edits.
 
     Reads the workshop's cached snapshot of this version and only the reader's own
@@ -429,10 +430,9 @@ def _card_list(token: str | None, lang: str, parts: dict[str, Any] | None = None
         return []
     svc = service()
     parts = parts if parts is not None else _reader(token)
-    ws, me, snap = parts["ws"], parts["me"], parts["snapshot"]
-    own = svc.my_events(token)
+    ws, me, snap, own = parts.workshop, parts.member, parts.snapshot, parts.own_events
     mine = {e.target for e in own if e.target}
-    recent = just_added(svc.recent_events(token), _now())
+    recent = just_added(parts.recent_events, _now())
     shown = None
     if ws.moderation.value == "pre" and me.role.value != "facilitator":
         # Others' edits show once accepted (as on the board); one's own at once.
@@ -449,45 +449,82 @@ def _card_list(token: str | None, lang: str, parts: dict[str, Any] | None = None
         return [html.P(t("atelier.cards.empty", lang), className="detail-empty"), *undo]
     return [
         *undo,
-        html.Ul(
-            className="atelier-cards",
-            children=[
-                html.Li(
-                    className="atelier-card-row" + (" just-added" if r["recent"] else ""),
-                    children=[
-                        html.Div(
-                            [
-                                html.Strong(r["name"], className="card-name"),
-                                html.Span(r["kind"], className="card-kind"),
-                                html.Small(r["details"], className="card-details"),
-                            ],
-                            className="card-text",
-                        ),
-                        html.Div(
-                            className="card-actions",
-                            children=[
-                                html.Button(
-                                    t("atelier.cards.edit", lang),
-                                    id={"type": P_EDIT, "id": r["id"], "at": "list"},
-                                    className="button small",
-                                    n_clicks=0,
-                                    **{
-                                        "aria-label": t("atelier.cards.edit", lang)
-                                        + " "
-                                        + r["name"]
-                                    },
-                                ),
-                                _remove_button("card", r["id"], r["version"], r["name"], lang)
-                                if r["removable"]
-                                else None,
-                            ],
-                        ),
-                    ],
-                )
-                for r in rows
-            ],
-        ),
+        {
+            "type": "Ul",
+            "namespace": "dash_html_components",
+            "props": {
+                "className": "atelier-cards",
+                "children": [
+                    _card_item(
+                        lang,
+                        r["id"],
+                        r["name"],
+                        r["kind"],
+                        r["details"],
+                        r["version"],
+                        r["recent"],
+                        r["removable"],
+                    )
+                    for r in rows
+                ],
+            },
+        },
     ]
+
+
+def _plain(node: Any) -> Any:
+    """``node`` (components, lists, values) as the JSON-ready dicts Dash sends: what a
+    cached list item holds, so that answering with it costs no component work."""
+    if hasattr(node, "to_plotly_json"):
+        node = node.to_plotly_json()
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_plain(v) for v in node]
+    return node
+
+
+@functools.lru_cache(maxsize=8192)
+def _card_item(
+    lang: str,
+    sid: str,
+    name: str,
+    kind: str,
+    details: str,
+    version: int,
+    recent: bool,
+    removable: bool,
+) -> dict[str, Any]:
+    """One card of a phone's list, as sent (cached: the same card looks the same on every
+    phone; every argument is in the key, so a changed card makes a new item)."""
+    return _plain(
+        html.Li(
+            className="atelier-card-row" + (" just-added" if recent else ""),
+            children=[
+                html.Div(
+                    [
+                        html.Strong(name, className="card-name"),
+                        html.Span(kind, className="card-kind"),
+                        html.Small(details, className="card-details"),
+                    ],
+                    className="card-text",
+                ),
+                html.Div(
+                    className="card-actions",
+                    children=[
+                        html.Button(
+                            t("atelier.cards.edit", lang),
+                            id={"type": P_EDIT, "id": sid, "at": "list"},
+                            className="button small",
+                            n_clicks=0,
+                            **{"aria-label": t("atelier.cards.edit", lang) + " " + name},
+                        ),
+                        _remove_button("card", sid, version, name, lang) if removable else None,
+                    ],
+                ),
+            ],
+        )
+    )
 
 
 def _remove_button(what: str, key: Any, version: int, name: str, lang: str) -> html.Button:
@@ -501,11 +538,11 @@ def _remove_button(what: str, key: Any, version: int, name: str, lang: str) -> h
     )
 
 
-def _reader(token: str) -> dict[str, Any]:
-    """The workshop, the member and the cards' snapshot for ``token`` (each read checks
-    the token: a blocked or unknown member is refused whatever is cached)."""
-    svc = service()
-    return {"ws": svc.workshop(token), "me": svc.me(token), "snapshot": svc.snapshot(token)}
+def _reader(token: str) -> Any:
+    """:meth:`~fresque.store.WorkshopService.reader`: the workshop, the member, the cards'
+    snapshot and the events a phone's lists need, in one read (the token is checked: a
+    blocked or unknown member is refused whatever is cached)."""
+    return service().reader(token)
 
 
 def _names(token: str) -> dict[str, str]:
@@ -519,45 +556,52 @@ def _links_by_owner(snap) -> dict[int | None, list]:
     return out
 
 
-def _my_links(token: str | None, lang: str, parts: dict[str, Any] | None = None) -> list:
+def _my_links(token: str | None, lang: str, parts: Any = None) -> list:
     """The links one added, each with an edit and a remove button."""
     if token is None:
         return []
     parts = parts if parts is not None else _reader(token)
-    me, snap = parts["me"], parts["snapshot"]
+    me, snap = parts.member, parts.snapshot
     own = snap.memo("links_by_owner", lambda: _links_by_owner(snap)).get(me.id, [])
     rows = link_rows(own, snap.names, owner=me.id, lang=lang)[:40]
     if not rows:
         return [html.P(t("atelier.link.mine.none", lang), className="detail-empty")]
     return [
-        html.Ul(
-            className="atelier-cards atelier-links",
+        {
+            "type": "Ul",
+            "namespace": "dash_html_components",
+            "props": {
+                "className": "atelier-cards atelier-links",
+                "children": [_link_item(lang, r["id"], r["version"], r["text"]) for r in rows],
+            },
+        }
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _link_item(lang: str, lid: int, version: int, text: str) -> dict[str, Any]:
+    """One of a phone's links, as sent (cached like :func:`_card_item`)."""
+    return _plain(
+        html.Li(
+            className="atelier-card-row",
             children=[
-                html.Li(
-                    className="atelier-card-row",
+                html.Span(text, className="card-text"),
+                html.Div(
+                    className="card-actions",
                     children=[
-                        html.Span(r["text"], className="card-text"),
-                        html.Div(
-                            className="card-actions",
-                            children=[
-                                html.Button(
-                                    t("atelier.cards.edit", lang),
-                                    id={"type": L_EDIT, "id": r["id"]},
-                                    className="button small",
-                                    n_clicks=0,
-                                    **{
-                                        "aria-label": t("atelier.link.edit", lang) + " " + r["text"]
-                                    },
-                                ),
-                                _remove_button("link", r["id"], r["version"], r["text"], lang),
-                            ],
+                        html.Button(
+                            t("atelier.cards.edit", lang),
+                            id={"type": L_EDIT, "id": lid},
+                            className="button small",
+                            n_clicks=0,
+                            **{"aria-label": t("atelier.link.edit", lang) + " " + text},
                         ),
+                        _remove_button("link", lid, version, text, lang),
                     ],
-                )
-                for r in rows
+                ),
             ],
         )
-    ]
+    )
 
 
 def _confirm_box(lang: str) -> html.Div:
@@ -650,7 +694,7 @@ def participant_redraw(token: str, lang: str) -> tuple[list, html.Div, list, lis
     kinds it may add, its links. The link pick lists are not resent (they fill as one
     types, :func:`_link_options`)."""
     parts = _reader(token)
-    ws, me = parts["ws"], parts["me"]
+    ws, me = parts.workshop, parts.member
     return (
         _card_list(token, lang, parts),
         _workshop_head(ws, lang, me.nickname),
