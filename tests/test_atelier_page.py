@@ -13,6 +13,7 @@ from fresque.app.pages import atelier
 from fresque.geo.territories import Territories
 from fresque.store import WorkshopService
 from fresque.store.db import make_engine
+from fresque.views.workshop import CARD_OPTIONS_LIMIT
 
 GEO_MINI = Path(__file__).resolve().parent / "data" / "geo_mini"
 
@@ -279,3 +280,47 @@ def test_the_dataset_diff_view_and_its_fingerprint(app, tmp_path):
             assert "2 addition(s)" in english and "“Réseau Deux” (reseau_deux)" in english
         finally:
             service.dataset_dir = None
+
+
+def test_a_phone_redraw_shows_each_edit_and_refuses_a_blocked_member(app):
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, token = service.create_workshop("Redessin", base="vide")
+        alice = service.join(ws.code, "Alice")
+        bob = service.join(ws.code, "Bob")
+        card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+        added = service.add_structure(bob, {"name": "Réseau de Bob", **card})
+        cards, head, kinds, _links = atelier.participant_redraw(alice, "fr")
+        assert "Réseau de Bob" in texts_in(cards) and "Alice" in texts_in(head)
+        assert {o["value"] for o in kinds} == {k.value for k in atelier.Kind}
+        before = atelier.participant_redraw(alice, "fr")[0]  # warm: same version
+        assert sent(before) == sent(cards)
+        service.edit_structure(bob, added.structure.id, {"name": "Réseau renommé"}, 1)
+        cards = atelier.participant_redraw(alice, "fr")[0]
+        assert "Réseau renommé" in texts_in(cards) and "Réseau de Bob" not in texts_in(cards)
+        service.remove_structure(bob, added.structure.id, 2)
+        assert "Réseau renommé" not in texts_in(atelier.participant_redraw(alice, "fr")[0])
+        alice_id = next(m.id for m in service.members(token) if m.nickname == "Alice")
+        service.block(token, alice_id)
+        with pytest.raises(atelier.PreventUpdate), atelier._store_refusals_change_nothing():
+            atelier.participant_redraw(alice, "fr")
+
+
+def test_link_ends_fill_as_one_types(app):
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, _token = service.create_workshop("Liens", base="vide", rate_limit=1000)
+        alice = service.join(ws.code, "Alice")
+        card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+        ids = [
+            service.add_structure(alice, {"name": f"Réseau {n:03d}", **card}).structure.id
+            for n in range(80)
+        ]
+        service.add_structure(alice, {"name": "Étoile du Finistère", **card})
+        first = atelier._link_options(alice)
+        assert len(first) == CARD_OPTIONS_LIMIT < 81  # never every card
+        assert [o["label"] for o in atelier._link_options(alice, "etoile")] == [
+            "Étoile du Finistère"
+        ]
+        chosen = atelier._link_options(alice, "etoile", ids[70])
+        assert chosen[0] == {"label": "Réseau 070", "value": ids[70]}

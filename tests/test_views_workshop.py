@@ -255,3 +255,42 @@ def test_dataset_diff_in_words_field_by_field():
     assert removed[0].startswith("« DLA 29 » → « TAg 29 » (") and removed[1] == "pas une clé"
     empty = SimpleNamespace(report=MergeReport(), removed_structures=(), removed_links=())
     assert dataset_diff(empty, "en") == {"added": 0, "changed": 0, "removed": 0, "sections": []}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_list_candidates_give_the_same_list_as_sorting_every_card(seed):
+    import random
+    from types import SimpleNamespace
+
+    from fresque.model import Structure
+    from fresque.views.workshop import list_candidates
+
+    rng = random.Random(seed)
+    cards = []
+    for n in range(300):
+        structure = Structure(
+            id=f"s{n}",
+            name=rng.choice(["Alpha", "beta", "Gamma", "delta"]) + f" {rng.randint(0, 50)}",
+            kind="network",
+            territory_level="departement",
+            territory_codes=["29"],
+        )
+        seq = rng.choice([0, rng.randint(1, 400)])
+        cards.append(SimpleNamespace(structure=structure, version=1, seq=seq, created_by=None))
+    by_id = {c.structure.id: c for c in cards}
+    latest = sorted(
+        (c for c in cards if c.seq > 0), key=lambda c: (-c.seq, c.structure.name.casefold())
+    )
+    mine = set(rng.sample(sorted(by_id), 30))
+    recent = {sid: 1 for sid in rng.sample(sorted(by_id), 25)}
+    hidden = set(rng.sample(sorted(by_id), 60)) - mine
+    shown = lambda sid: sid not in hidden  # noqa: E731
+    everyone = card_rows(
+        [c for c in cards if c.seq > 0 and (shown(c.structure.id) or c.structure.id in mine)],
+        mine=mine,
+        recent=recent,
+        limit=40,
+    )
+    picked = list_candidates(latest, by_id, mine=mine, recent=recent, shown=shown, limit=40)
+    assert len(picked) <= 40
+    assert card_rows(picked, mine=mine, recent=recent, limit=40) == everyone

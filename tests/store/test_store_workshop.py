@@ -581,3 +581,82 @@ def test_a_stale_removal_gets_the_current_value(service, national):
     with pytest.raises(ConflictError, match="retirée de l’atelier pendant que vous la retiriez"):
         service.remove_structure(alice, sid, 2)
     assert sid not in service.current_ecosystem(facilitator).structures.index
+
+
+def _seen(snapshot) -> tuple[dict, dict]:
+    """A snapshot's cards and links as comparable values."""
+    cards = {
+        sid: (c.version, c.seq, c.created_by, c.structure.model_dump())
+        for sid, c in snapshot.cards_by_id.items()
+    }
+    links = {
+        lid: (k.version, k.seq, k.link.model_dump()) for lid, k in snapshot.links_by_id.items()
+    }
+    return cards, links
+
+
+def test_cached_snapshots_follow_every_version_across_workers(
+    service, national, engine, territories, dataset_dir, clock
+):
+    """Two gunicorn workers: one reads (warm cache), the other writes; every read of the
+    first matches what an uncached reader sees at that version."""
+    workshop, facilitator = national
+    other = WorkshopService(
+        engine, territories=territories, dataset_dir=dataset_dir, clock=clock, upgrade=False
+    )
+    fresh = WorkshopService(
+        engine,
+        territories=territories,
+        dataset_dir=dataset_dir,
+        clock=clock,
+        upgrade=False,
+        snapshot_cache=0,
+    )
+    alice = service.join(workshop.code, "Alice")
+    warm = service.reader(alice)
+    assert warm.snapshot is service.reader(alice).snapshot  # same version: same object
+    card = other.add_structure(alice, TAG22)
+    sid = card.structure.id
+    steps = [
+        lambda: other.edit_structure(alice, sid, {"name": "Incubateur 22"}, 1),
+        lambda: other.add_link(alice, {"source": sid, "target": "tag29", "relation": "funds"}),
+        lambda: other.merge_structures(facilitator, "tag29", "dla_29"),
+        lambda: other.undo(facilitator, other.workshop(facilitator).version),
+        lambda: other.remove_link(alice, other.link_cards(alice)[-1].id, 1),
+        lambda: other.remove_structure(alice, sid, 2),
+    ]
+    before = service.snapshots.builds
+    for step in [lambda: None, *steps]:
+        step()
+        version = fresh.workshop(alice).version
+        got = service.reader(alice)
+        assert got.workshop.version == got.snapshot.seq == version
+        assert _seen(got.snapshot) == _seen(fresh.snapshot(alice))
+        assert [c.structure.id for c in service.cards(alice)] == sorted(got.snapshot.cards_by_id)
+        assert max(e.seq for e in got.recent_events) == version
+    assert service.snapshots.builds == before  # each version came from the cached one
+    assert service.snapshots.updates >= len(steps)
+    names = service.snapshot(alice).names
+    assert sid not in names and "dla_29" in names  # removed; the merge undone
+
+
+def test_a_warm_cache_never_lets_a_blocked_or_unknown_member_read(service, national):
+    from fresque.store import InvalidToken, PermissionDenied
+
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    service.add_structure(alice, TAG22)
+    service.reader(alice)  # the version is cached
+    version = service.workshop(facilitator).version
+    service.block(facilitator, _member_id(service, facilitator, "Alice"))
+    for read in (service.reader, service.snapshot, service.cards, service.recent_events):
+        with pytest.raises(PermissionDenied, match="suspendu"):
+            read(alice)
+    with pytest.raises(InvalidToken):
+        service.snapshot("pas-un-jeton")
+    service.block(facilitator, _member_id(service, facilitator, "Alice"), False)
+    assert service.reader(alice).snapshot.seq == version + 2
+
+
+def _member_id(service, facilitator, nickname):
+    return next(m.id for m in service.members(facilitator) if m.nickname == nickname)
