@@ -201,8 +201,9 @@ def _plan(state: ViewState, view: NetworkView) -> DrawingPlan:
 def _limits(state: ViewState, view: NetworkView) -> str:
     """The notices of the limits the view reaches, in words ("" when none)."""
     notices = _plan(state, view).notices
+    separator = "\u202f" if state.lang == "fr" else ","  # 2 500 / 2,500
     return " ".join(
-        t(key, state.lang).format(limit=f"{limit:,}".replace(",", "\u202f"))
+        t(key, state.lang).format(limit=f"{limit:,}".replace(",", separator))
         for key, limit in notices
     )
 
