@@ -1889,6 +1889,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(L_SAVE, "children"),
         Output(L_CANCEL, "hidden"),
         Output(L_DETAILS, "open"),
+        Output(L_SOURCE, "options", allow_duplicate=True),
+        Output(L_TARGET, "options", allow_duplicate=True),
         Input(L_SAVE, "n_clicks"),
         Input(L_CANCEL, "n_clicks"),
         Input(L_LOAD, "data"),
@@ -1901,6 +1903,24 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def link_form(_save, _cancel, load, source, relation, target, editing, search, lang):
+        # The pick lists get the chosen ends' names with their values (they fill as one
+        # types otherwise), so a loaded link shows its ends at once.
+        out = link_form_values(
+            _save, _cancel, load, source, relation, target, editing, search, lang
+        )
+        token = _token(search)
+
+        def options(value):
+            if value is no_update:
+                return no_update
+            try:
+                return _link_options(token, None, value)
+            except _store_errors().StoreError:
+                return no_update
+
+        return (*out, options(out[0]), options(out[2]))
+
+    def link_form_values(_save, _cancel, load, source, relation, target, editing, search, lang):
         token = _token(search)
         lang = lang or DEFAULT_LANGUAGE
         if token is None:
