@@ -11,7 +11,6 @@ import doctest
 import itertools
 import json
 import math
-import time
 from pathlib import Path
 
 import pytest
@@ -345,18 +344,15 @@ def test_positions_are_cached(national):
     assert board_positions(national.structures) is first
 
 
-def test_elements_are_fast_on_the_national_dataset(national):
+def test_elements_cover_the_national_dataset_in_every_layout(national):
+    """Every structure drawn in each layout (speed is measured in benchmarks/app.py)."""
     metrics = node_metrics(national)
-    network_elements(national, metrics=metrics)  # warm the caches
     bretagne = national.filter(territory=("region", "53"))
-    timings = []
     for eco in (national, bretagne):
         for layout in ("board", "concentric", "force"):
-            start = time.perf_counter()
             elements = network_elements(eco, layout=layout, metrics=metrics)
-            timings.append(time.perf_counter() - start)
-            assert len(nodes_of(elements)) == len(eco)
-    assert max(timings) < 0.25, timings
+            assert set(nodes_of(elements)) == set(eco.structures.index)
+            assert len(edges_of(elements)) == len(eco.links)
 
 
 # ------------------------------------------------------------------------------ index
