@@ -287,6 +287,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "filters.heading": {"fr": "Filtres", "en": "Filters"},
     "filters.region": {"fr": "Région", "en": "Region"},
     "filters.departement": {"fr": "Département", "en": "Département"},
+    "filters.epci": {"fr": "Intercommunalité (EPCI)", "en": "Inter-municipality (EPCI)"},
+    "filters.epci.clear": {
+        "fr": "Retirer le filtre d’intercommunalité",
+        "en": "Remove the inter-municipality filter",
+    },
     "filters.kind": {"fr": "Type d’acteur", "en": "Kind of actor"},
     "filters.dispositif": {"fr": "Dispositif", "en": "Support programme"},
     "filters.stage": {"fr": "Étape", "en": "Stage"},

@@ -405,3 +405,30 @@ def test_names_render_as_text_everywhere(browser):
             assert page.locator("#net-detail script, #net-detail img, #net-detail b").count() == 0
         finally:
             context.close()
+
+
+def test_an_epci_chosen_on_the_map_filters_the_network_until_removed(page, page_log, app_url, eco):
+    """Carte passes ``epci=`` in the URL; Réseau shows what serves that EPCI, names the
+    filter in a chip, keeps it when another filter changes, and drops it on a click."""
+    brest = "242900314"  # Brest Métropole
+    expected = eco.filter(territory=("epci", brest))
+    whole_region = eco.filter(territory=("region", "53"))
+    assert 0 < len(expected) < len(whole_region) < len(eco)
+    page.goto(f"{app_url}/reseau?region=53&epci={brest}")
+    page.wait_for_function(CY_READY, timeout=30_000)
+    wait_for_count(page, len(expected))
+    assert sorted(node_ids(page)) == sorted(expected.structures.index)
+    chip = page.locator("#net-epci")
+    assert chip.is_visible()
+    assert page.inner_text("#net-epci-name") == eco.territories[("epci", brest)].name
+    # Another filter keeps the EPCI (it has no control on this page).
+    page.locator("#net-kinds input[value='support_structure']").check()
+    narrowed = eco.filter(territory=("epci", brest), kinds=("support_structure",))
+    wait_for_count(page, len(narrowed))
+    assert f"epci={brest}" in page.url
+    # The chip removes it: the région stays.
+    page.click("#net-epci-clear")
+    wait_for_count(page, len(whole_region.filter(kinds=("support_structure",))))
+    assert "epci=" not in page.url and "region=53" in page.url
+    assert chip.is_hidden()
+    assert page_log.errors == []

@@ -117,6 +117,10 @@ def _state_from_controls(current: ViewState, values: list[Any]) -> ViewState:
         lang=current.lang,
         selected=current.selected,
         level=current.level,
+        # Set on the map (no control here): kept until a territory control excludes it.
+        epci=current.epci,
+        indicator=current.indicator,
+        coverage_key=current.coverage_key,
         **loose,
     )
 
@@ -494,6 +498,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ),
                 ids.NET_DEPARTEMENT,
             ),
+            _epci_filter(state, lang),
             labelled(
                 t("filters.kind", lang),
                 checklist(ids.NET_KINDS, Kind, "kinds"),
@@ -725,6 +730,37 @@ def _departement_options(state: ViewState, lang: str) -> list[dict[str, str]]:
 
 
 # --------------------------------------------------------------------------------------
+def _epci_name(state: ViewState, lang: str) -> str:
+    """The EPCI filter in words (name and département), empty without one."""
+    if not state.epci:
+        return ""
+    eco = context.current().ecosystem
+    try:
+        return eco.territories[("epci", state.epci)].name
+    except (AttributeError, KeyError, TerritoryError):  # no data, or an unknown code
+        return state.epci
+
+
+def _epci_filter(state: ViewState | None, lang: str) -> html.Div:
+    """The EPCI chosen on the map, as a chip that removes it (hidden without one)."""
+    return html.Div(
+        id=ids.NET_EPCI,
+        className="filter-chips",
+        hidden=not (state and state.epci),
+        children=html.Button(
+            id=ids.NET_EPCI_CLEAR,
+            className="filter-chip",
+            title=t("filters.epci.clear", lang),
+            children=[
+                html.Span(t("filters.epci", lang) + t("punct.colon", lang)),
+                html.Strong(_epci_name(state, lang) if state else "", id=ids.NET_EPCI_NAME),
+                html.Span("×", className="chip-x", **{"aria-hidden": "true"}),
+            ],
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------
 # Callbacks
 # --------------------------------------------------------------------------------------
 
@@ -748,12 +784,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(LIMITS, "hidden"),
         Output(ids.NET_DETAIL, "children"),
         Output(ids.NET_LEGEND, "children"),
+        Output(ids.NET_EPCI, "hidden"),
+        Output(ids.NET_EPCI_NAME, "children"),
         Input(ids.NET_URL, "search"),
         *[Input(cid, "value") for cid, _ in CONTROLS],
         Input(ids.NET_SEARCH, "value"),
         Input(ids.NET_GRAPH, "tapNodeData"),
         Input({"type": ids.NET_PICK, "id": ALL}, "n_clicks"),
         Input(ids.NET_RESET, "n_clicks"),
+        Input(ids.NET_EPCI_CLEAR, "n_clicks"),
         State(ids.NET_URL, "pathname"),
         State(ids.NET_LANG, "data"),
         prevent_initial_call=True,  # the layout already holds the first view
@@ -761,7 +800,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def update(search: str | None, *args: Any):
         n = len(CONTROLS)
         values = list(args[:n])
-        searched, tapped, _picks, _reset, pathname, page_lang = args[n:]
+        searched, tapped, _picks, _reset, _clear_epci, pathname, page_lang = args[n:]
         before = parse_url(PAGE, search)
         # Another page or another language: the shell renders a new page instead.
         if page_from_path(app.strip_relative_path(pathname or "/") or "") != PAGE:
@@ -791,6 +830,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 state = replace(state, selected=trigger["id"] or None)
             elif trigger == ids.NET_RESET:
                 state = state.without_filters()
+            elif trigger == ids.NET_EPCI_CLEAR:
+                state = replace(state, epci=None)
             state = _sanitize(state)
 
         redraw = from_url or _view_key(state) != _view_key(before)
@@ -826,6 +867,8 @@ def register_callbacks(app: dash.Dash) -> None:
             render_legend(state.lang, state.metric)
             if from_url or state.metric != before.metric
             else no_update,
+            not state.epci,
+            _epci_name(state, state.lang),
         )
 
     @app.callback(
