@@ -10,6 +10,7 @@ client; the browser test ``tests/browser/test_plotly_bundle.py`` checks the whol
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import threading
 import time
@@ -193,3 +194,42 @@ def test_without_warm_up_the_data_waits_for_its_first_use():
     client = app.server.test_client()
     assert client.get("/").status_code == 200
     assert not app.server.extensions["fresque"].warming_up
+
+
+def _ids(node, found: list[str]) -> list[str]:
+    """Every component id under ``node``, whatever prop holds the component."""
+    from dash.development.base_component import Component
+
+    if isinstance(node, Component):
+        if getattr(node, "id", None) is not None:
+            found.append(f"{type(node).__name__}:{json.dumps(node.id, sort_keys=True)}")
+        for name in node._prop_names:
+            _ids(getattr(node, name, None), found)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _ids(item, found)
+    elif isinstance(node, dict):
+        for item in node.values():
+            _ids(item, found)
+    return found
+
+
+def test_validation_layout_keeps_every_id_and_drops_the_rest():
+    """The validation layout travels in the HTML of every page: it keeps each component
+    id of the shell and of every page's skeleton (so callbacks validate), nothing else."""
+    from dash import html
+
+    from fresque.app import create_app, shell
+
+    app = create_app(warm_up=False)
+    full = html.Div(
+        [shell.root_layout(app), *(m.layout(None) for m in shell.PAGE_MODULES.values())]
+    )
+    light = app.validation_layout
+    expected = _ids(full, [])
+    assert len(expected) > 100  # the pages' controls, graphs, stores…
+    assert sorted(_ids(light, [])) == sorted(expected)
+    full_size = len(json.dumps(full, cls=plotly.utils.PlotlyJSONEncoder))
+    light_size = len(json.dumps(light, cls=plotly.utils.PlotlyJSONEncoder))
+    assert light_size < 0.7 * full_size
+    assert "Effacer les filtres" not in json.dumps(light, cls=plotly.utils.PlotlyJSONEncoder)

@@ -10,6 +10,9 @@ navigation links so that they carry the current state.
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import dash
 from dash import (
     ClientsideFunction,
@@ -21,6 +24,7 @@ from dash import (
     html,
     no_update,
 )
+from dash.development.base_component import Component
 
 from fresque.app import ids
 from fresque.app.pages import PAGE_MODULES
@@ -86,8 +90,34 @@ def root_layout(app: dash.Dash, lang: str = DEFAULT_LANGUAGE) -> html.Div:
 
 
 def validation_layout(app: dash.Dash) -> html.Div:
-    """Everything callbacks refer to, light: the shell and every page's skeleton."""
-    return html.Div([root_layout(app), *(module.layout(None) for module in PAGE_MODULES.values())])
+    """Everything callbacks refer to, light: the shell and every page's skeleton, reduced
+    to the components and their ids (:func:`ids_only`). It travels in every page's HTML."""
+    return ids_only(
+        html.Div([root_layout(app), *(module.layout(None) for module in PAGE_MODULES.values())])
+    )
+
+
+def ids_only(component: Any) -> Any:
+    """Return a copy of ``component`` that keeps only the components (their type and ``id``)
+    and how they nest: what Dash checks callbacks against, without texts, options or
+    styles.
+
+    Examples
+    --------
+    >>> light = ids_only(html.Div([html.P("Bonjour", id="p", className="x"), "texte"]))
+    >>> light.to_plotly_json()["props"]["children"][0].to_plotly_json()
+    {'props': {'children': [], 'id': 'p'}, 'type': 'P', 'namespace': 'dash_html_components'}
+    """
+    light = copy.copy(component)
+    for name in component._prop_names:
+        if name not in ("id", "children") and name in light.__dict__:
+            delattr(light, name)
+    children = getattr(component, "children", None)
+    if children is not None:
+        if not isinstance(children, list | tuple):
+            children = [children]
+        light.children = [ids_only(c) for c in children if isinstance(c, Component)]
+    return light
 
 
 def register_callbacks(app: dash.Dash) -> None:
