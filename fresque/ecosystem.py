@@ -302,6 +302,7 @@ class Ecosystem:
         self._position = {sid: i for i, sid in enumerate(self._records)}
         self.structures = self._structure_table(records)
         self.links = self._link_table(edges)
+        self._link_row_cache: list[dict[str, Any]] | None = None
         self.graph = self._graph()
 
     def _structure_table(self, records: list[Structure]) -> gpd.GeoDataFrame:
@@ -336,26 +337,45 @@ class Ecosystem:
         table = self.structures.drop(columns="geometry")
         for sid, row in zip(table.index, table.to_dict("records"), strict=True):
             graph.add_node(sid, id=sid, **row)
-        for row in self.links.to_dict("records"):
+        for row in self._link_rows():
             graph.add_edge(row["source"], row["target"], key=row["relation"], **row)
         return graph
 
     def _subset(self, keep: np.ndarray, link_keep: np.ndarray | None = None) -> Ecosystem:
-        """A new ecosystem with the structures where ``keep`` is true (no recomputation)."""
+        """A new ecosystem with the structures where ``keep`` is true (no recomputation:
+        rows of the tables, of the commune matrix and of the graph are taken as they are)."""
+        rows = np.flatnonzero(keep)
         ids = [sid for sid, kept in zip(self._records, keep, strict=True) if kept]
         kept_ids = set(ids)
-        edges = [
-            k
+        edge_rows = [
+            j
             for j, k in enumerate(self._links)
             if k.source in kept_ids and k.target in kept_ids and (link_keep is None or link_keep[j])
         ]
         new = object.__new__(Ecosystem)
         new.territories = self.territories
-        rows = np.flatnonzero(keep)
-        new._init(
-            [self._records[sid] for sid in ids], edges, self._matrix[rows], self._national[rows]
-        )
+        new._records = {sid: self._records[sid] for sid in ids}
+        new._links = [self._links[j] for j in edge_rows]
+        new._matrix = self._matrix[rows]
+        new._matrix_csc = new._matrix.tocsc()
+        new._national = self._national[rows]
+        new._position = {sid: i for i, sid in enumerate(ids)}
+        new.structures = self.structures.iloc[rows].copy()
+        new.links = self.links.iloc[edge_rows].reset_index(drop=True)
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from((sid, self.graph.nodes[sid]) for sid in ids)
+        link_rows = self._link_rows()
+        for j in edge_rows:
+            row = link_rows[j]
+            graph.add_edge(row["source"], row["target"], key=row["relation"], **row)
+        new.graph = graph
         return new
+
+    def _link_rows(self) -> list[dict[str, Any]]:
+        """The rows of :attr:`links` as dicts (the graph's edge data), made once."""
+        if getattr(self, "_link_row_cache", None) is None:
+            self._link_row_cache = self.links.to_dict("records")
+        return self._link_row_cache
 
     def subset(self, ids: Iterable[str]) -> Ecosystem:
         """Return the ecosystem of the structures ``ids`` and the links between them.
