@@ -249,8 +249,11 @@ def redraw(url: str, cards: int, per_version: int, rounds: int) -> None:
     client = app.server.test_client()
     render = find_callbacks(client.get("/_dash-dependencies").get_json())["render"]
 
+    shown: dict[str, object] = {}  # each phone's atl-p-shown, as its browser keeps it
+
     def post(token: str, version: int) -> bytes:
         values = {
+            "atl-p-shown.data": shown.get(token),
             "atl-url.search": f"?t={token}",
             "atl-url.pathname": "/atelier",
             "atl-lang.data": "fr",
@@ -260,10 +263,13 @@ def redraw(url: str, cards: int, per_version: int, rounds: int) -> None:
             "/_dash-update-component", json=render.body(values, ["atl-p-version.data"])
         )
         assert reply.status_code == 200, reply.status_code
+        shown[token] = reply.get_json()["response"]["atl-p-shown"]["data"]
         return reply.data
 
     def measure(svc: WorkshopService, rounds: int, phones_now: int) -> tuple[float, float, int]:
         atelier.install_service(app.server, svc)
+        for token in phones[: rounds + phones_now]:  # each phone has drawn its list once
+            post(token, service.workshop(token).version)
         first, rest, size = [], [], 0
         for r in range(rounds):
             author = phones[r % len(phones)]

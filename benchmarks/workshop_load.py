@@ -314,6 +314,7 @@ class Phone:
         self.form_conn = Connection(app.host, app.port)
         self.search = ""
         self.version: Any = [0, 0]
+        self.shown: Any = None  # what the phone's list shows (atl-p-shown): redraws patch it
         self.ticks = 0
         self.clicks = 0
         self.error_ids: list[dict[str, Any]] = []
@@ -327,6 +328,7 @@ class Phone:
             "atl-url.pathname": "/atelier",
             "atl-lang.data": "fr",
             "atl-p-version.data": self.version,
+            "atl-p-shown.data": self.shown,
             **extra,
         }
 
@@ -429,6 +431,8 @@ async def render(phone: Phone, stats: Stats, kind: str = "render", form: bool = 
     sent = time.perf_counter()
     response = await phone.call("render", phone.values(), ["atl-p-version.data"], form=form)
     stats.add(kind, time.perf_counter() - sent)
+    if isinstance(response, dict) and "atl-p-shown" in response:
+        phone.shown = response["atl-p-shown"].get("data", phone.shown)
     return response
 
 

@@ -282,28 +282,70 @@ def test_the_dataset_diff_view_and_its_fingerprint(app, tmp_path):
             service.dataset_dir = None
 
 
+def applied(shown, update):
+    """What a phone shows after ``update`` (a full value, ``no_update`` or a Patch)."""
+    from dash import Patch, no_update
+
+    if update is no_update:
+        return shown
+    if not isinstance(update, Patch):
+        return sent(update)
+    shown = json.loads(json.dumps(shown))
+    for op in update.to_plotly_json()["operations"]:
+        *path, last = op["location"]
+        node = shown
+        for step in path:
+            node = node[step]
+        if op["operation"] == "Insert":
+            node[last].insert(op["params"]["index"], sent(op["params"]["value"]))
+        elif op["operation"] == "Delete":
+            del node[last]
+        else:
+            raise AssertionError(op)
+    return shown
+
+
 def test_a_phone_redraw_shows_each_edit_and_refuses_a_blocked_member(app):
+    from dash import Patch, no_update
+
     with app.server.test_request_context("/"):
         service = atelier.service()
-        ws, token = service.create_workshop("Redessin", base="vide")
+        ws, token = service.create_workshop("Redessin", base="vide", rate_limit=1000)
         alice = service.join(ws.code, "Alice")
         bob = service.join(ws.code, "Bob")
         card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
         added = service.add_structure(bob, {"name": "Réseau de Bob", **card})
-        cards, head, kinds, _links = atelier.participant_redraw(alice, "fr")
+        cards, head, kinds, _links, state = atelier.participant_redraw(alice, "fr")
         assert "Réseau de Bob" in texts_in(cards) and "Alice" in texts_in(head)
         assert {o["value"] for o in kinds} == {k.value for k in atelier.Kind}
-        before = atelier.participant_redraw(alice, "fr")[0]  # warm: same version
-        assert sent(before) == sent(cards)
+        screen = sent(cards)
+        # Same version, the phone's state given: nothing to send.
+        assert atelier.participant_redraw(alice, "fr", state)[:4] == (no_update,) * 4
+        for n in range(45):  # more cards than the list shows
+            service.add_structure(bob, {"name": f"Carte {n:02d}", **card})
         service.edit_structure(bob, added.structure.id, {"name": "Réseau renommé"}, 1)
-        cards = atelier.participant_redraw(alice, "fr")[0]
-        assert "Réseau renommé" in texts_in(cards) and "Réseau de Bob" not in texts_in(cards)
-        service.remove_structure(bob, added.structure.id, 2)
-        assert "Réseau renommé" not in texts_in(atelier.participant_redraw(alice, "fr")[0])
+        update, _h, _k, _l, state = atelier.participant_redraw(alice, "fr", state)
+        assert isinstance(update, Patch)  # only the rows that moved
+        screen = applied(screen, update)
+        assert screen == sent(atelier._card_list(alice, "fr"))  # as a full redraw
+        assert "Réseau renommé" in texts_in(screen) and "Réseau de Bob" not in texts_in(screen)
+        mine = service.add_structure(alice, {"name": "Carte d’Alice", **card})
+        update, *_rest, state = atelier.participant_redraw(alice, "fr", state)
+        screen = applied(screen, update)  # her undo button appears: the whole list
+        assert screen == sent(atelier._card_list(alice, "fr"))
+        service.remove_structure(alice, mine.structure.id, 1)
+        screen = applied(screen, atelier.participant_redraw(alice, "fr", state)[0])
+        assert screen == sent(atelier._card_list(alice, "fr"))
+        names = [
+            n["props"]["children"]
+            for n in nodes_in(screen)
+            if n["props"].get("className") == "card-name"
+        ]
+        assert len(names) == 40 and "Carte d’Alice" not in names and "Carte 44" in names
         alice_id = next(m.id for m in service.members(token) if m.nickname == "Alice")
         service.block(token, alice_id)
         with pytest.raises(atelier.PreventUpdate), atelier._store_refusals_change_nothing():
-            atelier.participant_redraw(alice, "fr")
+            atelier.participant_redraw(alice, "fr", state)
 
 
 def test_link_ends_fill_as_one_types(app):

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -42,6 +43,7 @@ __all__ = [
     "link_rows",
     "link_words",
     "list_candidates",
+    "list_edits",
     "mark_just_added",
     "qr_svg_data_uri",
     "structure_words",
@@ -263,6 +265,21 @@ def list_candidates(
             if sid not in picked and (shown is None or shown(sid)):
                 picked[sid] = card
     return list(picked.values())
+
+
+def list_edits(before: Sequence[Any], after: Sequence[Any]) -> list[tuple[str, int, int, int, int]]:
+    """The edits that turn list ``before`` into ``after``, as :mod:`difflib` opcodes
+    without the ``equal`` ones: ``(op, i1, i2, j1, j2)`` replaces ``before[i1:i2]`` by
+    ``after[j1:j2]``. Applied from the last to the first, each leaves the earlier
+    positions where they were (how a phone's list is patched).
+
+    Examples
+    --------
+    >>> list_edits(["b", "c", "d"], ["a", "b", "c"])
+    [('insert', 0, 0, 0, 1), ('delete', 2, 3, 3, 3)]
+    """
+    matcher = difflib.SequenceMatcher(None, list(before), list(after), autojunk=False)
+    return [op for op in matcher.get_opcodes() if op[0] != "equal"]
 
 
 #: Options a card pick list sends at most (the reader types to find the others).

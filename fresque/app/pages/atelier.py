@@ -40,9 +40,11 @@ from __future__ import annotations
 
 import functools
 import hmac
+import json
 import os
 import tempfile
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -75,6 +77,7 @@ from fresque.views.workshop import (
     link_rows,
     link_words,
     list_candidates,
+    list_edits,
     mark_just_added,
     qr_svg_data_uri,
     structure_words,
@@ -105,6 +108,8 @@ CREATE_ERROR = "atl-create-error"
 # participant
 P_TICK = "atl-p-tick"
 P_VERSION = "atl-p-version"
+#: What the phone shows (card keys, its edits, head, links): live redraws send only changes.
+P_SHOWN = "atl-p-shown"
 P_HEAD = "atl-p-head"
 P_CARDS = "atl-p-cards"
 P_EDITING = "atl-p-editing"
@@ -426,8 +431,16 @@ def _card_list(token: str | None, lang: str, parts: Any = None) -> list:
 
     Reads the workshop's cached snapshot of this version and only the reader's own
     events: the rows of a few dozen cards are built, never those of the whole base."""
+    return _card_list_state(token, lang, parts)[0]
+
+
+def _card_list_state(
+    token: str | None, lang: str, parts: Any = None
+) -> tuple[list, dict[str, Any], list]:
+    """:func:`_card_list`, with what identifies it (``{"lang", "undo", "rows"}``: the
+    undo buttons' events and each row's card, version and marks) and its rows' items."""
     if token is None:
-        return []
+        return [], {}, []
     svc = service()
     parts = parts if parts is not None else _reader(token)
     ws, me, snap, own = parts.workshop, parts.member, parts.snapshot, parts.own_events
@@ -444,32 +457,61 @@ def _card_list(token: str | None, lang: str, parts: Any = None) -> list:
     if shown is not None:
         cards = [c for c in cards if shown(c.structure.id)]
     rows = card_rows(cards, lang=lang, mine=mine, recent=recent, limit=40, owner=me.id)
-    undo = _my_edits(own, me.id, lang)
+    undo_rows = _undo_rows(own, me.id)
+    undo = _my_edits(own, me.id, lang, undo_rows)
+    state = {
+        "lang": lang,
+        "undo": [r["seq"] for r in undo_rows],
+        "rows": [[r["id"], r["version"], r["recent"], r["removable"]] for r in rows],
+    }
     if not rows:
-        return [html.P(t("atelier.cards.empty", lang), className="detail-empty"), *undo]
-    return [
+        return [html.P(t("atelier.cards.empty", lang), className="detail-empty"), *undo], state, []
+    items = [
+        _card_item(
+            lang,
+            r["id"],
+            r["name"],
+            r["kind"],
+            r["details"],
+            r["version"],
+            r["recent"],
+            r["removable"],
+        )
+        for r in rows
+    ]
+    children = [
         *undo,
         {
             "type": "Ul",
             "namespace": "dash_html_components",
-            "props": {
-                "className": "atelier-cards",
-                "children": [
-                    _card_item(
-                        lang,
-                        r["id"],
-                        r["name"],
-                        r["kind"],
-                        r["details"],
-                        r["version"],
-                        r["recent"],
-                        r["removable"],
-                    )
-                    for r in rows
-                ],
-            },
+            "props": {"className": "atelier-cards", "children": items},
         },
     ]
+    return children, state, items
+
+
+def _cards_update(old: Any, new: dict[str, Any], children: list, items: list) -> Any:
+    """What to send for the card list a phone shows as ``old`` (its :data:`P_SHOWN`):
+    nothing when it is the same, a :class:`dash.Patch` of the rows that moved when only
+    rows did (a new card: one insertion, not forty rows), else the whole list."""
+    if not isinstance(old, dict) or not isinstance(old.get("rows"), list):
+        return children
+    if old.get("lang") != new["lang"] or old.get("undo") != new["undo"]:
+        return children
+    before = [tuple(k) for k in old["rows"] if isinstance(k, list)]
+    after = [tuple(k) for k in new["rows"]]
+    if before == after:
+        return no_update
+    if not before or not after or len(before) != len(old["rows"]):
+        return children
+    patch = dash.Patch()
+    rows = patch[len(children) - 1]["props"]["children"]
+    for _op, i1, i2, j1, j2 in reversed(list_edits(before, after)):
+        for _ in range(i2 - i1):
+            del rows[i1]
+        for offset, item in enumerate(items[j1:j2]):
+            rows.insert(i1 + offset, item)
+    return patch
 
 
 def _plain(node: Any) -> Any:
@@ -630,13 +672,18 @@ def _confirm_box(lang: str) -> html.Div:
     )
 
 
-def _my_edits(events, member_id: int, lang: str) -> list:
-    """One's own latest edits, each with an undo button (participants undo their own)."""
-    rows = [
+def _undo_rows(events, member_id: int) -> list[dict[str, Any]]:
+    """One's own latest three undoable edits (:func:`~fresque.views.workshop.event_rows`)."""
+    return [
         r
         for r in event_rows([e for e in events if e.author_id == member_id], limit=40)
         if r["undoable"]
     ][:3]
+
+
+def _my_edits(events, member_id: int, lang: str, rows: list | None = None) -> list:
+    """One's own latest edits, each with an undo button (participants undo their own)."""
+    rows = rows if rows is not None else _undo_rows(events, member_id)
     if not rows:
         return []
     return [
@@ -689,17 +736,28 @@ def _link_options(
     return card_options(choices, text, chosen or (), names=snap.names)
 
 
-def participant_redraw(token: str, lang: str) -> tuple[list, html.Div, list, list]:
+def participant_redraw(token: str, lang: str, shown: Any = None) -> tuple[Any, ...]:
     """What a phone redraws when the workshop moved: its card list, the head (phase), the
-    kinds it may add, its links. The link pick lists are not resent (they fill as one
-    types, :func:`_link_options`)."""
+    kinds it may add, its links, and the new :data:`P_SHOWN`. Given what the phone shows
+    (``shown``), only what changed is sent: ``no_update`` for the parts that did not, a
+    patch of the card rows that did (:func:`_cards_update`). The link pick lists are
+    not resent (they fill as one types, :func:`_link_options`)."""
     parts = _reader(token)
     ws, me = parts.workshop, parts.member
+    children, state, items = _card_list_state(token, lang, parts)
+    head = [ws.name, ws.status, ws.phase.name, ws.phase.links_open, me.nickname]
+    head.append(None if ws.phase.kinds is None else [k.value for k in ws.phase.kinds])
+    links = _my_links(token, lang, parts)
+    state["head"] = head
+    state["links"] = zlib.crc32(json.dumps(_plain(links), sort_keys=True).encode())
+    old = shown if isinstance(shown, dict) else {}
+    same_head = old.get("head") == head and old.get("lang") == lang
     return (
-        _card_list(token, lang, parts),
-        _workshop_head(ws, lang, me.nickname),
-        _kind_options(ws, lang),
-        _my_links(token, lang, parts),
+        _cards_update(shown, state, children, items),
+        no_update if same_head else _workshop_head(ws, lang, me.nickname),
+        no_update if same_head else _kind_options(ws, lang),
+        no_update if old.get("links") == state["links"] and same_head else links,
+        state,
     )
 
 
@@ -872,6 +930,7 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
         children=[
             dcc.Interval(id=P_TICK, interval=POLL_MS),
             dcc.Store(id=P_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
+            dcc.Store(id=P_SHOWN, data=None),
             html.Div(head, id=P_HEAD),
             form,
             html.Section(
@@ -1403,7 +1462,7 @@ def _skeleton() -> list:
         *(html.Div(id=i) for i in divs),
         *(dcc.Interval(id=i) for i in (P_TICK, B_TICK, F_TICK)),
         *(dcc.Store(id=i) for i in (P_VERSION, B_VERSION, F_VERSION, P_EDITING, P_LOAD)),
-        *(dcc.Store(id=i) for i in (L_EDITING, L_LOAD, P_ASKED, F_MERGE_SEEN)),
+        *(dcc.Store(id=i) for i in (L_EDITING, L_LOAD, P_ASKED, F_MERGE_SEEN, P_SHOWN)),
         html.Details(id=L_DETAILS),
         dcc.Download(id=F_DOWNLOAD),
         cyto.Cytoscape(id=B_GRAPH),
@@ -2141,17 +2200,19 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(P_HEAD, "children"),
         Output(FIELD_ID["kind"], "options"),
         Output(L_MINE, "children"),
+        Output(P_SHOWN, "data"),
         Input(P_VERSION, "data"),
         State(URL, "search"),
         State(LANG, "data"),
+        State(P_SHOWN, "data"),
         prevent_initial_call=True,
     )
-    def participant_live(_version, search, lang):
+    def participant_live(_version, search, lang, shown):
         token = _token(search)
         if token is None:
             raise PreventUpdate
         with _store_refusals_change_nothing():
-            return participant_redraw(token, lang or DEFAULT_LANGUAGE)
+            return participant_redraw(token, lang or DEFAULT_LANGUAGE, shown)
 
     def link_search(text, chosen, search):
         token = _token(search)
