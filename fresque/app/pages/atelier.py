@@ -451,8 +451,10 @@ def _card_list_state(
         # Others' edits show once accepted (as on the board); one's own at once.
         accepted = set(svc.current_ecosystem(token, revealed_only=False).structures.index)
         shown = lambda sid: sid in accepted or sid in mine  # noqa: E731
+    # The recent cards in list order, once per version (the same for every phone).
+    ordered = snap.memo(("recent", frozenset(recent)), lambda: _in_list_order(snap, recent))
     cards = list_candidates(
-        snap.latest, snap.cards_by_id, mine=mine, recent=recent, shown=shown, limit=40
+        snap.latest, snap.cards_by_id, mine=mine, recent=ordered, shown=shown, limit=40
     )
     if shown is not None:
         cards = [c for c in cards if shown(c.structure.id)]
@@ -488,6 +490,13 @@ def _card_list_state(
         },
     ]
     return children, state, items
+
+
+def _in_list_order(snap, sids) -> list[str]:
+    """``sids`` (cards of ``snap``) by latest change then name, as lists show them."""
+    found = [snap.cards_by_id[sid] for sid in sids if sid in snap.cards_by_id]
+    found.sort(key=lambda c: (-(c.seq or 0), c.structure.name.casefold()))
+    return [c.structure.id for c in found]
 
 
 def _cards_update(old: Any, new: dict[str, Any], children: list, items: list) -> Any:
