@@ -12,10 +12,12 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
    a phone's page (the callback that renders it; every phone's with ``--open-pages``);
 3. for ``--duration`` seconds, each phone posts the Atelier poll callback
    (``/_dash-update-component`` for ``atl-p-version.data``, what its ``dcc.Interval``
-   does) every ``--poll`` seconds; with ``--renders on``, when the workshop moved the
-   phone also asks for its card list again as Dash does (the ``participant_live``
-   callback; off by default: at 5 edits per second every poll sees a change, and these
-   renders alone need far more than 2 cores, see step 5); ``--edits-per-s`` edits in
+   does) every ``--poll`` seconds; with ``--renders on`` (the default), when the
+   workshop moved the phone also asks for its card list again as Dash does (the
+   ``participant_live`` callback, sending what its list shows, ``atl-p-shown``, so the
+   server answers with only what changed; at 5 edits per second every poll sees a
+   change: ~150 redraws per second at 300 phones, a few ms of server CPU each);
+   ``--renders off`` measures the polls and edits alone; ``--edits-per-s`` edits in
    total (Poisson arrivals, random phones) go through the participant form's save
    callback: half add a card, half edit one of the phone's own cards (the edit button's
    load, then a save checked against the card's version), so validation, role and
@@ -975,7 +977,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--renders",
         choices=("on", "off"),
-        default="off",
+        default="on",
         help="on : le téléphone redessine sa liste quand l’atelier a bougé (comme Dash)",
     )
     parser.add_argument(
