@@ -467,6 +467,7 @@ class WorkshopService:
         self._cache: OrderedDict[tuple[int, int, str], Ecosystem] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.snapshots = SnapshotCache(_card, _link_card, snapshot_cache)
+        self._accepted: OrderedDict[tuple[int, int, str], frozenset[str]] = OrderedDict()
         self._recent: OrderedDict[tuple[int, int, int], tuple[RecentEvent, ...]] = OrderedDict()
         if upgrade:
             ensure_schema(self.engine)
@@ -1748,6 +1749,27 @@ class WorkshopService:
         this member."""
         with self._reading(token) as (conn, ws, member):
             return self._recent_events(conn, ws, member, count)
+
+    def accepted_ids(self, token: str) -> frozenset[str]:
+        """The cards of the workshop's accepted view (what a ``pre`` workshop shows of
+        others' edits), once per version and process: from the board's cached
+        :meth:`current_ecosystem` when there, else by replaying the accepted edits
+        (without building an ecosystem)."""
+        with self._reading(token) as (conn, ws, _member):
+            key = (ws["id"], ws["seq"], "accepted")
+            with self._cache_lock:
+                eco = self._cache.get(key)
+                found = self._accepted.get(key)
+            if eco is not None:
+                return frozenset(eco.structures.index)
+            if found is None:
+                found = frozenset(self._replay(conn, ws["id"], (ACCEPTED,)).structures)
+                if self.snapshots.size > 0:
+                    with self._cache_lock:
+                        self._accepted[key] = found
+                        while len(self._accepted) > 8:
+                            self._accepted.popitem(last=False)
+            return found
 
     def reader(self, token: str, *, own: int = 40, recent: int = 300) -> Reader:
         """All a phone redraws from, in one read transaction (one version): the

@@ -660,3 +660,24 @@ def test_a_warm_cache_never_lets_a_blocked_or_unknown_member_read(service, natio
 
 def _member_id(service, facilitator, nickname):
     return next(m.id for m in service.members(facilitator) if m.nickname == nickname)
+
+
+def test_accepted_ids_follow_moderation(service):
+    workshop, facilitator = service.create_workshop("Avant", base="national", moderation="pre")
+    alice = service.join(workshop.code, "Alice")
+    card = service.add_structure(alice, TAG22)
+    sid = card.structure.id
+
+    def check() -> frozenset[str]:
+        service._cache.clear()  # no board built yet: the ids come from the replay
+        ids = service.accepted_ids(alice)
+        eco = service.current_ecosystem(facilitator, include_pending=False)
+        assert ids == frozenset(eco.structures.index)
+        assert service.accepted_ids(alice) == ids  # now from the board's cache
+        return ids
+
+    assert sid not in check()
+    service.moderate(facilitator, card.seq, "accepted")
+    assert sid in check()
+    service.undo(facilitator, card.seq)
+    assert sid not in check()

@@ -449,7 +449,7 @@ def _card_list_state(
     shown = None
     if ws.moderation.value == "pre" and me.role.value != "facilitator":
         # Others' edits show once accepted (as on the board); one's own at once.
-        accepted = set(svc.current_ecosystem(token, revealed_only=False).structures.index)
+        accepted = svc.accepted_ids(token)
         shown = lambda sid: sid in accepted or sid in mine  # noqa: E731
     # The recent cards in list order, once per version (the same for every phone).
     ordered = snap.memo(("recent", frozenset(recent)), lambda: _in_list_order(snap, recent))
