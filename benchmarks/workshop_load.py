@@ -431,9 +431,12 @@ async def open_page(phone: Phone) -> None:
 async def render(phone: Phone, stats: Stats, kind: str = "render", form: bool = False) -> Any:
     """The phone's card list, as Dash asks for it when the version store moved."""
     sent = time.perf_counter()
-    response = await phone.call("render", phone.values(), ["atl-p-version.data"], form=form)
+    # The naive baseline redraws everything each tick: it sends no "what I show".
+    naive = kind == "naive render"
+    values = phone.values(**({"atl-p-shown.data": None} if naive else {}))
+    response = await phone.call("render", values, ["atl-p-version.data"], form=form)
     stats.add(kind, time.perf_counter() - sent)
-    if isinstance(response, dict) and "atl-p-shown" in response:
+    if not naive and isinstance(response, dict) and "atl-p-shown" in response:
         phone.shown = response["atl-p-shown"].get("data", phone.shown)
     return response
 
