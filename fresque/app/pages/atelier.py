@@ -24,7 +24,12 @@ Who sees what (from the token's role):
 
 Live: every view holds a ``dcc.Interval`` (1 s) that asks
 :meth:`~fresque.store.WorkshopService.changes_since` and re-renders only when the
-workshop's version moved.
+workshop's version moved. A phone's redraw is cheap because hundreds of phones redraw
+at every edit: it reads the service's per-version snapshot of the cards and only the
+phone's own events (:meth:`~fresque.store.WorkshopService.reader`), builds the rows of
+the few cards it shows (cached list items), and sends only what changed against what the
+phone says it shows (``atl-p-shown``): nothing, or a patch of the rows that moved. The
+link pick lists are filled as one types (never every card).
 
 The shell's language link knows nothing of the token: on an Atelier screen a clientside
 callback puts the token (and the board view) back into it, so that switching language
