@@ -10,9 +10,9 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
 2. creates a workshop through the app's own "create" callback (as a facilitator on the
    machine does), joins ``--participants`` phones through the "join" callback, and opens
    a phone's page (the callback that renders it; every phone's with ``--open-pages``);
-3. for ``--duration`` seconds, each phone posts the Atelier poll callback
-   (``/_dash-update-component`` for ``atl-p-version.data``, what its ``dcc.Interval``
-   does) every ``--poll`` seconds; with ``--renders on`` (the default), when the
+3. for ``--duration`` seconds, each phone polls as its page does every ``--poll``
+   seconds (the page's clientside poll: ``GET /_atelier/version?t=…``, the workshop's
+   version); with ``--renders on`` (the default), when the
    workshop moved the phone also asks for its card list again as Dash does (the
    ``participant_live`` callback, sending what its list shows, ``atl-p-shown``, so the
    server answers with only what changed; at 5 edits per second every poll sees a
@@ -73,6 +73,7 @@ sys.path.insert(0, str(ROOT))
 from fresque.store.forms import unique_slug  # noqa: E402
 
 UPDATE = "/_dash-update-component"
+VERSION = "/_atelier/version"  # fresque.app.pages.atelier.VERSION_PATH
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
 #: The phone page's pieces the script talks to (ids of fresque/app/pages/atelier.py).
 POLL_OUTPUT = "atl-p-version.data"
@@ -261,7 +262,6 @@ def find_callbacks(dependencies: list[dict[str, Any]]) -> dict[str, Callback]:
         "show": lambda outs: ("atl-content", "children") in outs,
         "create": lambda outs: ("atl-create-error", "children") in outs,
         "join": lambda outs: ("atl-join-error", "children") in outs,
-        "poll": lambda outs: outs == [("atl-p-version", "data")],
         "form": lambda outs: ("atl-p-editing", "data") in outs,
         "render": lambda outs: ("atl-p-cards", "children") in outs,
     }
@@ -333,6 +333,17 @@ class Phone:
             "atl-p-shown.data": self.shown,
             **extra,
         }
+
+    async def poll(self) -> int:
+        """What the page's clientside poll asks: the workshop's version (``GET`` of the
+        version route with the phone's token)."""
+        status, _headers, payload = await self.conn.request("GET", VERSION + self.search)
+        if status != 200:
+            raise HTTPError(f"HTTP {status}", payload[:200].decode("utf-8", "replace"))
+        try:
+            return int(json.loads(payload)["version"])
+        except (ValueError, KeyError):
+            raise HTTPError("bad reply", payload[:200].decode("utf-8", "replace")) from None
 
     async def call(
         self, name: str, values: dict[str, Any], changed: list[str], *, form: bool = False
@@ -459,14 +470,10 @@ async def poll_loop(
                 await render(phone, stats, "naive render")
                 continue
             sent = time.perf_counter()
-            response = await phone.call(
-                "poll",
-                phone.values(**{"atl-p-tick.n_intervals": phone.ticks}),
-                ["atl-p-tick.n_intervals"],
-            )
+            version = await phone.poll()
             stats.add("poll", time.perf_counter() - sent)
-            if response is not None:
-                phone.version = response["atl-p-version"]["data"]
+            if version != phone.version[0]:
+                phone.version = [version, 0]
                 stats.changed_polls += 1
                 if mode == "renders":
                     await render(phone, stats)

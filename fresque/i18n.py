@@ -350,6 +350,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "dropdown.no_options_found": {"fr": "Aucun résultat", "en": "No match"},
     # --- Atelier (live workshop) ------------------------------------------------------------
     "atelier.join.heading": {"fr": "Rejoindre un atelier", "en": "Join a workshop"},
+    "atelier.version.no_token": {
+        "fr": "Lien d’atelier incomplet : le jeton (t=…) manque.",
+        "en": "Incomplete workshop link: the token (t=…) is missing.",
+    },
     "atelier.join.intro": {
         "fr": "Tapez le code affiché à l’écran et choisissez un pseudo.",
         "en": "Type the code shown on the screen and pick a nickname.",

@@ -366,3 +366,52 @@ def test_link_ends_fill_as_one_types(app):
         ]
         chosen = atelier._link_options(alice, "etoile", ids[70])
         assert chosen[0] == {"label": "Réseau 070", "value": ids[70]}
+
+
+def test_screens_poll_a_bare_version_route(app):
+    """Each screen polls ``/_atelier/version`` (from the browser): the workshop's version
+    for a token the store accepts, whatever its role; a refusal in words otherwise."""
+    client = app.server.test_client()
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, token = service.create_workshop("Sondage", base="vide")
+        alice = service.join(ws.code, "Alice")
+        viewer = service.create_viewer_link(token)
+    before = service.workshop(token).version
+
+    def poll(search: str):
+        reply = client.get(atelier.VERSION_PATH + search)
+        assert reply.headers["Cache-Control"] == "no-store"
+        return reply.status_code, reply.get_json()
+
+    for who in (token, alice, viewer):
+        assert poll(f"?t={who}") == (200, {"version": before})
+    service.add_structure(
+        alice,
+        {
+            "name": "Tiers-lieu de Plougastel",
+            "kind": "support_structure",
+            "territory_level": "departement",
+            "territory_codes": ["29"],
+        },
+    )
+    moved = service.workshop(token).version
+    assert moved > before
+    assert poll(f"?t={viewer}") == (200, {"version": moved})
+    status, body = poll("?t=jeton-inconnu")
+    assert status == 403 and "atelier" in body["error"].lower()
+    status, body = poll("")
+    assert status == 400 and "jeton" in body["error"]
+
+
+def test_the_poll_runs_in_the_browser_against_that_route(app):
+    """The three screens' polls are clientside callbacks that fetch the route (no Dash
+    request per poll)."""
+    stores = {
+        f"{store}.data" for store in (atelier.P_VERSION, atelier.B_VERSION, atelier.F_VERSION)
+    }
+    polls = [c for c in app._callback_list if c["output"] in stores]
+    assert len(polls) == 3
+    assert all(c.get("clientside_function") for c in polls)  # not server callbacks
+    scripts = [c for c in app._inline_scripts if app.get_relative_path(atelier.VERSION_PATH) in c]
+    assert len(scripts) == 3

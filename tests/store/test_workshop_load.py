@@ -84,5 +84,11 @@ def test_report_structure(report: str) -> None:
         re.M,
     )
     assert re.search(r"ms de CPU serveur par sondage", report)
-    assert re.search(r"^les téléphones redessinent leur liste .* ≈ [\d.]+ cœurs", report, re.M)
+    # Renders are on by default: their CPU beside a full redraw's.
+    assert re.search(
+        r"^redessins envoyant seulement ce qui change : \d+/s, ≤ [\d.]+ ms de CPU serveur "
+        r"chacun .* contre [\d.]+ ms pour un redessin complet ≈ [\d.]+ cœur",
+        report,
+        re.M,
+    )
     assert re.search(r"^objectif de l’issue 6 .*: (atteint|NON atteint)", report, re.M)
