@@ -235,6 +235,33 @@ _metrics_cache: weakref.WeakKeyDictionary[Ecosystem, pd.DataFrame] = weakref.Wea
 _metrics_lock = threading.Lock()
 
 
+_degree_cache: weakref.WeakKeyDictionary[Ecosystem, pd.Series] = weakref.WeakKeyDictionary()
+
+
+def node_degree(eco: Ecosystem) -> pd.Series:
+    """Return each structure's degree: how many structures it is linked to, whatever
+    the relations and their direction (cached; the ``degree`` of :func:`node_metrics`).
+
+    Examples
+    --------
+    >>> from fresque.ecosystem import load_ecosystem
+    >>> eco = load_ecosystem()
+    >>> degree = node_degree(eco)
+    >>> int(degree["avise"]) == len(set(eco.neighbors("avise")) - {"avise"})
+    True
+    """
+    with _metrics_lock:
+        cached = _degree_cache.get(eco)
+    if cached is not None:
+        return cached
+    degree = dict(undirected_graph(eco).degree())
+    index = eco.structures.index
+    series = pd.Series([degree.get(sid, 0) for sid in index], index=index, name="degree")
+    with _metrics_lock:
+        _degree_cache[eco] = series
+    return series
+
+
 def node_metrics(eco: Ecosystem) -> pd.DataFrame:
     """Return each structure's ``degree`` and ``betweenness``, indexed by id (cached).
 
@@ -255,13 +282,11 @@ def node_metrics(eco: Ecosystem) -> pd.DataFrame:
         cached = _metrics_cache.get(eco)
     if cached is not None:
         return cached
-    graph = undirected_graph(eco)
-    degree = dict(graph.degree())
-    between = sampled_betweenness(graph)
+    between = sampled_betweenness(undirected_graph(eco))
     index = eco.structures.index
     metrics = pd.DataFrame(
         {
-            "degree": [degree.get(sid, 0) for sid in index],
+            "degree": node_degree(eco),
             "betweenness": [between.get(sid, 0.0) for sid in index],
         },
         index=index,
@@ -790,7 +815,7 @@ class NetworkIndex:
 
         self._np = np
         self.eco = eco
-        self.metrics = metrics if metrics is not None else node_metrics(eco)
+        self._metrics = metrics  # None: from the ecosystem, on first need (see _metric)
         table = eco.structures[[*_NODE_COLUMNS, "themes", "confidence"]]
         self.ids = list(table.index)
         self._position = {sid: i for i, sid in enumerate(self.ids)}
@@ -938,12 +963,22 @@ class NetworkIndex:
 
     # --- elements -----------------------------------------------------------------------
 
+    def _metric(self, metric: str) -> pd.Series:
+        """A metric of every structure; the degree without the betweenness, which takes
+        most of a first page's time (0.7 s on the national dataset) and waits until
+        someone sizes the nodes by it."""
+        if self._metrics is not None:
+            return self._metrics[metric]
+        if metric == "degree":
+            return node_degree(self.eco)
+        return node_metrics(self.eco)[metric]
+
     def _node_data(self, metric: str, lang: str) -> list[dict[str, Any]]:
         key = (metric, lang)
         with self._lock:
             found = self._data.get(key)
         if found is None:
-            column = self.metrics[metric]
+            column = self._metric(metric)
             values = column.reindex(self.ids).fillna(0)
             sizes = node_sizes(values, top=float(column.max()) if len(column) else 0.0)
             found = [
