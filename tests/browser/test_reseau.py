@@ -432,3 +432,35 @@ def test_an_epci_chosen_on_the_map_filters_the_network_until_removed(page, page_
     assert "epci=" not in page.url and "region=53" in page.url
     assert chip.is_hidden()
     assert page_log.errors == []
+
+
+def test_a_destroyed_graph_no_longer_throws_from_its_viewport_handler(page, page_log, app_url):
+    """dash-cytoscape 1.0.2 can run a deferred viewport handler on a graph destroyed by a
+    page change; cytoscape's headless() then threw "reading 'isHeadless'". fresque.js
+    makes a destroyed graph headless instead."""
+    open_reseau(page, app_url)
+    page.wait_for_function(
+        "() => Object.getPrototypeOf(document.getElementById('net-graph')._cyreg.cy)"
+        ".fresqueGuarded === true",
+        timeout=10_000,
+    )
+    outcome = page.evaluate(
+        """() => {
+            const cy = document.getElementById('net-graph')._cyreg.cy;
+            const before = cy.headless();
+            const other = cy.nodes().length;
+            cy.destroy();
+            let after;
+            try { after = cy.headless(); } catch (error) { after = String(error); }
+            return {before, after, other};
+        }"""
+    )
+    assert outcome["other"] > 0
+    assert outcome["before"] is False  # a live graph draws
+    assert outcome["after"] is True  # a destroyed one is headless, no TypeError
+    # Leaving the page right after it opened (the race's trigger) logs no error.
+    page.goto(app_url + "/reseau")
+    page.wait_for_function(CY_READY, timeout=30_000)
+    page.click("#nav-carte")
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    assert page_log.errors == []

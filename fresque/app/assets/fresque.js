@@ -25,6 +25,31 @@
     });
   }
 
+  /* dash-cytoscape 1.0.2 may run a deferred viewport handler on a graph that was
+   * just destroyed (the page navigated away from Réseau): cytoscape's headless() then
+   * reads the renderer it has already dropped and throws "Cannot read properties of
+   * null (reading 'isHeadless')". A destroyed graph is treated as headless (nothing to
+   * draw). The method lives on the prototype every graph shares: patched once. */
+  var GRAPH_IDS = ["net-graph", "atl-b-graph"];  /* ids.NET_GRAPH, atelier.B_GRAPH */
+
+  function guardDestroyedGraphs() {
+    var cy = null;
+    GRAPH_IDS.forEach(function (id) { cy = cy || cyOf(id); });
+    if (!cy) { return false; }
+    var core = Object.getPrototypeOf(cy);
+    if (!core.fresqueGuarded && typeof core.headless === "function") {
+      var headless = core.headless;
+      core.headless = function () {
+        return this._private && this._private.renderer ? headless.call(this) : true;
+      };
+      core.fresqueGuarded = true;
+    }
+    return true;
+  }
+  var guardTimer = window.setInterval(function () {
+    if (guardDestroyedGraphs()) { window.clearInterval(guardTimer); }
+  }, 250);
+
   var shownSelection;
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
