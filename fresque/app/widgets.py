@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dash import html
+from typing import Any
+
+from dash import dcc, html
 
 from fresque.i18n import DEFAULT_LANGUAGE, t
 
@@ -60,3 +62,37 @@ def labelled(
             )
         )
     return html.Div(className="field", children=children, **extra)
+
+
+def filter_dropdown(
+    label_text: str,
+    control_id: str,
+    options: list[dict[str, Any]],
+    value: Any,
+    lang: str = DEFAULT_LANGUAGE,
+    *,
+    multi: bool = False,
+) -> html.Div:
+    """A labelled filter list: French (or English) texts, "Tous" when nothing is chosen,
+    clearable; ``multi`` for a filter that keeps several values.
+
+    Examples
+    --------
+    >>> field = filter_dropdown("Région", "region", [{"label": "Bretagne", "value": "53"}], "53")
+    >>> dropdown = field.children[1]
+    >>> dropdown.id, dropdown.value, dropdown.placeholder, dropdown.clearable
+    ('region', '53', 'Tous', True)
+    """
+    return labelled(
+        label_text,
+        dcc.Dropdown(
+            labels=dropdown_labels(lang),
+            id=control_id,
+            options=options,
+            value=value,
+            multi=multi,
+            placeholder=t("filters.any", lang),
+            clearable=True,
+        ),
+        control_id,
+    )

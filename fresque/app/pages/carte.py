@@ -50,7 +50,7 @@ from fresque.app.state import (
     to_href,
     to_search,
 )
-from fresque.app.widgets import dropdown_labels, labelled
+from fresque.app.widgets import dropdown_labels, filter_dropdown, labelled
 from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
 from fresque.model import Dispositif, Kind, Stage, Status, Theme
 from fresque.views.coverage_map import (
@@ -870,29 +870,13 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ],
                 **{"aria-labelledby": f"{ids.MAP_LEVEL}-label"},
             ),
-            labelled(
-                t("filters.region", lang),
-                dcc.Dropdown(
-                    labels=dropdown_labels(lang),
-                    id=ids.MAP_REGION,
-                    options=regions,
-                    value=state.region,
-                    placeholder=t("filters.any", lang),
-                    clearable=True,
-                ),
-                ids.MAP_REGION,
-            ),
-            labelled(
+            filter_dropdown(t("filters.region", lang), ids.MAP_REGION, regions, state.region, lang),
+            filter_dropdown(
                 t("carte.territory.label", lang),
-                dcc.Dropdown(
-                    labels=dropdown_labels(lang),
-                    id=ids.MAP_TERRITORY,
-                    options=territories,
-                    value=_territory_value(level, state),
-                    placeholder=t("filters.any", lang),
-                    clearable=True,
-                ),
                 ids.MAP_TERRITORY,
+                territories,
+                _territory_value(level, state),
+                lang,
             ),
         ],
     )

@@ -43,7 +43,7 @@ from fresque.app.state import (
     sanitize,
     to_search,
 )
-from fresque.app.widgets import dropdown_labels, labelled
+from fresque.app.widgets import dropdown_labels, filter_dropdown, labelled
 from fresque.geo.territories import TerritoryError
 from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
 from fresque.model import Dispositif, Kind, Relation, Stage, Status, Theme
@@ -474,29 +474,15 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
         open=True,
         children=[
             html.Summary(t("filters.heading", lang)),
-            labelled(
-                t("filters.region", lang),
-                dcc.Dropdown(
-                    labels=dropdown_labels(lang),
-                    id=ids.NET_REGION,
-                    options=regions,
-                    value=value("region"),
-                    placeholder=t("filters.any", lang),
-                    clearable=True,
-                ),
-                ids.NET_REGION,
+            filter_dropdown(
+                t("filters.region", lang), ids.NET_REGION, regions, value("region"), lang
             ),
-            labelled(
+            filter_dropdown(
                 t("filters.departement", lang),
-                dcc.Dropdown(
-                    labels=dropdown_labels(lang),
-                    id=ids.NET_DEPARTEMENT,
-                    options=departements,
-                    value=value("departement"),
-                    placeholder=t("filters.any", lang),
-                    clearable=True,
-                ),
                 ids.NET_DEPARTEMENT,
+                departements,
+                value("departement"),
+                lang,
             ),
             _epci_filter(state, lang),
             labelled(
@@ -505,17 +491,13 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ids.NET_KINDS,
                 group=True,
             ),
-            labelled(
+            filter_dropdown(
                 t("filters.dispositif", lang),
-                dcc.Dropdown(
-                    labels=dropdown_labels(lang),
-                    id=ids.NET_DISPOSITIFS,
-                    options=_options(Dispositif, lang),
-                    value=value("dispositifs"),
-                    multi=True,
-                    placeholder=t("filters.any", lang),
-                ),
                 ids.NET_DISPOSITIFS,
+                _options(Dispositif, lang),
+                value("dispositifs"),
+                lang,
+                multi=True,
             ),
             labelled(
                 t("filters.stage", lang),
@@ -523,17 +505,13 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ids.NET_STAGES,
                 group=True,
             ),
-            labelled(
+            filter_dropdown(
                 t("filters.theme", lang),
-                dcc.Dropdown(
-                    labels=dropdown_labels(lang),
-                    id=ids.NET_THEMES,
-                    options=_options(Theme, lang),
-                    value=value("themes"),
-                    multi=True,
-                    placeholder=t("filters.any", lang),
-                ),
                 ids.NET_THEMES,
+                _options(Theme, lang),
+                value("themes"),
+                lang,
+                multi=True,
             ),
             labelled(
                 t("filters.status", lang),
