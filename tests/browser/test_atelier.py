@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from dropdowns import choose
 
 pytestmark = pytest.mark.browser
 
@@ -126,23 +127,11 @@ def join(page, base: str, code: str, nickname: str) -> None:
     assert "t=" in page.url
 
 
-def pick(page, dropdown_id: str, text: str) -> None:
-    """Open a dcc.Dropdown, type ``text``, take the first option that matches."""
-    page.click(f"#{dropdown_id}")
-    search = page.locator(".dash-dropdown-content .dash-dropdown-search")
-    if search.count():
-        search.first.fill(text)
-    option = page.locator(".dash-dropdown-content [role=option]", has_text=text).first
-    option.wait_for(timeout=10_000)
-    option.click()
-    page.keyboard.press("Escape")
-
-
 def add_card(page, name: str) -> None:
     page.fill("#atl-f-name", name)
-    pick(page, "atl-f-kind", "Structure d’accompagnement")
-    pick(page, "atl-f-dispositifs", "Incubateur")
-    pick(page, "atl-f-territories", "Finist")
+    choose(page, "atl-f-kind", "Structure d’accompagnement")
+    choose(page, "atl-f-dispositifs", "Incubateur")
+    choose(page, "atl-f-territories", "Finist")
     page.click("#atl-p-save")
 
 
@@ -259,9 +248,9 @@ def test_second_editor_gets_conflict_and_current_value(atelier, contexts):
         "() => document.getElementById('atl-p-cards').innerText.includes('Réseau Breton')",
         timeout=5_000,
     )
-    pick(bruno, "atl-l-source", "Réseau Breton")
-    pick(bruno, "atl-l-relation", "Anime")
-    pick(bruno, "atl-l-target", "Pépinière Brest Métropole")
+    choose(bruno, "atl-l-source", "Réseau Breton")
+    choose(bruno, "atl-l-relation", "Anime")
+    choose(bruno, "atl-l-target", "Pépinière Brest Métropole")
     bruno.click("#atl-l-save")
     bruno.wait_for_selector("text=Le lien est ajouté.", timeout=5_000)
     (link,) = service.link_cards(token)
@@ -476,7 +465,7 @@ def test_participant_edits_and_removes_own_link(atelier, contexts):
     alice.wait_for_selector("#atl-l-save >> text=Enregistrer le lien", timeout=5_000)
     alice.locator("#atl-l-details").screenshot(path="/tmp/atelier_my_links_390.png")
     assert "Réseau A" in alice.inner_text("#atl-l-source")
-    pick(alice, "atl-l-relation", "Finance")
+    choose(alice, "atl-l-relation", "Finance")
     alice.click("#atl-l-save")
     alice.wait_for_selector("text=Le lien est enregistré.", timeout=5_000)
     edited = service.get_link(token, link.id)
@@ -486,7 +475,7 @@ def test_participant_edits_and_removes_own_link(atelier, contexts):
     mine.first.locator("button", has_text="Modifier").click()
     alice.wait_for_selector("#atl-l-cancel:not([hidden])", timeout=5_000)
     service.edit_link(token, link.id, {"description": "depuis 2020"}, 2)
-    pick(alice, "atl-l-relation", "Oriente vers")
+    choose(alice, "atl-l-relation", "Oriente vers")
     alice.click("#atl-l-save")
     alice.wait_for_selector("#atl-l-message .conflict", timeout=5_000)
     assert "a été modifié" in alice.inner_text("#atl-l-message")

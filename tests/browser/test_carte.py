@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from dropdowns import choose
 
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import load_ecosystem
@@ -47,13 +48,6 @@ def wait_for_map(page, count: int | None = None) -> None:
         timeout=30_000,
     )
     page.wait_for_timeout(300)
-
-
-def choose(page, dropdown_id: str, text: str) -> None:
-    page.click(f"#{dropdown_id}")
-    page.focus(".dash-dropdown-content .dash-dropdown-search")
-    page.keyboard.type(text)
-    page.locator(".dash-dropdown-content [role=option]", has_text=text).first.click()
 
 
 def click_territory(page, code: str) -> None:

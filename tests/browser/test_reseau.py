@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from dropdowns import choose
 
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.i18n import label
@@ -81,14 +82,6 @@ def type_and_pick(page, text: str) -> None:
         arg=text,
     )
     page.keyboard.press("Enter")
-
-
-def choose(page, dropdown_id: str, text: str) -> None:
-    """Pick an option of a dcc.Dropdown: type in its search box, click the option."""
-    page.click(f"#{dropdown_id}")
-    page.focus(".dash-dropdown-content .dash-dropdown-search")
-    page.keyboard.type(text)
-    page.locator(".dash-dropdown-content [role=option]", has_text=text).first.click()
 
 
 def detail_title(page, text: str) -> None:
