@@ -348,6 +348,52 @@ def test_a_phone_redraw_shows_each_edit_and_refuses_a_blocked_member(app):
             atelier.participant_redraw(alice, "fr", state)
 
 
+def test_a_phone_redraw_is_sent_as_plain_json(app, monkeypatch):
+    """The live callback answers with plain values, so that Dash's orjson encoder takes
+    them as they are: plotly's slow walk of the response (7 ms for a list of 40 cards)
+    is never called. The phone gets its new card in the patch all the same."""
+    import plotly.io._json as plotly_json
+
+    from benchmarks.workshop_load import find_callbacks
+
+    client = app.server.test_client()
+    render = find_callbacks(client.get("/_dash-dependencies").get_json())["render"]
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, _token = service.create_workshop("Réponse", base="vide", rate_limit=1000)
+        alice = service.join(ws.code, "Alice")
+        bob = service.join(ws.code, "Bob")
+    card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+    walked = []
+    real_walk = plotly_json.clean_to_json_compatible
+    monkeypatch.setattr(
+        plotly_json,
+        "clean_to_json_compatible",
+        lambda *a, **k: walked.append(1) or real_walk(*a, **k),
+    )
+    shown = None
+    for n in range(3):
+        added = service.add_structure(bob, {"name": f"Réseau n° {n}", **card})
+        values = {
+            "atl-p-shown.data": shown,
+            "atl-url.search": f"?t={alice}",
+            "atl-url.pathname": "/atelier",
+            "atl-lang.data": "fr",
+            "atl-p-version.data": [added.seq, 0],
+        }
+        reply = client.post(
+            "/_dash-update-component", json=render.body(values, ["atl-p-version.data"])
+        )
+        assert reply.status_code == 200
+        response = reply.get_json()["response"]
+        shown = response["atl-p-shown"]["data"]
+        cards = response["atl-p-cards"]["children"]
+        assert f"Réseau n° {n}" in json.dumps(cards, ensure_ascii=False)
+        if n:  # after the first full list, a patch: one row inserted
+            assert cards["__dash_patch_update"] == "__dash_patch_update"
+    assert walked == []
+
+
 def test_link_ends_fill_as_one_types(app):
     with app.server.test_request_context("/"):
         service = atelier.service()

@@ -53,6 +53,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: Key of the PostgreSQL advisory lock held while the schema is upgraded.
 _SCHEMA_LOCK = 7_263_517_401
 _WRITE = "fresque_write"
+_SINGLE = "fresque_single_read"
 
 
 def database_url(url: str | None = None) -> str:
@@ -116,6 +117,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(_SINGLE):
+            return  # one statement: SQLite makes it atomic on its own
         mode = "IMMEDIATE" if connection.get_execution_options().get(_WRITE) else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
 
@@ -177,6 +180,18 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{_WRITE: True})
         with connection.begin():
             yield connection
+
+
+@contextlib.contextmanager
+def single_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for one read statement, which is atomic on its own: on SQLite no
+    ``BEGIN``/``COMMIT`` round trip around it (what a screen's poll costs)."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_SINGLE: True})
+        try:
+            yield connection
+        finally:
+            connection.rollback()
 
 
 @contextlib.contextmanager

@@ -96,7 +96,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fresque.ecosystem import Ecosystem
@@ -105,7 +105,13 @@ from fresque.i18n import label, normalize_key, parse_enum
 from fresque.io.validate import MergeReport, Records, merge_records
 from fresque.model import Kind, Level, Link, Relation, Structure, slugify
 from fresque.store import forms, replay
-from fresque.store.db import ensure_schema, make_engine, read_transaction, write_transaction
+from fresque.store.db import (
+    ensure_schema,
+    make_engine,
+    read_transaction,
+    single_read,
+    write_transaction,
+)
 from fresque.store.errors import (
     ConflictError,
     InvalidInput,
@@ -323,6 +329,21 @@ class Changes:
 
 
 _AUTHOR = members.alias("author")
+
+# A member and its workshop in one lookup by token (what every read starts with), built
+# once: SQLAlchemy then finds its compiled form without working out a cache key per call.
+_MEMBER_AND_WORKSHOP = (
+    select(
+        *(c.label(f"m_{c.name}") for c in members.c),
+        *(c.label(f"w_{c.name}") for c in workshops.c),
+    )
+    .select_from(members.join(workshops, members.c.workshop_id == workshops.c.id))
+    .where(members.c.token_hash == bindparam("token_hash"))
+)
+
+# The events that change earlier events' rows (their status, their undo): a member's
+# own events stay as they were as long as none of these, and none of theirs, comes.
+_REWRITING_KINDS = frozenset({"undo", "moderate"})
 #: A member's events, newest first, with their author (built once: an alias made per
 #: call costs SQLAlchemy a new statement to compile on every phone's redraw).
 _OWN_EVENTS = (
@@ -469,6 +490,8 @@ class WorkshopService:
         self.snapshots = SnapshotCache(_card, _link_card, snapshot_cache)
         self._accepted: OrderedDict[tuple[int, int, str], frozenset[str]] = OrderedDict()
         self._recent: OrderedDict[tuple[int, int, int], tuple[RecentEvent, ...]] = OrderedDict()
+        # (workshop, member, limit) -> (workshop version they were read at, the events)
+        self._own: OrderedDict[tuple[int, int, int], tuple[int, tuple[Event, ...]]] = OrderedDict()
         if upgrade:
             ensure_schema(self.engine)
 
@@ -522,14 +545,24 @@ class WorkshopService:
         self, token: str, roles: frozenset[Role] = _ANYONE, action: str = "cette lecture"
     ) -> Iterator[tuple[Connection, dict[str, Any], dict[str, Any]]]:
         with read_transaction(self.engine) as conn:
-            member = self._member_row(conn, token)
+            member, ws = self._member_and_workshop(conn, token)
             self._check_role(member, roles, action)
-            ws = dict(
-                conn.execute(select(workshops).where(workshops.c.id == member["workshop_id"]))
-                .mappings()
-                .one()
-            )
             yield conn, ws, member
+
+    @staticmethod
+    def _member_and_workshop(conn: Connection, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The token's member row and its workshop's row, in one lookup."""
+        if not isinstance(token, str) or not token or len(token) > 200:
+            raise InvalidToken("Lien d’atelier invalide : vérifiez l’adresse ou rejoignez-le.")
+        found = conn.execute(_MEMBER_AND_WORKSHOP, {"token_hash": hash_token(token)})
+        row = found.mappings().one_or_none()
+        if row is None:
+            raise InvalidToken(
+                "Lien d’atelier inconnu : il a été mal copié, ou l’atelier n’existe plus."
+            )
+        member = {k[2:]: v for k, v in row.items() if k.startswith("m_")}
+        ws = {k[2:]: v for k, v in row.items() if k.startswith("w_")}
+        return member, ws
 
     @contextmanager
     def _writing(
@@ -1777,13 +1810,48 @@ class WorkshopService:
         events (:meth:`my_events`) and the visible ones among the last ``recent``
         (:meth:`recent_events`). The token is checked as by every read."""
         with self._reading(token) as (conn, ws, member):
+            every = self._latest_events(conn, ws, recent)
             return Reader(
                 _workshop(ws),
                 _member(member),
                 self.snapshots.get(conn, ws["id"], ws["seq"]),
-                tuple(self._own_events(conn, ws, member, own)),
-                tuple(self._recent_events(conn, ws, member, recent)),
+                self._own_events_since(conn, ws, member, own, every),
+                tuple(self._visible(every, ws, member)),
             )
+
+    def _own_events_since(
+        self,
+        conn: Connection,
+        ws: Mapping[str, Any],
+        member: Mapping[str, Any],
+        limit: int,
+        latest: tuple[RecentEvent, ...],
+    ) -> tuple[Event, ...]:
+        """The member's ``limit`` latest events, read again only when they may have
+        changed: the ones read at an earlier version still hold when every event since
+        (all in ``latest``) is someone else's and changes no earlier event's row."""
+        key, seq = (ws["id"], member["id"], int(limit)), ws["seq"]
+        with self._cache_lock:
+            cached = self._own.get(key)
+        if cached is not None and cached[0] <= seq:
+            read_at, found = cached
+            newer = [e for e in latest if e.seq > read_at]
+            complete = read_at == seq or (latest and latest[0].seq <= read_at + 1)
+            if complete and not any(
+                e.author_id == member["id"] or e.kind in _REWRITING_KINDS for e in newer
+            ):
+                if read_at != seq:
+                    with self._cache_lock:
+                        self._own[key] = (seq, found)
+                return found
+        found = tuple(self._own_events(conn, ws, member, limit))
+        if self.snapshots.size > 0:
+            with self._cache_lock:
+                self._own[key] = (seq, found)
+                self._own.move_to_end(key)
+                while len(self._own) > 16 * self.snapshots.size + 1024:
+                    self._own.popitem(last=False)
+        return found
 
     @staticmethod
     def _own_events(
@@ -1797,6 +1865,13 @@ class WorkshopService:
     def _recent_events(
         self, conn: Connection, ws: Mapping[str, Any], member: Mapping[str, Any], count: int
     ) -> list[RecentEvent]:
+        return self._visible(self._latest_events(conn, ws, count), ws, member)
+
+    def _latest_events(
+        self, conn: Connection, ws: Mapping[str, Any], count: int
+    ) -> tuple[RecentEvent, ...]:
+        """The workshop's ``count`` latest events, whoever may see them (cached by
+        version)."""
         count = int(count)
         key = (ws["id"], ws["seq"], count)
         with self._cache_lock:
@@ -1821,6 +1896,14 @@ class WorkshopService:
                     self._recent[key] = found
                     while len(self._recent) > self.snapshots.size:
                         self._recent.popitem(last=False)
+        return found
+
+    @staticmethod
+    def _visible(
+        found: tuple[RecentEvent, ...], ws: Mapping[str, Any], member: Mapping[str, Any]
+    ) -> list[RecentEvent]:
+        """``found`` without what ``member`` may not see yet (others' pending or
+        rejected edits, in a ``pre`` workshop)."""
         if ws["moderation"] == Moderation.PRE.value and member["role"] != Role.FACILITATOR.value:
             return [
                 e
@@ -1958,6 +2041,26 @@ class WorkshopService:
                 continue
             out.append(_event(row))
         return out
+
+    def version(self, token: str) -> int:
+        """The workshop's version as ``token`` sees it (what a screen polls): it moves
+        with every event. One lookup by key, outside any transaction; refused like any
+        read (unknown token, suspended participant).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> svc = WorkshopService(make_engine(f"sqlite:///{folder}/atelier.db"))
+        >>> ws, facilitator = svc.create_workshop("Démo", base="vide")
+        >>> before = svc.version(facilitator)
+        >>> svc.version(svc.join(ws.code, "Ana")) == before + 1
+        True
+        """
+        with single_read(self.engine) as conn:
+            member, ws = self._member_and_workshop(conn, token)
+        self._check_role(member, _ANYONE, "cette lecture")
+        return int(ws["seq"])
 
     def changes_since(self, token: str, version: int, *, limit: int = 500) -> Changes:
         """The events after ``version`` that this member may see (for polling): poll

@@ -649,13 +649,69 @@ def test_a_warm_cache_never_lets_a_blocked_or_unknown_member_read(service, natio
     service.reader(alice)  # the version is cached
     version = service.workshop(facilitator).version
     service.block(facilitator, _member_id(service, facilitator, "Alice"))
-    for read in (service.reader, service.snapshot, service.cards, service.recent_events):
+    reads = (service.reader, service.snapshot, service.cards, service.recent_events)
+    for read in (*reads, service.version):
         with pytest.raises(PermissionDenied, match="suspendu"):
             read(alice)
-    with pytest.raises(InvalidToken):
-        service.snapshot("pas-un-jeton")
+    for read in (service.snapshot, service.version):
+        with pytest.raises(InvalidToken):
+            read("pas-un-jeton")
     service.block(facilitator, _member_id(service, facilitator, "Alice"), False)
     assert service.reader(alice).snapshot.seq == version + 2
+
+
+def test_a_members_own_events_are_read_again_only_when_they_may_have_changed(
+    service, engine, territories, dataset_dir, clock
+):
+    """A phone's own events (its undo list) come from the cache while others add and
+    edit; an edit of its own, an undo or a moderation by the facilitator (which rewrite
+    earlier events' rows, from another worker) make the next read fetch them again.
+    Every read matches what an uncached reader sees at that version."""
+    workshop, facilitator = service.create_workshop("Pré", base="national", moderation="pre")
+    other = WorkshopService(
+        engine, territories=territories, dataset_dir=dataset_dir, clock=clock, upgrade=False
+    )
+    fresh = WorkshopService(
+        engine,
+        territories=territories,
+        dataset_dir=dataset_dir,
+        clock=clock,
+        upgrade=False,
+        snapshot_cache=0,
+    )
+    alice = service.join(workshop.code, "Alice")
+    bob = service.join(workshop.code, "Bob")
+    reads = []
+    real = service._own_events
+
+    def counted(*args):
+        reads.append(args[2]["nickname"])
+        return real(*args)
+
+    service._own_events = counted
+    sid = other.add_structure(alice, TAG22).structure.id
+    steps = [
+        (lambda: None, True),  # first read: nothing cached yet
+        (lambda: other.add_structure(bob, {**TAG22, "name": "Pépinière 22"}), False),
+        (lambda: other.edit_structure(bob, "tag29", {"name": "TAg 29"}, 1), False),
+        (lambda: other.edit_structure(alice, sid, {"name": "Incubateur 22"}, 1), True),
+        (lambda: other.moderate(facilitator, other.my_events(alice)[-1].seq, "accepted"), True),
+        (lambda: other.add_link(bob, {"source": "tag29", "target": sid, "relation": "uses"}), 0),
+        (lambda: other.undo(facilitator, other.my_events(alice)[-1].seq), True),
+        (lambda: other.moderate(facilitator, other.my_events(bob)[-1].seq, "rejected"), True),
+        (lambda: None, False),
+    ]
+    for step, read_again in steps:
+        step()
+        before = len(reads)
+        got = service.reader(alice)
+        assert len(reads) - before == (1 if read_again else 0), step
+        expected = fresh.reader(alice)
+        assert got.workshop.version == expected.workshop.version
+        assert got.own_events == expected.own_events
+        assert got.recent_events == expected.recent_events
+    statuses = [(e.kind, e.status, e.undone_by is not None) for e in got.own_events]
+    assert ("edit_structure", "accepted", True) in statuses  # moderated, then undone
 
 
 def _member_id(service, facilitator, nickname):

@@ -64,6 +64,7 @@ from dash import ALL, Input, Output, State, clientside_callback, dcc, html, no_u
 from dash.exceptions import PreventUpdate
 
 from fresque.app import context, ids
+from fresque.app.payload import plain, plain_outputs
 from fresque.app.state import ViewState, page_from_path
 from fresque.app.widgets import dropdown_labels, labelled
 from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
@@ -531,18 +532,6 @@ def _cards_update(old: Any, new: dict[str, Any], children: list, items: list) ->
     return patch
 
 
-def _plain(node: Any) -> Any:
-    """``node`` (components, lists, values) as the JSON-ready dicts Dash sends: what a
-    cached list item holds, so that answering with it costs no component work."""
-    if hasattr(node, "to_plotly_json"):
-        node = node.to_plotly_json()
-    if isinstance(node, dict):
-        return {k: _plain(v) for k, v in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [_plain(v) for v in node]
-    return node
-
-
 @functools.lru_cache(maxsize=8192)
 def _card_item(
     lang: str,
@@ -556,7 +545,7 @@ def _card_item(
 ) -> dict[str, Any]:
     """One card of a phone's list, as sent (cached: the same card looks the same on every
     phone; every argument is in the key, so a changed card makes a new item)."""
-    return _plain(
+    return plain(
         html.Li(
             className="atelier-card-row" + (" just-added" if recent else ""),
             children=[
@@ -640,7 +629,7 @@ def _my_links(token: str | None, lang: str, parts: Any = None) -> list:
 @functools.lru_cache(maxsize=4096)
 def _link_item(lang: str, lid: int, version: int, text: str) -> dict[str, Any]:
     """One of a phone's links, as sent (cached like :func:`_card_item`)."""
-    return _plain(
+    return plain(
         html.Li(
             className="atelier-card-row",
             children=[
@@ -766,7 +755,7 @@ def participant_redraw(token: str, lang: str, shown: Any = None) -> tuple[Any, .
     head.append(None if ws.phase.kinds is None else [k.value for k in ws.phase.kinds])
     links = _my_links(token, lang, parts)
     state["head"] = head
-    state["links"] = zlib.crc32(json.dumps(_plain(links), sort_keys=True).encode())
+    state["links"] = zlib.crc32(json.dumps(plain(links), sort_keys=True).encode())
     old = shown if isinstance(shown, dict) else {}
     same_head = old.get("head") == head and old.get("lang") == lang
     return (
@@ -1681,10 +1670,10 @@ def workshop_version(token: str | None) -> tuple[int, dict[str, Any]]:
     if not token:
         return 400, {"error": t("atelier.version.no_token", DEFAULT_LANGUAGE)}
     try:
-        changes = service().changes_since(token, 0, limit=0)
+        version = service().version(token)
     except errors.StoreError as error:
         return 403, {"error": str(error)}
-    return 200, {"version": changes.version}
+    return 200, {"version": version}
 
 
 def install_version_route(app: dash.Dash) -> None:
@@ -2281,7 +2270,8 @@ def register_callbacks(app: dash.Dash) -> None:
         if token is None:
             raise PreventUpdate
         with _store_refusals_change_nothing():
-            return participant_redraw(token, lang or DEFAULT_LANGUAGE, shown)
+            redraw = participant_redraw(token, lang or DEFAULT_LANGUAGE, shown)
+            return plain_outputs(redraw, no_update)
 
     def link_search(text, chosen, search):
         token = _token(search)
