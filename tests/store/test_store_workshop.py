@@ -696,7 +696,12 @@ def test_a_members_own_events_are_read_again_only_when_they_may_have_changed(
         (lambda: other.edit_structure(bob, "tag29", {"name": "TAg 29"}, 1), False),
         (lambda: other.edit_structure(alice, sid, {"name": "Incubateur 22"}, 1), True),
         (lambda: other.moderate(facilitator, other.my_events(alice)[-1].seq, "accepted"), True),
-        (lambda: other.add_link(bob, {"source": "tag29", "target": sid, "relation": "uses"}), 0),
+        (
+            lambda: other.add_link(
+                bob, {"source": "tag29", "target": sid, "relation": "partners_with"}
+            ),
+            0,
+        ),
         (lambda: other.undo(facilitator, other.my_events(alice)[-1].seq), True),
         (lambda: other.moderate(facilitator, other.my_events(bob)[-1].seq, "rejected"), True),
         (lambda: None, False),
