@@ -700,7 +700,7 @@ def test_a_members_own_events_are_read_again_only_when_they_may_have_changed(
             lambda: other.add_link(
                 bob, {"source": "tag29", "target": sid, "relation": "partners_with"}
             ),
-            0,
+            False,
         ),
         (lambda: other.undo(facilitator, other.my_events(alice)[-1].seq), True),
         (lambda: other.moderate(facilitator, other.my_events(bob)[-1].seq, "rejected"), True),
