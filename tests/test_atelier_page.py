@@ -448,6 +448,9 @@ def test_screens_poll_a_bare_version_route(app):
     assert status == 403 and "atelier" in body["error"].lower()
     status, body = poll("")
     assert status == 400 and "jeton" in body["error"]
+    assert client.post(atelier.VERSION_PATH + f"?t={alice}").status_code == 405
+    other = client.get(f"/_atelier/versions?t={alice}")  # another path: Flask's (a page)
+    assert other.mimetype == "text/html" and b"version" not in other.data[:20]
 
 
 def test_the_poll_runs_in_the_browser_against_that_route(app):

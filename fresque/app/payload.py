@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -33,6 +35,12 @@ def plain(node: Any) -> Any:
         return node
     if hasattr(node, "to_plotly_json"):
         node = node.to_plotly_json()
+    if isinstance(node, (dict, list, tuple)):
+        try:  # plain already (cached list rows): orjson reads it in C, nothing to walk
+            orjson.dumps(node, option=orjson.OPT_NON_STR_KEYS)
+            return node
+        except TypeError:
+            pass
     if isinstance(node, dict):
         return {k: plain(v) for k, v in node.items()}
     if isinstance(node, (list, tuple)):

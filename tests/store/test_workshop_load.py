@@ -52,8 +52,9 @@ def report() -> str:
         "7",
     ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    # 0: target reached, 1: only latency missed (a busy machine); 2: errors or lost edits.
-    assert done.returncode in (0, 1), done.stdout + done.stderr
+    # 0: target reached, 3: only latency missed (a busy machine); 4: errors or lost edits;
+    # 1: the script crashed.
+    assert done.returncode in (0, 3), done.stdout + done.stderr
     return done.stdout
 
 

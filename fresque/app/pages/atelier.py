@@ -50,9 +50,10 @@ import os
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -213,9 +214,10 @@ def install_service(server: flask.Flask, service: Any) -> None:
     server.extensions[EXTENSION] = service
 
 
-def service() -> Any:
-    """The app's :class:`~fresque.store.WorkshopService`, created on first use."""
-    app = flask.current_app
+def service(server: flask.Flask | None = None) -> Any:
+    """The app's :class:`~fresque.store.WorkshopService`, created on first use (of
+    ``server``, by default the app of the current request)."""
+    app = server if server is not None else flask.current_app
     found = app.extensions.get(EXTENSION)
     if found is None:
         with _LOCK:
@@ -454,19 +456,30 @@ def _card_list_state(
     parts = parts if parts is not None else _reader(token)
     ws, me, snap, own = parts.workshop, parts.member, parts.snapshot, parts.own_events
     mine = {e.target for e in own if e.target}
-    recent = just_added(parts.recent_events, _now())
-    shown = None
+    now = _now()
     if ws.moderation.value == "pre" and me.role.value != "facilitator":
         # Others' edits show once accepted (as on the board); one's own at once.
         accepted = svc.accepted_ids(token)
         shown = lambda sid: sid in accepted or sid in mine  # noqa: E731
-    # The recent cards in list order, once per version (the same for every phone).
-    ordered = snap.memo(("recent", frozenset(recent)), lambda: _in_list_order(snap, recent))
-    cards = list_candidates(
-        snap.latest, snap.cards_by_id, mine=mine, recent=ordered, shown=shown, limit=40
-    )
-    if shown is not None:
+        recent = just_added(parts.recent_events, now)
+        ordered = snap.memo(("recent", frozenset(recent)), lambda: _in_list_order(snap, recent))
+        cards = list_candidates(
+            snap.latest, snap.cards_by_id, mine=mine, recent=ordered, shown=shown, limit=40
+        )
         cards = [c for c in cards if shown(c.structure.id)]
+    else:
+        # Every phone sees the same events: what was just added, and everyone's cards in
+        # list order, are worked out once per version and second; a phone puts its own
+        # first.
+        second = int(now.timestamp())
+        recent = snap.memo(("just", second), lambda: just_added(parts.recent_events, now))
+        others = snap.memo(
+            ("others", second),
+            lambda: list_candidates(
+                snap.latest, snap.cards_by_id, recent=_in_list_order(snap, recent), limit=40
+            ),
+        )
+        cards = list_candidates(others, snap.cards_by_id, mine=mine, limit=40)
     rows = card_rows(cards, lang=lang, mine=mine, recent=recent, limit=40, owner=me.id)
     undo_rows = _undo_rows(own, me.id)
     undo = _my_edits(own, me.id, lang, undo_rows)
@@ -1659,7 +1672,9 @@ async function (n, version, search) {
 """
 
 
-def workshop_version(token: str | None) -> tuple[int, dict[str, Any]]:
+def workshop_version(
+    token: str | None, server: flask.Flask | None = None
+) -> tuple[int, dict[str, Any]]:
     """Answer a screen's poll: HTTP status and JSON body.
 
     ``200 {"version": n}`` for a token the store accepts (any role: the version says
@@ -1670,27 +1685,50 @@ def workshop_version(token: str | None) -> tuple[int, dict[str, Any]]:
     if not token:
         return 400, {"error": t("atelier.version.no_token", DEFAULT_LANGUAGE)}
     try:
-        version = service().version(token)
+        version = service(server).version(token)
     except errors.StoreError as error:
         return 403, {"error": str(error)}
     return 200, {"version": version}
 
 
+class VersionRoute:
+    """:data:`VERSION_PATH` as a WSGI layer in front of the Flask app ``server``.
+
+    Three hundred phones poll it 200 times a second: answered here, a poll skips
+    Flask's routing, request context and after-request hooks, a third of its server
+    time; every other request goes on to Flask unchanged.
+    """
+
+    def __init__(self, server: flask.Flask, path: str) -> None:
+        self.server, self.path, self.app = server, path, server.wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != self.path:
+            return self.app(environ, start_response)
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            start_response("405 METHOD NOT ALLOWED", [("Allow", "GET"), ("Content-Length", "0")])
+            return [b""]
+        token = parse_qs(environ.get("QUERY_STRING", "")).get("t", [None])[0]
+        status, body = workshop_version(token, self.server)
+        data = json.dumps(body, ensure_ascii=False).encode()
+        start_response(
+            f"{status} {HTTPStatus(status).phrase.upper()}",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(data))),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        return [data]
+
+
 def install_version_route(app: dash.Dash) -> None:
-    """Serve :data:`VERSION_PATH` on ``app``'s server (once)."""
+    """Serve :data:`VERSION_PATH` on ``app``'s server (once), ahead of Flask."""
     server = app.server
-    if "atelier_version" in server.view_functions:
+    if isinstance(server.wsgi_app, VersionRoute):
         return
-
-    def atelier_version() -> flask.Response:
-        status, body = workshop_version(flask.request.args.get("t"))
-        response = flask.jsonify(body)
-        response.status_code = status
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
     path = app.config.routes_pathname_prefix.rstrip("/") + VERSION_PATH
-    server.add_url_rule(path, "atelier_version", atelier_version, methods=["GET"])
+    server.wsgi_app = VersionRoute(server, path)  # type: ignore[method-assign]
 
 
 def register_callbacks(app: dash.Dash) -> None:
