@@ -1051,7 +1051,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-participants", type=int, default=30)
     parser.add_argument("--poll-only-duration", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
         "--renders",
         choices=("on", "off"),
