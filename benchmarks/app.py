@@ -28,7 +28,6 @@ import argparse
 import copy
 import json
 import logging
-import os
 import random
 import socket
 import subprocess
@@ -43,21 +42,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.chromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from fresque.app import create_app  # noqa: E402
 from fresque.app.state import ViewState, replace  # noqa: E402
 from fresque.ecosystem import Ecosystem, load_ecosystem  # noqa: E402
 
-CHROMIUM = os.environ.get("FRESQUE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 CY_COUNT = "document.getElementById('net-graph')._cyreg.cy.nodes('.structure').length"
 CY_READY = """() => {
   const c = document.getElementById('net-graph');
@@ -238,7 +227,9 @@ def browser_session(url: str, eco: Ecosystem, runs: int) -> dict:
 
     out: dict = {}
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(
+            executable_path=str(chromium_path()), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             # 1. first page at département level: every byte received.
             context = chromium.new_context(viewport={"width": 1280, "height": 900})
@@ -430,7 +421,7 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     n = 12 if args.quick else 40
     browser_runs = 4 if args.quick else 10
-    use_browser = not args.no_browser and Path(CHROMIUM).exists()
+    use_browser = not args.no_browser and chromium_path() is not None
 
     from fresque.synthetic import generate_ecosystem
 

@@ -32,16 +32,20 @@ import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import plotly.io as pio
 from werkzeug.serving import make_server
 
-from fresque.app import create_app
-from fresque.app.pages import carte
-from fresque.app.state import parse_url
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"]
+from benchmarks.chromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from fresque.app import create_app  # noqa: E402
+from fresque.app.pages import carte  # noqa: E402
+from fresque.app.state import parse_url  # noqa: E402
+
 DEPARTEMENTS = ["29", "35", "56", "22"]
 INDICATORS = ["per100k", "beyond30", "status"]
 EPCIS = ["Brest Métropole", "Rennes Métropole", "Lorient Agglomération"]
@@ -135,7 +139,9 @@ def main() -> int:
     figure_bytes = len(pio.to_json(figure).encode())
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path()), args=CHROMIUM_ARGS
+        )
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")

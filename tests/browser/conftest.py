@@ -9,33 +9,14 @@ fail.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-MISSING_CHROMIUM = "Chromium manquant : sudo apt-get install -y chromium"
-
-
-def chromium_path() -> Path | None:
-    """Return the Chromium binary to drive, or None when there is none."""
-    candidate = os.environ.get("FRESQUE_CHROMIUM", "/usr/bin/chromium")
-    resolved = shutil.which(candidate)
-    return Path(resolved) if resolved else None
+from benchmarks.chromium import CHROMIUM_ARGS, MISSING_CHROMIUM, chromium_path
 
 
 @pytest.fixture(scope="session")
