@@ -734,7 +734,7 @@ def network_elements(
     The app draws filtered views of one large ecosystem with :class:`NetworkIndex`
     instead (same elements, without building a filtered ecosystem).
     """
-    index = NetworkIndex(eco, metrics if metrics is not None else node_metrics(eco))
+    index = NetworkIndex(eco, metrics)  # without metrics: only the one sizing the nodes
     view = index.view(relations=relations)
     return index.elements(view, layout=layout, metric=metric, lang=lang)
 
