@@ -40,9 +40,9 @@ class Snapshot:
     workshop_id: int
     seq: int
     cards_by_id: Mapping[str, Any]
-    """Live :class:`~fresque.store.service.Card` by structure id."""
+    """Live :class:`~fresque.store.results.Card` by structure id."""
     links_by_id: Mapping[int, Any]
-    """Live :class:`~fresque.store.service.LinkCard` by link number."""
+    """Live :class:`~fresque.store.results.LinkCard` by link number."""
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
