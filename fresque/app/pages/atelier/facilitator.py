@@ -1,0 +1,468 @@
+"""The facilitator's panel: phase, moderation, duplicates and merge, members, undo
+from the audit log, close / reopen, the read-only link (the export and the merge into
+the curated dataset: :mod:`~fresque.app.pages.atelier.export`)."""
+
+from __future__ import annotations
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from fresque.app.pages.atelier.access import (
+    _base_url,
+    _href,
+    _store_errors,
+    _store_refusals_change_nothing,
+    _token,
+    service,
+)
+from fresque.app.pages.atelier.ids import (
+    BOARD_VIEW,
+    F_ACCEPT_ALL,
+    F_BLOCK,
+    F_DOWNLOAD,
+    F_DUPLICATES,
+    F_EXPORT_JSON,
+    F_EXPORT_XLSX,
+    F_LOG,
+    F_MEMBERS,
+    F_MERGE,
+    F_MERGE_CONFIRM,
+    F_MERGE_DIFF,
+    F_MERGE_PREVIEW,
+    F_MERGE_SEEN,
+    F_MESSAGE,
+    F_MODERATE,
+    F_PENDING,
+    F_STATE,
+    F_STATUS,
+    F_TICK,
+    F_UNDO,
+    F_VERSION,
+    F_VIEWER,
+    F_VIEWER_LINK,
+    LANG,
+    PH_KINDS,
+    PH_LINKS,
+    PH_NAME,
+    PH_SAVE,
+    URL,
+)
+from fresque.app.pages.atelier.live import POLL_MS
+from fresque.app.pages.atelier.pieces import _capitalized, _workshop_head
+from fresque.app.widgets import labelled
+from fresque.i18n import enum_choices, t
+from fresque.model import Kind
+from fresque.views.workshop import event_rows, join_url
+
+
+def _pending_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    events = service().pending(token)
+    if not events:
+        return [html.P(t("atelier.panel.pending.none", lang))]
+    return [
+        html.Ul(
+            className="atelier-list",
+            children=[
+                html.Li(
+                    [
+                        html.Span(f"n° {r['seq']} · {r['time']} · "),
+                        html.Strong(r["author"]),
+                        " ",
+                        r["summary"],
+                        html.Button(
+                            t("atelier.panel.accept", lang),
+                            id={"type": F_MODERATE, "seq": r["seq"], "decision": "accepted"},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                        html.Button(
+                            t("atelier.panel.reject", lang),
+                            id={"type": F_MODERATE, "seq": r["seq"], "decision": "rejected"},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                    ]
+                )
+                for r in event_rows(events, limit=100)
+            ],
+        )
+    ]
+
+
+def _duplicate_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    pairs = service().duplicate_suggestions(token)[:30]
+    if not pairs:
+        return [html.P(t("atelier.panel.duplicates.none", lang))]
+    return [
+        html.Ul(
+            className="atelier-list",
+            children=[
+                html.Li(
+                    [
+                        f"« {d.first_name} » ≈ « {d.second_name} » ({round(d.score * 100)} %) ",
+                        html.Button(
+                            t("atelier.panel.merge", lang).format(
+                                merged=d.second_name, kept=d.first_name
+                            ),
+                            id={"type": F_MERGE, "keep": d.first, "merge": d.second},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                    ]
+                )
+                for d in pairs
+            ],
+        )
+    ]
+
+
+def _member_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    people = [m for m in service().members(token) if m.role.value == "participant"]
+    if not people:
+        return [html.P(t("atelier.panel.members.none", lang))]
+    return [
+        html.Ul(
+            className="atelier-list",
+            children=[
+                html.Li(
+                    className="blocked" if m.blocked else None,
+                    children=[
+                        html.Strong(m.nickname),
+                        f" ({t('atelier.panel.members.blocked', lang)})" if m.blocked else "",
+                        html.Button(
+                            t(
+                                "atelier.panel.members.unblock"
+                                if m.blocked
+                                else "atelier.panel.members.block",
+                                lang,
+                            ),
+                            id={"type": F_BLOCK, "member": m.id, "blocked": not m.blocked},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                    ],
+                )
+                for m in people
+            ],
+        )
+    ]
+
+
+def _log_list(token: str | None, lang: str) -> list:
+    if token is None:
+        return []
+    rows = event_rows(service().audit_log(token), limit=60)
+    return [
+        html.Ol(
+            className="atelier-list atelier-log",
+            children=[
+                html.Li(
+                    className="undone" if r["undone"] else None,
+                    children=[
+                        html.Span(f"n° {r['seq']} · {r['time']} · "),
+                        html.Strong(r["author"]),
+                        " ",
+                        r["summary"],
+                        f" [{t('atelier.status.' + r['status'], lang)}]" if r["status"] else "",
+                        html.Button(
+                            t("atelier.panel.undo", lang),
+                            id={"type": F_UNDO, "seq": r["seq"]},
+                            className="button small",
+                            n_clicks=0,
+                        )
+                        if r["undoable"]
+                        else None,
+                    ],
+                )
+                for r in rows
+            ],
+        )
+    ]
+
+
+def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
+    """The facilitator's panel."""
+    if ws is not None:
+        board = _href(lang, t=token, vue=BOARD_VIEW)
+        join = join_url(_base_url(), ws.code)
+        links = html.Ul(
+            [
+                html.Li(
+                    html.A(
+                        t("atelier.panel.board", lang),
+                        href=board,
+                        target="_blank",
+                        id="atl-fa-board-link",
+                    )
+                ),
+                html.Li(
+                    [t("atelier.panel.join_url", lang) + t("punct.colon", lang), html.Code(join)]
+                ),
+            ]
+        )
+        kinds = (
+            [k.value for k in ws.phase.kinds]
+            if ws.phase.kinds is not None
+            else [k.value for k in Kind]
+        )
+        head = _workshop_head(ws, lang)
+        closed = ws.status != "open"
+    else:
+        links, kinds, head, closed = None, [], None, False
+    return html.Div(
+        className="atelier-panel",
+        children=[
+            dcc.Interval(id=F_TICK, interval=POLL_MS),
+            dcc.Store(id=F_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
+            dcc.Download(id=F_DOWNLOAD),
+            html.Div(head, id=F_STATE),
+            html.P("", id=F_MESSAGE, className="atelier-message", role="status"),
+            html.Section(
+                className="panel atelier-card",
+                children=[html.H3(t("atelier.panel.links", lang)), links],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.phase", lang)),
+                    labelled(
+                        t("atelier.panel.phase.name", lang),
+                        dcc.Input(id=PH_NAME, value=ws.phase.name if ws else "", className="input"),
+                        PH_NAME,
+                    ),
+                    labelled(
+                        t("atelier.panel.phase.kinds", lang),
+                        dcc.Checklist(
+                            id=PH_KINDS,
+                            options=_capitalized(enum_choices(Kind, lang)),
+                            value=kinds,
+                            className="choice-list",
+                        ),
+                        PH_KINDS,
+                    ),
+                    dcc.Checklist(
+                        id=PH_LINKS,
+                        options=[{"label": t("atelier.panel.phase.links", lang), "value": "on"}],
+                        value=["on"] if ws is None or ws.phase.links_open else [],
+                        className="choice-list",
+                    ),
+                    html.Button(
+                        t("atelier.panel.phase.save", lang), id=PH_SAVE, className="button"
+                    ),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.pending", lang)),
+                    html.Div(_pending_list(token, lang), id=F_PENDING),
+                    html.Button(
+                        t("atelier.panel.accept_all", lang), id=F_ACCEPT_ALL, className="button"
+                    ),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.duplicates", lang)),
+                    html.Div(_duplicate_list(token, lang), id=F_DUPLICATES),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.end", lang)),
+                    html.Div(
+                        className="atelier-buttons",
+                        children=[
+                            html.Button(
+                                t(
+                                    "atelier.panel.reopen" if closed else "atelier.panel.close",
+                                    lang,
+                                ),
+                                id=F_STATUS,
+                                className="button",
+                            ),
+                            html.Button(
+                                t("atelier.panel.export_xlsx", lang),
+                                id=F_EXPORT_XLSX,
+                                className="button",
+                            ),
+                            html.Button(
+                                t("atelier.panel.export_json", lang),
+                                id=F_EXPORT_JSON,
+                                className="button",
+                            ),
+                            html.Button(
+                                t("atelier.panel.viewer", lang), id=F_VIEWER, className="button"
+                            ),
+                        ],
+                    ),
+                    html.P("", id=F_VIEWER_LINK, className="atelier-viewer-link"),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card atelier-merge",
+                children=[
+                    html.H3(t("atelier.merge.heading", lang)),
+                    html.P(t("atelier.merge.intro", lang)),
+                    dcc.Store(id=F_MERGE_SEEN, data=None),
+                    html.Button(
+                        t("atelier.merge.preview", lang), id=F_MERGE_PREVIEW, className="button"
+                    ),
+                    html.Div(id=F_MERGE_DIFF, className="atelier-diff", role="status"),
+                    html.Button(
+                        t("atelier.merge.confirm", lang),
+                        id=F_MERGE_CONFIRM,
+                        className="button primary",
+                        hidden=True,
+                    ),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.members", lang)),
+                    html.Div(_member_list(token, lang), id=F_MEMBERS),
+                ],
+            ),
+            html.Section(
+                className="panel atelier-card",
+                children=[
+                    html.H3(t("atelier.panel.log", lang)),
+                    html.Div(_log_list(token, lang), id=F_LOG),
+                ],
+            ),
+        ],
+    )
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """The panel's live redraw, its lists' buttons and its fixed buttons."""
+
+    @app.callback(
+        Output(F_PENDING, "children"),
+        Output(F_DUPLICATES, "children"),
+        Output(F_MEMBERS, "children"),
+        Output(F_LOG, "children"),
+        Output(F_STATE, "children"),
+        Output(F_STATUS, "children"),
+        Input(F_VERSION, "data"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def facilitator_live(_version, search, lang):
+        token = _token(search)
+        if token is None:
+            raise PreventUpdate
+        svc = service()
+        with _store_refusals_change_nothing():
+            ws = svc.workshop(token)
+            closed = ws.status != "open"
+            return (
+                _pending_list(token, lang),
+                _duplicate_list(token, lang),
+                _member_list(token, lang),
+                _log_list(token, lang),
+                _workshop_head(ws, lang),
+                t("atelier.panel.reopen" if closed else "atelier.panel.close", lang),
+            )
+
+    # The lists' buttons and the panel's fixed buttons have callbacks apart: the lists'
+    # refreshes re-trigger theirs, which would drop the reply of a fixed button in flight.
+    @app.callback(
+        Output(F_MESSAGE, "children", allow_duplicate=True),
+        Input({"type": F_MODERATE, "seq": ALL, "decision": ALL}, "n_clicks"),
+        Input({"type": F_MERGE, "keep": ALL, "merge": ALL}, "n_clicks"),
+        Input({"type": F_UNDO, "seq": ALL}, "n_clicks"),
+        Input({"type": F_BLOCK, "member": ALL, "blocked": ALL}, "n_clicks"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def facilitator_list_act(_m, _g, _u, _b, search, lang):
+        token = _token(search)
+        trigger = dash.ctx.triggered_id
+        if token is None or not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate  # buttons appearing or going, not a click
+        errors = _store_errors()
+        svc = service()
+        try:
+            if trigger["type"] == F_MODERATE:
+                svc.moderate(token, int(trigger["seq"]), trigger["decision"])
+                return t("atelier.panel.done.moderate", lang)
+            if trigger["type"] == F_MERGE:
+                svc.merge_structures(token, trigger["keep"], trigger["merge"])
+                return t("atelier.panel.done.merge", lang)
+            if trigger["type"] == F_UNDO:
+                svc.undo(token, int(trigger["seq"]))
+                return t("atelier.panel.done.undo", lang)
+            if trigger["type"] == F_BLOCK:
+                svc.block(token, int(trigger["member"]), bool(trigger["blocked"]))
+                return t("atelier.panel.done.block", lang)
+        except errors.StoreError as error:
+            return str(error)
+        raise PreventUpdate
+
+    @app.callback(
+        Output(F_MESSAGE, "children"),
+        Output(F_VIEWER_LINK, "children"),
+        Input(PH_SAVE, "n_clicks"),
+        Input(F_STATUS, "n_clicks"),
+        Input(F_VIEWER, "n_clicks"),
+        Input(F_ACCEPT_ALL, "n_clicks"),
+        State(PH_NAME, "value"),
+        State(PH_KINDS, "value"),
+        State(PH_LINKS, "value"),
+        State(URL, "search"),
+        State(LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def facilitator_act(_ph, _st, _v, _a, phase_name, kinds, links, search, lang):
+        token = _token(search)
+        trigger = dash.ctx.triggered_id
+        if token is None or trigger is None or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        errors = _store_errors()
+        svc = service()
+        viewer = no_update
+        try:
+            if trigger == F_ACCEPT_ALL:
+                svc.moderate(token, [e.seq for e in svc.pending(token)], "accepted")
+                text = t("atelier.panel.done.moderate", lang)
+            elif trigger == PH_SAVE:
+                every = set(kinds or []) == {k.value for k in Kind}
+                svc.set_phase(
+                    token,
+                    phase_name or "",
+                    None if every else list(kinds or []),
+                    links_open=bool(links),
+                )
+                text = t("atelier.panel.done.phase", lang)
+            elif trigger == F_STATUS:
+                ws = svc.workshop(token)
+                (svc.reopen if ws.status == "closed" else svc.close)(token)
+                text = t("atelier.panel.done.status", lang)
+            elif trigger == F_VIEWER:
+                viewer_token = svc.create_viewer_link(token)
+                address = _base_url().rstrip("/") + _href(lang, t=viewer_token)
+                viewer = [
+                    t("atelier.panel.viewer.link", lang) + t("punct.colon", lang),
+                    html.A(address, href=address, target="_blank", id="atl-fa-viewer-href"),
+                    html.Br(),
+                    html.Small(t("atelier.panel.viewer.hint", lang)),
+                ]
+                text = ""
+            else:
+                raise PreventUpdate
+        except errors.StoreError as error:
+            return str(error), viewer
+        return text, viewer

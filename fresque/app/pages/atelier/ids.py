@@ -1,0 +1,112 @@
+"""The Atelier page's component ids (the form's fields among them), shared by its
+views and callbacks."""
+
+from __future__ import annotations
+
+#: The page's name in the app's paths.
+PAGE = "atelier"
+#: The ``vue`` of the projector board in a facilitator's URL (``&vue=tableau``).
+BOARD_VIEW = "tableau"
+
+# --- component ids -----------------------------------------------------------------------
+URL = "atl-url"
+LANG = "atl-lang"
+CONTENT = "atl-content"
+SAVED = "atl-saved"
+# join / create
+JOIN_CODE = "atl-join-code"
+JOIN_NICK = "atl-join-nick"
+JOIN_GO = "atl-join-go"
+JOIN_ERROR = "atl-join-error"
+CREATE_NAME = "atl-create-name"
+CREATE_BASE = "atl-create-base"
+CREATE_REGION = "atl-create-region"
+CREATE_MODERATION = "atl-create-moderation"
+CREATE_KEY = "atl-create-key"
+CREATE_GO = "atl-create-go"
+CREATE_ERROR = "atl-create-error"
+# participant
+P_TICK = "atl-p-tick"
+P_VERSION = "atl-p-version"
+#: What the phone shows (card keys, its edits, head, links): live redraws send only changes.
+P_SHOWN = "atl-p-shown"
+P_HEAD = "atl-p-head"
+P_CARDS = "atl-p-cards"
+P_EDITING = "atl-p-editing"
+P_FORM_TITLE = "atl-p-form-title"
+P_SAVE = "atl-p-save"
+P_CANCEL = "atl-p-cancel"
+P_MESSAGE = "atl-p-message"
+P_EDIT = "atl-edit"  # pattern type, id: the card's id
+P_SIMILAR = "atl-p-similar"
+P_UNDO = "atl-p-undo"  # pattern: seq
+P_LOAD = "atl-p-load"  # the card an edit button asked for
+F_ERR = "atl-ferr"  # pattern: field (a form field's error line)
+L_SOURCE = "atl-l-source"
+L_TARGET = "atl-l-target"
+L_RELATION = "atl-l-relation"
+L_SAVE = "atl-l-save"
+L_MESSAGE = "atl-l-message"
+L_CANCEL = "atl-l-cancel"
+L_DETAILS = "atl-l-details"
+L_EDITING = "atl-l-editing"  # the link being edited: {"id", "version"}
+L_LOAD = "atl-l-load"  # the link an edit button asked for
+L_MINE = "atl-l-mine"
+L_EDIT = "atl-l-edit"  # pattern: id (a link of mine)
+# removing one's own cards and links, with a confirmation
+P_REMOVE = "atl-p-remove"  # pattern: what ("card" / "link"), id, version
+P_ASKED = "atl-p-asked"  # what the confirmation is about: {"what", "id", "version"}
+P_CONFIRM = "atl-p-confirm"
+P_CONFIRM_TEXT = "atl-p-confirm-text"
+P_CONFIRM_YES = "atl-p-confirm-yes"
+P_CONFIRM_NO = "atl-p-confirm-no"
+P_REMOVED = "atl-p-removed"  # the outcome of a removal
+#: The card form's fields: (form field, component id).
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "atl-f-name"),
+    ("kind", "atl-f-kind"),
+    ("dispositifs", "atl-f-dispositifs"),
+    ("stages", "atl-f-stages"),
+    ("themes", "atl-f-themes"),
+    ("territory_level", "atl-f-level"),
+    ("territory_codes", "atl-f-territories"),
+    ("website", "atl-f-website"),
+    ("description", "atl-f-description"),
+)
+FIELD_ID = dict(FIELDS)
+LIST_FIELDS = ("dispositifs", "stages", "themes", "territory_codes")
+# board
+B_TICK = "atl-b-tick"
+B_VERSION = "atl-b-version"
+B_GRAPH = "atl-b-graph"
+B_MAP = "atl-b-map"
+B_RECENT = "atl-b-recent"
+B_COUNT = "atl-b-count"
+# facilitator
+F_TICK = "atl-fa-tick"
+F_VERSION = "atl-fa-version"
+F_STATE = "atl-fa-state"
+F_PENDING = "atl-fa-pending"
+F_DUPLICATES = "atl-fa-duplicates"
+F_LOG = "atl-fa-log"
+F_MESSAGE = "atl-fa-message"
+F_MODERATE = "atl-moderate"  # pattern: seq, decision
+F_MERGE = "atl-merge"  # pattern: keep, merge
+F_UNDO = "atl-undo"  # pattern: seq
+PH_NAME = "atl-ph-name"
+PH_KINDS = "atl-ph-kinds"
+PH_LINKS = "atl-ph-links"
+PH_SAVE = "atl-ph-save"
+F_STATUS = "atl-fa-status"
+F_VIEWER = "atl-fa-viewer"
+F_VIEWER_LINK = "atl-fa-viewer-link"
+F_EXPORT_XLSX = "atl-fa-export-xlsx"
+F_EXPORT_JSON = "atl-fa-export-json"
+F_DOWNLOAD = "atl-fa-download"
+F_MEMBERS = "atl-fa-members"
+F_BLOCK = "atl-block"  # pattern: member, blocked
+F_ACCEPT_ALL = "atl-fa-accept-all"
+F_MERGE_PREVIEW = "atl-fa-merge-preview"
+F_MERGE_CONFIRM = "atl-fa-merge-confirm"
+F_MERGE_DIFF = "atl-fa-merge-diff"
+F_MERGE_SEEN = "atl-fa-merge-seen"  # fingerprint of the diff the facilitator was shown
