@@ -26,6 +26,7 @@ from fresque.store.constants import (
     REJECTED,
     Role,
 )
+from fresque.store.duplicates import name_key, update_duplicates
 from fresque.store.errors import InvalidInput, NotFound, WorkshopClosed
 from fresque.store.replay import MERGE, STATE_KINDS, structure_data
 from fresque.store.results import Card, Duplicate, to_card
@@ -163,29 +164,47 @@ class ModerationMixin:
 
     def duplicate_suggestions(self, token: str, threshold: float = 0.8) -> list[Duplicate]:
         """Pairs of cards with similar names serving a territory in common, where at
-        least one was added in the workshop; best first (facilitator only)."""
+        least one was added in the workshop; best first (facilitator only).
+
+        The pairs are kept per workshop from one call to the next: only the cards
+        changed since are compared again (:func:`~fresque.store.duplicates.update_duplicates`).
+        """
         with self._reading(token, FACILITATORS, "la recherche de doublons") as (conn, ws, _m):
-            rows = (
-                conn.execute(
-                    select(structures.c.sid, structures.c.data, structures.c.base_data).where(
-                        structures.c.workshop_id == ws["id"], structures.c.deleted.is_(False)
+            query = select(
+                structures.c.sid, structures.c.updated_seq, structures.c.created_by
+            ).where(structures.c.workshop_id == ws["id"], structures.c.deleted.is_(False))
+            marks = {
+                r.sid: (int(r.updated_seq or 0), r.created_by is not None)
+                for r in conn.execute(query)
+            }
+
+            def read(ids: list[str]) -> dict[str, Any]:
+                found: dict[str, Any] = {}
+                for start in range(0, len(ids), 500):
+                    rows = conn.execute(
+                        select(structures.c.sid, structures.c.data).where(
+                            structures.c.workshop_id == ws["id"],
+                            structures.c.sid.in_(ids[start : start + 500]),
+                        )
                     )
-                )
-                .mappings()
-                .all()
+                    found.update({r.sid: r.data for r in rows})
+                return found
+
+            key = (ws["id"], float(threshold))
+            with self._cache_lock:
+                before = self._duplicates.get(key)
+            state = update_duplicates(
+                before,
+                marks,
+                read,
+                lambda level, code: self.territories.commune_positions((level, code)),
+                threshold,
             )
-        cards = [(r["sid"], r["data"], r["base_data"] is None) for r in rows]
-        found: dict[tuple[str, str], Duplicate] = {}
-        for sid, data, new in cards:
-            if not new:
-                continue
-            for other, score in self._similar(data, cards, threshold, skip=sid):
-                pair = tuple(sorted((sid, other[0])))
-                if pair not in found or found[pair].score < score:
-                    first = data if pair[0] == sid else other[1]
-                    second = other[1] if pair[0] == sid else data
-                    found[pair] = Duplicate(pair[0], pair[1], first["name"], second["name"], score)
-        return sorted(found.values(), key=lambda d: (-d.score, d.first, d.second))
+        with self._cache_lock:
+            self._duplicates[key] = state
+            while len(self._duplicates) > 16:
+                self._duplicates.pop(next(iter(self._duplicates)))
+        return state.suggestions()
 
     def similar_structures(
         self, token: str, values: Mapping[str, Any], threshold: float = 0.8
@@ -229,7 +248,7 @@ class ModerationMixin:
         threshold: float,
         skip: str | None = None,
     ) -> list[tuple[tuple[str, dict, bool], float]]:
-        key = _name_key(data["name"])
+        key = name_key(data["name"])
         if not key:
             return []
         matcher = difflib.SequenceMatcher(None, autojunk=False)
@@ -238,7 +257,7 @@ class ModerationMixin:
         for card in cards:
             if card[0] == skip:
                 continue
-            other = _name_key(card[1]["name"])
+            other = name_key(card[1]["name"])
             if not other:
                 continue
             contained = min(len(key), len(other)) >= 4 and (key in other or other in key)
@@ -270,15 +289,3 @@ class ModerationMixin:
             )
         except (LookupError, ValueError):
             return False
-
-
-def _name_key(name: str) -> str:
-    return " ".join(
-        w for w in _words(name) if w not in {"de", "la", "le", "les", "du", "des", "d", "l", "et"}
-    )
-
-
-def _words(name: str) -> list[str]:
-    from fresque.geo.territories import normalize_name
-
-    return normalize_name(str(name)).split()

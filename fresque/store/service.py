@@ -118,6 +118,7 @@ from fresque.store.constants import (
     Role,
 )
 from fresque.store.db import ensure_schema, make_engine, read_transaction, write_transaction
+from fresque.store.duplicates import DuplicateState
 from fresque.store.edits import EditingMixin
 from fresque.store.errors import InvalidToken, PermissionDenied, RateLimited, WorkshopClosed
 from fresque.store.lifecycle import LifecycleMixin, hash_token
@@ -214,6 +215,8 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
         self.snapshots = SnapshotCache(to_card, to_link_card, snapshot_cache)
         self._accepted: OrderedDict[tuple[int, int, str], frozenset[str]] = OrderedDict()
         self._recent: OrderedDict[tuple[int, int, int], tuple[RecentEvent, ...]] = OrderedDict()
+        # (workshop, threshold) -> the duplicate pairs as last worked out (moderation)
+        self._duplicates: dict[tuple[int, float], DuplicateState] = {}
         # (workshop, member, limit) -> (workshop version they were read at, the events)
         self._own: OrderedDict[tuple[int, int, int], tuple[int, tuple[Event, ...]]] = OrderedDict()
         if upgrade:

@@ -238,6 +238,94 @@ def test_undo_a_creation_leaves_later_edits_without_effect(service, national):
     assert edit.seq < link.seq
 
 
+def _duplicates_from_scratch(service, facilitator, threshold=0.8):
+    """The duplicate pairs by the plain rule, every card added against every card: what
+    the incremental suggestions must always equal."""
+    import difflib
+
+    from fresque.model import Level
+    from fresque.store.duplicates import name_key
+
+    cards = [c for c in service.cards(facilitator) if not c.deleted]
+
+    def communes(structure):
+        try:
+            return {
+                p
+                for code in structure.territory_codes
+                for p in service.territories.commune_positions(
+                    (structure.territory_level.value, code)
+                )
+            }
+        except (LookupError, ValueError):
+            return None
+
+    def share(a, b):
+        levels = (a.territory_level.value, b.territory_level.value)
+        if Level.COUNTRY.value in levels:
+            return levels[0] == levels[1]
+        one, other = communes(a), communes(b)
+        return one is not None and other is not None and bool(one & other)
+
+    found = {}
+    for new in [c for c in cards if c.created_by is not None]:
+        key = name_key(new.structure.name)
+        for other in cards:
+            if other is new:
+                continue
+            other_key = name_key(other.structure.name)
+            if not key or not other_key:
+                continue
+            score = difflib.SequenceMatcher(None, other_key, key, autojunk=False).ratio()
+            inside = min(len(key), len(other_key)) >= 4 and (key in other_key or other_key in key)
+            if (score >= threshold or inside) and share(new.structure, other.structure):
+                pair = tuple(sorted((new.structure.id, other.structure.id)))
+                found[pair] = max(found.get(pair, 0), round(max(score, threshold), 3))
+    return found
+
+
+def test_duplicate_suggestions_follow_every_change_as_from_scratch(
+    service, national, engine, territories, dataset_dir, clock
+):
+    """The pairs are kept between calls and only changed cards compared again; after
+    each add, rename, move, removal, merge and undo (made by another worker) they equal
+    a comparison of every card from scratch, and a fresh process's."""
+    workshop, facilitator = national
+    other = WorkshopService(
+        engine, territories=territories, dataset_dir=dataset_dir, clock=clock, upgrade=False
+    )
+    alice = service.join(workshop.code, "Alice")
+    card = {"kind": "support_structure", "territory_level": "departement"}
+    tag = lambda: other.get_structure(alice, "tag_29")  # noqa: E731
+    steps = [
+        lambda: None,
+        lambda: other.add_structure(alice, {**card, "name": "Tag 29", "territory_codes": ["29"]}),
+        lambda: other.add_structure(
+            alice, {**card, "name": "TAg 29 Finistère", "territory_codes": ["29"]}
+        ),
+        lambda: other.add_structure(alice, {**card, "name": "Tag 29", "territory_codes": ["53"]}),
+        lambda: other.edit_structure(alice, "tag_29", {"name": "Pépinière"}, tag().version),
+        lambda: other.edit_structure(alice, "tag_29", {"name": "TAg29"}, tag().version),
+        lambda: other.edit_structure(alice, "tag_29", {"territory_codes": ["53"]}, tag().version),
+        lambda: other.remove_structure(alice, "tag_29_finistere", 1),
+        lambda: other.undo(facilitator, other.workshop(facilitator).version),
+        lambda: other.merge_structures(facilitator, "tag29", "tag_29_finistere"),
+    ]
+    counts = []
+    for step in steps:
+        step()
+        got = service.duplicate_suggestions(facilitator)
+        assert {(d.first, d.second): d.score for d in got} == _duplicates_from_scratch(
+            service, facilitator
+        )
+        fresh = WorkshopService(
+            engine, territories=territories, dataset_dir=dataset_dir, clock=clock, upgrade=False
+        )
+        assert fresh.duplicate_suggestions(facilitator) == got
+        counts.append(len(got))
+    assert max(counts) >= 2 and counts[0] == 0  # the steps made and unmade pairs
+
+
 def test_merge_duplicates_keeps_both_histories_and_moves_links(service, national):
     workshop, facilitator = national
     alice = service.join(workshop.code, "Alice")
