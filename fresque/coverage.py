@@ -392,6 +392,30 @@ class Coverage:
 
     # --- tables -------------------------------------------------------------------------
 
+    def stages_offered(
+        self, level: Level | str = Level.DEPARTEMENT, region: str | int | None = None
+    ) -> pd.Series:
+        """How many stages of a project's life (0 to 6) have a local offer in each
+        territory of ``level``: ``single``, ``covered`` or ``overlap`` (what the
+        workshop's board colours).
+
+        Examples
+        --------
+        >>> from fresque.ecosystem import load_ecosystem
+        >>> offered = compute_coverage(load_ecosystem()).stages_offered(region="53")
+        >>> sorted(offered.index)
+        ['22', '29', '35', '56']
+        >>> bool(offered.between(0, len(Stage)).all())
+        True
+        """
+        table = self.table(level, [("stage", s.value) for s in Stage], region)
+        offered = table["status"].isin(
+            [CoverageStatus.SINGLE, CoverageStatus.COVERED, CoverageStatus.OVERLAP]
+        )
+        counts = table[offered].groupby("code", observed=True)["key"].nunique()
+        codes = pd.unique(table["code"])
+        return counts.reindex(codes).fillna(0).astype(int).rename("stages")
+
     def table(
         self,
         level: Level | str = Level.COMMUNE,

@@ -276,7 +276,10 @@ class Ecosystem:
                     parts.append(self.territories.commune_positions((s.territory_level, code)))
                 except TerritoryError as error:
                     raise ValueError(f"{s.id} : {error}") from error
-            positions = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.intp)
+            if len(parts) == 1:
+                positions = parts[0]  # already sorted, without repeats
+            else:
+                positions = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.intp)
             cols.append(positions)
             rows.append(np.full(len(positions), i))
         n_communes = len(self.territories.communes)

@@ -394,6 +394,59 @@ def test_a_phone_redraw_is_sent_as_plain_json(app, monkeypatch):
     assert walked == []
 
 
+def test_the_board_map_is_resent_only_when_its_values_change(app):
+    """The projector's map (stages offered per département) is worked out per version,
+    but sent only when a count changed: a new incubateur in the Finistère recolours it,
+    a new description does not."""
+    from benchmarks.workshop_load import find_callbacks
+
+    client = app.server.test_client()
+    board_map = find_callbacks(client.get("/_dash-dependencies").get_json())["board map"]
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, token = service.create_workshop("Carte", base="vide", rate_limit=1000)
+        alice = service.join(ws.code, "Alice")
+
+    def redraw(shown):
+        values = {
+            "atl-url.search": f"?t={token}&vue=tableau",
+            "atl-url.pathname": "/atelier",
+            "atl-lang.data": "fr",
+            "atl-b-version.data": [service.workshop(token).version, 0],
+            "atl-b-map-shown.data": shown,
+        }
+        reply = client.post(
+            "/_dash-update-component", json=board_map.body(values, ["atl-b-version.data"])
+        )
+        if reply.status_code == 204:
+            return None
+        assert reply.status_code == 200
+        response = reply.get_json()["response"]
+        return response["atl-b-map-shown"]["data"], response["atl-b-map"]["figure"]
+
+    def finistere(figure):
+        trace = figure["data"][0]
+        return dict(zip(trace["locations"], trace["z"], strict=True))["29"]
+
+    first, figure = redraw(None)
+    assert finistere(figure) == 0
+    assert redraw(first) is None  # nothing moved
+    card = service.add_structure(
+        alice,
+        {
+            "name": "Incubateur du Finistère",
+            "kind": "support_structure",
+            "dispositifs": ["incubateur"],
+            "territory_level": "departement",
+            "territory_codes": ["29"],
+        },
+    )
+    second, figure = redraw(first)
+    assert second != first and finistere(figure) >= 2  # émergence, création…
+    service.edit_structure(alice, card.structure.id, {"description": "Brest"}, 1)
+    assert redraw(second) is None  # a new version, the same counts: nothing sent
+
+
 def test_link_ends_fill_as_one_types(app):
     with app.server.test_request_context("/"):
         service = atelier.service()

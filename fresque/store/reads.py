@@ -302,17 +302,26 @@ class ReadingMixin:
                 eco = self._cache.get(key)
                 if eco is not None:
                     self._cache.move_to_end(key)
-            if eco is None:
+            if eco is None and pending and self.snapshots.size > 0:
+                # The working state is the version's snapshot, whose cards are already
+                # validated (and kept from one version to the next).
+                snap = self.snapshots.get(conn, ws["id"], ws["seq"])
+                eco = Ecosystem(
+                    [c.structure for c in snap.cards_by_id.values()],
+                    [c.link for c in snap.links_by_id.values()],
+                    territories=self.territories,
+                )
+            elif eco is None:
                 state = self._view(conn, ws, pending)
                 eco = Ecosystem(
                     list(state.structures.values()),
                     list(state.links.values()),
                     territories=self.territories,
                 )
-                with self._cache_lock:
-                    self._cache[key] = eco
-                    while len(self._cache) > 16:
-                        self._cache.popitem(last=False)
+            with self._cache_lock:
+                self._cache.setdefault(key, eco)
+                while len(self._cache) > 16:
+                    self._cache.popitem(last=False)
             reveal = (
                 revealed_only
                 if revealed_only is not None

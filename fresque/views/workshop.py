@@ -30,6 +30,7 @@ from fresque.model import Confidence, Dispositif, Kind, Level, Relation, Stage, 
 __all__ = [
     "JUST_ADDED_CLASS",
     "JUST_ADDED_SECONDS",
+    "board_map_figure",
     "card_choices",
     "card_options",
     "card_rows",
@@ -124,6 +125,43 @@ def just_added(
         if event.created_at >= since:
             out[event.target] = max(out.get(event.target, 0), event.seq)
     return out
+
+
+def board_map_figure(
+    offered: Mapping[str, int], region: str | None = None, lang: str = DEFAULT_LANGUAGE
+) -> dict[str, Any]:
+    """The board's coverage map: départements coloured by the number of stages of a
+    project's life offered locally (``offered``, from
+    :meth:`fresque.coverage.Coverage.stages_offered`), on a 0 to 6 scale; only the
+    région's départements when ``region`` is given. A plain dict, ready to send.
+
+    Examples
+    --------
+    >>> figure = board_map_figure({"22": 6, "29": 3, "35": 0, "56": 1}, region="53")
+    >>> sorted(figure["data"][0]["locations"]), figure["data"][0]["zmax"]
+    (['22', '29', '35', '56'], 6)
+    """
+    import pandas as pd
+
+    from fresque.views.maps import choropleth_figure, map_geojson
+
+    geojson = map_geojson("departements")
+    if region:
+        keep = {str(code) for code in offered}
+        geojson = {
+            **geojson,
+            "features": [f for f in geojson["features"] if str(f["id"]) in keep],
+            "insets": [],
+        }
+    figure = choropleth_figure(
+        geojson,
+        pd.Series(dict(offered), dtype=float),
+        colorbar_title=t("atelier.board.map.colorbar", lang),
+        value_label=t("atelier.board.map.value", lang),
+        lang=lang,
+    )
+    figure.update_traces(colorbar={"dtick": 1}, zmin=0, zmax=len(Stage), selector=0)
+    return figure.to_plotly_json()
 
 
 def mark_just_added(

@@ -3,6 +3,7 @@ what just arrived, and the code and QR code to join."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import dash
@@ -23,6 +24,7 @@ from fresque.app.pages.atelier.ids import (
     B_COUNT,
     B_GRAPH,
     B_MAP,
+    B_MAP_SHOWN,
     B_RECENT,
     B_TICK,
     B_VERSION,
@@ -31,10 +33,12 @@ from fresque.app.pages.atelier.ids import (
 )
 from fresque.app.pages.atelier.live import POLL_MS
 from fresque.app.pages.atelier.pieces import _workshop_head
+from fresque.app.payload import plain_outputs
+from fresque.coverage import compute_coverage
 from fresque.i18n import t
-from fresque.model import Stage
 from fresque.views.network import cytoscape_layout, network_elements, network_stylesheet
 from fresque.views.workshop import (
+    board_map_figure,
     event_rows,
     format_code,
     join_url,
@@ -75,55 +79,30 @@ def _board_parts(token: str | None, lang: str) -> tuple[list, list, str]:
     return elements, feed, count
 
 
-def _board_map(token: str | None, lang: str) -> Any:
-    """The coverage map of the board (cached by the workshop's version)."""
+def _board_map(token: str | None, lang: str) -> tuple[str, Any]:
+    """The coverage map of the board, and what identifies it (its values): the stages
+    offered per département are worked out once per workshop version, the figure once
+    per set of values (most changes leave every count as it was)."""
     if token is None:
-        return {}
+        return "", {}
     svc = service()
     ws = svc.workshop(token)
     eco = svc.current_ecosystem(token, revealed_only=True)
-    return context.current().cached(
-        ("atelier-map", ws.id, ws.version, lang),
-        lambda: _coverage_map(eco, ws.region, lang),
-        maxsize=8,
-    )
-
-
-def _coverage_map(eco, region: str | None, lang: str):
-    """Départements coloured by the number of stages of the chain they are offered
-    (local offers; 0 to 6)."""
+    cache = context.current()
     try:
-        import pandas as pd
-
-        from fresque.coverage import compute_coverage
-        from fresque.views.maps import choropleth_figure, map_geojson
-
-        table = compute_coverage(eco).table(
-            "departement", [("stage", s.value) for s in Stage], region
+        offered = cache.cached(
+            ("atelier-stages", ws.id, ws.version),
+            lambda: compute_coverage(eco).stages_offered(region=ws.region).to_dict(),
+            maxsize=8,
         )
-        covered = table[table["status"].isin(["single", "covered", "overlap"])]
-        values = covered.groupby("code")["key"].nunique()
-        codes = table["code"].unique()
-        values = pd.Series(values, dtype=float).reindex(codes).fillna(0)
-        geojson = map_geojson("departements")
-        if region:
-            keep = set(codes)
-            geojson = {
-                **geojson,
-                "features": [f for f in geojson["features"] if str(f["id"]) in keep],
-                "insets": [],
-            }
-        figure = choropleth_figure(
-            geojson,
-            values,
-            colorbar_title=t("atelier.board.map.colorbar", lang),
-            value_label=t("atelier.board.map.value", lang),
-            lang=lang,
+        values = repr((lang, ws.region, sorted(offered.items()))).encode()
+        key = hashlib.sha1(values, usedforsecurity=False).hexdigest()[:16]
+        figure = cache.cached(
+            ("atelier-map", key), lambda: board_map_figure(offered, ws.region, lang), maxsize=8
         )
-        figure.update_traces(colorbar={"dtick": 1}, zmin=0, zmax=len(Stage), selector=0)
-        return figure
+        return key, figure
     except (FileNotFoundError, KeyError, ValueError):
-        return {}
+        return "", {}
 
 
 def board_view(token: str | None, lang: str, ws=None) -> html.Div:
@@ -131,7 +110,7 @@ def board_view(token: str | None, lang: str, ws=None) -> html.Div:
     from fresque.views.maps import map_graph_config
 
     elements, feed, count = _board_parts(token, lang)
-    figure = _board_map(token, lang)
+    shown, figure = _board_map(token, lang)
     if ws is not None:
         url = join_url(_base_url(), ws.code)
         join = html.Div(
@@ -159,6 +138,7 @@ def board_view(token: str | None, lang: str, ws=None) -> html.Div:
         children=[
             dcc.Interval(id=B_TICK, interval=POLL_MS),
             dcc.Store(id=B_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
+            dcc.Store(id=B_MAP_SHOWN, data=shown),
             html.Div(className="board-top", children=[head, html.P(count, id=B_COUNT)]),
             html.Div(
                 className="board-main",
@@ -216,18 +196,23 @@ def register_callbacks(app: dash.Dash) -> None:
             raise PreventUpdate
         with _store_refusals_change_nothing():
             elements, feed, count = _board_parts(token, lang)
-            return elements, no_update, feed, count
+            return plain_outputs((elements, no_update, feed, count), no_update)
 
     @app.callback(
         Output(B_MAP, "figure"),
+        Output(B_MAP_SHOWN, "data"),
         Input(B_VERSION, "data"),
         State(URL, "search"),
         State(LANG, "data"),
+        State(B_MAP_SHOWN, "data"),
         prevent_initial_call=True,
     )
-    def board_map(_version, search, lang):
+    def board_map(_version, search, lang, shown):
         token = _token(search)
         if token is None:
             raise PreventUpdate
         with _store_refusals_change_nothing():
-            return _board_map(token, lang)
+            key, figure = _board_map(token, lang)
+        if key and key == shown:  # the same values: the projector keeps its map
+            raise PreventUpdate
+        return figure, key

@@ -80,6 +80,7 @@ B_TICK = "atl-b-tick"
 B_VERSION = "atl-b-version"
 B_GRAPH = "atl-b-graph"
 B_MAP = "atl-b-map"
+B_MAP_SHOWN = "atl-b-map-shown"  # which figure the board shows (its values)
 B_RECENT = "atl-b-recent"
 B_COUNT = "atl-b-count"
 # facilitator
