@@ -10,9 +10,11 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
 2. creates a workshop through the app's own "create" callback (as a facilitator on the
    machine does), joins ``--participants`` phones through the "join" callback, and opens
    a phone's page (the callback that renders it; every phone's with ``--open-pages``);
-3. for ``--duration`` seconds, each phone polls as its page does every ``--poll``
-   seconds (the page's clientside poll: ``GET /_atelier/version?t=…``, the workshop's
-   version); with ``--renders on`` (the default), when the
+3. for ``--duration`` seconds, the projector's board and the facilitator's panel
+   (``--screens``) poll and redraw what they show on every change, and each phone
+   polls as its page does every ``--poll`` seconds (the page's clientside poll:
+   ``GET /_atelier/version?t=…``, the workshop's version); with ``--renders on`` (the
+   default), when the
    workshop moved the phone also asks for its card list again as Dash does (the
    ``participant_live`` callback, sending what its list shows, ``atl-p-shown``, so the
    server answers with only what changed; at 5 edits per second every poll sees a
@@ -264,6 +266,9 @@ def find_callbacks(dependencies: list[dict[str, Any]]) -> dict[str, Callback]:
         "join": lambda outs: ("atl-join-error", "children") in outs,
         "form": lambda outs: ("atl-p-editing", "data") in outs,
         "render": lambda outs: ("atl-p-cards", "children") in outs,
+        "board": lambda outs: ("atl-b-graph", "elements") in outs,
+        "board map": lambda outs: ("atl-b-map", "figure") in outs,
+        "facilitator": lambda outs: ("atl-fa-pending", "children") in outs,
     }
     found: dict[str, Callback] = {}
     for dep in dependencies:
@@ -367,6 +372,77 @@ class Phone:
             raise HTTPError("bad reply", payload[:200].decode("utf-8", "replace")) from None
 
 
+class Screen:
+    """The projector's board (``vue=tableau``) or the facilitator's panel, open on the
+    facilitator's link: it polls like a phone and redraws everything it shows when the
+    workshop moved (the board also every 10 ticks, when the "just added" marks fade)."""
+
+    def __init__(self, app: App, token: str, kind: str) -> None:
+        self.app, self.kind = app, kind
+        self.search = f"?t={token}" + ("&vue=tableau" if kind == "board" else "")
+        self.conns = [Connection(app.host, app.port), Connection(app.host, app.port)]
+        self.version: list[int] = [0, 0]
+        self.ticks = 0
+        self.stores: dict[str, Any] = {}  # what the page keeps of its redraws (dcc.Store)
+
+    async def close(self) -> None:
+        for conn in self.conns:
+            await conn.close()
+
+    async def redraw(self, stats: Stats) -> None:
+        store = "atl-b-version" if self.kind == "board" else "atl-fa-version"
+        names = ["board", "board map"] if self.kind == "board" else ["facilitator"]
+
+        async def one(name: str, conn: Connection) -> None:
+            cb = self.app.callbacks[name]
+            values = {
+                "atl-url.search": self.search,
+                "atl-url.pathname": "/atelier",
+                "atl-lang.data": "fr",
+                f"{store}.data": self.version,
+                **self.stores,
+            }
+            sent = time.perf_counter()
+            status, _h, payload = await conn.request(
+                "POST", UPDATE, cb.body(values, [f"{store}.data"])
+            )
+            if status not in (200, 204):
+                raise HTTPError(f"HTTP {status}", payload[:200].decode("utf-8", "replace"))
+            stats.add(name, time.perf_counter() - sent)
+            if status == 200:
+                for cid, props in json.loads(payload).get("response", {}).items():
+                    if "data" in props and cid != store:
+                        self.stores[f"{cid}.data"] = props["data"]
+
+        # The browser sends the callbacks of one input at once, each on its connection.
+        await asyncio.gather(*(one(n, c) for n, c in zip(names, self.conns, strict=False)))
+
+
+async def screen_loop(
+    screen: Screen, stats: Stats, period: float, start: float, stop: float
+) -> None:
+    """Every ``period`` s: the screen's poll, then its redraw when something moved."""
+    loop = asyncio.get_running_loop()
+    due = start + random.uniform(0, period)
+    while True:
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        if loop.time() >= stop:
+            return
+        due += period
+        screen.ticks += 1
+        try:
+            status, _h, payload = await screen.conns[0].request("GET", VERSION + screen.search)
+            if status != 200:
+                raise HTTPError(f"HTTP {status}", payload[:200].decode("utf-8", "replace"))
+            version = int(json.loads(payload)["version"])
+            beat = screen.ticks // 10 if screen.kind == "board" else 0
+            if [version, beat] != screen.version:
+                screen.version = [version, beat]
+                await screen.redraw(stats)
+        except HTTPError as error:
+            stats.errors[f"{screen.kind}: {error.kind}"] += 1
+
+
 @dataclass
 class Stats:
     """What one phase measured."""
@@ -405,6 +481,19 @@ class App:
 # --------------------------------------------------------------------------------------
 # The phones' behaviour
 # --------------------------------------------------------------------------------------
+
+
+_KINDS = ("Association", "Coopérative", "Incubateur", "Pépinière", "Tiers-lieu", "Réseau")
+_SYLLABLES = ("ker", "mor", "lan", "bre", "tal", "gwen", "roc", "pen", "dol", "vil", "ar", "gou")
+
+
+def card_name(phone: int, n: int) -> str:
+    """A new card's name, unique, and as unlike the others as people's real names
+    ("Tiers-lieu Kerpendol 12-3"): not a series of near-identical names, which would
+    make every pair of cards a duplicate suggestion for the facilitator."""
+    pick = random.Random(phone * 1_000 + n)
+    word = "".join(pick.choice(_SYLLABLES) for _ in range(3)).capitalize()
+    return f"{pick.choice(_KINDS)} {word} {phone}-{n}"
 
 
 def card_values(name: str, marker: str) -> dict[str, Any]:
@@ -529,7 +618,7 @@ async def edit(phone: Phone, stats: Stats, add_share: float) -> None:
             kind = "edit"
         else:
             phone.added += 1
-            name = f"Structure du banc {phone.number:03d}-{phone.added:03d}"
+            name = card_name(phone.number, phone.added)
             values, editing, sid, kind = card_values(name, marker), None, None, "add"
             if phone.app.phones:  # the other screens look for it from now on
                 phone.app.acknowledged[name] = None
@@ -594,6 +683,7 @@ async def phase(
     seconds: float,
     mode: str,
     edits: float | None = None,
+    screens: list[Screen] = (),  # type: ignore[assignment]
 ) -> tuple[Stats, float]:
     stats = Stats()
     loop = asyncio.get_running_loop()
@@ -602,6 +692,7 @@ async def phase(
     stats.stop = time.perf_counter() + (stop - loop.time())
     await asyncio.gather(
         *(poll_loop(p, stats, args.poll, start, stop, mode) for p in phones),
+        *(screen_loop(s, stats, args.poll, start, stop) for s in screens),
         edit_loop(
             phones,
             stats,
@@ -904,7 +995,11 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
     if mode == "renders":  # each new card is looked for in the other phones' redraws
         app.phones = phones
     cpu0, gen0 = server_cpu(pid, dbname), own_cpu()
-    stats, seconds = await phase(app, phones, args, args.duration, mode)
+    kinds = [k for k in args.screens.split(",") if k and k != "none"]
+    screens = [Screen(app, token, kind) for kind in kinds]
+    stats, seconds = await phase(app, phones, args, args.duration, mode, screens=screens)
+    for screen in screens:
+        await screen.close()
     cpu1 = server_cpu(pid, dbname)
     # A card acknowledged in the last poll period before the phones stopped may not have
     # been drawn.
@@ -1053,6 +1148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
+        "--screens",
+        default="board,facilitator",
+        help="écrans ouverts sur le lien de l’animation pendant la mesure : board (le "
+        "tableau projeté), facilitator (le panneau d’animation), ou none",
+    )
+    parser.add_argument(
         "--renders",
         choices=("on", "off"),
         default="on",
@@ -1068,6 +1169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll-ms", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
+    unknown = set(args.screens.split(",")) - {"board", "facilitator", "none", ""}
+    if unknown:
+        parser.error(f"--screens : écran inconnu {sorted(unknown)} (board, facilitator, none)")
     if args.poll_ms is None:
         from fresque.app.pages.atelier import POLL_MS
 
@@ -1075,7 +1179,8 @@ def main(argv: list[str] | None = None) -> int:
     random.seed(args.seed)
     load = os.getloadavg()
     print(
-        f"{args.db} ; {args.participants} téléphones, sondage {args.poll:g} s, "
+        f"{args.db} ; {args.participants} téléphones, sondage {args.poll:g} s, écrans "
+        f"{args.screens.replace('board', 'tableau').replace('facilitator', 'animation')}, "
         f"{args.edits_per_s:g} modifications/s, {args.duration:g} s ; gunicorn "
         f"{args.workers} processus × {args.threads} fils ; charge de la machine avant : "
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cœurs)"
