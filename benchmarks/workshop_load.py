@@ -77,7 +77,7 @@ from fresque.store.forms import unique_slug  # noqa: E402
 UPDATE = "/_dash-update-component"
 VERSION = "/_atelier/version"  # fresque.app.pages.atelier.VERSION_PATH
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
-#: The phone page's pieces the script talks to (ids of fresque/app/pages/atelier.py).
+#: The phone page's pieces the script talks to (ids of fresque/app/pages/atelier/ids.py).
 POLL_OUTPUT = "atl-p-version.data"
 SUCCESS = "success"
 
