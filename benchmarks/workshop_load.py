@@ -267,7 +267,6 @@ def find_callbacks(dependencies: list[dict[str, Any]]) -> dict[str, Callback]:
         "form": lambda outs: ("atl-p-editing", "data") in outs,
         "render": lambda outs: ("atl-p-cards", "children") in outs,
         "board": lambda outs: ("atl-b-graph", "elements") in outs,
-        "board map": lambda outs: ("atl-b-map", "figure") in outs,
         "facilitator": lambda outs: ("atl-fa-pending", "children") in outs,
     }
     found: dict[str, Callback] = {}
@@ -391,7 +390,7 @@ class Screen:
 
     async def redraw(self, stats: Stats) -> None:
         store = "atl-b-version" if self.kind == "board" else "atl-fa-version"
-        names = ["board", "board map"] if self.kind == "board" else ["facilitator"]
+        names = ["board"] if self.kind == "board" else ["facilitator"]
 
         async def one(name: str, conn: Connection) -> None:
             cb = self.app.callbacks[name]

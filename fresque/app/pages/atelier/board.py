@@ -180,25 +180,13 @@ def board_view(token: str | None, lang: str, ws=None) -> html.Div:
 def register_callbacks(app: dash.Dash) -> None:
     """The board's live redraw (network, feed, count; the map)."""
 
+    # One callback for the whole board: a redraw builds the workshop's ecosystem once,
+    # in one process, instead of once per callback in whichever process takes each.
     @app.callback(
         Output(B_GRAPH, "elements"),
         Output(B_GRAPH, "layout"),
         Output(B_RECENT, "children"),
         Output(B_COUNT, "children"),
-        Input(B_VERSION, "data"),
-        State(URL, "search"),
-        State(LANG, "data"),
-        prevent_initial_call=True,
-    )
-    def board_live(version, search, lang):
-        token = _token(search)
-        if token is None:
-            raise PreventUpdate
-        with _store_refusals_change_nothing():
-            elements, feed, count = _board_parts(token, lang)
-            return plain_outputs((elements, no_update, feed, count), no_update)
-
-    @app.callback(
         Output(B_MAP, "figure"),
         Output(B_MAP_SHOWN, "data"),
         Input(B_VERSION, "data"),
@@ -207,12 +195,13 @@ def register_callbacks(app: dash.Dash) -> None:
         State(B_MAP_SHOWN, "data"),
         prevent_initial_call=True,
     )
-    def board_map(_version, search, lang, shown):
+    def board_live(version, search, lang, shown):
         token = _token(search)
         if token is None:
             raise PreventUpdate
         with _store_refusals_change_nothing():
+            elements, feed, count = _board_parts(token, lang)
             key, figure = _board_map(token, lang)
         if key and key == shown:  # the same values: the projector keeps its map
-            raise PreventUpdate
-        return figure, key
+            figure = key = no_update
+        return plain_outputs((elements, no_update, feed, count, figure, key), no_update)

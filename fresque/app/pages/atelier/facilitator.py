@@ -158,7 +158,9 @@ def _member_list(token: str | None, lang: str) -> list:
 def _log_list(token: str | None, lang: str) -> list:
     if token is None:
         return []
-    rows = event_rows(service().audit_log(token), limit=60)
+    svc = service()
+    # The latest 60 events are all the list shows: read only those, not the whole log.
+    rows = event_rows(svc.audit_log(token, since=max(0, svc.version(token) - 60)), limit=60)
     return [
         html.Ol(
             className="atelier-list atelier-log",
