@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -241,15 +242,14 @@ def card_rows(
     rows = []
     for card in cards:
         s = card.structure
-        parts = [label(d, lang, Dispositif) for d in s.dispositifs]
-        parts += [label(st, lang, Stage) for st in s.stages]
+        kind, details = _card_words(lang, s.kind, tuple(s.dispositifs), tuple(s.stages))
         rows.append(
             {
                 "id": s.id,
                 "name": s.name,
-                "kind": label(s.kind, lang, Kind),
+                "kind": kind,
                 "kind_value": s.kind.value,
-                "details": ", ".join(parts),
+                "details": details,
                 "version": card.version,
                 "seq": card.seq or 0,
                 "mine": s.id in mine,
@@ -259,6 +259,17 @@ def card_rows(
         )
     rows.sort(key=lambda r: (not r["mine"], not r["recent"], -r["seq"], r["name"].casefold()))
     return rows[:limit] if limit is not None else rows
+
+
+@functools.lru_cache(maxsize=4096)
+def _card_words(
+    lang: str, kind: Kind, dispositifs: tuple[Dispositif, ...], stages: tuple[Stage, ...]
+) -> tuple[str, str]:
+    """A card's kind, and its dispositifs and stages, in words (a phone's list shows
+    forty at each redraw: the same few combinations, worded once)."""
+    parts = [label(d, lang, Dispositif) for d in dispositifs]
+    parts += [label(st, lang, Stage) for st in stages]
+    return label(kind, lang, Kind), ", ".join(parts)
 
 
 def list_candidates(

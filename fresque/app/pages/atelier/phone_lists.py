@@ -6,6 +6,7 @@ comes with what identifies it, so that a redraw sends only the rows that moved."
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -32,16 +33,17 @@ def _card_list(token: str | None, lang: str, parts: Any = None) -> list:
 
     Reads the workshop's cached snapshot of this version and only the reader's own
     events: the rows of a few dozen cards are built, never those of the whole base."""
-    return _card_list_state(token, lang, parts)[0]
+    return _card_list_state(token, lang, parts)[0]()
 
 
 def _card_list_state(
     token: str | None, lang: str, parts: Any = None
-) -> tuple[list, dict[str, Any], list]:
-    """:func:`_card_list`, with what identifies it (``{"lang", "undo", "rows"}``: the
-    undo buttons' events and each row's card, version and marks) and its rows' items."""
+) -> tuple[Callable[[], list], dict[str, Any], list]:
+    """:func:`_card_list` (built when called: a phone that gets a patch never needs
+    the whole list), with what identifies it (``{"lang", "undo", "rows"}``: the undo
+    buttons' events and each row's card, version and marks) and its rows' items."""
     if token is None:
-        return [], {}, []
+        return list, {}, []
     svc = service()
     parts = parts if parts is not None else _reader(token)
     ws, me, snap, own = parts.workshop, parts.member, parts.snapshot, parts.own_events
@@ -72,14 +74,14 @@ def _card_list_state(
         cards = list_candidates(others, snap.cards_by_id, mine=mine, limit=40)
     rows = card_rows(cards, lang=lang, mine=mine, recent=recent, limit=40, owner=me.id)
     undo_rows = _undo_rows(own, me.id)
-    undo = _my_edits(own, me.id, lang, undo_rows)
     state = {
         "lang": lang,
         "undo": [r["seq"] for r in undo_rows],
         "rows": [[r["id"], r["version"], r["recent"], r["removable"]] for r in rows],
     }
     if not rows:
-        return [html.P(t("atelier.cards.empty", lang), className="detail-empty"), *undo], state, []
+        empty = html.P(t("atelier.cards.empty", lang), className="detail-empty")
+        return lambda: [empty, *_my_edits(own, me.id, lang, undo_rows)], state, []
     items = [
         _card_item(
             lang,
@@ -93,14 +95,16 @@ def _card_list_state(
         )
         for r in rows
     ]
-    children = [
-        *undo,
-        {
-            "type": "Ul",
-            "namespace": "dash_html_components",
-            "props": {"className": "atelier-cards", "children": items},
-        },
-    ]
+    def children() -> list:
+        return [
+            *_my_edits(own, me.id, lang, undo_rows),
+            {
+                "type": "Ul",
+                "namespace": "dash_html_components",
+                "props": {"className": "atelier-cards", "children": items},
+            },
+        ]
+
     return children, state, items
 
 
@@ -111,22 +115,26 @@ def _in_list_order(snap, sids) -> list[str]:
     return [c.structure.id for c in found]
 
 
-def _cards_update(old: Any, new: dict[str, Any], children: list, items: list) -> Any:
+def _cards_update(
+    old: Any, new: dict[str, Any], children: Callable[[], list], items: list
+) -> Any:
     """What to send for the card list a phone shows as ``old`` (its :data:`P_SHOWN`):
     nothing when it is the same, a :class:`dash.Patch` of the rows that moved when only
-    rows did (a new card: one insertion, not forty rows), else the whole list."""
+    rows did (a new card: one insertion, not forty rows), else the whole list
+    (``children()``)."""
     if not isinstance(old, dict) or not isinstance(old.get("rows"), list):
-        return children
+        return children()
     if old.get("lang") != new["lang"] or old.get("undo") != new["undo"]:
-        return children
+        return children()
     before = [tuple(k) for k in old["rows"] if isinstance(k, list)]
     after = [tuple(k) for k in new["rows"]]
     if before == after:
         return no_update
     if not before or not after or len(before) != len(old["rows"]):
-        return children
+        return children()
     patch = dash.Patch()
-    rows = patch[len(children) - 1]["props"]["children"]
+    # The rows' list comes after the undo box (one element, when there are edits to undo).
+    rows = patch[1 if new["undo"] else 0]["props"]["children"]
     for _op, i1, i2, j1, j2 in reversed(list_edits(before, after)):
         for _ in range(i2 - i1):
             del rows[i1]
