@@ -95,6 +95,7 @@ def _card_list_state(
         )
         for r in rows
     ]
+
     def children() -> list:
         return [
             *_my_edits(own, me.id, lang, undo_rows),
@@ -115,9 +116,7 @@ def _in_list_order(snap, sids) -> list[str]:
     return [c.structure.id for c in found]
 
 
-def _cards_update(
-    old: Any, new: dict[str, Any], children: Callable[[], list], items: list
-) -> Any:
+def _cards_update(old: Any, new: dict[str, Any], children: Callable[[], list], items: list) -> Any:
     """What to send for the card list a phone shows as ``old`` (its :data:`P_SHOWN`):
     nothing when it is the same, a :class:`dash.Patch` of the rows that moved when only
     rows did (a new card: one insertion, not forty rows), else the whole list
