@@ -383,6 +383,7 @@ class Screen:
         self.version: list[int] = [0, 0]
         self.ticks = 0
         self.stores: dict[str, Any] = {}  # what the page keeps of its redraws (dcc.Store)
+        self.unseen: set[str] = set()  # new cards the board has not drawn yet
 
     async def close(self) -> None:
         for conn in self.conns:
@@ -408,6 +409,17 @@ class Screen:
             if status not in (200, 204):
                 raise HTTPError(f"HTTP {status}", payload[:200].decode("utf-8", "replace"))
             stats.add(name, time.perf_counter() - sent)
+            if status == 200 and self.unseen:
+                drawn, text = time.perf_counter(), payload.decode("utf-8", "replace")
+                drawn_now = [
+                    n for n in self.unseen if json.dumps(n, ensure_ascii=False)[1:-1] in text
+                ]
+                for card in drawn_now:
+                    self.unseen.discard(card)
+                    if card in self.app.acknowledged:
+                        acknowledged = self.app.acknowledged[card]
+                        seen = 0.0 if acknowledged is None else drawn - acknowledged
+                        stats.board_visible.append(seen)
             if status == 200:
                 for cid, props in json.loads(payload).get("response", {}).items():
                     if "data" in props and cid != store:
@@ -455,6 +467,8 @@ class Stats:
     stop: float = 0.0
     """When the phones stopped polling (``time.perf_counter``)."""
     visible: list[float] = field(default_factory=list)
+    board_visible: list[float] = field(default_factory=list)
+    """The same for the projector's board."""
     """For each new card and each other phone: seconds from the card's acknowledgement
     to the end of that phone's first redraw that shows it."""
 
@@ -473,6 +487,8 @@ class App:
     callbacks: dict[str, Callback]
     phones: list[Phone] = field(default_factory=list)
     """The phones that look for new cards in their redraws (with ``--renders on``)."""
+    screens: list[Screen] = field(default_factory=list)
+    """The projector's board (and facilitator's panel) open during the run."""
     acknowledged: dict[str, float | None] = field(default_factory=dict)
     """New cards sent: name → when acknowledged (``None`` while in flight)."""
 
@@ -619,11 +635,14 @@ async def edit(phone: Phone, stats: Stats, add_share: float) -> None:
             phone.added += 1
             name = card_name(phone.number, phone.added)
             values, editing, sid, kind = card_values(name, marker), None, None, "add"
-            if phone.app.phones:  # the other screens look for it from now on
+            if phone.app.phones or phone.app.screens:  # the screens look for it from now on
                 phone.app.acknowledged[name] = None
                 for other in phone.app.phones:
                     if other is not phone:
                         other.unseen.add(name)
+                for screen in phone.app.screens:
+                    if screen.kind == "board":
+                        screen.unseen.add(name)
         phone.clicks += 1
         values.update({"atl-p-save.n_clicks": phone.clicks, "atl-p-editing.data": editing})
         sent = time.perf_counter()
@@ -996,6 +1015,7 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
     cpu0, gen0 = server_cpu(pid, dbname), own_cpu()
     kinds = [k for k in args.screens.split(",") if k and k != "none"]
     screens = [Screen(app, token, kind) for kind in kinds]
+    app.screens = screens
     stats, seconds = await phase(app, phones, args, args.duration, mode, screens=screens)
     for screen in screens:
         await screen.close()
@@ -1005,7 +1025,8 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
     settled = stats.stop - args.poll - 1.0
     done = {n for n, t in app.acknowledged.items() if t is not None and t < settled}
     never_seen = sum(len(p.unseen & done) for p in phones)
-    app.phones, app.acknowledged = [], {}
+    board_never = sum(len(s.unseen & done) for s in screens)
+    app.phones, app.screens, app.acknowledged = [], [], {}
     for phone in phones:
         phone.unseen.clear()
     server, generator = cpu_used(cpu0, cpu1), own_cpu() - gen0
@@ -1023,6 +1044,13 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
             "nouvelle carte vue par les autres téléphones (de son acquittement à la fin du "
             f"redessin qui la montre) : {percentiles(stats.visible)} ; {len(stats.visible)} "
             f"fois, {100 * within:.2f} % en ≤ 2 s ; jamais vue : {never_seen}"
+        )
+    if stats.board_visible:
+        within = sum(1 for v in stats.board_visible if v <= 2.0) / len(stats.board_visible)
+        print(
+            f"nouvelle carte vue sur le tableau projeté : {percentiles(stats.board_visible)} ; "
+            f"{len(stats.board_visible)} fois, {100 * within:.2f} % en ≤ 2 s ; jamais vue : "
+            f"{board_never}"
         )
     reconnects = sum(p.conn.reconnects for p in phones)
     print(f"connexions rouvertes (fermées par le serveur au repos) : {reconnects}")
