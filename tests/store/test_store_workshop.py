@@ -238,6 +238,24 @@ def test_undo_a_creation_leaves_later_edits_without_effect(service, national):
     assert edit.seq < link.seq
 
 
+@pytest.fixture
+def worker(engine, territories, dataset_dir, clock):
+    """Another gunicorn worker on the same database: ``worker(**options)`` is a
+    :class:`WorkshopService` with caches of its own (``snapshot_cache=0``: none)."""
+
+    def start(**options) -> WorkshopService:
+        return WorkshopService(
+            engine,
+            territories=territories,
+            dataset_dir=dataset_dir,
+            clock=clock,
+            upgrade=False,
+            **options,
+        )
+
+    return start
+
+
 def _duplicates_from_scratch(service, facilitator, threshold=0.8):
     """The duplicate pairs by the plain rule, every card added against every card: what
     the incremental suggestions must always equal."""
@@ -284,16 +302,12 @@ def _duplicates_from_scratch(service, facilitator, threshold=0.8):
     return found
 
 
-def test_duplicate_suggestions_follow_every_change_as_from_scratch(
-    service, national, engine, territories, dataset_dir, clock
-):
+def test_duplicate_suggestions_follow_every_change_as_from_scratch(service, national, worker):
     """The pairs are kept between calls and only changed cards compared again; after
     each add, rename, move, removal, merge and undo (made by another worker) they equal
     a comparison of every card from scratch, and a fresh process's."""
     workshop, facilitator = national
-    other = WorkshopService(
-        engine, territories=territories, dataset_dir=dataset_dir, clock=clock, upgrade=False
-    )
+    other = worker()
     alice = service.join(workshop.code, "Alice")
     card = {"kind": "support_structure", "territory_level": "departement"}
     tag = lambda: other.get_structure(alice, "tag_29")  # noqa: E731
@@ -318,9 +332,7 @@ def test_duplicate_suggestions_follow_every_change_as_from_scratch(
         assert {(d.first, d.second): d.score for d in got} == _duplicates_from_scratch(
             service, facilitator
         )
-        fresh = WorkshopService(
-            engine, territories=territories, dataset_dir=dataset_dir, clock=clock, upgrade=False
-        )
+        fresh = worker()
         assert fresh.duplicate_suggestions(facilitator) == got
         counts.append(len(got))
     assert max(counts) >= 2 and counts[0] == 0  # the steps made and unmade pairs
@@ -683,23 +695,12 @@ def _seen(snapshot) -> tuple[dict, dict]:
     return cards, links
 
 
-def test_cached_snapshots_follow_every_version_across_workers(
-    service, national, engine, territories, dataset_dir, clock
-):
+def test_cached_snapshots_follow_every_version_across_workers(service, national, worker):
     """Two gunicorn workers: one reads (warm cache), the other writes; every read of the
     first matches what an uncached reader sees at that version."""
     workshop, facilitator = national
-    other = WorkshopService(
-        engine, territories=territories, dataset_dir=dataset_dir, clock=clock, upgrade=False
-    )
-    fresh = WorkshopService(
-        engine,
-        territories=territories,
-        dataset_dir=dataset_dir,
-        clock=clock,
-        upgrade=False,
-        snapshot_cache=0,
-    )
+    other = worker()
+    fresh = worker(snapshot_cache=0)
     alice = service.join(workshop.code, "Alice")
     warm = service.reader(alice)
     assert warm.snapshot is service.reader(alice).snapshot  # same version: same object
@@ -748,25 +749,14 @@ def test_a_warm_cache_never_lets_a_blocked_or_unknown_member_read(service, natio
     assert service.reader(alice).snapshot.seq == version + 2
 
 
-def test_a_members_own_events_are_read_again_only_when_they_may_have_changed(
-    service, engine, territories, dataset_dir, clock
-):
+def test_a_members_own_events_are_read_again_only_when_they_may_have_changed(service, worker):
     """A phone's own events (its undo list) come from the cache while others add and
     edit; an edit of its own, an undo or a moderation by the facilitator (which rewrite
     earlier events' rows, from another worker) make the next read fetch them again.
     Every read matches what an uncached reader sees at that version."""
     workshop, facilitator = service.create_workshop("Pré", base="national", moderation="pre")
-    other = WorkshopService(
-        engine, territories=territories, dataset_dir=dataset_dir, clock=clock, upgrade=False
-    )
-    fresh = WorkshopService(
-        engine,
-        territories=territories,
-        dataset_dir=dataset_dir,
-        clock=clock,
-        upgrade=False,
-        snapshot_cache=0,
-    )
+    other = worker()
+    fresh = worker(snapshot_cache=0)
     alice = service.join(workshop.code, "Alice")
     bob = service.join(workshop.code, "Bob")
     reads = []
