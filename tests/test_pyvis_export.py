@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from html.parser import HTMLParser
 
 import pytest
 
+from benchmarks.chromium import CHROMIUM_ARGS, MISSING_CHROMIUM, chromium_path
 from fresque.analysis import example_ecosystem
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.geo.territories import Territories
@@ -23,16 +23,6 @@ from fresque.views.pyvis_export import (
     write_network_html,
 )
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 EVIL = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'
 
 
@@ -159,11 +149,6 @@ def test_write(tmp_path):
     assert "<title>Essai</title>" in text
 
 
-def _chromium() -> str | None:
-    candidate = os.environ.get("FRESQUE_CHROMIUM", "/usr/bin/chromium")
-    return shutil.which(candidate)
-
-
 def _in_fresh_thread(function):
     """Run ``function`` in a new thread: Playwright's sync API refuses a thread whose
     asyncio loop is running (the browser tests keep one open for the session)."""
@@ -175,10 +160,10 @@ def _in_fresh_thread(function):
 
 @pytest.mark.browser
 def test_opens_offline_in_chromium(tmp_path, evil):
-    if _chromium() is None:
+    if chromium_path() is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("Chromium manquant")
-        pytest.skip("Chromium manquant")
+            pytest.fail(MISSING_CHROMIUM)
+        pytest.skip(MISSING_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     path = write_network_html(evil, tmp_path / "reseau.html")
@@ -188,7 +173,7 @@ def test_opens_offline_in_chromium(tmp_path, evil):
 
     def browse() -> tuple[list[str], str, str]:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=str(chromium_path()), args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
                 page.on("request", lambda r: requests.append(r.url))
