@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fresque.coverage import STATUS_ORDER, compute_coverage
+from fresque.coverage import STATUS_ORDER, compute_coverage, stages_offered_from_structures
 from fresque.ecosystem import Ecosystem
 from fresque.geo.territories import Territories
 from fresque.model import DEFAULT_STAGES, UNIQUE_BY_DESIGN, Dispositif, Level, Stage, Structure
@@ -262,3 +262,18 @@ def test_property_helpers_see_every_level() -> None:
     assert set(tables([])) == set(LEVELS)
     with pytest.raises(KeyError):
         tables([])["commune"].loc[("00000", "cress")]
+
+
+@SETTINGS
+@given(ecosystems(), st.data())
+def test_stages_offered_from_structures_is_the_coverage_reading(structures, data) -> None:
+    """The board's shortcut (no commune matrix) gives the stages offered per
+    département that the coverage engine gives, for the whole country and each région:
+    EPCI across two départements, communes, régions, statuses and national actors
+    included."""
+    structures = [*structures, data.draw(national_structures("n0"))]
+    coverage = compute_coverage(Ecosystem(structures, territories=TERRITORIES))
+    for region in (None, "98", "99"):
+        expected = coverage.stages_offered(region=region)
+        found = stages_offered_from_structures(structures, TERRITORIES, region=region)
+        pd.testing.assert_series_equal(found, expected)

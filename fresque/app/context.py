@@ -65,7 +65,7 @@ class AppContext:
         self._error: str | None = None
         self._lock = threading.Lock()
         self.maps: MapFigures = MapFigures()
-        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache: dict[Hashable, OrderedDict[Hashable, Any]] = {}
         self._warm_lock = threading.Lock()
         self._warming: threading.Event | None = None
         self._warmer: threading.Thread | None = None
@@ -135,19 +135,24 @@ class AppContext:
         return self._error
 
     def cached(self, key: Hashable, build: Callable[[], Any], maxsize: int = 64) -> Any:
-        """Return ``build()``, remembered under ``key`` (the ``maxsize`` latest kept).
+        """Return ``build()``, remembered under ``key``.
 
-        Everything derived from the ecosystem can be kept: the ecosystem never changes.
+        The keys sharing a first item (a tuple's; the key itself otherwise) share a
+        space, which keeps its ``maxsize`` latest: the pages' caches do not push each
+        other out. Everything derived from the ecosystem can be kept: the ecosystem
+        never changes.
         """
+        space = key[0] if isinstance(key, tuple) and key else key
         with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+            cache = self._cache.setdefault(space, OrderedDict())
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
         value = build()
         with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > maxsize:
-                self._cache.popitem(last=False)
+            value = cache.setdefault(key, value)
+            while len(cache) > maxsize:
+                cache.popitem(last=False)
         return value
 
     @property

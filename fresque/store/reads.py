@@ -297,39 +297,85 @@ class ReadingMixin:
         """
         with self._reading(token) as (conn, ws, member):
             pending = self._pending_view(ws, member, include_pending)
-            key = (ws["id"], ws["seq"], "working" if pending else "accepted")
-            with self._cache_lock:
-                eco = self._cache.get(key)
-                if eco is not None:
-                    self._cache.move_to_end(key)
-            if eco is None and pending and self.snapshots.size > 0:
-                # The working state is the version's snapshot, whose cards are already
-                # validated (and kept from one version to the next).
-                snap = self.snapshots.get(conn, ws["id"], ws["seq"])
-                eco = Ecosystem(
-                    [c.structure for c in snap.cards_by_id.values()],
-                    [c.link for c in snap.links_by_id.values()],
-                    territories=self.territories,
-                )
-            elif eco is None:
-                state = self._view(conn, ws, pending)
-                eco = Ecosystem(
-                    list(state.structures.values()),
-                    list(state.links.values()),
-                    territories=self.territories,
-                )
-            with self._cache_lock:
-                self._cache.setdefault(key, eco)
-                while len(self._cache) > 16:
-                    self._cache.popitem(last=False)
-            reveal = (
-                revealed_only
-                if revealed_only is not None
-                else (member["role"] != Role.FACILITATOR.value)
-            )
-            if reveal and ws["phase_kinds"] is not None:
+            eco = self._ecosystem(conn, ws, pending)
+            if self._revealing(ws, member, revealed_only):
                 eco = eco.filter(kinds=list(ws["phase_kinds"]))
             return eco
+
+    def current_records(
+        self,
+        token: str,
+        *,
+        include_pending: bool | None = None,
+        revealed_only: bool | None = None,
+    ) -> Records:
+        """The workshop now as records, structures by id and links by (source, target,
+        relation): what :meth:`current_ecosystem` holds, without building it.
+
+        The projector's board redraws from these at every change (see
+        :class:`fresque.views.board.BoardDrawing`): a snapshot's cards are validated
+        once and handed over as the same objects from one version to the next. Same
+        parameters as :meth:`current_ecosystem`.
+        """
+        with self._reading(token) as (conn, ws, member):
+            pending = self._pending_view(ws, member, include_pending)
+            if pending and self.snapshots.size > 0:
+                snap = self.snapshots.get(conn, ws["id"], ws["seq"])
+                records = snap.memo(
+                    "records",
+                    lambda: Records(
+                        [c.structure for c in snap.cards], [c.link for c in snap.link_cards]
+                    ),
+                )
+            else:
+                records = self._ecosystem(conn, ws, pending).records
+            if not self._revealing(ws, member, revealed_only):
+                return records
+        kinds = set(ws["phase_kinds"])
+        kept = [s for s in records.structures if s.kind.value in kinds]
+        ids = {s.id for s in kept}
+        return Records(kept, [k for k in records.links if k.source in ids and k.target in ids])
+
+    @staticmethod
+    def _revealing(
+        ws: Mapping[str, Any], member: Mapping[str, Any], revealed_only: bool | None
+    ) -> bool:
+        """Whether a read keeps only the kinds the phase reveals (default: yes for
+        participants and viewers, no for the facilitator), and the phase hides some."""
+        reveal = (
+            revealed_only if revealed_only is not None else member["role"] != Role.FACILITATOR.value
+        )
+        return bool(reveal) and ws["phase_kinds"] is not None
+
+    def _ecosystem(self, conn: Connection, ws: Mapping[str, Any], pending: bool) -> Ecosystem:
+        """The whole workshop at the version ``ws`` was read at, cached per version."""
+        key = (ws["id"], ws["seq"], "working" if pending else "accepted")
+        with self._cache_lock:
+            eco = self._cache.get(key)
+            if eco is not None:
+                self._cache.move_to_end(key)
+                return eco
+        if pending and self.snapshots.size > 0:
+            # The working state is the version's snapshot, whose cards are already
+            # validated (and kept from one version to the next).
+            snap = self.snapshots.get(conn, ws["id"], ws["seq"])
+            eco = Ecosystem(
+                [c.structure for c in snap.cards_by_id.values()],
+                [c.link for c in snap.links_by_id.values()],
+                territories=self.territories,
+            )
+        else:
+            state = self._view(conn, ws, pending)
+            eco = Ecosystem(
+                list(state.structures.values()),
+                list(state.links.values()),
+                territories=self.territories,
+            )
+        with self._cache_lock:
+            eco = self._cache.setdefault(key, eco)
+            while len(self._cache) > 16:
+                self._cache.popitem(last=False)
+        return eco
 
     def records(self, token: str, *, include_pending: bool | None = None) -> Records:
         """The workshop now as records (what :meth:`export` writes), facilitator only."""

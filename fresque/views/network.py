@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -398,13 +398,22 @@ def _node_key(row: Any) -> tuple[Any, ...]:
 _NODE_COLUMNS = ["name", "kind", "dispositifs", "stages", "status"]
 
 
+def _placement(row: Any) -> tuple[str, str, int, tuple[Any, ...]]:
+    """A structure's place on the board and the rings: id, kind, first stage (its
+    column), order inside its cell."""
+    served = stages_served(row.stages, row.dispositifs)
+    first = min((_STAGE_INDEX[s] for s in served), default=len(STAGE_ORDER))
+    return (row.Index, row.kind, first, _node_key(row))
+
+
+def _node_classes(row: Any) -> str:
+    """The Cytoscape classes of a structure's node."""
+    return f"structure kind-{row.kind} shape-{shape_family(row.dispositifs)} status-{row.status}"
+
+
 def _placement_key(structures: pd.DataFrame) -> tuple[tuple[str, str, int, tuple], ...]:
     """What the preset positions depend on, hashable: one tuple per structure, in order."""
-    rows = []
-    for row in structures[_NODE_COLUMNS].itertuples():
-        served = stages_served(row.stages, row.dispositifs)
-        first = min((_STAGE_INDEX[s] for s in served), default=len(STAGE_ORDER))
-        rows.append((row.Index, row.kind, first, _node_key(row)))
+    rows = [_placement(row) for row in structures[_NODE_COLUMNS].itertuples()]
     rows.sort(key=lambda r: r[3])
     return tuple(rows)
 
@@ -566,6 +575,35 @@ def _tooltip(row: Any, lang: str) -> str:
     served = tuple(stages_served(row.stages, row.dispositifs))
     tail = _tooltip_tail(row.kind, tuple(row.dispositifs), served, row.status, lang)
     return f"{row.name}\n{tail}"
+
+
+def _node_datum(row: Any, size: float, lang: str, tip: str | None = None) -> dict[str, Any]:
+    """The ``data`` of a structure's node (``tip``: its :func:`_tooltip`, if known)."""
+    return {
+        "id": row.Index,
+        "label": row.name,
+        "kind": row.kind,
+        "status": row.status,
+        "size": size,
+        "tip": _tooltip(row, lang) if tip is None else tip,
+    }
+
+
+def _link_element(
+    source: str, target: str, relation: str, confidence: str, labels: Mapping[str, str]
+) -> dict[str, Any]:
+    """The element of a link (``labels``: each relation in words)."""
+    return {
+        "data": {
+            "id": f"{source}->{target}:{relation}",
+            "source": source,
+            "target": target,
+            "relation": relation,
+            "label": labels[relation],
+            "confidence": confidence,
+        },
+        "classes": f"link rel-{relation}",
+    }
 
 
 def cytoscape_layout(layout: str, n_nodes: int = 0) -> dict[str, Any]:
@@ -840,19 +878,12 @@ class NetworkIndex:
         )
         # Placement rows in the board's order (family, status, name): a view's key is the
         # kept rows in this order, no sort per view.
-        placement = []
-        for row in self._rows:
-            served = stages_served(row.stages, row.dispositifs)
-            first = min((_STAGE_INDEX[s] for s in served), default=len(STAGE_ORDER))
-            placement.append((row.Index, row.kind, first, _node_key(row)))
+        placement = [_placement(row) for row in self._rows]
         self._order = np.array(
             sorted(range(n), key=lambda i: placement[i][3]), dtype=np.intp
         ).reshape(-1)
         self._placement = placement
-        self._classes = [
-            f"structure kind-{r.kind} shape-{shape_family(r.dispositifs)} status-{r.status}"
-            for r in self._rows
-        ]
+        self._classes = [_node_classes(r) for r in self._rows]
         self._data: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._link_elements: dict[str, list[dict[str, Any]]] = {}
         self._territories: dict[Any, Any] = {}
@@ -982,14 +1013,7 @@ class NetworkIndex:
             values = column.reindex(self.ids).fillna(0)
             sizes = node_sizes(values, top=float(column.max()) if len(column) else 0.0)
             found = [
-                {
-                    "id": row.Index,
-                    "label": row.name,
-                    "kind": row.kind,
-                    "status": row.status,
-                    "size": size,
-                    "tip": _tooltip(row, lang),
-                }
+                _node_datum(row, size, lang)
                 for row, size in zip(self._rows, sizes.round(1).tolist(), strict=True)
             ]
             with self._lock:
@@ -1003,17 +1027,7 @@ class NetworkIndex:
             relation_labels = {r.value: label(r, lang) for r in Relation}
             columns = ["source", "target", "relation", "confidence"]
             found = [
-                {
-                    "data": {
-                        "id": f"{k.source}->{k.target}:{k.relation}",
-                        "source": k.source,
-                        "target": k.target,
-                        "relation": k.relation,
-                        "label": relation_labels[k.relation],
-                        "confidence": k.confidence,
-                    },
-                    "classes": f"link rel-{k.relation}",
-                }
+                _link_element(k.source, k.target, k.relation, k.confidence, relation_labels)
                 for k in self.eco.links[columns].itertuples(index=False)
             ]
             with self._lock:

@@ -820,3 +820,44 @@ def test_accepted_ids_follow_moderation(service):
     assert sid in check()
     service.undo(facilitator, card.seq)
     assert sid not in check()
+
+
+def _same_records(records, eco) -> None:
+    """``records`` hold what ``eco`` holds, in the order every writer uses."""
+    assert records == eco.records.sorted()
+    assert [s.id for s in records.structures] == sorted(s.id for s in records.structures)
+
+
+def test_current_records_are_what_the_current_ecosystem_holds(service, national):
+    """The board draws from :meth:`current_records`: the same structures and links as
+    :meth:`current_ecosystem` for every role, once a phase hides a kind (links to hidden
+    cards left out), after an edit and a removal, and in a ``pre`` workshop whose
+    participants and viewers see accepted edits only."""
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    viewer = service.create_viewer_link(facilitator)
+    card = service.add_structure(alice, TAG22)
+    service.add_link(
+        alice, {"source": card.structure.id, "target": "avise", "relation": "member_of"}
+    )
+    service.edit_structure(alice, "tag29", {"name": "TAg 29"}, 1)
+    service.set_phase(facilitator, "Sans réseaux", ["support_structure", "chamber"])
+    for token in (facilitator, alice, viewer):
+        for revealed in (None, True, False):
+            records = service.current_records(token, revealed_only=revealed)
+            _same_records(records, service.current_ecosystem(token, revealed_only=revealed))
+    to_avise = (card.structure.id, "avise")
+    hidden = service.current_records(viewer)
+    assert "avise" not in {s.id for s in hidden.structures}
+    assert to_avise not in {(k.source, k.target) for k in hidden.links}
+    assert to_avise in {(k.source, k.target) for k in service.current_records(facilitator).links}
+    service.remove_structure(alice, card.structure.id, 1)
+    _same_records(service.current_records(facilitator), service.current_ecosystem(facilitator))
+
+    pre, boss = service.create_workshop("Pré", base="national", moderation="pre")
+    bob = service.join(pre.code, "Bob")
+    added = service.add_structure(bob, TAG22)
+    for token, pending in ((bob, None), (boss, None), (boss, True)):
+        records = service.current_records(token, include_pending=pending)
+        _same_records(records, service.current_ecosystem(token, include_pending=pending))
+        assert (added.structure.id in {s.id for s in records.structures}) is bool(pending)

@@ -34,9 +34,10 @@ from fresque.app.pages.atelier.ids import (
 from fresque.app.pages.atelier.live import POLL_MS
 from fresque.app.pages.atelier.pieces import _workshop_head
 from fresque.app.payload import plain_outputs
-from fresque.coverage import compute_coverage
+from fresque.coverage import stages_offered_from_structures
 from fresque.i18n import t
-from fresque.views.network import cytoscape_layout, network_elements, network_stylesheet
+from fresque.views.board import BoardDrawing
+from fresque.views.network import cytoscape_layout, network_stylesheet
 from fresque.views.workshop import (
     board_map_figure,
     event_rows,
@@ -48,6 +49,9 @@ from fresque.views.workshop import (
     qr_svg_data_uri,
 )
 
+#: The feed shows the latest structure changes among the workshop's last this many events.
+FEED_EVENTS = 60
+
 
 def _board_parts(token: str | None, lang: str) -> tuple[list, list, str]:
     """Elements (just-added marked), what just arrived, the count."""
@@ -55,12 +59,16 @@ def _board_parts(token: str | None, lang: str) -> tuple[list, list, str]:
         return [], [], ""
     svc = service()
     ws = svc.workshop(token)
-    eco = svc.current_ecosystem(token, revealed_only=True)
-    changes = svc.changes_since(token, max(0, ws.version - 300))
-    recent = just_added(changes.events, _now())
-    elements = context.current().cached(
+    records = svc.current_records(token, revealed_only=True)
+    recent = just_added(svc.recent_events(token, 300), _now())  # no payloads
+    changes = svc.changes_since(token, max(0, ws.version - FEED_EVENTS))
+    cache = context.current()
+    # One drawing per workshop and language, kept from one version to the next: it
+    # redraws only the cards that changed.
+    drawing = cache.cached(("atelier-drawing", ws.id, lang), lambda: BoardDrawing(lang))
+    elements = cache.cached(
         ("atelier-board", ws.id, ws.version, lang),
-        lambda: network_elements(eco, layout="board", lang=lang),
+        lambda: drawing.elements(records.structures, records.links),
         maxsize=16,
     )
     elements = mark_just_added(elements, recent)
@@ -75,7 +83,9 @@ def _board_parts(token: str | None, lang: str) -> tuple[list, list, str]:
             limit=8,
         )
     ]
-    count = t("network.count", lang).format(structures=len(eco), links=len(eco.links))
+    count = t("network.count", lang).format(
+        structures=len(records.structures), links=len(records.links)
+    )
     return elements, feed, count
 
 
@@ -87,12 +97,15 @@ def _board_map(token: str | None, lang: str) -> tuple[str, Any]:
         return "", {}
     svc = service()
     ws = svc.workshop(token)
-    eco = svc.current_ecosystem(token, revealed_only=True)
     cache = context.current()
     try:
         offered = cache.cached(
             ("atelier-stages", ws.id, ws.version),
-            lambda: compute_coverage(eco).stages_offered(region=ws.region).to_dict(),
+            lambda: stages_offered_from_structures(
+                svc.current_records(token, revealed_only=True).structures,
+                svc.territories,
+                region=ws.region,
+            ).to_dict(),
             maxsize=8,
         )
         values = repr((lang, ws.region, sorted(offered.items()))).encode()
