@@ -518,3 +518,47 @@ def test_the_poll_runs_in_the_browser_against_that_route(app):
     assert all(c.get("clientside_function") for c in polls)  # not server callbacks
     scripts = [c for c in app._inline_scripts if app.get_relative_path(atelier.VERSION_PATH) in c]
     assert len(scripts) == 3
+
+
+def test_the_panel_resends_a_list_only_when_it_changed(app):
+    """The facilitator's panel keeps a fingerprint of each live list: a new card changes
+    the pending edits and the log, not the participants (three hundred of them would be
+    resent at every change); a newcomer changes the participants."""
+    from benchmarks.workshop_load import find_callbacks
+
+    client = app.server.test_client()
+    panel = find_callbacks(client.get("/_dash-dependencies").get_json())["facilitator"]
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, token = service.create_workshop("Panneau", base="vide", rate_limit=1000)
+        alice = service.join(ws.code, "Alice")
+
+    def redraw(shown, lang="fr"):
+        values = {
+            "atl-url.search": f"?t={token}",
+            "atl-url.pathname": "/atelier",
+            "atl-lang.data": lang,
+            "atl-fa-version.data": [service.workshop(token).version, 0],
+            "atl-fa-shown.data": shown,
+        }
+        reply = client.post(
+            "/_dash-update-component", json=panel.body(values, ["atl-fa-version.data"])
+        )
+        assert reply.status_code == 200
+        response = reply.get_json()["response"]
+        return response, response["atl-fa-shown"]["data"]
+
+    response, shown = redraw(None)
+    assert "Alice" in json.dumps(response["atl-fa-members"])
+    assert redraw(shown)[0].keys() == {"atl-fa-shown", "atl-fa-state", "atl-fa-status"}
+    card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
+    service.add_structure(alice, {**card, "name": "Tiers-lieu de Kerpen"})
+    response, shown = redraw(shown)
+    assert "atl-fa-members" not in response and "atl-fa-duplicates" not in response
+    for list_id in ("atl-fa-pending", "atl-fa-log"):
+        assert "Tiers-lieu de Kerpen" in json.dumps(response[list_id], ensure_ascii=False)
+    service.join(ws.code, "Bruno")
+    response, shown = redraw(shown)
+    assert "Bruno" in json.dumps(response["atl-fa-members"])
+    # The same lists in another language are new lists.
+    assert "atl-fa-members" in redraw(shown, lang="en")[0]

@@ -10,6 +10,7 @@ orjson takes 0.1 ms. Callbacks that run often (a screen's redraw) therefore retu
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import orjson
@@ -52,3 +53,16 @@ def plain_outputs(values: tuple[Any, ...], skip: Any) -> tuple[Any, ...]:
     """Each of a multi-output callback's ``values`` made :func:`plain`, but for the
     ``skip`` marker (``dash.no_update``), which Dash must see as it is."""
     return tuple(v if v is skip else plain(v) for v in values)
+
+
+def fingerprint(value: Any) -> str:
+    """A short digest of ``value``'s ``repr``: what a screen keeps of what it shows, so
+    that a redraw sends a part only when it changed.
+
+    Examples
+    --------
+    >>> fingerprint(["a", 1]) == fingerprint(["a", 1]) != fingerprint(["a", 2])
+    True
+    """
+    digest = hashlib.sha1(repr(value).encode(), usedforsecurity=False)
+    return digest.hexdigest()[:16]

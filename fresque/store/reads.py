@@ -389,15 +389,26 @@ class ReadingMixin:
     # --- the log, as the app shows it ---------------------------------------------------
 
     def _events(
-        self, conn: Connection, ws: Mapping[str, Any], member: Mapping[str, Any], *conditions: Any
+        self,
+        conn: Connection,
+        ws: Mapping[str, Any],
+        member: Mapping[str, Any],
+        *conditions: Any,
+        latest: int | None = None,
     ) -> list[Event]:
+        """The events meeting ``conditions`` that ``member`` may see, oldest first; the
+        ``latest`` ones only when given (read without the others)."""
         author = members.alias("author")
         query = (
             select(events, author.c.nickname, author.c.role)
             .select_from(events.outerjoin(author, events.c.author_id == author.c.id))
             .where(events.c.workshop_id == ws["id"], *conditions)
-            .order_by(events.c.seq)
         )
+        if latest is not None:
+            newest = query.order_by(events.c.seq.desc()).limit(int(latest)).subquery()
+            query = select(newest).order_by(newest.c.seq)
+        else:
+            query = query.order_by(events.c.seq)
         hide_pending = (
             ws["moderation"] == Moderation.PRE.value and member["role"] != Role.FACILITATOR.value
         )
@@ -459,8 +470,9 @@ class ReadingMixin:
         with self._reading(token, FACILITATORS, "le journal de l’atelier") as (conn, ws, member):
             return self._events(conn, ws, member, events.c.seq > int(since))
 
-    def pending(self, token: str) -> list[Event]:
-        """Edits awaiting moderation, oldest first (facilitator only)."""
+    def pending(self, token: str, *, latest: int | None = None) -> list[Event]:
+        """Edits awaiting moderation, oldest first (facilitator only); the ``latest``
+        ones only when given (what the panel lists)."""
         with self._reading(token, FACILITATORS, "la modération") as (conn, ws, member):
             return self._events(
                 conn,
@@ -469,6 +481,7 @@ class ReadingMixin:
                 events.c.status == PENDING,
                 events.c.undone_by.is_(None),
                 events.c.kind.in_(sorted(STATE_KINDS)),
+                latest=latest,
             )
 
     def history(self, token: str, sid: str) -> list[Event]:

@@ -861,3 +861,19 @@ def test_current_records_are_what_the_current_ecosystem_holds(service, national)
         records = service.current_records(token, include_pending=pending)
         _same_records(records, service.current_ecosystem(token, include_pending=pending))
         assert (added.structure.id in {s.id for s in records.structures}) is bool(pending)
+
+
+def test_pending_latest_reads_only_the_newest_edits(service, national):
+    """The panel lists the latest pending edits, oldest first, as the whole list ends;
+    an undone edit is no longer pending."""
+    workshop, facilitator = national
+    alice = service.join(workshop.code, "Alice")
+    for n in range(6):
+        service.add_structure(alice, {**TAG22, "name": f"Incubateur n° {n}"})
+    undone = service.edit_structure(alice, "tag29", {"description": "x"}, 1)
+    service.undo(alice, undone.seq)
+    every = service.pending(facilitator)
+    assert undone.seq not in [e.seq for e in every]
+    latest = service.pending(facilitator, latest=3)
+    assert [e.seq for e in latest] == [e.seq for e in every[-3:]]
+    assert latest[-1].summary == every[-1].summary and len(every) > 3

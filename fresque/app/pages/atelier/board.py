@@ -3,7 +3,6 @@ what just arrived, and the code and QR code to join."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import dash
@@ -33,7 +32,7 @@ from fresque.app.pages.atelier.ids import (
 )
 from fresque.app.pages.atelier.live import POLL_MS
 from fresque.app.pages.atelier.pieces import _workshop_head
-from fresque.app.payload import plain_outputs
+from fresque.app.payload import fingerprint, plain_outputs
 from fresque.coverage import stages_offered_from_structures
 from fresque.i18n import t
 from fresque.views.board import BoardDrawing
@@ -108,8 +107,7 @@ def _board_map(token: str | None, lang: str) -> tuple[str, Any]:
             ).to_dict(),
             maxsize=8,
         )
-        values = repr((lang, ws.region, sorted(offered.items()))).encode()
-        key = hashlib.sha1(values, usedforsecurity=False).hexdigest()[:16]
+        key = fingerprint((lang, ws.region, sorted(offered.items())))
         figure = cache.cached(
             ("atelier-map", key), lambda: board_map_figure(offered, ws.region, lang), maxsize=8
         )

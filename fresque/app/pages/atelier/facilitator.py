@@ -4,6 +4,8 @@ the curated dataset: :mod:`~fresque.app.pages.atelier.export`)."""
 
 from __future__ import annotations
 
+import functools
+
 import dash
 from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
@@ -34,6 +36,7 @@ from fresque.app.pages.atelier.ids import (
     F_MESSAGE,
     F_MODERATE,
     F_PENDING,
+    F_SHOWN,
     F_STATE,
     F_STATUS,
     F_TICK,
@@ -50,53 +53,72 @@ from fresque.app.pages.atelier.ids import (
 )
 from fresque.app.pages.atelier.live import POLL_MS
 from fresque.app.pages.atelier.pieces import _capitalized, _workshop_head
+from fresque.app.payload import fingerprint, plain, plain_outputs
 from fresque.app.widgets import labelled
 from fresque.i18n import enum_choices, t
 from fresque.model import Kind
 from fresque.views.workshop import event_rows, join_url
 
+#: The panel lists the latest this many edits awaiting moderation ("accept all" takes all).
+PENDING_SHOWN = 100
+#: Duplicate suggestions listed, best first.
+DUPLICATES_SHOWN = 30
+#: Events of the audit log listed, latest first.
+LOG_SHOWN = 60
 
-def _pending_list(token: str | None, lang: str) -> list:
-    if token is None:
-        return []
-    events = service().pending(token)
-    if not events:
+
+def _pending_rows(token: str) -> list[dict]:
+    """The latest edits awaiting moderation, newest first, read without the others."""
+    return event_rows(service().pending(token, latest=PENDING_SHOWN), limit=PENDING_SHOWN)
+
+
+def _pending_list(rows: list[dict], lang: str) -> list:
+    if not rows:
         return [html.P(t("atelier.panel.pending.none", lang))]
-    return [
-        html.Ul(
-            className="atelier-list",
-            children=[
-                html.Li(
-                    [
-                        html.Span(f"n° {r['seq']} · {r['time']} · "),
-                        html.Strong(r["author"]),
-                        " ",
-                        r["summary"],
-                        html.Button(
-                            t("atelier.panel.accept", lang),
-                            id={"type": F_MODERATE, "seq": r["seq"], "decision": "accepted"},
-                            className="button small",
-                            n_clicks=0,
-                        ),
-                        html.Button(
-                            t("atelier.panel.reject", lang),
-                            id={"type": F_MODERATE, "seq": r["seq"], "decision": "rejected"},
-                            className="button small",
-                            n_clicks=0,
-                        ),
-                    ]
-                )
-                for r in event_rows(events, limit=100)
-            ],
+    items = [_pending_item(lang, *(r[k] for k in _PENDING_FIELDS)) for r in rows]
+    return [plain(html.Ul(className="atelier-list", children=items))]
+
+
+_PENDING_FIELDS = ("seq", "time", "author", "summary")
+
+
+@functools.lru_cache(maxsize=1024)
+def _pending_item(lang: str, seq: int, time: str, author: str, summary: str) -> dict:
+    """One edit awaiting moderation, as sent (cached: each redraw adds one or two)."""
+    return plain(
+        html.Li(
+            [
+                html.Span(f"n° {seq} · {time} · "),
+                html.Strong(author),
+                " ",
+                summary,
+                html.Button(
+                    t("atelier.panel.accept", lang),
+                    id={"type": F_MODERATE, "seq": seq, "decision": "accepted"},
+                    className="button small",
+                    n_clicks=0,
+                ),
+                html.Button(
+                    t("atelier.panel.reject", lang),
+                    id={"type": F_MODERATE, "seq": seq, "decision": "rejected"},
+                    className="button small",
+                    n_clicks=0,
+                ),
+            ]
         )
+    )
+
+
+def _duplicate_rows(token: str) -> list[tuple[str, str, str, str, float]]:
+    """The best duplicate suggestions: (kept id, merged id, their names, score)."""
+    return [
+        (d.first, d.second, d.first_name, d.second_name, d.score)
+        for d in service().duplicate_suggestions(token)[:DUPLICATES_SHOWN]
     ]
 
 
-def _duplicate_list(token: str | None, lang: str) -> list:
-    if token is None:
-        return []
-    pairs = service().duplicate_suggestions(token)[:30]
-    if not pairs:
+def _duplicate_list(rows: list[tuple[str, str, str, str, float]], lang: str) -> list:
+    if not rows:
         return [html.P(t("atelier.panel.duplicates.none", lang))]
     return [
         html.Ul(
@@ -104,93 +126,139 @@ def _duplicate_list(token: str | None, lang: str) -> list:
             children=[
                 html.Li(
                     [
-                        f"« {d.first_name} » ≈ « {d.second_name} » ({round(d.score * 100)} %) ",
+                        f"« {first_name} » ≈ « {second_name} » ({round(score * 100)} %) ",
                         html.Button(
                             t("atelier.panel.merge", lang).format(
-                                merged=d.second_name, kept=d.first_name
+                                merged=second_name, kept=first_name
                             ),
-                            id={"type": F_MERGE, "keep": d.first, "merge": d.second},
+                            id={"type": F_MERGE, "keep": first, "merge": second},
                             className="button small",
                             n_clicks=0,
                         ),
                     ]
                 )
-                for d in pairs
+                for first, second, first_name, second_name, score in rows
             ],
         )
     ]
 
 
-def _member_list(token: str | None, lang: str) -> list:
-    if token is None:
-        return []
-    people = [m for m in service().members(token) if m.role.value == "participant"]
-    if not people:
+def _member_rows(token: str) -> list[tuple[int, str, bool]]:
+    """The participants: (member id, nickname, blocked)."""
+    return [
+        (m.id, m.nickname, m.blocked)
+        for m in service().members(token)
+        if m.role.value == "participant"
+    ]
+
+
+def _member_list(rows: list[tuple[int, str, bool]], lang: str) -> list:
+    if not rows:
         return [html.P(t("atelier.panel.members.none", lang))]
     return [
         html.Ul(
             className="atelier-list",
             children=[
                 html.Li(
-                    className="blocked" if m.blocked else None,
+                    className="blocked" if blocked else None,
                     children=[
-                        html.Strong(m.nickname),
-                        f" ({t('atelier.panel.members.blocked', lang)})" if m.blocked else "",
+                        html.Strong(nickname),
+                        f" ({t('atelier.panel.members.blocked', lang)})" if blocked else "",
                         html.Button(
                             t(
                                 "atelier.panel.members.unblock"
-                                if m.blocked
+                                if blocked
                                 else "atelier.panel.members.block",
                                 lang,
                             ),
-                            id={"type": F_BLOCK, "member": m.id, "blocked": not m.blocked},
+                            id={"type": F_BLOCK, "member": member, "blocked": not blocked},
                             className="button small",
                             n_clicks=0,
                         ),
                     ],
                 )
-                for m in people
+                for member, nickname, blocked in rows
             ],
         )
     ]
 
 
-def _log_list(token: str | None, lang: str) -> list:
-    if token is None:
-        return []
+def _log_rows(token: str) -> list[dict]:
+    """The latest events of the audit log, newest first, read without the others."""
     svc = service()
-    # The latest 60 events are all the list shows: read only those, not the whole log.
-    rows = event_rows(svc.audit_log(token, since=max(0, svc.version(token) - 60)), limit=60)
-    return [
-        html.Ol(
-            className="atelier-list atelier-log",
+    since = max(0, svc.version(token) - LOG_SHOWN)
+    return event_rows(svc.audit_log(token, since=since), limit=LOG_SHOWN)
+
+
+def _log_list(rows: list[dict], lang: str) -> list:
+    items = [_log_item(lang, *(r[k] for k in _LOG_FIELDS)) for r in rows]
+    return [plain(html.Ol(className="atelier-list atelier-log", children=items))]
+
+
+_LOG_FIELDS = ("seq", "time", "author", "summary", "status", "undoable", "undone")
+
+
+@functools.lru_cache(maxsize=1024)
+def _log_item(
+    lang: str,
+    seq: int,
+    time: str,
+    author: str,
+    summary: str,
+    status: str | None,
+    undoable: bool,
+    undone: bool,
+) -> dict:
+    """One event of the audit log, as sent (cached: each redraw adds one or two)."""
+    return plain(
+        html.Li(
+            className="undone" if undone else None,
             children=[
-                html.Li(
-                    className="undone" if r["undone"] else None,
-                    children=[
-                        html.Span(f"n° {r['seq']} · {r['time']} · "),
-                        html.Strong(r["author"]),
-                        " ",
-                        r["summary"],
-                        f" [{t('atelier.status.' + r['status'], lang)}]" if r["status"] else "",
-                        html.Button(
-                            t("atelier.panel.undo", lang),
-                            id={"type": F_UNDO, "seq": r["seq"]},
-                            className="button small",
-                            n_clicks=0,
-                        )
-                        if r["undoable"]
-                        else None,
-                    ],
+                html.Span(f"n° {seq} · {time} · "),
+                html.Strong(author),
+                " ",
+                summary,
+                f" [{t('atelier.status.' + status, lang)}]" if status else "",
+                html.Button(
+                    t("atelier.panel.undo", lang),
+                    id={"type": F_UNDO, "seq": seq},
+                    className="button small",
+                    n_clicks=0,
                 )
-                for r in rows
+                if undoable
+                else None,
             ],
         )
-    ]
+    )
+
+
+#: The panel's live lists: output id, what the list shows (plain rows), how it shows them.
+_LISTS = (
+    (F_PENDING, _pending_rows, _pending_list),
+    (F_DUPLICATES, _duplicate_rows, _duplicate_list),
+    (F_MEMBERS, _member_rows, _member_list),
+    (F_LOG, _log_rows, _log_list),
+)
+
+
+def _lists(token: str | None, lang: str, shown: dict | None = None) -> tuple[list, dict]:
+    """Each live list's children, or ``no_update`` where the panel shows them already
+    (``shown``: the fingerprint of each list's rows, as the panel keeps it), and the
+    new fingerprints. Three hundred participants and a hundred pending edits make
+    100 KB of components: sent only when they change."""
+    shown = shown or {}
+    children, fingerprints = [], {}
+    for list_id, rows_of, render in _LISTS:
+        rows = rows_of(token) if token is not None else []
+        key = fingerprint((lang, rows))
+        fingerprints[list_id] = key
+        children.append(no_update if shown.get(list_id) == key else render(rows, lang))
+    return children, fingerprints
 
 
 def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
     """The facilitator's panel."""
+    (pending, duplicates, members, log), shown = _lists(token, lang)
     if ws is not None:
         board = _href(lang, t=token, vue=BOARD_VIEW)
         join = join_url(_base_url(), ws.code)
@@ -223,6 +291,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
         children=[
             dcc.Interval(id=F_TICK, interval=POLL_MS),
             dcc.Store(id=F_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
+            dcc.Store(id=F_SHOWN, data=shown),
             dcc.Download(id=F_DOWNLOAD),
             html.Div(head, id=F_STATE),
             html.P("", id=F_MESSAGE, className="atelier-message", role="status"),
@@ -264,7 +333,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                 className="panel atelier-card",
                 children=[
                     html.H3(t("atelier.panel.pending", lang)),
-                    html.Div(_pending_list(token, lang), id=F_PENDING),
+                    html.Div(pending, id=F_PENDING),
                     html.Button(
                         t("atelier.panel.accept_all", lang), id=F_ACCEPT_ALL, className="button"
                     ),
@@ -274,7 +343,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                 className="panel atelier-card",
                 children=[
                     html.H3(t("atelier.panel.duplicates", lang)),
-                    html.Div(_duplicate_list(token, lang), id=F_DUPLICATES),
+                    html.Div(duplicates, id=F_DUPLICATES),
                 ],
             ),
             html.Section(
@@ -332,14 +401,14 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                 className="panel atelier-card",
                 children=[
                     html.H3(t("atelier.panel.members", lang)),
-                    html.Div(_member_list(token, lang), id=F_MEMBERS),
+                    html.Div(members, id=F_MEMBERS),
                 ],
             ),
             html.Section(
                 className="panel atelier-card",
                 children=[
                     html.H3(t("atelier.panel.log", lang)),
-                    html.Div(_log_list(token, lang), id=F_LOG),
+                    html.Div(log, id=F_LOG),
                 ],
             ),
         ],
@@ -354,14 +423,16 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(F_DUPLICATES, "children"),
         Output(F_MEMBERS, "children"),
         Output(F_LOG, "children"),
+        Output(F_SHOWN, "data"),
         Output(F_STATE, "children"),
         Output(F_STATUS, "children"),
         Input(F_VERSION, "data"),
         State(URL, "search"),
         State(LANG, "data"),
+        State(F_SHOWN, "data"),
         prevent_initial_call=True,
     )
-    def facilitator_live(_version, search, lang):
+    def facilitator_live(_version, search, lang, shown):
         token = _token(search)
         if token is None:
             raise PreventUpdate
@@ -369,14 +440,14 @@ def register_callbacks(app: dash.Dash) -> None:
         with _store_refusals_change_nothing():
             ws = svc.workshop(token)
             closed = ws.status != "open"
-            return (
-                _pending_list(token, lang),
-                _duplicate_list(token, lang),
-                _member_list(token, lang),
-                _log_list(token, lang),
+            children, shown = _lists(token, lang, shown)
+            values = (
+                *children,
+                shown,
                 _workshop_head(ws, lang),
                 t("atelier.panel.reopen" if closed else "atelier.panel.close", lang),
             )
+            return plain_outputs(values, no_update)
 
     # The lists' buttons and the panel's fixed buttons have callbacks apart: the lists'
     # refreshes re-trigger theirs, which would drop the reply of a fixed button in flight.

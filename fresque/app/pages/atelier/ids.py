@@ -88,6 +88,7 @@ F_TICK = "atl-fa-tick"
 F_VERSION = "atl-fa-version"
 F_STATE = "atl-fa-state"
 F_PENDING = "atl-fa-pending"
+F_SHOWN = "atl-fa-shown"  # fingerprint of each live list the panel shows
 F_DUPLICATES = "atl-fa-duplicates"
 F_LOG = "atl-fa-log"
 F_MESSAGE = "atl-fa-message"
