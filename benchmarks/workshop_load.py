@@ -710,7 +710,7 @@ async def phase(
     stats.stop = time.perf_counter() + (stop - loop.time())
     await asyncio.gather(
         *(poll_loop(p, stats, args.poll, start, stop, mode) for p in phones),
-        *(screen_loop(s, stats, args.poll, start, stop) for s in screens),
+        *(screen_loop(s, stats, args.screen_poll, start, stop) for s in screens),
         edit_loop(
             phones,
             stats,
@@ -1166,6 +1166,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--participants", type=int, default=300)
     parser.add_argument("--poll", type=float, default=2.0, help="secondes entre deux sondages")
+    parser.add_argument(
+        "--screen-poll",
+        type=float,
+        default=None,
+        help="secondes entre deux sondages du tableau et du panneau d’animation "
+        "(par défaut SCREEN_POLL_MS de l’application)",
+    )
     parser.add_argument("--edits-per-s", type=float, default=5.0)
     parser.add_argument("--add-share", type=float, default=0.5, help="part d’ajouts (0–1)")
     parser.add_argument("--duration", type=float, default=300.0)
@@ -1203,11 +1210,16 @@ def main(argv: list[str] | None = None) -> int:
         from fresque.app.pages.atelier import POLL_MS
 
         args.poll_ms = POLL_MS
+    if args.screen_poll is None:
+        from fresque.app.pages.atelier import SCREEN_POLL_MS
+
+        args.screen_poll = SCREEN_POLL_MS / 1000
     random.seed(args.seed)
     load = os.getloadavg()
     print(
         f"{args.db} ; {args.participants} téléphones, sondage {args.poll:g} s, écrans "
-        f"{args.screens.replace('board', 'tableau').replace('facilitator', 'animation')}, "
+        f"{args.screens.replace('board', 'tableau').replace('facilitator', 'animation')} "
+        f"(sondage {args.screen_poll:g} s), "
         f"{args.edits_per_s:g} modifications/s, {args.duration:g} s ; gunicorn "
         f"{args.workers} processus × {args.threads} fils ; charge de la machine avant : "
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cœurs)"

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from fresque.model import Level
 from fresque.store.results import Duplicate
 
@@ -49,6 +51,36 @@ class _Entry:
     level: str | None
     codes: tuple[str, ...]
     added: bool
+    letters: np.ndarray = field(repr=False, compare=False)
+    """How many times each character (code point modulo 128) occurs in ``key``."""
+
+
+def _letters(key: str) -> np.ndarray:
+    codes = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32) & 127
+    return np.bincount(codes, minlength=128).astype(np.int32)
+
+
+def _candidates(
+    this: _Entry,
+    keys: list[str],
+    letters: np.ndarray,
+    lengths: np.ndarray,
+    threshold: float,
+) -> list[int]:
+    """Positions of the keys that may be similar to ``this.key``: a name inside the
+    other, or a ratio that may reach ``threshold``. The ratio of two names is at most
+    ``2 × (characters in common) / (both lengths)`` (difflib's ``quick_ratio``);
+    counting characters modulo 128 can only find more in common, so this bound, worked
+    out for every card at once, never drops a pair :func:`_score` would keep."""
+    shared = np.minimum(letters, this.letters).sum(axis=1)
+    bound = 2.0 * shared / np.maximum(lengths + len(this.key), 1)
+    found = set(np.flatnonzero(bound >= threshold).tolist())
+    key = this.key
+    if len(key) >= 4:
+        found.update(
+            j for j, other in enumerate(keys) if len(other) >= 4 and (key in other or other in key)
+        )
+    return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -129,12 +161,14 @@ def update_duplicates(
     for sid in changed:
         data = fresh[sid]
         codes = data.get("territory_codes") or []
+        key = name_key(data["name"])
         entries[sid] = _Entry(
             str(data["name"]),
-            name_key(data["name"]),
+            key,
             data.get("territory_level") or None,
             tuple(str(c) for c in codes),
             marks[sid][1],
+            _letters(key),
         )
     pairs = {p: d for p, d in old.pairs.items() if p[0] not in touched and p[1] not in touched}
     places: dict[str, frozenset[int] | None] = {}
@@ -162,13 +196,19 @@ def update_duplicates(
 
     done: set[str] = set()
     matcher = difflib.SequenceMatcher(None, autojunk=False)
+    ids = list(entries)
+    keys = [entries[i].key for i in ids]
+    letters = np.stack([entries[i].letters for i in ids]) if ids else np.zeros((0, 128))
+    lengths = np.array([len(k) for k in keys], dtype=np.int64)
     for sid in changed:
         this = entries[sid]
         done.add(sid)
         if not this.key:
             continue
         matcher.set_seq2(this.key)
-        for other_id, other in entries.items():
+        for j in _candidates(this, keys, letters, lengths, threshold):
+            other_id = ids[j]
+            other = entries[other_id]
             if other_id in done or not other.key or not (this.added or other.added):
                 continue
             score = _score(matcher, this, other, threshold)

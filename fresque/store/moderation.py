@@ -170,24 +170,25 @@ class ModerationMixin:
         changed since are compared again (:func:`~fresque.store.duplicates.update_duplicates`).
         """
         with self._reading(token, FACILITATORS, "la recherche de doublons") as (conn, ws, _m):
-            query = select(
-                structures.c.sid, structures.c.updated_seq, structures.c.created_by
-            ).where(structures.c.workshop_id == ws["id"], structures.c.deleted.is_(False))
-            marks = {
-                r.sid: (int(r.updated_seq or 0), r.created_by is not None)
-                for r in conn.execute(query)
-            }
+            # The version's snapshot has every live card, validated, with its last change.
+            snap = self.snapshots.get(conn, ws["id"], ws["seq"])
+            marks = snap.memo(
+                "duplicate-marks",
+                lambda: {
+                    sid: (int(c.seq or 0), c.created_by is not None)
+                    for sid, c in snap.cards_by_id.items()
+                },
+            )
 
             def read(ids: list[str]) -> dict[str, Any]:
                 found: dict[str, Any] = {}
-                for start in range(0, len(ids), 500):
-                    rows = conn.execute(
-                        select(structures.c.sid, structures.c.data).where(
-                            structures.c.workshop_id == ws["id"],
-                            structures.c.sid.in_(ids[start : start + 500]),
-                        )
-                    )
-                    found.update({r.sid: r.data for r in rows})
+                for sid in ids:
+                    card = snap.cards_by_id[sid].structure
+                    found[sid] = {
+                        "name": card.name,
+                        "territory_level": card.territory_level.value,
+                        "territory_codes": card.territory_codes,
+                    }
                 return found
 
             key = (ws["id"], float(threshold))

@@ -22,7 +22,8 @@ Who sees what (from the token's role):
   board;
 - viewer: the board, read only.
 
-Live: every view holds a ``dcc.Interval`` (:data:`POLL_MS`) whose clientside callback
+Live: every view holds a ``dcc.Interval`` (:data:`POLL_MS` on phones, :data:`SCREEN_POLL_MS`
+on the board and the panel) whose clientside callback
 asks the bare route :data:`VERSION_PATH` for the workshop's version, and re-renders only
 when it moved. A phone's redraw is cheap because hundreds of phones redraw
 at every edit: it reads the service's per-version snapshot of the cards and only the
@@ -116,6 +117,7 @@ from fresque.app.pages.atelier.ids import (
 from fresque.app.pages.atelier.join import join_view
 from fresque.app.pages.atelier.live import (
     POLL_MS,
+    SCREEN_POLL_MS,
     VERSION_PATH,
     VersionRoute,
     install_version_route,
@@ -175,6 +177,7 @@ __all__ = [
     "P_REMOVE",
     "P_REMOVED",
     "P_VERSION",
+    "SCREEN_POLL_MS",
     "VERSION_PATH",
     "Kind",
     "PreventUpdate",

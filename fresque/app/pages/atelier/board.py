@@ -30,7 +30,7 @@ from fresque.app.pages.atelier.ids import (
     LANG,
     URL,
 )
-from fresque.app.pages.atelier.live import POLL_MS
+from fresque.app.pages.atelier.live import SCREEN_POLL_MS
 from fresque.app.pages.atelier.pieces import _workshop_head
 from fresque.app.payload import fingerprint, plain_outputs
 from fresque.coverage import stages_offered_from_structures
@@ -147,7 +147,7 @@ def board_view(token: str | None, lang: str, ws=None) -> html.Div:
     return html.Div(
         className="atelier-board",
         children=[
-            dcc.Interval(id=B_TICK, interval=POLL_MS),
+            dcc.Interval(id=B_TICK, interval=SCREEN_POLL_MS),
             dcc.Store(id=B_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
             dcc.Store(id=B_MAP_SHOWN, data=shown),
             html.Div(className="board-top", children=[head, html.P(count, id=B_COUNT)]),

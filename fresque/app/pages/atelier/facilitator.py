@@ -51,7 +51,7 @@ from fresque.app.pages.atelier.ids import (
     PH_SAVE,
     URL,
 )
-from fresque.app.pages.atelier.live import POLL_MS
+from fresque.app.pages.atelier.live import SCREEN_POLL_MS
 from fresque.app.pages.atelier.pieces import _capitalized, _workshop_head
 from fresque.app.payload import fingerprint, plain, plain_outputs
 from fresque.app.widgets import labelled
@@ -289,7 +289,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
     return html.Div(
         className="atelier-panel",
         children=[
-            dcc.Interval(id=F_TICK, interval=POLL_MS),
+            dcc.Interval(id=F_TICK, interval=SCREEN_POLL_MS),
             dcc.Store(id=F_VERSION, data=[ws.version, 0] if ws is not None else [0, 0]),
             dcc.Store(id=F_SHOWN, data=shown),
             dcc.Download(id=F_DOWNLOAD),

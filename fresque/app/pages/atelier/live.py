@@ -26,10 +26,13 @@ from fresque.app.pages.atelier.ids import (
 )
 from fresque.i18n import DEFAULT_LANGUAGE, t
 
-#: How often a screen asks whether the workshop moved: a change shows within 2 s (1.5 s
-#: at worst, plus the redraw), and 300 phones make 200 polls a second (about 2.7 ms of
+#: How often a phone asks whether the workshop moved: a change shows within 2 s (1.5 s
+#: at worst, plus the redraw), and 300 phones make 200 polls a second (about 1.7 ms of
 #: server CPU each, benchmarks/workshop_load.py).
 POLL_MS = 1500
+#: How often the projector's board and the facilitator's panel ask: they are a few
+#: screens, whose redraw takes longer than a phone's, so they ask more often.
+SCREEN_POLL_MS = 1000
 
 
 #: The route a screen polls: ``GET /_atelier/version?t=TOKEN`` → ``{"version": n}``.
