@@ -11,7 +11,8 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
    machine does), joins ``--participants`` phones through the "join" callback, and opens
    a phone's page (the callback that renders it; every phone's with ``--open-pages``);
 3. for ``--duration`` seconds, the projector's board and the facilitator's panel
-   (``--screens``) poll and redraw what they show on every change, and each phone
+   (``--screens``) poll every ``--screen-poll`` seconds (the app's ``SCREEN_POLL_MS``)
+   and redraw what they show on every change, and each phone
    polls as its page does every ``--poll`` seconds (the page's clientside poll:
    ``GET /_atelier/version?t=…``, the workshop's version); with ``--renders on`` (the
    default), when the
@@ -26,7 +27,9 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
    version checks all run. An edit counts as acknowledged when the reply is HTTP 200
    with the form's success message;
 4. prints requests, errors by kind, latency percentiles of polls, renders and edits,
-   achieved rates, the CPU used by the server and by this load generator; then reads the
+   achieved rates, the CPU used by the server and by this load generator, and how long
+   a new card took from its acknowledgement to the end of the redraw that shows it, on
+   every other phone, on the board and on the panel; then reads the
    database back (``WorkshopService`` and the event log) and counts the acknowledged
    edits found and missing;
 5. measures polls alone for ``--poll-only-duration`` seconds (the server's CPU per poll,
@@ -383,7 +386,7 @@ class Screen:
         self.version: list[int] = [0, 0]
         self.ticks = 0
         self.stores: dict[str, Any] = {}  # what the page keeps of its redraws (dcc.Store)
-        self.unseen: set[str] = set()  # new cards the board has not drawn yet
+        self.unseen: set[str] = set()  # new cards the screen has not drawn yet
 
     async def close(self) -> None:
         for conn in self.conns:
@@ -419,7 +422,7 @@ class Screen:
                     if card in self.app.acknowledged:
                         acknowledged = self.app.acknowledged[card]
                         seen = 0.0 if acknowledged is None else drawn - acknowledged
-                        stats.board_visible.append(seen)
+                        stats.screen_visible.setdefault(self.kind, []).append(seen)
             if status == 200:
                 for cid, props in json.loads(payload).get("response", {}).items():
                     if "data" in props and cid != store:
@@ -467,8 +470,9 @@ class Stats:
     stop: float = 0.0
     """When the phones stopped polling (``time.perf_counter``)."""
     visible: list[float] = field(default_factory=list)
-    board_visible: list[float] = field(default_factory=list)
-    """The same for the projector's board."""
+    screen_visible: dict[str, list[float]] = field(default_factory=dict)
+    """The same for the projector's board and the facilitator's panel (its pending
+    edits and its log), by kind of screen."""
     """For each new card and each other phone: seconds from the card's acknowledgement
     to the end of that phone's first redraw that shows it."""
 
@@ -641,8 +645,7 @@ async def edit(phone: Phone, stats: Stats, add_share: float) -> None:
                     if other is not phone:
                         other.unseen.add(name)
                 for screen in phone.app.screens:
-                    if screen.kind == "board":
-                        screen.unseen.add(name)
+                    screen.unseen.add(name)
         phone.clicks += 1
         values.update({"atl-p-save.n_clicks": phone.clicks, "atl-p-editing.data": editing})
         sent = time.perf_counter()
@@ -1025,7 +1028,9 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
     settled = stats.stop - args.poll - 1.0
     done = {n for n, t in app.acknowledged.items() if t is not None and t < settled}
     never_seen = sum(len(p.unseen & done) for p in phones)
-    board_never = sum(len(s.unseen & done) for s in screens)
+    screen_never = Counter()
+    for screen in screens:
+        screen_never[screen.kind] += len(screen.unseen & done)
     app.phones, app.screens, app.acknowledged = [], [], {}
     for phone in phones:
         phone.unseen.clear()
@@ -1045,13 +1050,14 @@ async def run(args: argparse.Namespace, url: str, port: int, pid: int) -> int:
             f"redessin qui la montre) : {percentiles(stats.visible)} ; {len(stats.visible)} "
             f"fois, {100 * within:.2f} % en ≤ 2 s ; jamais vue : {never_seen}"
         )
-    if stats.board_visible:
-        within = sum(1 for v in stats.board_visible if v <= 2.0) / len(stats.board_visible)
-        print(
-            f"nouvelle carte vue sur le tableau projeté : {percentiles(stats.board_visible)} ; "
-            f"{len(stats.board_visible)} fois, {100 * within:.2f} % en ≤ 2 s ; jamais vue : "
-            f"{board_never}"
-        )
+    for kind, where in (("board", "le tableau projeté"), ("facilitator", "le panneau d’animation")):
+        seen = stats.screen_visible.get(kind)
+        if seen:
+            within = sum(1 for v in seen if v <= 2.0) / len(seen)
+            print(
+                f"nouvelle carte vue sur {where} : {percentiles(seen)} ; {len(seen)} fois, "
+                f"{100 * within:.2f} % en ≤ 2 s ; jamais vue : {screen_never[kind]}"
+            )
     reconnects = sum(p.conn.reconnects for p in phones)
     print(f"connexions rouvertes (fermées par le serveur au repos) : {reconnects}")
     if args.poll_only_duration > 0:
