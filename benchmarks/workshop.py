@@ -27,6 +27,12 @@ Figures, each beside a naive baseline measured in the same run:
   5 edits per second, each of 2 workers redraws ~15 phones per version); the baseline
   reads every row on every call (``WorkshopService(snapshot_cache=0)``).
   ``--only-redraw`` runs this section alone.
+* **board**: what the projector's redraw costs per version in CPU on the same workshop
+  (``--cards`` cards on the national base, one more per version): the records of the
+  version drawn by a :class:`~fresque.views.board.BoardDrawing` kept between versions,
+  and the stages offered per département from the structures; the baseline builds the
+  version's ecosystem, its elements and its coverage. The two must give the same
+  elements and map. ``--only-board`` runs this section alone.
 
 No assertion on time: the targets of issue 6 (300 participants on one PostgreSQL
 workshop) are for the load test that drives the app itself over HTTP under gunicorn,
@@ -140,11 +146,15 @@ def main() -> int:
     parser.add_argument("--phones-per-version", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=20, help="versions (redraw)")
     parser.add_argument("--only-redraw", action="store_true")
+    parser.add_argument("--only-board", action="store_true")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="fresque-bench-")
     url = args.url or f"sqlite:///{folder}/bench.db"
     if args.only_redraw:
         redraw(url, args.cards, args.phones_per_version, args.rounds)
+        return 0
+    if args.only_board:
+        board(url, args.cards, args.rounds)
         return 0
     service = WorkshopService(make_engine(url))
     backend = service.engine.dialect.name
@@ -228,7 +238,55 @@ def main() -> int:
     )
     service.engine.dispose()
     redraw(url, args.cards, args.phones_per_version, args.rounds)
+    board(url, args.cards, args.rounds)
     return 0
+
+
+def board(url: str, cards: int, rounds: int) -> None:
+    """CPU of the projector's redraw per version, in process (see the module docstring)."""
+    from fresque.coverage import compute_coverage, stages_offered_from_structures
+    from fresque.views.board import BoardDrawing
+    from fresque.views.network import network_elements
+
+    service = WorkshopService(make_engine(url))
+    workshop, facilitator = service.create_workshop(
+        "Tableau", base="national", rate_limit=10_000, rate_window=60
+    )
+    phones = [service.join(workshop.code, f"B{i:03d}") for i in range(50)]
+    for i in range(cards):
+        service.add_structure(phones[i % len(phones)], card(i, 3))
+    drawing = BoardDrawing()
+
+    def incremental() -> tuple[list, dict]:
+        records = service.current_records(facilitator, revealed_only=True)
+        elements = drawing.elements(records.structures, records.links)
+        offered = stages_offered_from_structures(records.structures, service.territories)
+        return elements, offered.to_dict()
+
+    def naive() -> tuple[list, dict]:
+        eco = service.current_ecosystem(facilitator, revealed_only=True)
+        elements = network_elements(eco, layout="board")
+        return elements, compute_coverage(eco).stages_offered().to_dict()
+
+    incremental()
+    fast, slow = [], []
+    for r in range(rounds):
+        service.add_structure(phones[r % len(phones)], card(80_000 + r, 3))
+        results = []
+        for method, times in ((incremental, fast), (naive, slow)):
+            start = time.process_time()
+            results.append(method())
+            times.append(1000 * (time.process_time() - start))
+        assert results[0] == results[1], "the two boards differ"
+    n = len(service.current_records(facilitator).structures)
+    fast_ms, slow_ms = statistics.median(fast), statistics.median(slow)
+    print(
+        f"tableau projeté, redessin par version ({n} structures, {rounds} versions) : CPU "
+        f"médian {fast_ms:.1f} ms (dessin gardé d’une version à l’autre, carte des étapes "
+        f"tirée des structures) ; en reconstruisant écosystème, éléments et couverture "
+        f"{slow_ms:.0f} ms, soit {slow_ms / fast_ms:.0f}× plus"
+    )
+    service.engine.dispose()
 
 
 def redraw(url: str, cards: int, per_version: int, rounds: int) -> None:

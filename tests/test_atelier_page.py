@@ -396,8 +396,9 @@ def test_a_phone_redraw_is_sent_as_plain_json(app, monkeypatch):
 
 def test_the_board_map_is_resent_only_when_its_values_change(app):
     """The projector's map (stages offered per département) is worked out per version,
-    but sent only when a count changed: a new incubateur in the Finistère recolours it,
-    a new description does not."""
+    but sent only when a count changed, and then as its new values alone (a patch of a
+    few KB, not the 400 KB of the map): a new incubateur in the Finistère recolours it, a
+    new description sends nothing, another language sends the whole map."""
     from benchmarks.workshop_load import find_callbacks
 
     client = app.server.test_client()
@@ -407,11 +408,11 @@ def test_the_board_map_is_resent_only_when_its_values_change(app):
         ws, token = service.create_workshop("Carte", base="vide", rate_limit=1000)
         alice = service.join(ws.code, "Alice")
 
-    def redraw(shown):
+    def redraw(shown, lang="fr"):
         values = {
             "atl-url.search": f"?t={token}&vue=tableau",
             "atl-url.pathname": "/atelier",
-            "atl-lang.data": "fr",
+            "atl-lang.data": lang,
             "atl-b-version.data": [service.workshop(token).version, 0],
             "atl-b-map-shown.data": shown,
         }
@@ -442,10 +443,20 @@ def test_the_board_map_is_resent_only_when_its_values_change(app):
             "territory_codes": ["29"],
         },
     )
-    second, figure = redraw(first)
-    assert second != first and finistere(figure) >= 2  # émergence, création…
+    second, patch = redraw(first)
+    assert second != first and patch["__dash_patch_update"] == "__dash_patch_update"
+    assert len(json.dumps(patch)) < len(json.dumps(figure)) / 10
+    for operation in patch["operations"]:  # the new values, assigned in the shown map
+        assert operation["operation"] == "Assign"
+        place, (data, index, prop) = figure, operation["location"]
+        place[data][index][prop] = operation["params"]["value"]
+    assert finistere(figure) >= 2  # émergence, création…
     service.edit_structure(alice, card.structure.id, {"description": "Brest"}, 1)
     assert redraw(second) is None  # a new version, the same counts: nothing sent
+    english, whole = redraw(second, lang="en")
+    assert english["frame"] != second["frame"] and finistere(whole) == finistere(figure)
+    assert whole["data"][0]["z"] == figure["data"][0]["z"]
+    assert whole["data"][0]["customdata"] == figure["data"][0]["customdata"]
 
 
 def test_link_ends_fill_as_one_types(app):

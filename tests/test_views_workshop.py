@@ -294,3 +294,27 @@ def test_list_candidates_give_the_same_list_as_sorting_every_card(seed):
     picked = list_candidates(latest, by_id, mine=mine, recent=recent, shown=shown, limit=40)
     assert len(picked) <= 40
     assert card_rows(picked, mine=mine, recent=recent, limit=40) == everyone
+
+
+@pytest.mark.parametrize(("region", "lang"), [(None, "fr"), ("53", "fr"), ("04", "en")])
+def test_the_board_map_is_its_frame_with_new_values(region, lang):
+    """The board's map keeps its geometry per set of départements and changes only its
+    values: for any counts it is the map drawn in full by ``choropleth_figure``."""
+    import json
+    import random
+
+    from fresque.coverage import stages_offered_from_structures
+    from fresque.ecosystem import load_ecosystem
+    from fresque.views.workshop import _board_map_drawn, board_map_figure
+
+    codes = stages_offered_from_structures(load_ecosystem().records.structures, region=region)
+    pick = random.Random(len(codes))
+    for _ in range(3):
+        offered = {code: pick.randint(0, 6) for code in codes.index}
+        quick = board_map_figure(offered, region, lang)
+        drawn = _board_map_drawn(offered, region, lang)
+        assert json.dumps(quick, sort_keys=True, default=str) == json.dumps(
+            drawn, sort_keys=True, default=str
+        )
+        z = dict(zip(quick["data"][0]["locations"], quick["data"][0]["z"], strict=True))
+        assert z == {code: float(n) for code, n in offered.items()}

@@ -98,12 +98,13 @@ class AppContext:
         return self._warming is not None
 
     def warm_up(self) -> None:
-        """Read the ecosystem and build its network index in a background thread.
+        """Read the ecosystem and build its network index in a background thread, then
+        the départements' shapes.
 
         The first page (Réseau) needs both; started as soon as the app has answered its
         first request, the work overlaps the browser loading the page's scripts.
-        Readers of :attr:`ecosystem` wait for it to finish. Calling it again does
-        nothing.
+        Readers of :attr:`ecosystem` wait for the index (not the shapes). Calling it
+        again does nothing.
         """
         with self._warm_lock:
             if self._warming is not None:
@@ -127,6 +128,12 @@ class AppContext:
             logger.exception("warming up the app's data failed; it loads on first use")
         finally:
             self._warming.set()
+        try:  # then the départements' shapes (the Carte page's, the workshop board's map)
+            from fresque.views.maps import map_geojson
+
+            map_geojson("departements")
+        except Exception:  # a missing file is reported by the page that needs it
+            logger.exception("reading the départements' shapes failed; read on first use")
 
     @property
     def error(self) -> str | None:

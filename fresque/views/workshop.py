@@ -136,12 +136,47 @@ def board_map_figure(
     :meth:`fresque.coverage.Coverage.stages_offered`), on a 0 to 6 scale; only the
     région's départements when ``region`` is given. A plain dict, ready to send.
 
+    The geometry is drawn once per set of départements, région and language; new
+    values only change the first trace's ``z`` and ``customdata`` (what
+    :func:`board_map_values` gives, and the board sends as a patch).
+
     Examples
     --------
     >>> figure = board_map_figure({"22": 6, "29": 3, "35": 0, "56": 1}, region="53")
     >>> sorted(figure["data"][0]["locations"]), figure["data"][0]["zmax"]
     (['22', '29', '35', '56'], 6)
+    >>> dict(zip(figure["data"][0]["locations"], figure["data"][0]["z"]))["29"]
+    3.0
     """
+    frame = _board_map_frame(tuple(sorted(str(code) for code in offered)), region, lang)
+    trace = {**frame["data"][0], **board_map_values(frame, offered)}
+    return {**frame, "data": [trace, *frame["data"][1:]]}
+
+
+def board_map_values(figure: Mapping[str, Any], offered: Mapping[str, int]) -> dict[str, list]:
+    """What values change in :func:`board_map_figure`'s ``figure``: its first trace's
+    ``z`` and ``customdata`` (name, value in words) for ``offered``, in the order of its
+    ``locations``."""
+    from fresque.views.maps import format_number_fr
+
+    trace = figure["data"][0]
+    values = {str(code): float(n) for code, n in offered.items()}
+    z = [values[code] for code in trace["locations"]]
+    names = [row[0] for row in trace["customdata"]]
+    return {
+        "z": z,
+        "customdata": [[name, format_number_fr(v, 0)] for name, v in zip(names, z, strict=True)],
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _board_map_frame(codes: tuple[str, ...], region: str | None, lang: str) -> dict[str, Any]:
+    """The board's map of ``codes``, every value 0 (its geometry, colour bar, layout)."""
+    return _board_map_drawn(dict.fromkeys(codes, 0), region, lang)
+
+
+def _board_map_drawn(offered: Mapping[str, int], region: str | None, lang: str) -> dict[str, Any]:
+    """The board's map drawn in full by :func:`~fresque.views.maps.choropleth_figure`."""
     import pandas as pd
 
     from fresque.views.maps import choropleth_figure, map_geojson

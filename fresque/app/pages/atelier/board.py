@@ -88,12 +88,12 @@ def _board_parts(token: str | None, lang: str) -> tuple[list, list, str]:
     return elements, feed, count
 
 
-def _board_map(token: str | None, lang: str) -> tuple[str, Any]:
-    """The coverage map of the board, and what identifies it (its values): the stages
-    offered per département are worked out once per workshop version, the figure once
-    per set of values (most changes leave every count as it was)."""
+def _board_map(token: str | None, lang: str) -> tuple[dict[str, str], Any]:
+    """The coverage map of the board, and what identifies it: ``frame`` (its
+    départements and language) and ``values`` (the stages offered in each), worked out
+    once per workshop version."""
     if token is None:
-        return "", {}
+        return {}, {}
     svc = service()
     ws = svc.workshop(token)
     cache = context.current()
@@ -107,13 +107,30 @@ def _board_map(token: str | None, lang: str) -> tuple[str, Any]:
             ).to_dict(),
             maxsize=8,
         )
-        key = fingerprint((lang, ws.region, sorted(offered.items())))
-        figure = cache.cached(
-            ("atelier-map", key), lambda: board_map_figure(offered, ws.region, lang), maxsize=8
-        )
-        return key, figure
+        figure = board_map_figure(offered, ws.region, lang)
     except (FileNotFoundError, KeyError, ValueError):
-        return "", {}
+        return {}, {}
+    key = {
+        "frame": fingerprint((lang, ws.region, sorted(offered))),
+        "values": fingerprint(sorted(offered.items())),
+    }
+    return key, figure
+
+
+def _map_update(key: dict[str, str], figure: Any, shown: Any) -> tuple[Any, Any]:
+    """What the board's map needs, from what it shows (``shown``, the key it was sent
+    with): nothing when the values are the same (most changes leave every count as it
+    was), the new values alone when only they changed (a few KB instead of the whole
+    map's 400 KB), else the whole figure; and the key to keep."""
+    if not key or key == shown:
+        return no_update, no_update
+    if isinstance(shown, dict) and shown.get("frame") == key["frame"]:
+        patch = dash.Patch()
+        trace = patch["data"][0]
+        trace["z"] = figure["data"][0]["z"]
+        trace["customdata"] = figure["data"][0]["customdata"]
+        return patch, key
+    return figure, key
 
 
 def board_view(token: str | None, lang: str, ws=None) -> html.Div:
@@ -213,6 +230,5 @@ def register_callbacks(app: dash.Dash) -> None:
         with _store_refusals_change_nothing():
             elements, feed, count = _board_parts(token, lang)
             key, figure = _board_map(token, lang)
-        if key and key == shown:  # the same values: the projector keeps its map
-            figure = key = no_update
+        figure, key = _map_update(key, figure, shown)
         return plain_outputs((elements, no_update, feed, count, figure, key), no_update)
