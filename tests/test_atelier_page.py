@@ -282,6 +282,49 @@ def test_the_dataset_diff_view_and_its_fingerprint(app, tmp_path):
             service.dataset_dir = None
 
 
+def live_redraw(client, callback, token: str, store: str, version: int, **kept) -> dict:
+    """Post a screen's live redraw as its browser does (``store``: its version store;
+    ``kept``: ``search``, ``lang`` and what its ``dcc.Store``s hold, by id) and return
+    the response's outputs."""
+    values = {
+        "atl-url.search": f"?t={token}{kept.pop('search', '')}",
+        "atl-url.pathname": "/atelier",
+        "atl-lang.data": kept.pop("lang", "fr"),
+        f"{store}.data": [version, 0],
+        **{f"{store_id}.data": data for store_id, data in kept.pop("stores", {}).items()},
+    }
+    assert not kept, kept
+    reply = client.post("/_dash-update-component", json=callback.body(values, [f"{store}.data"]))
+    assert reply.status_code == 200
+    return reply.get_json()["response"]
+
+
+def live_screen(app, kind: str, shown_store: str):
+    """A new empty workshop with Alice in it, and ``post(shown, lang)``: the live redraw
+    of its facilitator's ``kind`` screen (``board`` or ``facilitator``) as the browser
+    posts it, with what the screen's ``shown_store`` keeps; returns the service, the
+    workshop, Alice's token and ``post``."""
+    from benchmarks.workshop_load import find_callbacks
+
+    client = app.server.test_client()
+    callback = find_callbacks(client.get("/_dash-dependencies").get_json())[kind]
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, token = service.create_workshop(kind, base="vide", rate_limit=1000)
+        alice = service.join(ws.code, "Alice")
+    store = "atl-b-version" if kind == "board" else "atl-fa-version"
+    search = "&vue=tableau" if kind == "board" else ""
+
+    def post(shown, lang="fr"):
+        version = service.workshop(token).version
+        stores = {shown_store: shown}
+        return live_redraw(
+            client, callback, token, store, version, search=search, lang=lang, stores=stores
+        )
+
+    return service, ws, alice, post
+
+
 def applied(shown, update):
     """What a phone shows after ``update`` (a full value, ``no_update`` or a Patch)."""
     from dash import Patch, no_update
@@ -374,18 +417,9 @@ def test_a_phone_redraw_is_sent_as_plain_json(app, monkeypatch):
     shown = None
     for n in range(3):
         added = service.add_structure(bob, {"name": f"Réseau n° {n}", **card})
-        values = {
-            "atl-p-shown.data": shown,
-            "atl-url.search": f"?t={alice}",
-            "atl-url.pathname": "/atelier",
-            "atl-lang.data": "fr",
-            "atl-p-version.data": [added.seq, 0],
-        }
-        reply = client.post(
-            "/_dash-update-component", json=render.body(values, ["atl-p-version.data"])
+        response = live_redraw(
+            client, render, alice, "atl-p-version", added.seq, stores={"atl-p-shown": shown}
         )
-        assert reply.status_code == 200
-        response = reply.get_json()["response"]
         shown = response["atl-p-shown"]["data"]
         cards = response["atl-p-cards"]["children"]
         assert f"Réseau n° {n}" in json.dumps(cards, ensure_ascii=False)
@@ -399,28 +433,10 @@ def test_the_board_map_is_resent_only_when_its_values_change(app):
     but sent only when a count changed, and then as its new values alone (a patch of a
     few KB, not the 400 KB of the map): a new incubateur in the Finistère recolours it, a
     new description sends nothing, another language sends the whole map."""
-    from benchmarks.workshop_load import find_callbacks
-
-    client = app.server.test_client()
-    board = find_callbacks(client.get("/_dash-dependencies").get_json())["board"]
-    with app.server.test_request_context("/"):
-        service = atelier.service()
-        ws, token = service.create_workshop("Carte", base="vide", rate_limit=1000)
-        alice = service.join(ws.code, "Alice")
+    service, _ws, alice, post = live_screen(app, "board", "atl-b-map-shown")
 
     def redraw(shown, lang="fr"):
-        values = {
-            "atl-url.search": f"?t={token}&vue=tableau",
-            "atl-url.pathname": "/atelier",
-            "atl-lang.data": lang,
-            "atl-b-version.data": [service.workshop(token).version, 0],
-            "atl-b-map-shown.data": shown,
-        }
-        reply = client.post(
-            "/_dash-update-component", json=board.body(values, ["atl-b-version.data"])
-        )
-        assert reply.status_code == 200
-        response = reply.get_json()["response"]
+        response = post(shown, lang)
         assert "atl-b-graph" in response  # the network is redrawn at every version
         if "atl-b-map" not in response:
             return None
@@ -535,28 +551,10 @@ def test_the_panel_resends_a_list_only_when_it_changed(app):
     """The facilitator's panel keeps a fingerprint of each live list: a new card changes
     the pending edits and the log, not the participants (three hundred of them would be
     resent at every change); a newcomer changes the participants."""
-    from benchmarks.workshop_load import find_callbacks
-
-    client = app.server.test_client()
-    panel = find_callbacks(client.get("/_dash-dependencies").get_json())["facilitator"]
-    with app.server.test_request_context("/"):
-        service = atelier.service()
-        ws, token = service.create_workshop("Panneau", base="vide", rate_limit=1000)
-        alice = service.join(ws.code, "Alice")
+    service, ws, alice, post = live_screen(app, "facilitator", "atl-fa-shown")
 
     def redraw(shown, lang="fr"):
-        values = {
-            "atl-url.search": f"?t={token}",
-            "atl-url.pathname": "/atelier",
-            "atl-lang.data": lang,
-            "atl-fa-version.data": [service.workshop(token).version, 0],
-            "atl-fa-shown.data": shown,
-        }
-        reply = client.post(
-            "/_dash-update-component", json=panel.body(values, ["atl-fa-version.data"])
-        )
-        assert reply.status_code == 200
-        response = reply.get_json()["response"]
+        response = post(shown, lang)
         return response, response["atl-fa-shown"]["data"]
 
     response, shown = redraw(None)
