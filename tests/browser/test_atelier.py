@@ -152,6 +152,14 @@ def test_card_added_on_one_phone_reaches_board_and_other_phone(atelier, contexts
     facilitator.wait_for_selector("#atl-b-qr", timeout=20_000)
     assert facilitator.inner_text("#atl-b-code").replace(" ", "") == ws.code
 
+    # Its map counts, per département, the stages of a project's life offered there.
+    finistere = (
+        "() => { const map = document.querySelector('#atl-b-map .js-plotly-plot');"
+        " const trace = map && map.data && map.data[0];"
+        " return trace ? trace.z[trace.locations.indexOf('29')] : null; }"
+    )
+    facilitator.wait_for_function(f"() => ({finistere})() === 0", timeout=10_000)
+
     alice, bruno = contexts(), contexts()
     join(alice, base, ws.code, "Alice")
     join(bruno, base, ws.code.lower(), "Bruno")
@@ -166,6 +174,8 @@ def test_card_added_on_one_phone_reaches_board_and_other_phone(atelier, contexts
         timeout=2_000,
     )
     assert time.monotonic() - added < 2.5
+    # The new incubateur's stages now count in the Finistère (its new values patched in).
+    facilitator.wait_for_function(f"() => ({finistere})() >= 2", timeout=3_000)
     alice.evaluate("window.scrollTo(0, 0)")
     alice.screenshot(path="/tmp/atelier_participant_390.png", full_page=False)
     facilitator.screenshot(path="/tmp/atelier_board_1920.png")
