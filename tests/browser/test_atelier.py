@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from dropdowns import choose
+
+from browser.dropdowns import choose
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from dropdowns import choose
 
+from browser.dropdowns import choose
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import load_ecosystem
 from fresque.model import Stage

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from dropdowns import choose
 
+from browser.dropdowns import choose
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.i18n import label
 from fresque.model import STAGE_ORDER, Kind, Link, Structure, stages_served

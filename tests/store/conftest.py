@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from store_helpers import (
+
+from fresque.geo.territories import Territories
+from fresque.io.tables import write_csv_dir
+from fresque.store.db import make_engine
+from fresque.store.service import WorkshopService
+from store.store_helpers import (
     BACKENDS,
     GEO_MINI,
     MISSING_POSTGRES,
@@ -27,11 +32,6 @@ from store_helpers import (
     drop_database,
     postgres_server_url,
 )
-
-from fresque.geo.territories import Territories
-from fresque.io.tables import write_csv_dir
-from fresque.store.db import make_engine
-from fresque.store.service import WorkshopService
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,11 @@ import time
 
 import pytest
 from sqlalchemy import func, select, text
-from store_helpers import GEO_MINI, FakeClock
 
 from fresque.store import ConflictError, WorkshopService
 from fresque.store.db import make_engine
 from fresque.store.schema import events, structures, workshops
+from store.store_helpers import GEO_MINI, FakeClock
 
 CARD = {
     "name": "Compteur",

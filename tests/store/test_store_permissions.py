@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from store_helpers import (
+
+from fresque.io.tables import write_csv_dir
+from fresque.store import InvalidToken, PermissionDenied, WorkshopService
+from fresque.store.db import make_engine
+from store.store_helpers import (
     BACKENDS,
     FakeClock,
     base_records,
@@ -19,10 +23,6 @@ from store_helpers import (
     drop_database,
     postgres_server_url,
 )
-
-from fresque.io.tables import write_csv_dir
-from fresque.store import InvalidToken, PermissionDenied, WorkshopService
-from fresque.store.db import make_engine
 
 CARD = {
     "name": "Pôle ESS du Pays de Morlaix",

@@ -8,7 +8,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from store_helpers import BACKENDS
 
 from fresque.paths import PROJECT_ROOT
 from fresque.store.db import (
@@ -20,6 +19,7 @@ from fresque.store.db import (
     schema_revision,
 )
 from fresque.store.schema import metadata
+from store.store_helpers import BACKENDS
 
 
 def test_default_database_is_a_sqlite_file_under_var(monkeypatch):
