@@ -139,8 +139,20 @@ class LinkCard:
     """The member who added it (``None``: the base dataset's)."""
 
 
+class _Counts:
+    """Whether an event's edit counts: neither undone nor rejected."""
+
+    undone_by: int | None
+    status: str | None
+
+    @property
+    def active(self) -> bool:
+        """Whether the edit counts (neither undone nor rejected)."""
+        return self.undone_by is None and self.status != REJECTED
+
+
 @dataclass(frozen=True)
-class Event:
+class Event(_Counts):
     """One line of the audit log."""
 
     seq: int
@@ -155,11 +167,6 @@ class Event:
     status: str | None
     undone_by: int | None
     summary: str
-
-    @property
-    def active(self) -> bool:
-        """Whether the edit counts (neither undone nor rejected)."""
-        return self.undone_by is None and self.status != REJECTED
 
 
 @dataclass(frozen=True)
@@ -181,7 +188,7 @@ class Changes:
 
 
 @dataclass(frozen=True)
-class RecentEvent:
+class RecentEvent(_Counts):
     """An event without its payload: what marks a card as just added."""
 
     seq: int
@@ -191,11 +198,6 @@ class RecentEvent:
     status: str | None
     undone_by: int | None
     created_at: datetime
-
-    @property
-    def active(self) -> bool:
-        """Whether the edit counts (neither undone nor rejected)."""
-        return self.undone_by is None and self.status != REJECTED
 
 
 @dataclass(frozen=True)
