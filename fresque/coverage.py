@@ -21,23 +21,39 @@ the ``n_national`` and ``national`` columns, and change no status: they never hi
 local gap.
 
 Status of a commune × key, from its ``n_active`` and ``n_expected`` offers
-(``n_offers = n_active + n_expected``):
+(``n_offers = n_active + n_expected``), the *organisations* behind them, and the surveys:
 
-``gap``
-    no offer.
+``gap`` (« Manque confirmé »)
+    no offer, and a valid survey (:class:`~fresque.model.Survey`) of a territory holding
+    the commune covers the key: someone checked, and there is nothing.
+``none_known`` (« Aucune offre recensée »)
+    no offer, and no valid survey covers it: nothing is *recorded*, which may only mean
+    that nobody has listed what exists. Never shown as a gap.
 ``unknown``
     only ``expected`` offers (``n_active == 0``): a *data* gap, not a coverage gap.
 ``single``
-    exactly one offer, a known one: fragile.
+    the offers all belong to one organisation: fragile, since everything stops if it
+    does.
 ``covered``
-    two offers or more, not an overlap.
+    offers from two organisations or more, not an overlap.
 ``overlap``
     at least one known offer, and two offers or more for a dispositif unique by design
     (:data:`fresque.model.UNIQUE_BY_DESIGN`: two DLA départementaux on one commune are an
-    anomaly to show), or more than ``overlap_threshold`` offers for any other key.
+    anomaly to show), or more than ``overlap_threshold`` organisations for any other key.
 
-The statuses are ordered by how much is offered: ``gap < unknown < single < covered <
-overlap`` (:data:`STATUS_ORDER`).
+**Organisations.** Fragility is about what remains if one organisation stops, so
+``single`` and ``covered`` count distinct organisations, not offers: an offer carried by
+another structure (its ``carrier_id``, or the source of a ``carries`` link to it) belongs
+to its carrier's organisation, up the chain (:func:`organisations`). A regional
+incubator and a local incubator it carries are one organisation.
+
+**Surveys.** A survey counts from its date for ``valid_months`` (default 24,
+:data:`fresque.model.DEFAULT_SURVEY_MONTHS`): ``compute_coverage(eco, as_of=...)`` uses
+the surveys valid on that day (today by default). An expired survey no longer confirms a
+gap: the territory is "to recheck" (:attr:`Coverage.expired`).
+
+The statuses are ordered by how much is known to be offered: ``gap < none_known <
+unknown < single < covered < overlap`` (:data:`STATUS_ORDER`).
 
 Aggregation to a territory
 --------------------------
@@ -46,21 +62,28 @@ An EPCI, a département, a région (or ``FR``) holds communes; for each key:
 
 ``status``
     the highest status among its communes: what exists *somewhere* in the territory.
-    ``gap`` means no commune of the territory has any offer.
+    ``gap`` means no commune has any offer *and* every commune's gap is confirmed by a
+    survey; ``none_known`` that no commune has any offer, and some are not surveyed.
 ``min_status``
     the lowest status among its communes: what the least served commune has.
 ``partial``
     ``True`` when the territory has an offer somewhere but some of its communes have none
-    (``status != "gap"`` and ``min_status == "gap"``): a territory partly covered is never
-    shown as simply covered. How much is missing is in the population columns.
+    (``status`` above ``none_known`` and ``min_status`` ``gap`` or ``none_known``): a
+    territory partly covered is never shown as simply covered. How much is missing is in
+    the population columns.
 ``n_offers``, ``n_active``, ``n_expected``, ``offers``
     the distinct local offers serving at least one of its communes (``offers``: their
     ids, sorted, joined with ``|``).
+``n_organisations``
+    the distinct organisations behind those offers (see **Organisations**).
 ``population``
     sum of its communes' populations (population municipale; unknown counts as 0).
-``population_covered``, ``population_gap``
-    population of its communes with at least one offer (known or expected), and without
-    any; they add up to ``population``. ``share_covered`` is their ratio.
+``population_covered``, ``population_gap``, ``population_none_known``
+    population of its communes with at least one offer (known or expected), without any
+    (gap confirmed by a survey), and without any recorded (not surveyed); they add up to
+    ``population``. ``share_covered`` is the covered share.
+``surveyed``
+    the share of its population in communes where a valid survey covers the key.
 ``population_unknown``, ``population_single``
     population of its communes whose status is ``unknown``, ``single``.
 ``offers_per_100k``
@@ -71,8 +94,10 @@ départements' to their région's. A commune belongs to the EPCI, département a
 ``communes.csv`` (an EPCI spanning two départements counts once, at EPCI level; the four
 island communes without EPCI appear in no EPCI row).
 
-These rules make coverage monotone: adding a local offer never lowers any count, share or
-status of any territory; removing the only offer of a territory turns it into ``gap``.
+These rules make coverage monotone: adding a local offer of a new organisation never lowers
+any count, share or status of any territory; removing the only offer of a territory turns
+it into ``gap`` where it was surveyed, ``none_known`` elsewhere; adding a survey only turns
+``none_known`` into ``gap``.
 
 Examples
 --------
@@ -93,13 +118,20 @@ Examples
 ...      Structure(id="avise", name="Avise", kind="network", dispositifs=["pole_ess"],
 ...                territory_level="country")],
 ...     territories=mini)
->>> coverage = compute_coverage(eco)
+>>> from fresque.model import Survey
+>>> survey = Survey(id="rec_53", territory_level="departement", territory_code="53",
+...                 attested_by="CRESS Pays de la Loire", date="2026-03-01",
+...                 source="Annuaire des DLA 2026", scope="DLA départemental")
+>>> coverage = compute_coverage(eco, surveys=[survey], as_of=date(2026, 12, 7))
 >>> dla = coverage.table("departement", keys="dla_departemental")
 >>> print(dla[["code", "status", "offers", "population"]].to_string(index=False))
 code  status offers  population
   22 unknown dla_22        1189
   29  single dla_29       34692
   53     gap              14098
+>>> compute_coverage(eco, as_of=date(2026, 12, 7)).table(
+...     "departement", keys="dla_departemental")["status"].tolist()
+['unknown', 'single', 'none_known']
 >>> row = coverage.table("departement", keys="pole_ess", region="53").iloc[1]
 >>> row["status"], bool(row["partial"]), int(row["population_covered"]), row["national"]
 ('single', True, 26233, 'avise')
@@ -111,6 +143,7 @@ import json
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,9 +159,11 @@ from fresque.model import (
     CoverageStatus,
     Dispositif,
     Level,
+    Relation,
     Stage,
     Status,
     Structure,
+    Survey,
     stages_served,
 )
 
@@ -139,8 +174,11 @@ if TYPE_CHECKING:
     from fresque.geo.territories import Territories
 
 __all__ = [
+    "ATTENTION",
     "DEFAULT_OVERLAP_THRESHOLD",
     "KEY_TYPES",
+    "NO_OFFER",
+    "OFFERED",
     "REPORT_FORMATS",
     "STATUS_ORDER",
     "TABLE_COLUMNS",
@@ -149,6 +187,7 @@ __all__ = [
     "compute_coverage",
     "coverage_table",
     "gap_report",
+    "organisations",
     "report_csv",
     "stages_offered_from_structures",
     "to_geodataframe",
@@ -159,12 +198,21 @@ __all__ = [
 #: Statuses from the least to the most offered; codes in arrays are positions here.
 STATUS_ORDER: tuple[CoverageStatus, ...] = (
     CoverageStatus.GAP,
+    CoverageStatus.NONE_KNOWN,
     CoverageStatus.UNKNOWN,
     CoverageStatus.SINGLE,
     CoverageStatus.COVERED,
     CoverageStatus.OVERLAP,
 )
-_GAP, _UNKNOWN, _SINGLE, _COVERED, _OVERLAP = range(5)
+_GAP, _NONE_KNOWN, _UNKNOWN, _SINGLE, _COVERED, _OVERLAP = range(6)
+
+#: Statuses where no offer at all is known (confirmed or not).
+NO_OFFER: frozenset[CoverageStatus] = frozenset({CoverageStatus.GAP, CoverageStatus.NONE_KNOWN})
+
+#: Statuses where a local offer with a known operator exists.
+OFFERED: frozenset[CoverageStatus] = frozenset(
+    {CoverageStatus.SINGLE, CoverageStatus.COVERED, CoverageStatus.OVERLAP}
+)
 
 #: The two kinds of key: each dispositif, each stage.
 KEY_TYPES: tuple[str, ...] = ("dispositif", "stage")
@@ -186,13 +234,16 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "n_offers",
     "n_active",
     "n_expected",
+    "n_organisations",
     "offers",
     "population",
     "population_covered",
     "population_gap",
+    "population_none_known",
     "population_unknown",
     "population_single",
     "share_covered",
+    "surveyed",
     "offers_per_100k",
     "n_national",
     "national",
@@ -208,13 +259,15 @@ REPORT_FORMATS: dict[str, str] = {
 _LEVEL_FILES = {Level.REGION: "regions", Level.DEPARTEMENT: "departements", Level.EPCI: "epci"}
 _HASH_SEED = 20261126
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-#: Order of attention in the gap report: real gaps, then data gaps, then anomalies.
-_ATTENTION = {
+#: Order of attention in the gap report: confirmed gaps, then territories where nothing is
+#: recorded (where to survey next), then data gaps, then anomalies.
+ATTENTION: dict[CoverageStatus, int] = {
     CoverageStatus.GAP: 0,
-    CoverageStatus.UNKNOWN: 1,
-    CoverageStatus.OVERLAP: 2,
-    CoverageStatus.SINGLE: 3,
-    CoverageStatus.COVERED: 4,
+    CoverageStatus.NONE_KNOWN: 1,
+    CoverageStatus.UNKNOWN: 2,
+    CoverageStatus.OVERLAP: 3,
+    CoverageStatus.SINGLE: 4,
+    CoverageStatus.COVERED: 5,
 }
 
 Key = tuple[str, str]
@@ -293,12 +346,23 @@ class Coverage:
         Structures × keys: local, non-defunct offers of the key; the known (active) ones.
     active, expected
         Communes × keys: number of active and of expected local offers.
+    organisations
+        Communes × keys: number of distinct organisations behind those offers.
+    surveyed
+        Communes × keys: whether a valid survey covers the commune and the key.
     status
         Communes × keys: status codes (positions in :data:`STATUS_ORDER`).
     population
         Population of each commune (unknown: 0).
     national
         Per key, the ids of the national, non-defunct structures carrying it.
+    groups
+        The organisations of two structures or more (row positions of their members):
+        the only ones whose offers may be counted once for several.
+    as_of
+        The day the surveys were judged valid on.
+    surveys, expired
+        The surveys valid on ``as_of`` and those that expired before it ("to recheck").
     """
 
     territories: Territories
@@ -311,9 +375,15 @@ class Coverage:
     active_keys: np.ndarray
     active: np.ndarray
     expected: np.ndarray
+    organisations: np.ndarray
+    surveyed: np.ndarray
     status: np.ndarray
     population: np.ndarray
     national: tuple[tuple[str, ...], ...]
+    groups: tuple[np.ndarray, ...] = ()
+    as_of: date | None = None
+    surveys: tuple[Survey, ...] = ()
+    expired: tuple[Survey, ...] = ()
     _levels: dict[Level, _Level] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
@@ -412,9 +482,7 @@ class Coverage:
         True
         """
         table = self.table(level, [("stage", s.value) for s in Stage], region)
-        offered = table["status"].isin(
-            [CoverageStatus.SINGLE, CoverageStatus.COVERED, CoverageStatus.OVERLAP]
-        )
+        offered = table["status"].isin(OFFERED)
         counts = table[offered].groupby("code", observed=True)["key"].nunique()
         codes = pd.unique(table["code"])
         return counts.reindex(codes).fillna(0).astype(int).rename("stages")
@@ -458,9 +526,9 @@ class Coverage:
         >>> table = compute_coverage(eco).table("region", keys="creation")
         >>> columns = ["code", "status", "partial", "share_covered"]
         >>> print(table[columns].round(3).to_string(index=False))
-        code status  partial  share_covered
-          52    gap    False          0.000
-          53 single     True          0.967
+        code     status  partial  share_covered
+          52 none_known    False          0.000
+          53     single     True          0.967
         """
         lvl = parse_level(level)
         info = self._level(lvl)
@@ -488,16 +556,23 @@ class Coverage:
         status = self.status[np.ix_(communes, kidx)]
         active = self.active[np.ix_(communes, kidx)]
         expected = self.expected[np.ix_(communes, kidx)]
+        surveyed = self.surveyed[np.ix_(communes, kidx)]
         population = self.population[communes]
         served = self.served[:, communes]
+
+        def weighted(mask: np.ndarray) -> np.ndarray:
+            return np.where(mask, population[:, None], 0)
 
         if lvl is Level.COMMUNE:
             top = low = status
             territory_population = population
-            pop_gap = np.where(status == _GAP, population[:, None], 0)
-            pop_unknown = np.where(status == _UNKNOWN, population[:, None], 0)
-            pop_single = np.where(status == _SINGLE, population[:, None], 0)
+            pop_gap = weighted(status == _GAP)
+            pop_none = weighted(status == _NONE_KNOWN)
+            pop_unknown = weighted(status == _UNKNOWN)
+            pop_single = weighted(status == _SINGLE)
+            pop_surveyed = weighted(surveyed)
             n_active, n_expected = active, expected
+            n_orgs = self.organisations[np.ix_(communes, kidx)]
             incidence = served
         else:
             starts = np.flatnonzero(np.r_[True, territory_of[1:] != territory_of[:-1]])
@@ -512,9 +587,11 @@ class Coverage:
             top = np.maximum.reduceat(status, starts, axis=0) if len(starts) else status[:0]
             low = np.minimum.reduceat(status, starts, axis=0) if len(starts) else status[:0]
             territory_population = total(population)
-            pop_gap = total(np.where(status == _GAP, population[:, None], 0))
-            pop_unknown = total(np.where(status == _UNKNOWN, population[:, None], 0))
-            pop_single = total(np.where(status == _SINGLE, population[:, None], 0))
+            pop_gap = total(weighted(status == _GAP))
+            pop_none = total(weighted(status == _NONE_KNOWN))
+            pop_unknown = total(weighted(status == _UNKNOWN))
+            pop_single = total(weighted(status == _SINGLE))
+            pop_surveyed = total(weighted(surveyed))
             grouping = sp.csr_array(
                 (
                     np.ones(len(communes), dtype=np.int32),
@@ -529,13 +606,17 @@ class Coverage:
             n_offers_all = np.asarray(incidence.T @ offer_mask)
             n_active = np.asarray(incidence.T @ active_mask)
             n_expected = n_offers_all - n_active
+            n_orgs = n_offers_all - _excess(incidence, self.offer_keys[:, kidx], self.groups)
         n_offers = n_active + n_expected
         offers = _offer_strings(incidence, self.offer_keys[:, kidx], n_offers, self.ids)
 
         flat_population = np.repeat(territory_population, n_keys).astype(np.int64)
-        covered = flat_population - pop_gap.ravel()
+        covered = flat_population - pop_gap.ravel() - pop_none.ravel()
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(flat_population > 0, covered / flat_population, np.nan)
+            share_surveyed = np.where(
+                flat_population > 0, pop_surveyed.ravel() / flat_population, np.nan
+            )
             per_100k = np.where(
                 flat_population > 0, n_offers.ravel() * 1e5 / flat_population, np.nan
             )
@@ -557,17 +638,20 @@ class Coverage:
                 ),
                 "status": _status_column(top),
                 "min_status": _status_column(low),
-                "partial": ((top != _GAP) & (low == _GAP)).ravel(),
+                "partial": ((top > _NONE_KNOWN) & (low <= _NONE_KNOWN)).ravel(),
                 "n_offers": n_offers.ravel().astype(np.int64),
                 "n_active": n_active.ravel().astype(np.int64),
                 "n_expected": n_expected.ravel().astype(np.int64),
+                "n_organisations": n_orgs.ravel().astype(np.int64),
                 "offers": offers.ravel(),
                 "population": flat_population,
                 "population_covered": covered.astype(np.int64),
                 "population_gap": pop_gap.ravel().astype(np.int64),
+                "population_none_known": pop_none.ravel().astype(np.int64),
                 "population_unknown": pop_unknown.ravel().astype(np.int64),
                 "population_single": pop_single.ravel().astype(np.int64),
                 "share_covered": share,
+                "surveyed": share_surveyed,
                 "offers_per_100k": per_100k,
                 "n_national": np.tile([len(ids) for ids in national], n_territories),
                 "national": np.tile(
@@ -663,12 +747,19 @@ def _thresholds(keys: Sequence[Key], overlap_threshold: int | Mapping[Any, int])
 
 
 def compute_coverage(
-    eco: Ecosystem, *, overlap_threshold: int | Mapping[Any, int] = DEFAULT_OVERLAP_THRESHOLD
+    eco: Ecosystem,
+    *,
+    overlap_threshold: int | Mapping[Any, int] = DEFAULT_OVERLAP_THRESHOLD,
+    surveys: Iterable[Survey] | None = None,
+    as_of: date | None = None,
+    survey_months: int | None = None,
 ) -> Coverage:
     """Compute the commune-level coverage of every dispositif and every stage.
 
     One pass: two sparse products (structures × communes by structures × keys) give the
-    active and expected offers of every commune for every key.
+    active and expected offers of every commune for every key; the few organisations of
+    several structures correct the count of organisations where their members meet; the
+    valid surveys mark the communes and keys whose absence of offer is confirmed.
 
     Parameters
     ----------
@@ -680,6 +771,13 @@ def compute_coverage(
         offers serve a commune. An int for every key, or a mapping from keys
         (dispositif or stage, value or member) to their threshold, the others keeping
         :data:`DEFAULT_OVERLAP_THRESHOLD`.
+    surveys
+        The surveys to judge gaps by (default: the ecosystem's, ``eco.surveys``).
+    as_of
+        The day surveys must be valid on (default: today).
+    survey_months
+        How long a survey that names no validity counts (default:
+        :data:`fresque.model.DEFAULT_SURVEY_MONTHS`).
 
     Returns
     -------
@@ -697,10 +795,10 @@ def compute_coverage(
     ...                territory_codes=["29"]) for i in range(3)],
     ...     territories=Territories.load("tests/data/geo_mini"))
     >>> compute_coverage(eco).table("departement", "incubateur")["status"].tolist()
-    ['gap', 'covered', 'gap']
+    ['none_known', 'covered', 'none_known']
     >>> compute_coverage(eco, overlap_threshold={"incubateur": 2}).table(
     ...     "departement", "incubateur")["status"].tolist()
-    ['gap', 'overlap', 'gap']
+    ['none_known', 'overlap', 'none_known']
     """
     keys = _all_keys()
     where = {key: i for i, key in enumerate(keys)}
@@ -729,17 +827,25 @@ def compute_coverage(
     n_keys = len(keys)
     active = np.ascontiguousarray(counts[:, :n_keys], dtype=np.int32)
     expected = np.ascontiguousarray(counts[:, n_keys:], dtype=np.int32)
+    ids = table.index.to_numpy(dtype=object)
+    groups = _groups(organisations(eco), ids, offer_keys)
+    orgs = active + expected - _excess(matrix.tocsc(), offer_keys, groups)
+
+    as_of = as_of if as_of is not None else date.today()
+    chosen = tuple(eco.surveys if surveys is None else surveys)
+    valid = tuple(s for s in chosen if s.is_valid(as_of, survey_months))
+    expired = tuple(s for s in chosen if s not in valid and s.date <= as_of)
+    surveyed = _surveyed(eco.territories, valid, where, len(keys))
 
     unique = np.array(
         [kind == "dispositif" and Dispositif(value) in UNIQUE_BY_DESIGN for kind, value in keys]
     )
     thresholds = np.where(unique, 1, _thresholds(keys, overlap_threshold))
-    codes = _commune_status(active, expected, thresholds)
+    codes = _commune_status(active, expected, orgs, surveyed, unique, thresholds)
 
-    ids = table.index.to_numpy(dtype=object)
     population = eco.territories.communes["population"].to_numpy(dtype=np.int64, na_value=0)
     national_ids = tuple(tuple(ids[national_keys[:, j]].tolist()) for j in range(n_keys))
-    for array in (active, expected, codes, offer_keys, active_keys, population):
+    for array in (active, expected, orgs, surveyed, codes, offer_keys, active_keys, population):
         array.flags.writeable = False
     return Coverage(
         territories=eco.territories,
@@ -752,9 +858,15 @@ def compute_coverage(
         active_keys=active_keys,
         active=active,
         expected=expected,
+        organisations=orgs,
+        surveyed=surveyed,
         status=codes,
         population=population,
         national=national_ids,
+        groups=groups,
+        as_of=as_of,
+        surveys=valid,
+        expired=expired,
     )
 
 
@@ -845,15 +957,132 @@ def stages_offered_from_structures(
     return pd.Series(counts, index=index, dtype=int, name="stages")
 
 
-def _commune_status(active: np.ndarray, expected: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Status codes from the counts of active and expected offers (module docstring)."""
+def _commune_status(
+    active: np.ndarray,
+    expected: np.ndarray,
+    orgs: np.ndarray,
+    surveyed: np.ndarray,
+    unique: np.ndarray,
+    thresholds: np.ndarray,
+) -> np.ndarray:
+    """Status codes from the counts of offers and organisations (module docstring)."""
     offers = active + expected
     codes = np.full(active.shape, _COVERED, dtype=np.int8)
-    codes[offers == 1] = _SINGLE
-    codes[offers > thresholds[None, :]] = _OVERLAP
+    codes[orgs == 1] = _SINGLE
+    crowded = np.where(unique[None, :], offers, orgs) > thresholds[None, :]
+    codes[crowded] = _OVERLAP
     codes[active == 0] = _UNKNOWN
-    codes[offers == 0] = _GAP
+    codes[(offers == 0) & surveyed] = _GAP
+    codes[(offers == 0) & ~surveyed] = _NONE_KNOWN
     return codes
+
+
+def organisations(eco: Ecosystem) -> pd.Series:
+    """The organisation each structure belongs to, for counting offers by organisation.
+
+    A carrier and what it carries are one organisation: structures joined by a current
+    ``carries`` link (one without ``until``) or a ``carrier_id``, directly or through a
+    chain, are one family, named after its first id. Several carriers of one programme
+    (the four Breton TAg co-carrying the Fabrique à initiatives) join one family: if the
+    family stops, so does the programme. Defunct structures join nothing.
+
+    Examples
+    --------
+    >>> from fresque.ecosystem import Ecosystem
+    >>> from fresque.geo.territories import Territories
+    >>> from fresque.model import Link, Structure
+    >>> def incubator(sid, carrier=None):
+    ...     return Structure(id=sid, name=sid, kind="support_structure",
+    ...                      dispositifs=["incubateur"], territory_level="departement",
+    ...                      territory_codes=["29"], carrier_id=carrier)
+    >>> eco = Ecosystem([incubator("tag_bzh"), incubator("tag29", "tag_bzh"),
+    ...                  incubator("adess"), incubator("fai"), incubator("other")],
+    ...                 [Link(source="adess", target="fai", relation="carries")],
+    ...                 territories=Territories.load("tests/data/geo_mini"))
+    >>> organisations(eco).to_dict()
+    {'adess': 'adess', 'fai': 'adess', 'other': 'other', 'tag29': 'tag29', 'tag_bzh': 'tag29'}
+    """
+    table = eco.structures
+    ids = table.index.tolist()
+    alive = {sid for sid, status in zip(ids, table["status"], strict=True) if status != "defunct"}
+    parent = {sid: sid for sid in ids}
+
+    def find(sid: str) -> str:
+        while parent[sid] != sid:
+            parent[sid] = parent[parent[sid]]
+            sid = parent[sid]
+        return sid
+
+    def join(a: str, b: str) -> None:
+        if a in alive and b in alive and a != b:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+    for sid, carrier in zip(ids, table["carrier_id"].tolist(), strict=True):
+        if isinstance(carrier, str) and carrier in parent:
+            join(sid, carrier)
+    links = eco.links
+    if len(links):
+        current = links[(links["relation"] == Relation.CARRIES.value) & links["until"].isna()]
+        for source, target in zip(current["source"], current["target"], strict=True):
+            join(source, target)
+    return pd.Series([find(sid) for sid in ids], index=table.index, name="organisation")
+
+
+def _groups(
+    organisation: pd.Series, ids: np.ndarray, offer_keys: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Row positions of the members of each organisation with two offers or more."""
+    offering = offer_keys.any(axis=1)
+    codes, _ = pd.factorize(organisation.to_numpy(dtype=object))
+    codes = np.where(offering, codes, -1)
+    sizes = np.bincount(codes[codes >= 0], minlength=1)
+    shared = np.flatnonzero(sizes > 1)
+    return tuple(np.flatnonzero(codes == g) for g in shared)
+
+
+def _excess(
+    incidence: sp.csc_array, offer_mask: np.ndarray, groups: tuple[np.ndarray, ...]
+) -> np.ndarray:
+    """Per column of ``incidence`` (structures × territories) and key, how many offers
+    are counted again for an organisation already counted: the offers minus the
+    organisations. Only organisations of several members can add any."""
+    n_columns = incidence.shape[1]
+    excess = np.zeros((n_columns, offer_mask.shape[1]), dtype=np.int32)
+    if not groups:
+        return excess
+    rows = incidence.tocsr()
+    for members in groups:
+        part = rows[members]
+        touched = np.unique(part.indices)
+        if not len(touched):
+            continue
+        counts = np.asarray(
+            part[:, touched].T.astype(np.int32) @ offer_mask[members].astype(np.int32)
+        )
+        excess[touched] += np.maximum(counts - 1, 0)
+    return excess
+
+
+def _surveyed(
+    territories: Territories, surveys: Iterable[Survey], where: Mapping[Key, int], n_keys: int
+) -> np.ndarray:
+    """Communes × keys: whether a valid survey covers the commune and the key."""
+    surveyed = np.zeros((len(territories.communes), n_keys), dtype=bool)
+    for survey in surveys:
+        try:
+            positions = territories.commune_positions(
+                (survey.territory_level, survey.territory_code)
+            )
+        except Exception as error:  # an unknown territory: say which survey names it
+            raise ValueError(f"recensement {survey.id} : {error}") from error
+        key = survey.key
+        if key is None:
+            surveyed[positions] = True
+        elif key in where:
+            surveyed[positions, where[key]] = True
+    return surveyed
 
 
 def coverage_table(
@@ -863,17 +1092,23 @@ def coverage_table(
     region: str | int | None = None,
     *,
     overlap_threshold: int | Mapping[Any, int] = DEFAULT_OVERLAP_THRESHOLD,
+    as_of: date | None = None,
 ) -> pd.DataFrame:
-    """Return ``compute_coverage(eco).table(level, keys, region)`` in one call.
+    """Return ``compute_coverage(eco, ...).table(level, keys, region)`` in one call.
 
     Examples
     --------
+    The national dataset's one survey attests that Normandie has no CRESS since July 2025:
+
     >>> from fresque.ecosystem import load_ecosystem
-    >>> table = coverage_table(load_ecosystem(), "region", "cress")
+    >>> table = coverage_table(load_ecosystem(), "region", "cress", as_of=date(2026, 12, 7))
     >>> table.loc[table["status"] == "gap", "name"].tolist()
     ['Normandie']
+    >>> table = coverage_table(load_ecosystem(), "region", "cress", as_of=date(2027, 8, 1))
+    >>> table.loc[table["name"] == "Normandie", "status"].tolist()  # the survey expired
+    ['none_known']
     """
-    coverage = compute_coverage(eco, overlap_threshold=overlap_threshold)
+    coverage = compute_coverage(eco, overlap_threshold=overlap_threshold, as_of=as_of)
     return coverage.table(level, keys, region)
 
 
@@ -970,7 +1205,7 @@ def gap_report(
             strict=True,
         )
     )
-    attention = table["status"].map(lambda s: _ATTENTION[CoverageStatus(s)]).astype(int)
+    attention = table["status"].map(lambda s: ATTENTION[CoverageStatus(s)]).astype(int)
     table = table.assign(_attention=attention, _key_order=table["key"].cat.codes)
     table = table.sort_values(
         ["region", "_key_order", "population_gap", "_attention", "population", "code"],

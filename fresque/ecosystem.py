@@ -105,6 +105,7 @@ from fresque.model import (
     Stage,
     Status,
     Structure,
+    Survey,
     Theme,
     stages_served,
 )
@@ -202,6 +203,9 @@ class Ecosystem:
         The links between them (records or mappings).
     territories
         The reference geography (default: :func:`default_territories`).
+    surveys
+        The surveys (« recensements ») of the dataset: which territories' offer was
+        checked, by whom, when (:class:`~fresque.model.Survey`).
 
     Attributes
     ----------
@@ -220,6 +224,9 @@ class Ecosystem:
         of the link.
     territories : Territories
         The reference geography.
+    surveys : tuple of Survey
+        The surveys, sorted by id; subsets and filters keep them all (a survey is about a
+        territory, not about the structures shown).
 
     Raises
     ------
@@ -233,8 +240,15 @@ class Ecosystem:
         structures: Iterable[Structure | dict[str, Any]],
         links: Iterable[Link | dict[str, Any]] = (),
         territories: Territories | None = None,
+        surveys: Iterable[Survey | dict[str, Any]] = (),
     ) -> None:
         self.territories = territories if territories is not None else default_territories()
+        self.surveys = tuple(
+            sorted(
+                (s if isinstance(s, Survey) else Survey.model_validate(s) for s in surveys),
+                key=lambda s: s.id,
+            )
+        )
         records = [
             s if isinstance(s, Structure) else Structure.model_validate(s) for s in structures
         ]
@@ -357,6 +371,7 @@ class Ecosystem:
         ]
         new = object.__new__(Ecosystem)
         new.territories = self.territories
+        new.surveys = self.surveys
         new._records = {sid: self._records[sid] for sid in ids}
         new._links = [self._links[j] for j in edge_rows]
         new._matrix = self._matrix[rows]
@@ -424,7 +439,7 @@ class Ecosystem:
         >>> len(eco.records.structures) == len(eco)
         True
         """
-        return Records(list(self._records.values()), list(self._links))
+        return Records(list(self._records.values()), list(self._links), list(self.surveys))
 
     @property
     def commune_matrix(self) -> sp.csr_array:
@@ -1031,7 +1046,8 @@ def load_ecosystem(
     Parameters
     ----------
     path
-        A folder in the canonical format (``structures.csv``, ``links.csv``), or any file
+        A folder in the canonical format (``structures.csv``, ``links.csv``, and
+        ``surveys.csv`` when territories were surveyed), or any file
         :func:`fresque.io.tables.read_records` reads.
     territories
         The reference geography (default: :func:`default_territories`).
@@ -1052,4 +1068,6 @@ def load_ecosystem(
     territories = territories if territories is not None else default_territories()
     folder = Path(path) if path is not None else ecosystem_dir()
     records = read_records(folder, territories=territories)
-    return Ecosystem(records.structures, records.links, territories=territories)
+    return Ecosystem(
+        records.structures, records.links, territories=territories, surveys=records.surveys
+    )

@@ -926,9 +926,10 @@ ENUM_LABELS: dict[type[StrEnum], dict[Any, dict[str, str]]] = {
         Confidence.LOW: _fr_en("Faible", "Low"),
     },
     CoverageStatus: {
-        CoverageStatus.GAP: _fr_en("Aucune offre", "Gap"),
+        CoverageStatus.GAP: _fr_en("Manque confirmé", "Confirmed gap"),
+        CoverageStatus.NONE_KNOWN: _fr_en("Aucune offre recensée", "No offer recorded"),
         CoverageStatus.UNKNOWN: _fr_en("Opérateur inconnu", "Unknown operator"),
-        CoverageStatus.SINGLE: _fr_en("Offre unique", "Single offer"),
+        CoverageStatus.SINGLE: _fr_en("Un seul acteur", "Single provider"),
         CoverageStatus.COVERED: _fr_en("Couvert", "Covered"),
         CoverageStatus.OVERLAP: _fr_en("Chevauchement", "Overlap"),
     },

@@ -234,10 +234,17 @@ class Status(StrEnum):
 
 
 class CoverageStatus(StrEnum):
-    """Status of a territory for one dispositif or stage (see the module docstring)."""
+    """Status of a territory for one dispositif or stage (see :mod:`fresque.coverage`).
+
+    No offer known is two different facts: ``gap`` where a valid :class:`Survey` says the
+    territory's offer was checked (a *confirmed* gap), ``none_known`` where nobody has
+    surveyed it (no offer *recorded*, which may only mean nobody listed one yet).
+    """
 
     GAP = "gap"
-    """No offer."""
+    """No offer, and a valid survey of the territory says so: a confirmed gap."""
+    NONE_KNOWN = "none_known"
+    """No offer recorded, and no valid survey: what exists there is not known."""
     UNKNOWN = "unknown"
     """Only ``expected`` offers: the offer exists, its operator is not known."""
     SINGLE = "single"
@@ -838,3 +845,218 @@ class Link(_Record):
     def key(self) -> tuple[str, str, Relation]:
         """``(source, target, relation)``: what identifies a link in a dataset."""
         return (self.source, self.target, self.relation)
+
+
+# --------------------------------------------------------------------------------------
+# Surveys: the fact that a territory's offer was checked
+# --------------------------------------------------------------------------------------
+
+#: How long a survey counts, in months, unless it says otherwise (``valid_months``).
+DEFAULT_SURVEY_MONTHS = 24
+
+#: The scope of a survey that covers every dispositif and every stage.
+SCOPE_ALL = "all"
+
+#: Levels a survey may attest: a whole région, département or EPCI.
+SURVEY_LEVELS: tuple[Level, ...] = (Level.REGION, Level.DEPARTEMENT, Level.EPCI)
+
+_SCOPE_ALL_WORDS = frozenset({"all", "tout", "tous", "toutes", "*", "ensemble", "everything"})
+_SCOPE_PREFIXES = {
+    "dispositif": "dispositif",
+    "stage": "stage",
+    "etape": "stage",
+    "étape": "stage",
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """Return ``day`` moved by ``months`` calendar months (clamped to the month's end).
+
+    Examples
+    --------
+    >>> add_months(date(2024, 1, 31), 1), add_months(date(2023, 3, 15), 24)
+    (datetime.date(2024, 2, 29), datetime.date(2025, 3, 15))
+    """
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parse_scope(value: str) -> str:
+    """Return the canonical scope of a survey: ``all``, ``dispositif:<value>`` or
+    ``stage:<value>``.
+
+    Accepts ``all`` (or ``tout``, ``toutes``…), a prefixed key (``étape:Création``,
+    ``dispositif:incubateur``) or a bare value or French/English label, read as a
+    dispositif first, then as a stage.
+
+    Raises
+    ------
+    ValueError
+        When the text names no dispositif nor stage (a French message).
+
+    Examples
+    --------
+    >>> parse_scope("Tout"), parse_scope("étape : Création"), parse_scope("Incubateur")
+    ('all', 'stage:creation', 'dispositif:incubateur')
+    >>> parse_scope("émergence")
+    'stage:emergence'
+    """
+    from fresque.i18n import UnknownValueError, normalize_key, parse_enum
+
+    text = str(value).strip()
+    if not text or normalize_key(text).replace(" ", "") in _SCOPE_ALL_WORDS:
+        return SCOPE_ALL
+    prefix, sep, rest = text.partition(":")
+    kind = _SCOPE_PREFIXES.get(normalize_key(prefix).replace(" ", "")) if sep else None
+    if kind is not None:
+        enum_cls: type[StrEnum] = Dispositif if kind == "dispositif" else Stage
+        try:
+            return f"{kind}:{parse_enum(enum_cls, rest.strip()).value}"
+        except UnknownValueError as error:
+            raise ValueError(str(error)) from None
+    for kind, enum_cls in (("dispositif", Dispositif), ("stage", Stage)):
+        try:
+            return f"{kind}:{parse_enum(enum_cls, text).value}"
+        except UnknownValueError:
+            continue
+    raise ValueError(
+        f"« {text} » ne nomme ni un dispositif ni une étape : écrivez « tout », un "
+        "dispositif (par ex. « Incubateur ») ou une étape (par ex. « étape:Création »)"
+    )
+
+
+def _check_scope(value: str) -> str:
+    try:
+        return parse_scope(value)
+    except ValueError as error:
+        raise PydanticCustomError("unknown_value", str(error), {"value": value}) from None
+
+
+ScopeField = Annotated[str, AfterValidator(_check_scope)]
+
+
+class Survey(_Record):
+    """A survey (« recensement »): someone attests that a territory's offer was checked.
+
+    Where a valid survey covers a territory and a key (a dispositif or a stage) and no
+    offer is known there, the territory is a *confirmed* gap (``gap``); without one it
+    is only ``none_known``. A survey counts for ``valid_months`` (default
+    :data:`DEFAULT_SURVEY_MONTHS`) from its ``date``; after that the territory is "to
+    recheck", not surveyed.
+
+    Examples
+    --------
+    >>> s = Survey(id="rec_29_2026", territory_level="Département", territory_code="29",
+    ...            scope="étape:Création", attested_by="CRESS Bretagne",
+    ...            date="2026-03-01", source="https://www.ess-bretagne.org/")
+    >>> s.scope, s.key, s.expires
+    ('stage:creation', ('stage', 'creation'), datetime.date(2028, 3, 1))
+    >>> s.is_valid(date(2027, 1, 1)), s.is_valid(date(2028, 3, 1))
+    (True, False)
+    >>> s.covers(("stage", "creation")), s.covers(("stage", "emergence"))
+    (True, False)
+    """
+
+    id: Slug
+    """Stable identifier (slug)."""
+    territory_level: LevelField
+    """Level of the territory surveyed: ``region``, ``departement`` or ``epci``."""
+    territory_code: str
+    """INSEE code (SIREN for an EPCI) of the territory surveyed."""
+    scope: ScopeField = SCOPE_ALL
+    """What was checked: ``all``, ``dispositif:<value>`` or ``stage:<value>``."""
+    attested_by: Name
+    """Who attests the survey (a person, a CRESS, a DLA régional…)."""
+    date: date
+    """When the survey was made."""
+    source: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=URL_MAX_LENGTH)
+    ]
+    """Where it can be checked: a URL or the name of a document."""
+    note: Description = ""
+    """Free text: how it was done, what it left out."""
+    valid_months: int | None = Field(default=None, ge=1, le=240)
+    """How long it counts (months); :data:`DEFAULT_SURVEY_MONTHS` when empty."""
+
+    @field_validator("territory_level")
+    @classmethod
+    def _check_level(cls, level: Level) -> Level:
+        if level not in SURVEY_LEVELS:
+            raise PydanticCustomError(
+                "territory_code",
+                "un recensement porte sur une région, un département ou un EPCI, "
+                "pas sur l’échelon « {value} »",
+                {"value": level.value, "level": level.value},
+            )
+        return level
+
+    @field_validator("territory_code")
+    @classmethod
+    def _check_code(cls, code: str, info: ValidationInfo) -> str:
+        level = info.data.get("territory_level")
+        code = code.strip().upper()
+        if level is not None and not _CODE_RE[level].fullmatch(code):
+            raise PydanticCustomError(
+                "territory_code",
+                "« {value} » n’est pas un code de territoire valide pour l’échelon "
+                f"« {level.value} » ({_CODE_HINT[level]})",
+                {"value": code, "level": level.value},
+            )
+        return code
+
+    @property
+    def key(self) -> tuple[str, str] | None:
+        """``(key_type, value)`` of the key surveyed, ``None`` for ``all``."""
+        if self.scope == SCOPE_ALL:
+            return None
+        kind, _, value = self.scope.partition(":")
+        return (kind, value)
+
+    @property
+    def months(self) -> int:
+        """How many months the survey counts."""
+        return self.valid_months or DEFAULT_SURVEY_MONTHS
+
+    @property
+    def expires(self) -> date:
+        """The first day it no longer counts."""
+        return add_months(self.date, self.months)
+
+    def is_valid(self, as_of: date, months: int | None = None) -> bool:
+        """Whether the survey counts on ``as_of``: made on or before it, not expired.
+
+        ``months`` replaces the default validity for a survey that names none.
+        """
+        span = self.valid_months or months or DEFAULT_SURVEY_MONTHS
+        return self.date <= as_of < add_months(self.date, span)
+
+    def covers(self, key: tuple[str, str]) -> bool:
+        """Whether the survey covers ``key`` (``all`` covers every key)."""
+        return self.scope == SCOPE_ALL or self.key == tuple(key)
+
+
+#: Offers whose newest verification is older than this many years are "to check".
+DEFAULT_STALE_YEARS = 3
+
+
+def is_stale(last_verified: date | None, as_of: date, years: int = DEFAULT_STALE_YEARS) -> bool:
+    """Whether a fact verified on ``last_verified`` should be checked again on ``as_of``.
+
+    A fact never verified is stale.
+
+    Examples
+    --------
+    >>> is_stale(date(2022, 1, 1), date(2026, 12, 7)), is_stale(date(2025, 6, 1), date(2026, 12, 7))
+    (True, False)
+    >>> is_stale(None, date(2026, 12, 7))
+    True
+    """
+    if last_verified is None:
+        return True
+    return last_verified < add_months(as_of, -12 * years)

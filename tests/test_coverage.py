@@ -29,6 +29,10 @@ The structures (``ECOSYSTEM``):
 * ``pret_delta``: a prêt d'honneur for the commune 92001 only.
 * ``avise`` (dla_national) and ``la_ruche`` (incubateur): national, counted apart.
 
+Both régions were surveyed today for everything (``SURVEYS``): where no offer is known,
+the gap is confirmed (``gap``). ``tests/test_coverage_surveys.py`` checks the territories
+nobody surveyed (``none_known``), scopes and expiry.
+
 Stages come from :data:`fresque.model.DEFAULT_STAGES` (no structure names its own):
 DLA → consolidation; incubateur → emergence, creation; Fabrique → ideation, emergence;
 prêt d'honneur → creation, consolidation.
@@ -37,6 +41,7 @@ prêt d'honneur → creation, consolidation.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +63,7 @@ from fresque.coverage import (
 )
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.geo.territories import Territories, UnknownTerritoryError
-from fresque.model import UNIQUE_BY_DESIGN, Dispositif, Stage, Structure
+from fresque.model import UNIQUE_BY_DESIGN, Dispositif, Stage, Structure, Survey
 
 GEO = Path(__file__).parent / "data" / "geo_coverage"
 
@@ -92,6 +97,19 @@ STRUCTURES = [
 ]
 
 
+SURVEYS = [
+    Survey(
+        id=f"rec_{code}",
+        territory_level="region",
+        territory_code=code,
+        attested_by="Test",
+        date=date.today(),
+        source="tests/test_coverage.py",
+    )
+    for code in ("98", "99")
+]
+
+
 @pytest.fixture(scope="module")
 def geo() -> Territories:
     return Territories.load(GEO)
@@ -99,7 +117,7 @@ def geo() -> Territories:
 
 @pytest.fixture(scope="module")
 def eco(geo: Territories) -> Ecosystem:
-    return Ecosystem(STRUCTURES, territories=geo)
+    return Ecosystem(STRUCTURES, territories=geo, surveys=SURVEYS)
 
 
 @pytest.fixture(scope="module")
@@ -418,6 +436,7 @@ def test_stages_named_by_a_structure_replace_the_defaults(geo: Territories) -> N
     eco = Ecosystem(
         [structure("incub", "incubateur", "departement", ["91"], stages=["scaling"])],
         territories=geo,
+        surveys=SURVEYS,
     )
     table = compute_coverage(eco).table("departement", ["emergence", "scaling"], region="99")
     check(table, "91", "emergence", status="gap")
@@ -442,12 +461,19 @@ def test_region_filter(coverage: Coverage) -> None:
         coverage.table("departement", "cress", region="52")
 
 
-def test_empty_ecosystem_is_all_gaps(geo: Territories) -> None:
+def test_empty_ecosystem_is_all_none_known_and_gaps_once_surveyed(geo: Territories) -> None:
     coverage = compute_coverage(Ecosystem([], territories=geo))
     table = coverage.table("departement")
-    assert set(table["status"]) == {"gap"}
-    assert (table["population_gap"] == table["population"]).all()
+    assert set(table["status"]) == {"none_known"}
+    assert (table["population_none_known"] == table["population"]).all()
+    assert (table["population_gap"] == 0).all()
     assert repr(coverage).startswith("<Coverage: 0 structures, 8 communes × 30 keys")
+    surveyed = compute_coverage(Ecosystem([], territories=geo, surveys=SURVEYS)).table(
+        "departement"
+    )
+    assert set(surveyed["status"]) == {"gap"}
+    assert (surveyed["population_gap"] == surveyed["population"]).all()
+    assert (surveyed["surveyed"] == 1.0).all()
 
 
 # --- gap report ------------------------------------------------------------------------
@@ -466,10 +492,10 @@ def test_gap_report_ranks_by_population_without_offer(coverage: Coverage) -> Non
     ]
     assert report["region_name"].tolist() == ["Région Voisine"] + ["Région Fictive"] * 3
     assert report["key_label"].unique().tolist() == ["Émergence"]
-    assert report["status_label"].iloc[0] == "Aucune offre"
+    assert report["status_label"].iloc[0] == "Manque confirmé"
     english = gap_report(coverage, "departement", stage="emergence", lang="en")
     assert english["key_label"].iloc[0] == "Emergence"
-    assert english["status_label"].iloc[0] == "Gap"
+    assert english["status_label"].iloc[0] == "Confirmed gap"
 
 
 def test_gap_report_dla(coverage: Coverage) -> None:
@@ -600,7 +626,8 @@ def test_national_population_is_conserved(national: Ecosystem, national_coverage
     for level in ("commune", "departement", "region", "country"):
         table = national_coverage.table(level, key)
         assert table["population"].sum() == total, level
-        assert (table["population_covered"] + table["population_gap"]).sum() == total
+        parts = table["population_covered"] + table["population_gap"]
+        assert (parts + table["population_none_known"]).sum() == total
     epci = national_coverage.table("epci", key)
     without_epci = national.territories.communes.loc[
         national.territories.communes["epci"] == "", "population"
@@ -636,7 +663,14 @@ def test_national_geodataframe(national_coverage: Coverage) -> None:
 
 
 def test_statuses_are_ordered() -> None:
-    assert [s.value for s in STATUS_ORDER] == ["gap", "unknown", "single", "covered", "overlap"]
+    assert [s.value for s in STATUS_ORDER] == [
+        "gap",
+        "none_known",
+        "unknown",
+        "single",
+        "covered",
+        "overlap",
+    ]
     assert set(STATUS_ORDER) == set(CoverageStatus)
 
 

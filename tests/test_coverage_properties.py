@@ -1,7 +1,9 @@
 """Properties of coverage on random ecosystems over the made-up geography (hypothesis).
 
 * adding a local structure never lowers the coverage of any territory;
-* removing the only offer of a territory turns it into ``gap``;
+* removing the only offer of a territory turns it into ``none_known`` (``gap`` where a
+  survey covers it);
+* adding a survey only turns ``none_known`` into ``gap``;
 * national actors change no local status;
 * aggregation conserves population;
 * and the sparse computation agrees, cell by cell, with a plain-Python reading of the
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +23,16 @@ from hypothesis import strategies as st
 from fresque.coverage import STATUS_ORDER, compute_coverage, stages_offered_from_structures
 from fresque.ecosystem import Ecosystem
 from fresque.geo.territories import Territories
-from fresque.model import DEFAULT_STAGES, UNIQUE_BY_DESIGN, Dispositif, Level, Stage, Structure
+from fresque.model import (
+    DEFAULT_STAGES,
+    SCOPE_ALL,
+    UNIQUE_BY_DESIGN,
+    Dispositif,
+    Level,
+    Stage,
+    Structure,
+    Survey,
+)
 
 GEO = Path(__file__).parent / "data" / "geo_coverage"
 TERRITORIES = Territories.load(GEO)
@@ -41,8 +53,35 @@ SETTINGS = settings(
 )
 
 
+TODAY = date(2026, 12, 7)
+
+
 @st.composite
-def local_structures(draw: st.DrawFn, sid: str) -> Structure:
+def surveys(draw: st.DrawFn, max_size: int = 3) -> list[Survey]:
+    """Surveys of random territories and scopes, some of them expired on ``TODAY``."""
+    found = []
+    for i in range(draw(st.integers(0, max_size))):
+        level = draw(st.sampled_from(["epci", "departement", "region"]))
+        scope = draw(
+            st.sampled_from([SCOPE_ALL, *(f"dispositif:{d}" for d in DISPOSITIFS)])
+            | st.sampled_from([f"stage:{k}" for k in KEYS if k not in DISPOSITIFS])
+        )
+        found.append(
+            Survey(
+                id=f"rec{i}",
+                territory_level=level,
+                territory_code=draw(st.sampled_from(CODES[level])),
+                scope=scope,
+                attested_by="test",
+                date=draw(st.sampled_from([date(2026, 1, 1), date(2020, 1, 1)])),
+                source="test",
+            )
+        )
+    return found
+
+
+@st.composite
+def local_structures(draw: st.DrawFn, sid: str, carriers: tuple[str, ...] = ()) -> Structure:
     level = draw(st.sampled_from(list(CODES)))
     codes = draw(st.lists(st.sampled_from(CODES[level]), min_size=1, max_size=2, unique=True))
     return Structure(
@@ -54,6 +93,7 @@ def local_structures(draw: st.DrawFn, sid: str) -> Structure:
         territory_level=level,
         territory_codes=codes,
         status=draw(st.sampled_from(["active", "active", "expected", "defunct"])),
+        carrier_id=draw(st.none() | st.sampled_from(carriers)) if carriers else None,
     )
 
 
@@ -72,12 +112,16 @@ def national_structures(draw: st.DrawFn, sid: str) -> Structure:
 @st.composite
 def ecosystems(draw: st.DrawFn, max_size: int = 8) -> list[Structure]:
     n = draw(st.integers(0, max_size))
-    return [draw(local_structures(f"s{i}")) for i in range(n)]
+    return [draw(local_structures(f"s{i}", tuple(f"s{j}" for j in range(i)))) for i in range(n)]
 
 
-def tables(structures: list[Structure], threshold: int = 2) -> dict[str, pd.DataFrame]:
+def tables(
+    structures: list[Structure], threshold: int = 2, surveyed: list[Survey] | None = None
+) -> dict[str, pd.DataFrame]:
     coverage = compute_coverage(
-        Ecosystem(structures, territories=TERRITORIES), overlap_threshold=threshold
+        Ecosystem(structures, territories=TERRITORIES, surveys=surveyed or []),
+        overlap_threshold=threshold,
+        as_of=TODAY,
     )
     out = {}
     for level in LEVELS:
@@ -90,8 +134,36 @@ def tables(structures: list[Structure], threshold: int = 2) -> dict[str, pd.Data
 # --- a plain-Python reading of the rules ----------------------------------------------
 
 
-def naive_tables(structures: list[Structure], threshold: int) -> dict[str, pd.DataFrame]:
+def naive_tables(
+    structures: list[Structure], threshold: int, surveyed: list[Survey]
+) -> dict[str, pd.DataFrame]:
     communes = TERRITORIES.communes
+    valid = [s for s in surveyed if s.date <= TODAY < s.expires]
+    checked = {
+        (c, key)
+        for s in valid
+        for c in TERRITORIES.communes_of((s.territory_level, s.territory_code))
+        for key in KEYS
+        if s.scope == SCOPE_ALL or s.scope.split(":")[1] == key
+    }
+    # Organisations: a carrier and what it carries, followed both ways, defunct excluded.
+    alive = {s.id for s in structures if s.status != "defunct"}
+    neighbours: dict[str, set[str]] = {s.id: set() for s in structures}
+    for s in structures:
+        if s.carrier_id and s.id in alive and s.carrier_id in alive:
+            neighbours[s.id].add(s.carrier_id)
+            neighbours[s.carrier_id].add(s.id)
+    organisation: dict[str, str] = {}
+    for s in structures:
+        if s.id in organisation:
+            continue
+        family, todo = {s.id}, [s.id]
+        while todo:
+            for other in neighbours[todo.pop()] - family:
+                family.add(other)
+                todo.append(other)
+        for member in family:
+            organisation[member] = min(family)
     population = dict(zip(communes["code"], communes["population"].astype(int), strict=True))
     serves: dict[str, set[str]] = {}
     for s in structures:
@@ -115,13 +187,14 @@ def naive_tables(structures: list[Structure], threshold: int) -> dict[str, pd.Da
         }
         active = {s.id for s in structures if s.id in offers and s.status == "active"}
         unique = key in Dispositif.__members__.values() and Dispositif(key) in UNIQUE_BY_DESIGN
+        organisations = {organisation[o] for o in offers}
         if not offers:
-            return "gap", offers
+            return ("gap" if (code, key) in checked else "none_known"), offers
         if not active:
             return "unknown", offers
-        if len(offers) >= 2 if unique else len(offers) > threshold:
+        if len(offers) >= 2 if unique else len(organisations) > threshold:
             return "overlap", offers
-        return ("single" if len(offers) == 1 else "covered"), offers
+        return ("single" if len(organisations) == 1 else "covered"), offers
 
     groups = {
         "commune": {c: [c] for c in communes["code"]},
@@ -152,6 +225,11 @@ def naive_tables(structures: list[Structure], threshold: int) -> dict[str, pd.Da
                         "offers": "|".join(sorted(offers)),
                         "population": pop,
                         "population_gap": gap,
+                        "population_none_known": sum(
+                            population[c]
+                            for c, (s, _) in zip(codes, found, strict=True)
+                            if s == "none_known"
+                        ),
                         "population_unknown": sum(
                             population[c]
                             for c, (s, _) in zip(codes, found, strict=True)
@@ -164,10 +242,10 @@ def naive_tables(structures: list[Structure], threshold: int) -> dict[str, pd.Da
 
 
 @SETTINGS
-@given(ecosystems(), st.integers(1, 3))
-def test_agrees_with_a_plain_reading_of_the_rules(structures, threshold) -> None:
-    fast = tables(structures, threshold)
-    naive = naive_tables(structures, threshold)
+@given(ecosystems(), st.integers(1, 3), surveys())
+def test_agrees_with_a_plain_reading_of_the_rules(structures, threshold, surveyed) -> None:
+    fast = tables(structures, threshold, surveyed)
+    naive = naive_tables(structures, threshold, surveyed)
     for level in LEVELS:
         got = fast[level][list(naive[level].columns)].astype({"status": str, "min_status": str})
         pd.testing.assert_frame_equal(
@@ -191,13 +269,14 @@ def test_adding_a_local_structure_never_lowers_coverage(structures, data) -> Non
         assert (new["min_status"].map(RANK) >= old["min_status"].map(RANK)).all(), level
         for column in ("n_offers", "n_active", "population_covered"):
             assert (new[column] >= old[column]).all(), (level, column)
-        assert (new["population_gap"] <= old["population_gap"]).all(), level
+        for column in ("population_gap", "population_none_known"):
+            assert (new[column] <= old[column]).all(), (level, column)
         assert (new["share_covered"] >= old["share_covered"]).all(), level
 
 
 @SETTINGS
 @given(ecosystems(), st.data())
-def test_removing_the_only_offer_makes_a_gap(structures, data) -> None:
+def test_removing_the_only_offer_leaves_nothing_recorded(structures, data) -> None:
     level = data.draw(st.sampled_from(LEVELS))
     table = tables(structures)[level]
     alone = table[table["n_offers"] == 1]
@@ -208,10 +287,32 @@ def test_removing_the_only_offer_makes_a_gap(structures, data) -> None:
     )
     removed = cell["offers"]
     after = tables([s for s in structures if s.id != removed])[level].loc[(code, key)]
-    assert after["status"] == "gap"
+    assert after["status"] == "none_known"
     assert after["n_offers"] == 0
     assert after["population_covered"] == 0
-    assert after["population_gap"] == after["population"]
+    assert after["population_none_known"] == after["population"]
+    assert after["population_gap"] == 0
+
+
+@SETTINGS
+@given(ecosystems(), surveys(), st.data())
+def test_a_survey_only_confirms_what_nothing_was_recorded_for(structures, surveyed, data) -> None:
+    before = tables(structures, surveyed=surveyed)
+    extra = data.draw(surveys(max_size=1).filter(bool))[0].model_copy(
+        update={"id": "extra", "date": date(2026, 6, 1)}
+    )
+    after = tables(structures, surveyed=[*surveyed, extra])
+    for level in LEVELS:
+        old, new = before[level], after[level]
+        changed = old["status"].astype(str) != new["status"].astype(str)
+        assert (old.loc[changed, "status"] == "none_known").all(), level
+        assert (new.loc[changed, "status"] == "gap").all(), level
+        same = [c for c in old.columns if c not in ("status", "min_status", "surveyed")]
+        same = [c for c in same if not c.startswith("population_")]
+        pd.testing.assert_frame_equal(old[same], new[same], obj=level)
+        assert (new["surveyed"] >= old["surveyed"]).all(), level
+        gone = old["population_none_known"] - new["population_none_known"]
+        assert (gone == new["population_gap"] - old["population_gap"]).all(), level
 
 
 @SETTINGS
@@ -236,7 +337,8 @@ def test_aggregation_conserves_population(structures) -> None:
     sums = {}
     for level in LEVELS:
         table = found[level]
-        assert (table["population_covered"] + table["population_gap"] == table["population"]).all()
+        parts = table["population_covered"] + table["population_gap"]
+        assert (parts + table["population_none_known"] == table["population"]).all()
         assert (
             table["population_unknown"] + table["population_single"] <= table["population_covered"]
         ).all()

@@ -166,10 +166,11 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
 
 
 def write_csv_dir(records: Records, folder: str | Path) -> tuple[Path, Path]:
-    """Write ``records`` in the canonical format: ``structures.csv`` and ``links.csv``.
+    """Write ``records`` in the canonical format: ``structures.csv`` and ``links.csv``,
+    and ``surveys.csv`` when there are surveys (an older one is left as it is otherwise).
 
     Output is deterministic (sorted rows, fixed columns, UTF-8 without BOM, ``\\n``).
-    Both files are rendered first, then each replaces its predecessor atomically.
+    Every file is rendered first, then each replaces its predecessor atomically.
 
     Parameters
     ----------
@@ -183,18 +184,22 @@ def write_csv_dir(records: Records, folder: str | Path) -> tuple[Path, Path]:
     tuple of Path
         The paths of ``structures.csv`` and ``links.csv``.
     """
+    from fresque.io.surveys import surveys_csv
+
     folder = Path(folder)
-    ordered = Records(list(records.structures), list(records.links)).sorted()
+    ordered = Records.of(records)
+    structures_path, links_path = folder / "structures.csv", folder / "links.csv"
     texts = {
-        folder / "structures.csv": _csv_text(
+        structures_path: _csv_text(
             STRUCTURE_COLUMNS, [structure_to_row(s) for s in ordered.structures]
         ),
-        folder / "links.csv": _csv_text(LINK_COLUMNS, [link_to_row(k) for k in ordered.links]),
+        links_path: _csv_text(LINK_COLUMNS, [link_to_row(k) for k in ordered.links]),
     }
+    if ordered.surveys:
+        texts[folder / "surveys.csv"] = surveys_csv(ordered.surveys)
     for path, text in texts.items():
         with atomic_write(path) as handle:
             handle.write(text)
-    structures_path, links_path = texts
     return structures_path, links_path
 
 
@@ -213,12 +218,15 @@ _LINK_SHEETS = frozenset(
 
 def _sheet_kind(name: str) -> str | None:
     from fresque.i18n import normalize_key
+    from fresque.io.surveys import SURVEY_SHEETS, SURVEYS
 
     key = normalize_key(name)
     if key in _STRUCTURE_SHEETS:
         return STRUCTURES
     if key in _LINK_SHEETS:
         return LINKS
+    if key in SURVEY_SHEETS:
+        return SURVEYS
     return None
 
 
@@ -580,7 +588,7 @@ _SUFFIX_FORMATS = {
 }
 
 _CODE_COLUMNS = {"territory_codes", "commune_code"}
-_DATE_COLUMNS = {"last_verified", "since", "until"}
+_DATE_COLUMNS = {"last_verified", "since", "until", "date"}
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -691,19 +699,25 @@ def write_xlsx(records: Records, path: str | Path) -> Path:
     Path
         The written file.
     """
-    ordered = Records(list(records.structures), list(records.links)).sorted()
+    from fresque.io.surveys import SURVEY_COLUMNS
+
+    ordered = Records.of(records)
     codes = {i for i, c in enumerate(STRUCTURE_COLUMNS) if c in _CODE_COLUMNS}
     structures = [
         [_xlsx_value(getattr(s, c)) for c in STRUCTURE_COLUMNS] for s in ordered.structures
     ]
     links = [[_xlsx_value(getattr(k, c)) for c in LINK_COLUMNS] for k in ordered.links]
-    return _write_workbook(
-        Path(path),
-        [
-            ("structures", list(STRUCTURE_COLUMNS), structures, codes),
-            ("links", list(LINK_COLUMNS), links, set()),
-        ],
-    )
+    sheets: list[_Sheet] = [
+        ("structures", list(STRUCTURE_COLUMNS), structures, codes),
+        ("links", list(LINK_COLUMNS), links, set()),
+    ]
+    if ordered.surveys:
+        surveys = [
+            [None if (v := getattr(s, c)) is None else _xlsx_value(v) for c in SURVEY_COLUMNS]
+            for s in ordered.surveys
+        ]
+        sheets.append(("recensements", list(SURVEY_COLUMNS), surveys, {2}))
+    return _write_workbook(Path(path), sheets)
 
 
 def _json_ready(value: Any) -> Any:
@@ -727,9 +741,11 @@ def write_json(records: Records, path: str | Path) -> Path:
     """
     import json
 
+    from fresque.io.surveys import SURVEY_COLUMNS
+
     path = Path(path)
-    ordered = Records(list(records.structures), list(records.links)).sorted()
-    document = {
+    ordered = Records.of(records)
+    document: dict[str, Any] = {
         "format": "fresque",
         "version": 1,
         "structures": [
@@ -737,6 +753,10 @@ def write_json(records: Records, path: str | Path) -> Path:
         ],
         "links": [{c: _json_ready(getattr(k, c)) for c in LINK_COLUMNS} for k in ordered.links],
     }
+    if ordered.surveys:
+        document["surveys"] = [
+            {c: _json_ready(getattr(s, c)) for c in SURVEY_COLUMNS} for s in ordered.surveys
+        ]
     with atomic_write(path) as handle:
         json.dump(document, handle, ensure_ascii=False, indent=2)
         handle.write("\n")
@@ -806,7 +826,7 @@ def write_kumu_xlsx(records: Records, path: str | Path) -> Path:
     from fresque.i18n import label
     from fresque.model import SYMMETRIC_RELATIONS
 
-    ordered = Records(list(records.structures), list(records.links)).sorted()
+    ordered = Records.of(records)
     elements = []
     for s in ordered.structures:
         row = []

@@ -33,6 +33,7 @@ from fresque.model import (
     Stage,
     Status,
     Structure,
+    Survey,
     Theme,
     slugify,
 )
@@ -67,15 +68,18 @@ class Records:
         The actors.
     links : list of Link
         The directed relations between them.
+    surveys : list of Survey
+        The territories whose offer was checked (see :mod:`fresque.io.surveys`).
 
     Examples
     --------
-    >>> Records().structures, Records().links
-    ([], [])
+    >>> Records().structures, Records().links, Records().surveys
+    ([], [], [])
     """
 
     structures: list[Structure] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    surveys: list[Survey] = field(default_factory=list)
 
     @property
     def structure_ids(self) -> set[str]:
@@ -83,12 +87,23 @@ class Records:
         return {structure.id for structure in self.structures}
 
     def sorted(self) -> Records:
-        """Return the same records, structures sorted by id and links by (source, target,
-        relation): the order every writer uses."""
+        """Return the same records, structures sorted by id, links by (source, target,
+        relation) and surveys by id: the order every writer uses."""
         return Records(
             sorted(self.structures, key=lambda s: s.id),
             sorted(self.links, key=lambda link: (link.source, link.target, link.relation.value)),
+            sorted(self.surveys, key=lambda s: s.id),
         )
+
+    @classmethod
+    def of(cls, records: Any) -> Records:
+        """The records of anything with ``structures`` and ``links`` (and maybe
+        ``surveys``) lists, sorted as every writer sorts them."""
+        return cls(
+            list(records.structures),
+            list(records.links),
+            list(getattr(records, "surveys", None) or []),
+        ).sorted()
 
 
 @dataclass(frozen=True, order=True)
@@ -807,6 +822,13 @@ def validate_tables(
     known_ids = set(known_ids)
     structure_tables = [t for t in tables if t.kind == STRUCTURES]
     link_tables = [t for t in tables if t.kind == LINKS]
+    from fresque.io.surveys import SURVEYS, validate_survey_tables
+
+    survey_tables = [t for t in tables if t.kind == SURVEYS]
+    surveys: list[Survey] = []
+    if survey_tables:
+        surveys, survey_problems = validate_survey_tables(survey_tables, checker.territories)
+        checker.problems.extend(survey_problems)
 
     # Pass 1: identifiers and names of every structure row, to resolve references.
     rows: list[_StructureRow] = []
@@ -946,7 +968,7 @@ def validate_tables(
             return (problem.file, problem.sheet, row, columns.get(problem.column, -1))
 
         raise DatasetValidationError(sorted(checker.problems, key=order))
-    return Records(structures, links)
+    return Records(structures, links, surveys)
 
 
 def _require(table: RawTable, columns: _Columns, checker: _Checker, names: tuple[str, ...]) -> None:
@@ -1467,7 +1489,9 @@ def merge_records(base: Records, incoming: Records) -> tuple[Records, MergeRepor
         tuple(sorted(changed_k, key=lambda c: c.key)),
         same_k,
     )
-    return Records(list(structures.values()), list(links.values())).sorted(), report
+    surveys = {s.id: s for s in base.surveys} | {s.id: s for s in incoming.surveys}
+    merged = Records(list(structures.values()), list(links.values()), list(surveys.values()))
+    return merged.sorted(), report
 
 
 def _merge_problems(key: str, error: ValidationError) -> list[Problem]:
