@@ -199,9 +199,10 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "population": {"fr": "population", "en": "population"},
     "offers": {"fr": "offres locales", "en": "local offers"},
     "offers_per_100k": {"fr": "offres pour 100 000 hab.", "en": "offers per 100,000"},
-    "gap": {"fr": "aucune offre", "en": "gap"},
+    "gap": {"fr": "manque confirmé", "en": "confirmed gap"},
+    "none_known": {"fr": "aucune offre recensée", "en": "no offer recorded"},
     "unknown": {"fr": "opérateur inconnu", "en": "unknown operator"},
-    "single": {"fr": "offre unique", "en": "single offer"},
+    "single": {"fr": "un seul acteur", "en": "single provider"},
     "covered": {"fr": "couvert", "en": "covered"},
     "overlap": {"fr": "chevauchement", "en": "overlap"},
     "key": {"fr": "dispositif ou étape", "en": "programme or stage"},
@@ -1266,7 +1267,7 @@ COMPARE_NETWORK_FIELDS: tuple[str, ...] = (
     "reciprocity",
 )
 
-_STATUSES = ("gap", "unknown", "single", "covered", "overlap")
+_STATUSES = ("gap", "none_known", "unknown", "single", "covered", "overlap")
 
 
 def _key_pairs(keys: Any) -> list[tuple[str, str]]:
@@ -1428,8 +1429,9 @@ class RemovalImpact:
 
     @property
     def new_gaps(self) -> pd.DataFrame:
-        """The rows of :attr:`coverage` that become ``gap``."""
-        return self.coverage[self.coverage["status_after"] == "gap"]
+        """The rows of :attr:`coverage` left without any offer (``gap`` where a survey
+        confirms it, ``none_known`` elsewhere)."""
+        return self.coverage[self.coverage["status_after"].isin(["gap", "none_known"])]
 
 
 def removal_impact(

@@ -1132,8 +1132,11 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "partial",
     "population",
     "population_gap",
+    "population_none_known",
     "share_covered",
+    "surveyed",
     "n_offers",
+    "n_organisations",
     "n_active",
     "n_expected",
     "offers",
@@ -1152,12 +1155,14 @@ def gap_report(
     region: str | int | None = None,
     lang: str = "fr",
 ) -> pd.DataFrame:
-    """Return the gap report: territories ranked by the population left without a key.
+    """Return the gap report: confirmed gaps first, then where to survey next.
 
     One row per territory × key, grouped by région (then key), ranked within each by
-    population without any offer (``population_gap``, largest first), then by status in
-    order of attention (``gap``, ``unknown``, ``overlap``, ``single``, ``covered``), then
-    by population. ``rank`` starts at 1 in each région and key.
+    status in order of attention (:data:`ATTENTION`: ``gap`` confirmed by a survey, then
+    ``none_known`` where nothing is recorded, ``unknown``, ``overlap``, ``single``,
+    ``covered``), then by the population without any known offer (``population_gap +
+    population_none_known``, largest first), then by population. ``rank`` starts at 1 in
+    each région and key.
 
     Parameters
     ----------
@@ -1206,10 +1211,11 @@ def gap_report(
         )
     )
     attention = table["status"].map(lambda s: ATTENTION[CoverageStatus(s)]).astype(int)
-    table = table.assign(_attention=attention, _key_order=table["key"].cat.codes)
+    without = table["population_gap"] + table["population_none_known"]
+    table = table.assign(_attention=attention, _key_order=table["key"].cat.codes, _without=without)
     table = table.sort_values(
-        ["region", "_key_order", "population_gap", "_attention", "population", "code"],
-        ascending=[True, True, False, True, False, True],
+        ["region", "_key_order", "_attention", "_without", "population", "code"],
+        ascending=[True, True, True, False, False, True],
         kind="stable",
     )
     table["rank"] = table.groupby(["region", "_key_order"], sort=False).cumcount() + 1

@@ -118,8 +118,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "carte.legend.heading": {"fr": "Légende", "en": "Legend"},
     "carte.legend.full": {"fr": "tout le territoire", "en": "whole territory"},
     "carte.legend.partial": {
-        "fr": "partiel : une partie des communes sans offre",
-        "en": "partial: some communes have no offer",
+        "fr": "partiel : une partie des communes sans offre connue",
+        "en": "partial: some communes have no known offer",
     },
     "carte.legend.points": {
         "fr": "Structure qui propose ce choix, à sa commune",
@@ -139,7 +139,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "No value (no inhabitants)",
     },
     "carte.hover.offers": {"fr": "Offres locales", "en": "Local offers"},
-    "carte.hover.population_gap": {"fr": "Habitants sans offre", "en": "Inhabitants without offer"},
+    "carte.hover.population_gap": {
+        "fr": "Habitants sans offre connue",
+        "en": "Inhabitants without a known offer",
+    },
     "carte.hover.national": {"fr": "Acteurs nationaux", "en": "National actors"},
     "carte.dock.heading": {"fr": "Acteurs nationaux", "en": "National actors"},
     "carte.dock.note": {
@@ -158,15 +161,23 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     },
     "carte.detail.key": {"fr": "Pour le choix de la carte", "en": "For the map’s choice"},
     "carte.detail.stages": {"fr": "Offres par étape", "en": "Offers by stage"},
-    "carte.detail.missing": {"fr": "Manque", "en": "Missing"},
-    "carte.detail.nothing_missing": {
-        "fr": "Chaque étape a au moins une offre locale.",
-        "en": "Every stage has at least one local offer.",
+    "carte.detail.missing": {"fr": "Manque confirmé", "en": "Confirmed gap"},
+    "carte.detail.not_recorded": {
+        "fr": "Aucune offre recensée (personne n’a encore recensé ce territoire : ce n’est pas "
+        "un manque confirmé)",
+        "en": "No offer recorded (nobody has surveyed this territory yet: not a confirmed gap)",
     },
-    "carte.detail.no_offer": {"fr": "Aucune offre locale.", "en": "No local offer."},
+    "carte.detail.nothing_missing": {
+        "fr": "Chaque étape a au moins une offre locale recensée.",
+        "en": "Every stage has at least one recorded local offer.",
+    },
+    "carte.detail.no_offer": {
+        "fr": "Aucune offre locale recensée.",
+        "en": "No local offer recorded.",
+    },
     "carte.detail.population_gap": {
-        "fr": "{share} des habitants sans offre",
-        "en": "{share} of inhabitants without an offer",
+        "fr": "{share} des habitants sans offre connue",
+        "en": "{share} of inhabitants without a known offer",
     },
     "carte.detail.network": {
         "fr": "Voir le réseau de ce territoire",

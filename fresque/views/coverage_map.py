@@ -14,14 +14,16 @@ whenever the indicator, the key, the région or the selection changes.
 
 Statuses are drawn with a discrete, colour-blind-safe palette (Okabe-Ito) and named in
 words in the hover and the legend; a territory *partly* covered (some of its communes
-have no offer) is drawn in a lighter shade of its status and called "partiel".
+have no known offer) is drawn in a lighter shade of its status and called "partiel".
+Only a gap confirmed by a survey (``gap``) takes the alarm colour: where nothing is
+recorded and nobody surveyed (``none_known``), the fill is a light neutral.
 
 Examples
 --------
 >>> status_category("single", True), status_category("gap", False)
-(3, 0)
->>> CATEGORIES[3]
-('single', True)
+(4, 0)
+>>> CATEGORIES[4], CATEGORIES[1]
+(('single', True), ('none_known', False))
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 from shapely.geometry import shape
 
+from fresque.coverage import NO_OFFER, STATUS_ORDER
 from fresque.i18n import DEFAULT_LANGUAGE, label, t
 from fresque.model import CoverageStatus, Dispositif, Stage
 from fresque.views.maps import (
@@ -73,7 +76,8 @@ INDICATORS: tuple[str, ...] = ("status", "per100k", "beyond30")
 
 #: Okabe-Ito colours of the statuses (distinct for the common colour blindnesses).
 STATUS_COLORS: dict[str, str] = {
-    CoverageStatus.GAP.value: "#D55E00",  # vermillion
+    CoverageStatus.GAP.value: "#D55E00",  # vermillion: a confirmed gap, the only alarm
+    CoverageStatus.NONE_KNOWN.value: "#EEEAE2",  # light neutral: nothing recorded, not a gap
     CoverageStatus.UNKNOWN.value: "#8C8C8C",  # grey: a data gap, not a coverage gap
     CoverageStatus.SINGLE.value: "#E69F00",  # orange: fragile
     CoverageStatus.COVERED.value: "#009E73",  # bluish green
@@ -86,6 +90,7 @@ PARTIAL_LIGHTEN = 0.55
 #: The categories drawn, as ``(status, partial)``: their position is the ``z`` value.
 CATEGORIES: tuple[tuple[str, bool], ...] = (
     (CoverageStatus.GAP.value, False),
+    (CoverageStatus.NONE_KNOWN.value, False),
     (CoverageStatus.UNKNOWN.value, True),
     (CoverageStatus.UNKNOWN.value, False),
     (CoverageStatus.SINGLE.value, True),
@@ -133,9 +138,10 @@ def category_color(status: str, partial: bool) -> str:
 
 
 def status_category(status: str, partial: bool) -> int:
-    """Position of ``(status, partial)`` in :data:`CATEGORIES` (a gap is never partial)."""
-    if status == CoverageStatus.GAP.value:
-        return 0
+    """Position of ``(status, partial)`` in :data:`CATEGORIES` (a territory without any
+    offer is never partial)."""
+    if status in NO_OFFER:
+        return _CATEGORY[(status, False)]
     return _CATEGORY[(status, bool(partial))]
 
 
@@ -404,7 +410,7 @@ def indicator_style(
         n_offers = int(row["n_offers"])
         lines.append(t("carte.hover.offers", lang) + colon + _number(n_offers, 0, lang))
         if partial and row["population"] > 0:
-            share = row["population_gap"] / row["population"]
+            share = _share_without(row)
             lines.append(t("carte.hover.population_gap", lang) + colon + _percent(share, lang))
         if indicator == "status":
             z.append(float(status_category(status, partial)))
@@ -544,22 +550,20 @@ def legend_entries(indicator: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, An
     Examples
     --------
     >>> entries = legend_entries("status", "en")
-    >>> [row["label"] for row in entries["statuses"]][:2]
-    ['Gap', 'Unknown operator']
-    >>> entries["statuses"][2]["partial_color"] != entries["statuses"][2]["color"]
+    >>> [row["label"] for row in entries["statuses"]][:3]
+    ['Confirmed gap', 'No offer recorded', 'Unknown operator']
+    >>> entries["statuses"][3]["partial_color"] != entries["statuses"][3]["color"]
     True
     """
     statuses = []
-    for status in CoverageStatus:
+    for status in STATUS_ORDER:
         value = status.value
         statuses.append(
             {
                 "value": value,
                 "label": label(status, lang),
                 "color": STATUS_COLORS[value],
-                "partial_color": None
-                if status is CoverageStatus.GAP
-                else category_color(value, True),
+                "partial_color": None if status in NO_OFFER else category_color(value, True),
             }
         )
     return {
@@ -612,14 +616,17 @@ def territory_detail(
         ``code``, ``name``, ``population``; ``key`` (one entry for the map's key);
         ``stages`` (one entry per stage, in value-chain order) where an entry is
         ``{"value", "label", "status", "status_label", "partial", "gap_share",
-        "offers": [(id, name), …]}``; ``missing``: labels of the stages without any offer.
+        "offers": [(id, name), …]}`` (``gap_share``: the population without any known
+        offer); ``missing``: labels of the stages whose gap a survey confirms;
+        ``not_recorded``: labels of the stages where no offer is recorded and nobody
+        surveyed (not a gap: nothing is known).
     """
 
     def entry(row: pd.Series, text: str) -> dict[str, Any]:
         offers = [sid for sid in str(row["offers"] or "").split("|") if sid]
         status = str(row["status"])
         partial = bool(row["partial"])
-        gap_share = row["population_gap"] / row["population"] if row["population"] > 0 else 0.0
+        gap_share = _share_without(row)
         return {
             "value": str(row["key"]),
             "label": text,
@@ -653,7 +660,17 @@ def territory_detail(
         "key": entry(main, key_label(key, lang)) if main is not None else None,
         "stages": stages,
         "missing": [s["label"] for s in stages if s["status"] == CoverageStatus.GAP.value],
+        "not_recorded": [
+            s["label"] for s in stages if s["status"] == CoverageStatus.NONE_KNOWN.value
+        ],
     }
+
+
+def _share_without(row: pd.Series) -> float:
+    """Share of a territory's population without any known offer (confirmed or not)."""
+    if not row["population"] > 0:
+        return 0.0
+    return float((row["population_gap"] + row["population_none_known"]) / row["population"])
 
 
 def feature_names(geojson: Mapping[str, Any]) -> dict[str, str]:

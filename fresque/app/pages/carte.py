@@ -623,15 +623,25 @@ def render_detail(state: ViewState) -> list:
             if detail["key"] is not None and detail["key"]["value"] not in {s.value for s in Stage}:
                 children += [html.H3(t("carte.detail.key", lang)), _offer_list(detail["key"], lang)]
             children.append(html.H3(t("carte.detail.stages", lang)))
-            missing = detail["missing"]
-            children.append(
-                html.P(
-                    t("carte.detail.missing", lang) + colon + ", ".join(missing)
-                    if missing
-                    else t("carte.detail.nothing_missing", lang),
-                    className="notice missing" if missing else "legend-size",
+            missing, not_recorded = detail["missing"], detail["not_recorded"]
+            if missing:
+                children.append(
+                    html.P(
+                        t("carte.detail.missing", lang) + colon + ", ".join(missing),
+                        className="notice missing",
+                    )
                 )
-            )
+            if not_recorded:
+                children.append(
+                    html.P(
+                        t("carte.detail.not_recorded", lang) + colon + ", ".join(not_recorded),
+                        className="notice not-recorded",
+                    )
+                )
+            if not missing and not not_recorded:
+                children.append(
+                    html.P(t("carte.detail.nothing_missing", lang), className="legend-size")
+                )
             children += [_offer_list(entry, lang) for entry in detail["stages"]]
     if state.selected and eco is not None and state.selected in eco:
         structure = eco.get(state.selected)
