@@ -211,8 +211,14 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "level": {"fr": "niveau", "en": "level"},
     "status_before": {"fr": "avant", "en": "before"},
     "status_after": {"fr": "après", "en": "after"},
-    "population_gap_before": {"fr": "sans offre avant", "en": "without offer before"},
-    "population_gap_after": {"fr": "sans offre après", "en": "without offer after"},
+    "population_gap_before": {
+        "fr": "habitants sans offre connue avant",
+        "en": "inhabitants without a known offer before",
+    },
+    "population_gap_after": {
+        "fr": "habitants sans offre connue après",
+        "en": "inhabitants without a known offer after",
+    },
 }
 
 _REASONS = {
@@ -1413,8 +1419,9 @@ class RemovalImpact:
     coverage
         The territories × keys whose status changes: ``level``, ``code``, ``name``,
         ``region``, ``key_type``, ``key``, ``key_label``, ``status_before``,
-        ``status_after``, ``population_gap_before``, ``population_gap_after``, sorted
-        by population losing every offer (largest first).
+        ``status_after``, ``population_gap_before``, ``population_gap_after`` (the
+        population without any known offer, confirmed by a survey or not), sorted by
+        population losing every offer (largest first).
     network
         Network summary before and after (two columns, ``before`` and ``after``).
     cut_off
@@ -1432,6 +1439,11 @@ class RemovalImpact:
         """The rows of :attr:`coverage` left without any offer (``gap`` where a survey
         confirms it, ``none_known`` elsewhere)."""
         return self.coverage[self.coverage["status_after"].isin(["gap", "none_known"])]
+
+
+def _without_offer(table: pd.DataFrame) -> pd.DataFrame:
+    """``population_gap`` as the population without any known offer, confirmed or not."""
+    return table.assign(population_gap=table["population_gap"] + table["population_none_known"])
 
 
 def removal_impact(
@@ -1471,7 +1483,7 @@ def removal_impact(
     >>> impact.new_gaps[["code", "key", "status_before", "status_after"]]
     ... # doctest: +NORMALIZE_WHITESPACE
       code         key status_before status_after
-    0   29  incubateur        single          gap
+    0   29  incubateur        single   none_known
     >>> impact.cut_off  # Adess carries TAg29 and has no other link
     ('adess_morlaix',)
     """
@@ -1482,8 +1494,8 @@ def removal_impact(
     removed = (ids,) if isinstance(ids, str) else tuple(dict.fromkeys(ids))
     after_eco = without(eco, removed)
     pairs = None if keys is None else _key_pairs(keys)
-    before = compute_coverage(eco).table(level, pairs, region)
-    after = compute_coverage(after_eco).table(level, pairs, region)
+    before = _without_offer(compute_coverage(eco).table(level, pairs, region))
+    after = _without_offer(compute_coverage(after_eco).table(level, pairs, region))
     columns = ["level", "code", "name", "region", "key_type", "key"]
     merged = before[[*columns, "status", "population_gap"]].merge(
         after[[*columns, "status", "population_gap"]],

@@ -355,9 +355,11 @@ def test_compare_regions_by_hand(fictive):
     assert r99["offers_per_100k"] == pytest.approx(2e5 / 23000)
     # Covered: Alpha, Beta, Gamma (91) and Delta = 10 000 + 2 000 + 1 000 + 5 000.
     assert r99["covered_emergence"] == pytest.approx(18000 / 23000)
-    # Départements: 91 single, 92 single (Delta only, partly), 93 gap.
-    assert (r99["gap"], r99["single"], r99["covered"]) == (1, 2, 0)
-    assert (r98["gap"], r98["offers"], r98["covered_emergence"]) == (1, 0, 0.0)
+    # Départements: 91 single, 92 single (Delta only, partly), 93 without any offer, and
+    # nobody surveyed it: no offer recorded, not a confirmed gap.
+    assert (r99["gap"], r99["none_known"], r99["single"], r99["covered"]) == (0, 1, 2, 0)
+    assert (r98["gap"], r98["none_known"], r98["offers"]) == (0, 1, 0)
+    assert r98["covered_emergence"] == 0.0
     # Beyond 10 km of Alpha (400, 6800) or Delta (400, 6789) km: Gamma (14 km), Epsilon
     # (14), Zeta (11), Eta (√(7² + 11²) = 13.04): 1 000 + 500 + 3 000 + 1 500 = 6 000.
     assert r99["share_beyond_10km"] == pytest.approx(6000 / 23000)
@@ -408,6 +410,8 @@ def test_removal_impact_by_hand(fictive):
     assert (gaps["population_gap_after"] == 13000).all()
     assert (gaps["population_gap_before"] == 0).all()
     assert (gaps["status_before"] == "single").all()
+    # Nobody surveyed the 91: what is left is "no offer recorded", not a confirmed gap.
+    assert (gaps["status_after"] == "none_known").all()
     # fab_92 and nat were linked through inc_91 only.
     assert impact.cut_off == ("fab_92", "nat")
     assert impact.network.loc["structures"].tolist() == [5, 4]
