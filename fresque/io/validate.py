@@ -35,7 +35,7 @@ from fresque.geo.territories import (
     default_territories,
 )
 from fresque.i18n import GUESSED_SYNONYMS, UnknownValueError, label, normalize_key, parse_enum
-from fresque.io.duplicates import DuplicateIndex
+from fresque.io.duplicates import DuplicateIndex, name_key
 from fresque.io.plausibility import name_territory_disagreement
 from fresque.model import (
     Confidence,
@@ -880,8 +880,13 @@ class _Checker:
             if found[0].level is Level.COMMUNE
             else "Indiquez le code INSEE."
         )
+        what = "territoires"
+        if all(t.level is Level.COMMUNE for t in found):
+            what = "communes"
+        elif all(t.level is Level.EPCI for t in found):
+            what = "EPCI"
         return _Found(
-            None, f"« {token} » désigne plusieurs territoires : {listing}{more}.{context} {advice}"
+            None, f"« {token} » désigne plusieurs {what} : {listing}{more}.{context} {advice}"
         )
 
     def _loose_epci(
@@ -1292,9 +1297,26 @@ def _check_rows(
         return
     territories = checker.territories
     dataset = DuplicateIndex(existing, territories)
+    by_id = {s.id: s for s in existing}
     earlier: DuplicateIndex[_StructureRow] = DuplicateIndex([], territories)
     for item, structure in built:
         columns = item.columns
+        same_id = by_id.get(structure.id)
+        if (
+            same_id is not None
+            and not columns.text(item.cells, "id")
+            and name_key(same_id.name) != name_key(structure.name)
+        ):
+            checker.warn(
+                item.table,
+                item.row,
+                columns.header.get("name", "name"),
+                structure.name,
+                f"l’identifiant tiré du nom, « {structure.id} », est celui de « "
+                f"{same_id.name} » dans le jeu de données : cette ligne mettra cette fiche "
+                "à jour (son nom compris). Si c’est une autre structure, donnez-lui un "
+                "autre identifiant dans une colonne « id ».",
+            )
         territory_header = _field_header(columns, "territory_codes")
         territory_cell = columns.raw(item.cells, _source_pseudo(columns, territory_header))
         disagreement = name_territory_disagreement(structure, territories)
@@ -1535,7 +1557,7 @@ def _coarsest_level(tokens: list[str], checker: _Checker) -> tuple[Level | None,
     A name that may be at several levels (``Bretagne``: the région and two communes) is
     read at the widest. Returns the level, or ``None`` with the French reason.
     """
-    common: set[Level] | None = None
+    widest: set[Level] = set()
     for token in tokens:
         levels, reason = checker.levels_named(token)
         if reason:
@@ -1544,10 +1566,10 @@ def _coarsest_level(tokens: list[str], checker: _Checker) -> tuple[Level | None,
             return None, (
                 f"{_MISSING_LEVEL} (un code à 2 chiffres peut être une région ou un département)"
             )
-        common = levels if common is None else common & levels
-    if not common:
+        widest.add(min(levels, key=_LEVEL_ORDER.index))
+    if len(widest) != 1:
         return None, f"{_MISSING_LEVEL} : ces territoires ne sont pas tous du même échelon"
-    return min(common, key=_LEVEL_ORDER.index), ""
+    return widest.pop(), ""
 
 
 def _territory_fields(
