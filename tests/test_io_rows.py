@@ -286,3 +286,14 @@ def test_import_stops_on_a_duplicate_and_writes_nothing(capsys, tmp_path: Path) 
     assert main(["import", str(path), "--into", str(folder)]) == 1
     assert "tag29" in capsys.readouterr().out
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_the_source_of_the_information_is_read_as_the_sources(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "source,cible,relation,source de l'information\na,b,partenaire,https://ex.org/p\n",
+        "liens.csv",
+    )
+    records = read_records(path, known_ids={"a", "b"})
+    assert records.links[0].source_urls == ["https://ex.org/p"]
+    assert records.warnings == ()
