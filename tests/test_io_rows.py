@@ -297,3 +297,12 @@ def test_the_source_of_the_information_is_read_as_the_sources(tmp_path: Path) ->
     records = read_records(path, known_ids={"a", "b"})
     assert records.links[0].source_urls == ["https://ex.org/p"]
     assert records.warnings == ()
+
+
+def test_a_bad_locating_column_is_a_warning_not_silence(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "nom;type;territoire d'intervention;département\nA;réseau;Bretagne;2c\n")
+    records = read_records(path)
+    assert records.structures[0].territory_codes == ["53"]  # served: the région
+    [warning] = records.warnings
+    assert (warning.row, warning.column, warning.value) == (2, "département", "2c")
+    assert "n’aide donc pas à situer la ligne" in warning.message
