@@ -87,28 +87,42 @@ def _print_problems(error: Exception) -> int:
 
     problems = error.problems  # type: ignore[attr-defined]
     print(format_problems(problems))
-    count = len(problems)
+    count = len([p for p in problems if not p.is_warning])
+    warnings = len(problems) - count
+    also = f" (et {warnings} avertissement{'s' if warnings > 1 else ''})" if warnings else ""
     print(
-        f"\n{count} problème{'s' if count > 1 else ''} : rien n’a été importé.",
+        f"\n{count} problème{'s' if count > 1 else ''}{also} : rien n’a été importé.",
         file=sys.stderr,
     )
     return 1
+
+
+def _print_warnings(records) -> None:
+    """Show what reading found worth a look (never blocking), before the rest."""
+    from fresque.io import format_problems
+
+    if records.warnings:
+        count = len(records.warnings)
+        print(format_problems(list(records.warnings)))
+        print(
+            f"\n{count} avertissement{'s' if count > 1 else ''} : à relire, "
+            "ils n’empêchent pas l’import.\n"
+        )
 
 
 def _validate(args: argparse.Namespace) -> int:
     from fresque.io import DatasetValidationError, read_records
 
     try:
-        known: set[str] = set()
+        existing = []
         if not args.alone and (_dataset_dir(args.base) / "structures.csv").exists():
-            known = read_records(_dataset_dir(args.base)).structure_ids
-        records = read_records(args.file, known_ids=known)
+            existing = read_records(_dataset_dir(args.base)).structures
+        records = read_records(args.file, existing=existing)
     except DatasetValidationError as error:
         return _print_problems(error)
-    print(
-        f"Aucun problème : {len(records.structures)} structures et "
-        f"{len(records.links)} liens valides."
-    )
+    _print_warnings(records)
+    what = "Aucune erreur" if records.warnings else "Aucun problème"
+    print(f"{what} : {len(records.structures)} structures et {len(records.links)} liens valides.")
     return 0
 
 
@@ -119,10 +133,11 @@ def _import(args: argparse.Namespace) -> int:
     folder = _dataset_dir(args.into)
     try:
         base = read_records(folder) if (folder / "structures.csv").exists() else Records()
-        incoming = read_records(args.file, known_ids=base.structure_ids)
+        incoming = read_records(args.file, existing=base.structures)
         merged, report = merge_records(base, incoming)
     except DatasetValidationError as error:
         return _print_problems(error)
+    _print_warnings(incoming)
     print(report.format())
     if args.dry_run:
         print("Essai : rien n’a été écrit.")

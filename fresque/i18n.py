@@ -791,6 +791,9 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "orientation.reason.expected.dla_departemental": {"fr": "un DLA", "en": "a DLA"},
     "orientation.reason.expected.dla_regional": {"fr": "un DLA régional", "en": "a regional DLA"},
     "orientation.reason.expected.cress": {"fr": "une CRESS", "en": "a CRESS"},
+    # --- imports: how serious a problem of a file is ----------------------------------
+    "problem.severity.error": {"fr": "erreur", "en": "error"},
+    "problem.severity.warning": {"fr": "avertissement", "en": "warning"},
 }
 
 
@@ -1002,6 +1005,17 @@ SYNONYMS: dict[type[StrEnum], dict[str, Any]] = {
         "collectivité territoriale": Kind.PUBLIC_BODY,
         "État": Kind.PUBLIC_BODY,
         "organisme public": Kind.PUBLIC_BODY,
+        # spellings of coordinators' spreadsheets (imports)
+        "incubateur": Kind.SUPPORT_STRUCTURE,
+        "pépinière": Kind.SUPPORT_STRUCTURE,
+        "structure accompagnatrice": Kind.SUPPORT_STRUCTURE,
+        "réseau d’accompagnement": Kind.NETWORK,
+        "financeur privé": Kind.FUNDER,
+        "banque": Kind.FUNDER,
+        "chambre régionale": Kind.CHAMBER,
+        "collectivité locale": Kind.PUBLIC_BODY,
+        "intercommunalité": Kind.PUBLIC_BODY,
+        "EPCI": Kind.PUBLIC_BODY,
     },
     Dispositif: {
         "Dispositif local d’accompagnement": Dispositif.DLA_DEPARTEMENTAL,
@@ -1080,6 +1094,12 @@ SYNONYMS: dict[type[StrEnum], dict[str, Any]] = {
         "évaluation": Stage.IMPACT_EVALUATION,
         "mesure d’impact": Stage.IMPACT_EVALUATION,
         "impact": Stage.IMPACT_EVALUATION,
+        # spellings of coordinators' spreadsheets (imports)
+        "ante-création": Stage.EMERGENCE,
+        "anté-création": Stage.EMERGENCE,
+        "pré-création": Stage.EMERGENCE,
+        "post-création": Stage.CONSOLIDATION,
+        "création d’activité": Stage.CREATION,
     },
     Theme: {
         "transformation écologique": Theme.TRANSITION_ECOLOGIQUE,
@@ -1124,6 +1144,19 @@ SYNONYMS: dict[type[StrEnum], dict[str, Any]] = {
         "élevé": Confidence.HIGH,
         "moyen": Confidence.MEDIUM,
         "basse": Confidence.LOW,
+    },
+}
+
+#: Words that only hint at a member: an import reads them so, and says so in a warning
+#: (an association may be a support organisation, but also a network or a funder).
+GUESSED_SYNONYMS: dict[type[StrEnum], dict[str, Any]] = {
+    Kind: {
+        "asso": Kind.SUPPORT_STRUCTURE,
+        "assos": Kind.SUPPORT_STRUCTURE,
+        "association": Kind.SUPPORT_STRUCTURE,
+        "associatif": Kind.SUPPORT_STRUCTURE,
+        "associative": Kind.SUPPORT_STRUCTURE,
+        "association loi 1901": Kind.SUPPORT_STRUCTURE,
     },
 }
 

@@ -192,9 +192,13 @@ def test_a_link_by_an_ambiguous_name_asks_for_the_id(tmp_path: Path) -> None:
     book.save(tmp_path / "x.xlsx")
     with pytest.raises(DatasetValidationError) as caught:
         read_records(tmp_path / "x.xlsx")
-    [problem] = caught.value.problems
+    [problem] = caught.value.errors
     assert (problem.sheet, problem.row, problem.column) == ("liens", 2, "vers")
     assert "dla_a, dla_b" in problem.message
+    # the two national "DLA" are shown too, as probable duplicates (a warning)
+    [warning] = caught.value.warnings
+    assert (warning.sheet, warning.row, warning.column) == ("structures", 3, "nom")
+    assert "doublon probable de la ligne 2" in warning.message
 
 
 def test_an_oversized_csv_cell_is_a_problem(tmp_path: Path) -> None:

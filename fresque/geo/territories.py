@@ -754,6 +754,28 @@ class Territories:
         start, end = np.searchsorted(self._postal_communes, [i, i + 1])
         return sorted(set(self._postal_values[start:end].tolist()))
 
+    def communes_of_postal_code(self, code: str | int) -> list[Territory]:
+        """Return the communes a postal code serves, sorted by code (none if unknown).
+
+        Unlike :meth:`resolve`, five digits here are always a postal code, even when a
+        commune has the same code. A postal code that lost its leading zero in a
+        spreadsheet (``1000`` for ``01000``) is mended.
+
+        Examples
+        --------
+        >>> [t.label for t in default_territories().communes_of_postal_code("82400")][:2]
+        ['Castelsagrat (82)', 'Espalais (82)']
+        """
+        text = str(code).strip()
+        if text.endswith(".0"):
+            text = text[:-2]
+        if text.isdigit() and len(text) == 4:
+            text = "0" + text
+        positions = self._postal.get(text)
+        if positions is None:
+            return []
+        return [self._make_place(int(i)) for i in sorted(set(self._postal_communes[positions]))]
+
     # --- resolution ---------------------------------------------------------------------
 
     def resolve(
@@ -973,7 +995,92 @@ class Territories:
         found: list[Territory] = []
         for match in difflib.get_close_matches(key, nearby, n=n, cutoff=0.75):
             found += self._lookup(match, wanted)
+        if wanted in (None, Level.EPCI):
+            found += [t for t in self._epci_sharing_words(text) if t not in found]
         return found[:n]
+
+    # --- EPCI named loosely -------------------------------------------------------------
+
+    @functools.cached_property
+    def _epci_words(self) -> list[tuple[Territory, frozenset[str]]]:
+        """Each EPCI with the distinctive words of its name."""
+        epci = [i for i, level in enumerate(self._place_level) if level is Level.EPCI]
+        keys = normalize_names([self._place_name[i] for i in epci])
+        return [
+            (self._make_place(i), frozenset(_distinctive_words(key)))
+            for i, key in zip(epci, keys, strict=True)
+        ]
+
+    def resolve_loosely(self, text: str) -> list[Territory]:
+        """Return the EPCI whose name holds every distinctive word of ``text``.
+
+        For names written short or in another order: ``"Guingamp-Paimpol Agglomération"``
+        for ``CA Guingamp-Paimpol Agglomération de l'Armor à l'Argoat``. The kinds of EPCI
+        (``communauté de communes``, ``agglomération``, ``CA``…) and articles do not
+        count; at least one word must be left. Unlike :meth:`resolve`, a match is a guess:
+        callers should say what they understood.
+
+        Examples
+        --------
+        >>> [t.code for t in default_territories().resolve_loosely("Guingamp-Paimpol Agglo")]
+        ['200067981']
+        >>> default_territories().resolve_loosely("Communauté de communes")
+        []
+        """
+        wanted = set(_distinctive_words(normalize_name(text)))
+        if not wanted:
+            return []
+        found = [t for t, words in self._epci_words if wanted <= words]
+        return sorted(found, key=_sort_key)
+
+    def _epci_sharing_words(self, text: str, n: int = 5) -> list[Territory]:
+        """EPCI whose names hold at least half the distinctive words of ``text``, most first."""
+        wanted = set(_distinctive_words(normalize_name(text)))
+        if not wanted:
+            return []
+        scored = [
+            (len(wanted & words), t) for t, words in self._epci_words if len(wanted & words) > 0
+        ]
+        scored = [(k, t) for k, t in scored if 2 * k >= len(wanted)]
+        scored.sort(key=lambda pair: (-pair[0], pair[1].code))
+        return [t for _, t in scored[:n]]
+
+    def within(self, found: Iterable[Territory], places: Iterable[Territory]) -> list[Territory]:
+        """Keep the territories of ``found`` that are one of ``places`` or lie in one of them.
+
+        An EPCI lies in a place when some of its communes do. Used to choose between
+        homonyms with what else a row says (its département, its région…).
+
+        Examples
+        --------
+        >>> territories = default_territories()
+        >>> valences = territories.resolve("Valence", level="commune")
+        >>> [t.label for t in territories.within(valences, [territories["26"]])]
+        ['Valence (26)']
+        """
+        places = list(places)
+        return [t for t in found if any(t == p or self._inside(t, p) for p in places)]
+
+    def share_communes(self, first: Iterable[TerritoryRef], second: Iterable[TerritoryRef]) -> bool:
+        """Whether two lists of territories have a commune in common (``FR`` meets all).
+
+        Examples
+        --------
+        >>> territories = default_territories()
+        >>> territories.share_communes(["29"], [("region", "53")])
+        True
+        >>> territories.share_communes(["29"], ["22"])
+        False
+        """
+        a = [self._territory(ref) for ref in first]
+        b = [self._territory(ref) for ref in second]
+        if not a or not b:
+            return False
+        if any(t.level is Level.COUNTRY for t in (*a, *b)):
+            return True
+        inner = np.concatenate([self.commune_positions(t) for t in a])
+        outer = np.unique(np.concatenate([self.commune_positions(t) for t in b]))
+        return bool(np.isin(inner, outer, assume_unique=False).any())
 
     # --- within -------------------------------------------------------------------------
 
@@ -1050,6 +1157,20 @@ class Territories:
                 found,
             )
         return narrowed
+
+
+#: Words that say what kind of EPCI a name is, or glue words: not distinctive.
+_EPCI_FILLER = frozenset(
+    {
+        *("communaute", "communautes", "communes", "agglomeration", "agglo", "urbaine"),
+        *("metropole", "cc", "ca", "cu", "epci", "intercommunalite", "interco"),
+        *("de", "du", "des", "d", "la", "le", "les", "l", "a", "au", "aux", "et", "en"),
+    }
+)
+
+
+def _distinctive_words(key: str) -> list[str]:
+    return [w for w in key.split() if w not in _EPCI_FILLER]
 
 
 def _sort_key(territory: Territory) -> tuple[int, str]:

@@ -529,6 +529,7 @@ def read_records(
     *,
     territories: Territories | None = None,
     known_ids: Iterable[str] = (),
+    existing: Iterable[Structure] = (),
 ) -> Records:
     """Read and validate a dataset: all of it, or nothing.
 
@@ -547,20 +548,30 @@ def read_records(
         shared :func:`~fresque.geo.territories.default_territories`).
     known_ids
         Identifiers of structures outside the file that its links may point to.
+    existing
+        The structures of the dataset the file is imported into: their identifiers are
+        known, and a row naming one of them in the same territory under another
+        identifier is an error (see :func:`~fresque.io.validate.validate_tables`).
 
     Returns
     -------
     Records
-        The validated structures and links.
+        The validated structures and links, with the warnings found
+        (:attr:`Records.warnings`: ignored columns, values read as guesses…).
 
     Raises
     ------
     DatasetValidationError
-        With every problem found (file, sheet, row, column, value, French reason).
+        With every problem found (file, sheet, row, column, value, French reason),
+        warnings included.
     """
     tables, problems = read_tables(path)
     return validate_tables(
-        tables, territories=territories, known_ids=known_ids, file_problems=problems
+        tables,
+        territories=territories,
+        known_ids=known_ids,
+        file_problems=problems,
+        existing=existing,
     )
 
 

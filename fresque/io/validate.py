@@ -4,6 +4,12 @@ A :class:`Problem` names the file, the sheet, the row (the header is row 1, as i
 LibreOffice), the column (the user's own header), the value and a plain French reason.
 Readers collect every problem of a file before giving up, and raise them all at once in a
 :class:`DatasetValidationError`: an import is all or nothing.
+
+A problem is an error (nothing is imported) or a warning (:attr:`Severity.WARNING`): the
+file is read, but something deserves a look — a column that is ignored, a value read as a
+guess, a name that disagrees with its territory. Warnings never block an import; they
+travel with the records (:attr:`Records.warnings`) and with the errors, so that whatever
+prints problems shows them too.
 """
 
 from __future__ import annotations
@@ -21,8 +27,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from fresque.geo.codes import InvalidCodeError, levels_of_code, normalize_code, parse_level
-from fresque.geo.territories import Territories, TerritoryError, default_territories
-from fresque.i18n import UnknownValueError, normalize_key, parse_enum
+from fresque.geo.territories import (
+    Territories,
+    Territory,
+    TerritoryError,
+    UnknownTerritoryError,
+    default_territories,
+)
+from fresque.i18n import GUESSED_SYNONYMS, UnknownValueError, label, normalize_key, parse_enum
+from fresque.io.duplicates import DuplicateIndex, name_key
+from fresque.io.plausibility import name_territory_disagreement
 from fresque.model import (
     Confidence,
     Dispositif,
@@ -48,6 +62,7 @@ __all__ = [
     "RawTable",
     "RecordChange",
     "Records",
+    "Severity",
     "cell_text",
     "column_field",
     "format_problems",
@@ -70,16 +85,21 @@ class Records:
         The directed relations between them.
     surveys : list of Survey
         The territories whose offer was checked (see :mod:`fresque.io.surveys`).
+    warnings : tuple of Problem
+        What reading the file found worth a look without blocking it (an ignored
+        column, a value read as a guess…); empty for records built in code. Not part of
+        the comparison of two datasets.
 
     Examples
     --------
-    >>> Records().structures, Records().links, Records().surveys
-    ([], [], [])
+    >>> Records().structures, Records().links, Records().surveys, Records().warnings
+    ([], [], [], ())
     """
 
     structures: list[Structure] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     surveys: list[Survey] = field(default_factory=list)
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     @property
     def structure_ids(self) -> set[str]:
@@ -93,6 +113,7 @@ class Records:
             sorted(self.structures, key=lambda s: s.id),
             sorted(self.links, key=lambda link: (link.source, link.target, link.relation.value)),
             sorted(self.surveys, key=lambda s: s.id),
+            self.warnings,
         )
 
     @classmethod
@@ -104,6 +125,22 @@ class Records:
             list(records.links),
             list(getattr(records, "surveys", None) or []),
         ).sorted()
+
+
+class Severity(StrEnum):
+    """How serious a :class:`Problem` is."""
+
+    ERROR = "error"
+    """Nothing is imported until it is fixed."""
+    WARNING = "warning"
+    """Worth a look; the file is imported anyway."""
+
+    @property
+    def label(self) -> str:
+        """The word shown to users: ``erreur`` or ``avertissement``."""
+        from fresque.i18n import t
+
+        return t(f"problem.severity.{self.value}")
 
 
 @dataclass(frozen=True, order=True)
@@ -128,6 +165,14 @@ class Problem:
         The offending value as read (empty when missing).
     message : str
         Plain French reason, with the allowed values or suggestions when there are some.
+    severity : Severity
+        An error (the default) blocks the import; a warning does not.
+
+    Examples
+    --------
+    >>> print(Problem("a.csv", "", 3, "Contact", "Contact", "colonne ignorée",
+    ...               Severity.WARNING))
+    a.csv, ligne 3, colonne « Contact » (valeur « Contact ») : avertissement : colonne ignorée
     """
 
     file: str
@@ -136,6 +181,17 @@ class Problem:
     column: str
     value: str
     message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        """Whether the problem is only a warning."""
+        return self.severity is Severity.WARNING
+
+    @property
+    def text(self) -> str:
+        """The message, preceded by ``avertissement :`` for a warning."""
+        return f"{self.severity.label} : {self.message}" if self.is_warning else self.message
 
     @property
     def place(self) -> str:
@@ -151,7 +207,7 @@ class Problem:
 
     def __str__(self) -> str:
         value = f" (valeur « {self.value} »)" if self.value else ""
-        return f"{self.place}{value} : {self.message}"
+        return f"{self.place}{value} : {self.text}"
 
 
 _HEADERS = ("Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Problème")
@@ -175,7 +231,8 @@ def format_problems(
     Parameters
     ----------
     problems
-        The problems, shown in the given order.
+        The problems, shown in the given order; a warning's message starts with
+        ``avertissement :``.
     max_value_width
         Longer values are cut with an ellipsis.
     message_width
@@ -203,7 +260,7 @@ def format_problems(
             "" if p.row is None else str(p.row),
             _clip(p.column, 30),
             _clip(p.value, max_value_width),
-            textwrap.wrap(_keep_quotes(p.message), message_width, break_on_hyphens=False) or [""],
+            textwrap.wrap(_keep_quotes(p.text), message_width, break_on_hyphens=False) or [""],
         )
         for p in problems
     ]
@@ -226,17 +283,32 @@ class DatasetValidationError(ValueError):
     Attributes
     ----------
     problems : list of Problem
-        Every problem found, in file, sheet and row order.
+        Every problem found, in file, sheet and row order: the errors, and the warnings
+        found on the way (so that they are shown with the errors).
     """
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
-        count = len(self.problems)
+        count = len(self.errors)
         noun = "problème" if count == 1 else "problèmes"
+        warnings = len(self.warnings)
+        also = ""
+        if warnings:
+            also = f" (et {warnings} avertissement{'s' if warnings > 1 else ''})"
         super().__init__(
-            f"{count} {noun} dans le jeu de données, rien n’a été importé :\n"
+            f"{count} {noun}{also} dans le jeu de données, rien n’a été importé :\n"
             + format_problems(self.problems)
         )
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that block the import."""
+        return [p for p in self.problems if not p.is_warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The problems that are only warnings."""
+        return [p for p in self.problems if p.is_warning]
 
 
 # ======================================================================================
@@ -287,24 +359,61 @@ _LEVEL_COLUMNS: dict[str, Level] = {
     "@epci": Level.EPCI,
     "@commune": Level.COMMUNE,
 }
+#: Pseudo-field: the postal code of the structure's commune (it locates, it serves nothing).
+_POSTAL_CODE = "@postal_code"
 
 # field -> spellings, strongest first; a weaker spelling (a later group) is only used when
 # no stronger one is present. Compared with normalize_key (no case, accents, spaces).
 _STRUCTURE_ALIASES: dict[str, list[tuple[str, ...]]] = {
     "id": [("id", "identifiant", "identifiant unique"), ("slug", "ident")],
     "name": [
-        ("name", "nom", "nom de la structure", "nom structure"),
-        ("label", "libellé", "intitulé", "raison sociale"),
-        ("structure", "acteur"),
+        (
+            "name",
+            "nom",
+            "nom de la structure",
+            "nom structure",
+            "nom de l'organisme",
+            "nom de l'acteur",
+        ),
+        ("label", "libellé", "intitulé", "raison sociale", "dénomination"),
+        ("structure", "acteur", "organisme"),
     ],
     "kind": [
-        ("kind", "type d'acteur", "type de structure", "type d'organisation"),
+        (
+            "kind",
+            "type d'acteur",
+            "type de structure",
+            "type d'organisation",
+            "type acteur",
+            "type structure",
+            "typologie",
+        ),
         ("type", "element type"),
         ("catégorie", "category", "group label"),
     ],
-    "dispositifs": [("dispositifs", "dispositif"), ("programmes", "programme")],
-    "stages": [("stages", "stage", "étapes", "étape", "étapes du projet"), ("phases", "phase")],
-    "themes": [("themes", "theme", "thèmes", "thème", "thématiques", "thématique")],
+    "dispositifs": [
+        ("dispositifs", "dispositif"),
+        ("programmes", "programme", "offre d'accompagnement", "offres d'accompagnement"),
+    ],
+    "stages": [
+        (
+            "stages",
+            "stage",
+            "étapes",
+            "étape",
+            "étapes du projet",
+            "étapes accompagnées",
+            "étape accompagnée",
+            "étapes d'accompagnement",
+            "stade du projet",
+            "stades",
+        ),
+        ("phases", "phase", "phases du projet", "stade"),
+    ],
+    "themes": [
+        ("themes", "theme", "thèmes", "thème", "thématiques", "thématique"),
+        ("domaines d'intervention", "domaine d'intervention", "domaines", "domaine"),
+    ],
     "territory_level": [
         ("territory_level", "level", "échelon", "échelon territorial", "niveau territorial"),
         ("niveau", "échelle", "scale"),
@@ -323,6 +432,17 @@ _STRUCTURE_ALIASES: dict[str, list[tuple[str, ...]]] = {
             "territoire servi",
             "zone d'intervention",
             "périmètre",
+            "territoire d'intervention",
+            "territoires d'intervention",
+            "zones d'intervention",
+            "périmètre d'intervention",
+            "secteur d'intervention",
+            "secteurs d'intervention",
+            "aire d'intervention",
+            "territoire couvert",
+            "territoires couverts",
+            "zone géographique",
+            "couverture géographique",
         ),
         ("codes", "code"),
     ],
@@ -348,16 +468,32 @@ _STRUCTURE_ALIASES: dict[str, list[tuple[str, ...]]] = {
             "code insee",
             "commune d'implantation",
             "siège",
+            "commune du siège",
+            "siège social",
+            "lieu d'implantation",
         ),
-        ("ville", "city", "localisation", "adresse commune", "code postal"),
+        ("ville", "city", "localisation", "adresse commune", "implantation"),
     ],
-    "website": [("website", "site", "site web", "site internet"), ("url", "web")],
+    _POSTAL_CODE: [("code postal", "codes postaux", "cp", "code_postal", "postal code", "zip")],
+    "website": [
+        ("website", "site", "site web", "site internet", "adresse web"),
+        ("url", "web"),
+    ],
     "carrier_id": [
         ("carrier_id", "carrier", "porteur", "structure porteuse", "porté par", "portée par")
     ],
     "status": [("status", "statut"), ("état", "state")],
     "source_urls": [
-        ("source_urls", "source_url", "sources", "source", "url sources", "urls sources"),
+        (
+            "source_urls",
+            "source_url",
+            "sources",
+            "source",
+            "url sources",
+            "urls sources",
+            "source de l'information",
+            "sources de l'information",
+        ),
         ("références", "references"),
     ],
     "confidence": [("confidence", "confiance", "fiabilité")],
@@ -368,11 +504,15 @@ _STRUCTURE_ALIASES: dict[str, list[tuple[str, ...]]] = {
             "dernière vérification",
             "date de vérification",
             "date vérification",
+            "date de mise à jour",
+            "mise à jour",
+            "mis à jour le",
+            "mise à jour le",
         )
     ],
     "description": [
         ("description", "descriptif", "présentation"),
-        ("note", "notes", "commentaire", "commentaires"),
+        ("note", "notes", "commentaire", "commentaires", "remarques", "observations"),
     ],
 }
 
@@ -391,7 +531,15 @@ _LINK_ALIASES: dict[str, list[tuple[str, ...]]] = {
         ("note", "notes", "commentaire", "commentaires"),
     ],
     "source_urls": [
-        ("source_urls", "source_url", "sources", "url sources", "urls sources"),
+        (
+            "source_urls",
+            "source_url",
+            "sources",
+            "url sources",
+            "urls sources",
+            "source de l'information",
+            "sources de l'information",
+        ),
         ("références", "references"),
     ],
     "confidence": [("confidence", "confiance", "fiabilité")],
@@ -505,8 +653,17 @@ def cell_text(value: Any) -> str:
     return cell_text(str(value))
 
 
+_SLASH = re.compile(r"(?<!\bs)(?<!\bS)/")  # "s/" abbreviates "sur" in place names
+
+
 def _split_plain(value: Any) -> list[str]:
-    """Split a list cell on ``|``, else ``;``, else line breaks, else ``,``."""
+    """Split a list cell on ``|``, else ``;``, else line breaks, else ``,``, else ``/``.
+
+    Examples
+    --------
+    >>> _split_plain("22 / 29"), _split_plain("Châlons s/ Marne"), _split_plain("29,0")
+    (['22', '29'], ['Châlons s/ Marne'], ['29,0'])
+    """
     if isinstance(value, list | tuple):
         return [t for t in (cell_text(v) for v in value) if t]
     text = cell_text(value)
@@ -517,6 +674,8 @@ def _split_plain(value: Any) -> list[str]:
     for separator in ("|", ";", "\n", ","):
         if separator in text:
             return [t.strip() for t in text.split(separator) if t.strip()]
+    if _SLASH.search(text):
+        return [t.strip() for t in _SLASH.split(text) if t.strip()]
     return [text]
 
 
@@ -581,47 +740,56 @@ def _parse_one(enum_cls: type[StrEnum], text: str) -> tuple[StrEnum | None, str]
         return None, str(error)
 
 
+#: Separators that never occur inside a value: each piece between them is read alone.
+_HARD_SEPARATORS = re.compile(r"\s*[|;\n\u2022\u00b7]\s*")
+#: Separators that may occur inside a label (``Accompagnement des Scop et Scic``): pieces
+#: between them are joined back when the joined text names a value.
+_SOFT_SEPARATORS = re.compile(r"(\s*[,/+&]\s*|\s+et\s+|\s+[-\u2013\u2014]\s+)", re.IGNORECASE)
+_MAX_JOINED = 6
+
+
 def _parse_many(enum_cls: type[StrEnum], value: Any) -> tuple[list[StrEnum], list[str]]:
     """Parse a list cell into members; returns the members and the French errors.
 
-    Commas are ambiguous (a label may hold one: ``Support to cooperatives (Scop, Scic)``),
-    so a comma-separated piece that names nothing is joined with the next pieces until
-    the joined text names a member.
+    Values are separated by ``|``, ``;``, line breaks or bullets, and by the separators
+    people type between words: ``,``, ``/``, ``+``, ``&``, `` et ``, `` - ``. A label may
+    hold those (``Support to cooperatives (Scop, Scic)``, ``ESS et ruralités``), so the
+    longest run of pieces that names a member wins. A member named twice counts once.
+
+    Examples
+    --------
+    >>> _parse_many(Stage, "Idéation / Émergence")[0]
+    [<Stage.IDEATION: 'ideation'>, <Stage.EMERGENCE: 'emergence'>]
+    >>> _parse_many(Dispositif, "ESS et ruralités, Incubateur")[0]
+    [<Dispositif.ESS_RURALITES: 'ess_ruralites'>, <Dispositif.INCUBATEUR: 'incubateur'>]
     """
-    if not isinstance(value, list | tuple):
-        text = cell_text(value)
-        if not text:
-            return [], []
-        if "," in text and not any(sep in text for sep in "|;\n"):
-            pieces = [p.strip() for p in text.split(",")]
-            members, errors = [], []
-            i = 0
-            while i < len(pieces):
-                if not pieces[i]:
-                    i += 1
-                    continue
-                member, error = _parse_one(enum_cls, pieces[i])
+    if isinstance(value, list | tuple):
+        chunks = [cell_text(v) for v in value]
+    else:
+        chunks = _HARD_SEPARATORS.split(cell_text(value))
+    members: list[StrEnum] = []
+    errors: list[str] = []
+    for chunk in chunks:
+        if not chunk.strip():
+            continue
+        parts = _SOFT_SEPARATORS.split(chunk)
+        words, separators = parts[0::2], parts[1::2]
+        i = 0
+        while i < len(words):
+            if not words[i].strip():
+                i += 1
+                continue
+            for j in range(min(len(words), i + _MAX_JOINED), i, -1):
+                text = words[i] + "".join(separators[k] + words[k + 1] for k in range(i, j - 1))
+                member, _ = _parse_one(enum_cls, text.strip())
                 if member is not None:
-                    members.append(member)
-                    i += 1
-                    continue
-                for j in range(i + 2, len(pieces) + 1):
-                    member, _ = _parse_one(enum_cls, ", ".join(pieces[i:j]))
-                    if member is not None:
+                    if member not in members:
                         members.append(member)
-                        i = j
-                        break
-                else:
-                    errors.append(error)
-                    i += 1
-            return members, errors
-    members, errors = [], []
-    for token in _split_plain(value):
-        member, error = _parse_one(enum_cls, token)
-        if member is None:
-            errors.append(error)
-        else:
-            members.append(member)
+                    i = j
+                    break
+            else:
+                errors.append(_parse_one(enum_cls, words[i].strip())[1])
+                i += 1
     return members, errors
 
 
@@ -670,7 +838,9 @@ class _Checker:
     def __init__(self, territories: Territories | None) -> None:
         self._territories = territories
         self.problems: list[Problem] = []
-        self._resolved: dict[tuple[str, Level], tuple[str | None, str]] = {}
+        self._resolved: dict[tuple[str, Level, tuple[Territory, ...]], _Found] = {}
+        self._communes: dict[tuple[str, str, tuple[Territory, ...]], _Found] = {}
+        self._levels: dict[str, tuple[set[Level], str]] = {}
 
     @property
     def territories(self) -> Territories:
@@ -678,39 +848,183 @@ class _Checker:
             self._territories = default_territories()
         return self._territories
 
-    def add(self, table: RawTable, row: int | None, column: str, value: Any, message: str) -> None:
+    def add(
+        self,
+        table: RawTable,
+        row: int | None,
+        column: str,
+        value: Any,
+        message: str,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
         self.problems.append(
-            Problem(table.file, table.sheet, row, column, cell_text(value), message)
+            Problem(table.file, table.sheet, row, column, cell_text(value), message, severity)
         )
 
-    def territory(self, token: str, level: Level) -> tuple[str | None, str]:
-        """``(code, "")`` for a code or name of ``level``, else ``(None, French reason)``."""
-        key = (token, level)
+    def warn(self, table: RawTable, row: int | None, column: str, value: Any, message: str) -> None:
+        """Add a warning: worth a look, never blocks the import."""
+        self.add(table, row, column, value, message, Severity.WARNING)
+
+    def territory(self, token: str, level: Level, within: tuple[Territory, ...] = ()) -> _Found:
+        """The code of a code or name of ``level``, homonyms told apart with ``within``
+        (the other places the row names); else the French reason."""
+        key = (token, level, within)
         if key not in self._resolved:
-            self._resolved[key] = self._resolve(token, level)
+            self._resolved[key] = self._resolve(token, level, within)
         return self._resolved[key]
 
-    def _resolve(self, token: str, level: Level) -> tuple[str | None, str]:
+    def _resolve(self, token: str, level: Level, within: tuple[Territory, ...]) -> _Found:
         if level is Level.COUNTRY:
             if normalize_key(token) in _COUNTRY_WORDS:
-                return "FR", ""
-            return None, f"« {token} » n’est pas un territoire national (attendu : FR)"
+                return _Found("FR")
+            return _Found(None, f"« {token} » n’est pas un territoire national (attendu : FR)")
         if _DIGITS.fullmatch(token):
             try:
                 normalize_code(token, level)
             except InvalidCodeError as error:
-                return None, str(error)
+                return _Found(None, str(error))
         try:
             found = self.territories.resolve(token, level=level)
+        except UnknownTerritoryError as error:
+            if level is Level.EPCI and not _DIGITS.fullmatch(token):
+                return self._loose_epci(token, within, error)
+            return _Found(None, str(error))
         except (TerritoryError, InvalidCodeError) as error:
-            return None, str(error)
+            return _Found(None, str(error))
+        return self._one_of(token, found, within)
+
+    def _one_of(
+        self, token: str, found: list[Territory], within: tuple[Territory, ...], advice: str = ""
+    ) -> _Found:
+        """The one territory of ``found`` that lies in ``within``, else the reason."""
+        if len(found) > 1 and within:
+            found = self.territories.within(found, within) or found
         if len(found) == 1:
-            return found[0].code, ""
+            return _Found(found[0].code)
         listing = ", ".join(t.label for t in found[:8])
         more = f"… ({len(found)} au total)" if len(found) > 8 else ""
-        return None, (
-            f"« {token} » désigne plusieurs territoires : {listing}{more}. Indiquez le code INSEE."
+        context = ""
+        if within:
+            shown = ", ".join(t.label for t in within[:4]) + ("…" if len(within) > 4 else "")
+            context = f" Les autres colonnes de la ligne ({shown}) ne suffisent pas à choisir."
+        advice = advice or (
+            "Indiquez le code postal ou le code INSEE."
+            if found[0].level is Level.COMMUNE
+            else "Indiquez le code INSEE."
         )
+        what = "territoires"
+        if all(t.level is Level.COMMUNE for t in found):
+            what = "communes"
+        elif all(t.level is Level.EPCI for t in found):
+            what = "EPCI"
+        return _Found(
+            None, f"« {token} » désigne plusieurs {what} : {listing}{more}.{context} {advice}"
+        )
+
+    def _loose_epci(
+        self, token: str, within: tuple[Territory, ...], error: UnknownTerritoryError
+    ) -> _Found:
+        """An EPCI named short (``Guingamp-Paimpol Agglomération``): read, with a warning."""
+        loose = self.territories.resolve_loosely(token)
+        if not loose:
+            return _Found(None, str(error))
+        result = self._one_of(token, loose, within, "Écrivez son nom complet ou son code SIREN.")
+        if result.code is None:
+            return result
+        epci = self.territories[(Level.EPCI, result.code)]
+        return _Found(
+            result.code,
+            note=f"« {token} » n’est pas le nom exact d’un EPCI : lu comme {epci.label}. "
+            "Vérifiez, ou écrivez le nom complet ou le code SIREN.",
+        )
+
+    def commune(self, text: str, postal_code: str, within: tuple[Territory, ...]) -> _Found:
+        """The commune a row's commune cell and postal code designate, homonyms told
+        apart with the row's other places; else the French reason (with the candidates)."""
+        key = (text, postal_code, within)
+        if key not in self._communes:
+            self._communes[key] = self._commune(text, postal_code, within)
+        return self._communes[key]
+
+    def _commune(self, text: str, postal_code: str, within: tuple[Territory, ...]) -> _Found:
+        territories = self.territories
+        by_postal = territories.communes_of_postal_code(postal_code) if postal_code else []
+        if postal_code and not by_postal:
+            return _Found(None, f"Aucun code postal « {postal_code} ».", column=_POSTAL_CODE)
+        if not text:
+            if len(by_postal) > 1 and within:
+                by_postal = territories.within(by_postal, within) or by_postal
+            if len(by_postal) == 1:
+                return _Found(by_postal[0].code)
+            return _Found(
+                None,
+                f"Le code postal {postal_code} couvre {len(by_postal)} communes : "
+                + ", ".join(t.label for t in by_postal[:8])
+                + ("…" if len(by_postal) > 8 else "")
+                + ". Indiquez la commune dans une colonne « commune ».",
+                column=_POSTAL_CODE,
+            )
+        if _DIGITS.fullmatch(text):
+            try:
+                normalize_code(text, Level.COMMUNE)
+            except InvalidCodeError as error:
+                return _Found(None, str(error))
+        try:
+            found = territories.resolve(text, level=Level.COMMUNE)
+        except (TerritoryError, InvalidCodeError) as error:
+            return _Found(None, str(error))
+        if by_postal:
+            matching = [t for t in found if t in by_postal]
+            if not matching:
+                listing = ", ".join(
+                    f"{t.label} : {', '.join(territories.postal_codes_of(t))}" for t in found[:4]
+                )
+                return _Found(
+                    None,
+                    f"« {text} » n’a pas le code postal {postal_code} ({listing}) : "
+                    "corrigez la commune ou le code postal.",
+                )
+            found = matching
+        return self._one_of(text, found, within)
+
+    def levels_named(self, token: str) -> tuple[set[Level], str]:
+        """The levels a territory cell may be at, from the shape of a code or from a name
+        (``Finistère``: département); empty with the French reason when nothing matches,
+        empty without reason for a two-digit code (région or département)."""
+        if token not in self._levels:
+            self._levels[token] = self._levels_named(token)
+        return self._levels[token]
+
+    def _levels_named(self, token: str) -> tuple[set[Level], str]:
+        if normalize_key(token) in _COUNTRY_WORDS:
+            return {Level.COUNTRY}, ""
+        try:
+            code = normalize_code(token)
+        except InvalidCodeError:
+            pass
+        else:
+            if len(code) == 2 and code not in ("2A", "2B"):
+                return set(), ""
+            return {levels_of_code(code)[0]}, ""
+        try:
+            return {t.level for t in self.territories.resolve(token)}, ""
+        except UnknownTerritoryError as error:
+            if self.territories.resolve_loosely(token):
+                return {Level.EPCI}, ""
+            return set(), str(error)
+        except TerritoryError as error:
+            return set(), str(error)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What a territory cell was read as: a code, or an error; ``note`` is a warning."""
+
+    code: str | None
+    error: str = ""
+    note: str = ""
+    column: str = ""
+    """The field the error is about, when it is not the cell read (the postal code)."""
 
 
 class _Columns:
@@ -737,6 +1051,15 @@ class _Columns:
                             header,
                             f"colonne inconnue « {header} » : vouliez-vous dire « "
                             f"{name.lstrip('@')} » ? (sinon renommez-la, elle serait ignorée)",
+                        )
+                    else:
+                        checker.warn(
+                            table,
+                            table.header_row or None,
+                            header,
+                            "",
+                            f"colonne « {header} » ignorée : elle ne correspond à aucun champ "
+                            "de Fresque, ses valeurs ne seront pas importées",
                         )
                 continue
             name, rank = found
@@ -790,8 +1113,16 @@ def validate_tables(
     territories: Territories | None = None,
     known_ids: Iterable[str] = (),
     file_problems: Iterable[Problem] = (),
+    existing: Iterable[Structure] = (),
 ) -> Records:
     """Turn raw tables into validated records, or raise every problem at once.
+
+    Besides each cell, the rows are checked as a whole: a commune given by name is told
+    apart from its homonyms with the row's département, région, EPCI and postal code; a
+    name that obviously disagrees with its territory is a warning; a row that names an
+    ``existing`` organisation in the same territory under another identifier is an
+    error naming the identifier to use (a second record would count twice on the map),
+    and two such rows of the file are a warning.
 
     Parameters
     ----------
@@ -805,21 +1136,37 @@ def validate_tables(
         may point to (the dataset an import merges into).
     file_problems
         Problems the reader already found (an unreadable sheet…), reported with the rest.
+    existing
+        The structures of the dataset an import merges into: their identifiers count as
+        known, and a row naming one of them under another identifier is an error.
 
     Returns
     -------
     Records
-        Structures and links in file order.
+        Structures and links in file order, with the warnings found
+        (:attr:`Records.warnings`).
 
     Raises
     ------
     DatasetValidationError
-        When any problem was found: nothing is returned partially.
+        When any error was found: nothing is returned partially. Its ``problems`` hold
+        the warnings too.
+
+    Examples
+    --------
+    >>> table = RawTable("cress.csv", "", STRUCTURES, ["Nom", "Type", "Commune", "Département"],
+    ...                  rows=[(2, ["DLA 26", "Asso", "Valence", "26"])])
+    >>> records = validate_tables([table])
+    >>> records.structures[0].commune_code, records.structures[0].territory_codes
+    ('26362', ['26'])
+    >>> [p.column for p in records.warnings]
+    ['Type']
     """
     checker = _Checker(territories)
     checker.problems.extend(file_problems)
     tables = list(tables)
-    known_ids = set(known_ids)
+    existing = list(existing)
+    known_ids = set(known_ids) | {s.id for s in existing}
     structure_tables = [t for t in tables if t.kind == STRUCTURES]
     link_tables = [t for t in tables if t.kind == LINKS]
     from fresque.io.surveys import SURVEYS, validate_survey_tables
@@ -904,9 +1251,12 @@ def validate_tables(
 
     # Pass 2: each structure row.
     structures: list[Structure] = []
+    built: list[tuple[_StructureRow, Structure]] = []
     seen: dict[str, _StructureRow] = {}
     for item in rows:
         structure = _structure(item, checker, reference, unknown_reference)
+        if structure is not None:
+            built.append((item, structure))
         if item.id and item.id in seen:
             first = seen[item.id]
             where = f"ligne {first.row}"
@@ -927,6 +1277,8 @@ def validate_tables(
             seen[item.id] = item
         if structure is not None:
             structures.append(structure)
+
+    _check_rows(built, existing, checker)
 
     # Links.
     links: list[Link] = []
@@ -967,8 +1319,84 @@ def validate_tables(
             row = -1 if problem.row is None else problem.row
             return (problem.file, problem.sheet, row, columns.get(problem.column, -1))
 
-        raise DatasetValidationError(sorted(checker.problems, key=order))
+        ordered = sorted(checker.problems, key=order)
+        if any(not p.is_warning for p in ordered):
+            raise DatasetValidationError(ordered)
+        return Records(structures, links, surveys, warnings=tuple(ordered))
     return Records(structures, links, surveys)
+
+
+def _check_rows(
+    built: list[tuple[_StructureRow, Structure]],
+    existing: list[Structure],
+    checker: _Checker,
+) -> None:
+    """Checks of whole rows: name against territory, probable duplicates."""
+    if not built:
+        return
+    territories = checker.territories
+    dataset = DuplicateIndex(existing, territories)
+    by_id = {s.id: s for s in existing}
+    earlier: DuplicateIndex[_StructureRow] = DuplicateIndex([], territories)
+    for item, structure in built:
+        columns = item.columns
+        same_id = by_id.get(structure.id)
+        if (
+            same_id is not None
+            and not columns.text(item.cells, "id")
+            and name_key(same_id.name) != name_key(structure.name)
+        ):
+            checker.warn(
+                item.table,
+                item.row,
+                columns.header.get("name", "name"),
+                structure.name,
+                f"l’identifiant tiré du nom, « {structure.id} », est celui de « "
+                f"{same_id.name} » dans le jeu de données : cette ligne mettra cette fiche "
+                "à jour (son nom compris). Si c’est une autre structure, donnez-lui un "
+                "autre identifiant dans une colonne « id ».",
+            )
+        territory_header = _field_header(columns, "territory_codes")
+        territory_cell = columns.raw(item.cells, _source_pseudo(columns, territory_header))
+        disagreement = name_territory_disagreement(structure, territories)
+        if disagreement:
+            checker.warn(item.table, item.row, territory_header, territory_cell, disagreement)
+        name_header = columns.header.get("name", "name")
+        for other in dataset.matches(structure):
+            where = ", ".join(
+                territories[(other.territory_level.value, c)].label
+                for c in other.territory_codes[:3]
+            )
+            checker.add(
+                item.table,
+                item.row,
+                name_header,
+                structure.name,
+                f"doublon probable : le jeu de données a déjà « {other.name} » ({where}), "
+                f"identifiant « {other.id} », sur le même territoire. Pour mettre cette "
+                f"fiche à jour, indiquez « {other.id} » dans une colonne « id » (seules les "
+                "cellules remplies la changeront) ; si c’est une autre structure, "
+                "distinguez son nom. Rien n’a été importé, pour ne pas la compter deux fois.",
+            )
+        for first in earlier.matches(structure):
+            checker.warn(
+                item.table,
+                item.row,
+                name_header,
+                structure.name,
+                f"doublon probable de la ligne {first.row} (« "
+                f"{first.columns.text(first.cells, 'name')} ») : même nom, même territoire, "
+                "deux fiches. Gardez-en une seule, ou distinguez les noms.",
+            )
+        earlier.add(structure, item)
+
+
+def _source_pseudo(columns: _Columns, header: str) -> str:
+    """The field whose column has this header."""
+    for name, shown in columns.header.items():
+        if shown == header:
+            return name
+    return "territory_codes"
 
 
 def _require(table: RawTable, columns: _Columns, checker: _Checker, names: tuple[str, ...]) -> None:
@@ -997,6 +1425,18 @@ def _enum_value(
     if member is None:
         on_error(error)
     return member
+
+
+def _guessed(enum_cls: type[StrEnum], raw: Any) -> StrEnum | None:
+    """The member a word only hints at (``Asso``), from :data:`GUESSED_SYNONYMS`."""
+    guesses = GUESSED_SYNONYMS.get(enum_cls)
+    if not guesses:
+        return None
+    key = normalize_key(cell_text(raw))
+    for text, member in guesses.items():
+        if normalize_key(text) == key:
+            return member
+    return None
 
 
 def _level(text: str) -> Level:
@@ -1032,6 +1472,19 @@ def _structure(
             values[name] = text
     for name, enum_cls in _STRUCTURE_ENUMS.items():
         raw = columns.raw(cells, name)
+        guess = _guessed(enum_cls, raw)
+        if guess is not None:
+            values[name] = guess
+            checker.warn(
+                table,
+                row,
+                columns.header[name],
+                raw,
+                f"« {cell_text(raw)} » lu comme « {label(guess)} » : ce mot ne dit pas "
+                "à coup sûr ce qu’est la structure ; corrigez la cellule s’il le faut "
+                f"(valeurs possibles : {', '.join(label(m) for m in enum_cls)})",
+            )
+            continue
         member = _enum_value(enum_cls, raw, lambda m, n=name, r=raw: problem(n, r, m))
         if member is not None:
             values[name] = member
@@ -1060,16 +1513,21 @@ def _structure(
         else:
             values["carrier_id"] = found
 
-    commune = columns.raw(cells, "commune_code")
-    if cell_text(commune):
-        code, message = checker.territory(cell_text(commune), Level.COMMUNE)
-        if code is None:
-            problem("commune_code", commune, message)
-        else:
-            values["commune_code"] = code
-
-    if not _territory_fields(item, checker, values, problem):
+    places = _territory_fields(item, checker, values, problem)
+    if places is None:
         failed.add("territory_level")
+
+    commune = columns.raw(cells, "commune_code")
+    postal = columns.text(cells, _POSTAL_CODE)
+    if cell_text(commune) or postal:
+        found = checker.commune(cell_text(commune), postal, places or ())
+        if found.code is None:
+            if found.column and found.column in columns:
+                problem(found.column, postal, found.error)
+            else:
+                problem("commune_code", commune, found.error)
+        else:
+            values["commune_code"] = found.code
 
     try:
         structure = Structure.model_validate(values)
@@ -1126,22 +1584,55 @@ def _field_header(columns: _Columns, name: str) -> str:
     return name
 
 
+_MISSING_LEVEL = (
+    "échelon territorial manquant : indiquez national, region, departement, epci ou commune"
+)
+
+
+def _coarsest_level(tokens: list[str], checker: _Checker) -> tuple[Level | None, str]:
+    """The level of territory cells written without one: from the shape of codes
+    (``2A``, ``29151``…) or from names (``Finistère``, ``Guingamp-Paimpol Agglomération``).
+
+    A name that may be at several levels (``Bretagne``: the région and two communes) is
+    read at the widest. Returns the level, or ``None`` with the French reason.
+    """
+    widest: set[Level] = set()
+    for token in tokens:
+        levels, reason = checker.levels_named(token)
+        if reason:
+            return None, reason
+        if not levels:
+            return None, (
+                f"{_MISSING_LEVEL} (un code à 2 chiffres peut être une région ou un département)"
+            )
+        widest.add(min(levels, key=_LEVEL_ORDER.index))
+    if len(widest) != 1:
+        return None, f"{_MISSING_LEVEL} : ces territoires ne sont pas tous du même échelon"
+    return widest.pop(), ""
+
+
 def _territory_fields(
     item: _StructureRow,
     checker: _Checker,
     values: dict[str, Any],
     problem: Callable[..., None],
-) -> bool:
+) -> tuple[Territory, ...] | None:
     """Fill ``territory_level`` and ``territory_codes`` from the row's territory columns.
 
-    ``territory_level`` + ``territory_codes`` win; without a level, the finest filled
-    column named after a level (``département``, ``région``…) gives both the level and
-    the territories. Names are turned into codes when they designate one territory.
-    Returns ``False`` when the row has no territory column at all (already reported).
+    ``territory_level`` + ``territory_codes`` win; without a level, a filled
+    ``territory_codes`` column (``Territoire d'intervention``…) gives its level by the
+    shape of its codes or by its names; failing that, the finest filled column named
+    after a level (``département``, ``région``…) gives both the level and the
+    territories. The other level columns, and the postal code, only locate: they tell
+    homonyms apart (``Valence`` with département ``26``).
+
+    Returns the places the row names (served, then locating), to tell the commune's
+    homonyms apart; ``None`` when the row has no territory column at all (reported once,
+    on the header row).
     """
     cells, columns = item.cells, item.columns
     if not ({"territory_level", "territory_codes", *_LEVEL_COLUMNS} & set(columns.position)):
-        return False  # no territory column: reported once, on the header row
+        return None
     level_text = columns.text(cells, "territory_level")
     level: Level | None = None
     if level_text:
@@ -1149,7 +1640,7 @@ def _territory_fields(
             level = _level(level_text)
         except UnknownValueError as error:
             problem("territory_level", level_text, str(error))
-            return True
+            return ()
     by_level = {
         lvl: pseudo for pseudo, lvl in _LEVEL_COLUMNS.items() if columns.text(cells, pseudo)
     }
@@ -1157,67 +1648,73 @@ def _territory_fields(
     raw = columns.raw(cells, "territory_codes")
     if level is None:
         finest = [lvl for lvl in _LEVEL_ORDER if lvl in by_level]
-        if finest:
+        guessed, reason = None, ""
+        if cell_text(raw):
+            guessed, reason = _coarsest_level(_split_plain(raw), checker)
+        if guessed is not None:
+            level = guessed
+        elif finest:
             level = finest[-1]
             source = by_level[level]
             raw = columns.raw(cells, source)
         elif cell_text(raw):
-            level = _guess_level(_split_plain(raw))
-            if level is None:
-                problem(
-                    "territory_level",
-                    raw if "territory_level" not in columns else "",
-                    "échelon territorial manquant : indiquez national, region, departement, "
-                    "epci ou commune (un code à 2 chiffres peut être une région ou un "
-                    "département)",
-                    columns.header.get("territory_level") or columns.header["territory_codes"],
-                )
-                return True
+            problem(
+                "territory_level",
+                raw if "territory_level" not in columns else "",
+                reason,
+                columns.header.get("territory_level") or columns.header["territory_codes"],
+            )
+            return ()
         else:
             problem(
                 "territory_level",
                 "",
-                "échelon territorial manquant : indiquez national, region, departement, "
-                "epci ou commune, et les territoires servis",
+                f"{_MISSING_LEVEL}, et les territoires servis",
                 columns.header.get("territory_level") or _field_header(columns, "territory_codes"),
             )
-            return True
+            return ()
     elif not cell_text(raw) and level in by_level:
         source = by_level[level]
         raw = columns.raw(cells, source)
     values["territory_level"] = level
-    tokens = _split_plain(raw)
-    codes: list[str] = []
-    errors = []
-    for token in tokens:
-        code, message = checker.territory(token, level)
-        if code is None:
-            errors.append(message)
-        else:
-            codes.append(code)
+
+    # The other level columns locate the row: read them first, to tell homonyms apart.
+    places: list[Territory] = []
+    for pseudo, lvl in _LEVEL_COLUMNS.items():
+        if pseudo == source or lvl not in by_level:
+            continue
+        context_raw = columns.raw(cells, pseudo)
+        for token in _split_plain(context_raw):
+            found = checker.territory(token, lvl)
+            if found.code is None:
+                checker.warn(
+                    item.table,
+                    item.row,
+                    columns.header[pseudo],
+                    context_raw,
+                    f"{found.error} Cette valeur n’aide donc pas à situer la ligne.",
+                )
+            else:
+                places.append(checker.territories[(lvl, found.code)])
+    within = tuple(places)
+    if level is Level.COMMUNE:
+        postal = columns.text(cells, _POSTAL_CODE)
+        within += tuple(checker.territories.communes_of_postal_code(postal)) if postal else ()
+
     header = columns.header.get(source, source)
-    for message in errors:
-        problem("territory_codes", raw, message, header)
+    codes: list[str] = []
+    for token in _split_plain(raw):
+        found = checker.territory(token, level, within)
+        if found.code is None:
+            problem("territory_codes", raw, found.error, header)
+            continue
+        if found.note:
+            checker.warn(item.table, item.row, header, raw, found.note)
+        codes.append(found.code)
     if codes:
         values["territory_codes"] = codes
-    return True
-
-
-def _guess_level(tokens: list[str]) -> Level | None:
-    """The level of codes whose shape tells it (FR, 3-digit départements, EPCI, communes)."""
-    levels = set()
-    for token in tokens:
-        if normalize_key(token) in _COUNTRY_WORDS:
-            levels.add(Level.COUNTRY)
-            continue
-        try:
-            code = normalize_code(token)
-        except InvalidCodeError:
-            return None
-        if len(code) == 2 and code not in ("2A", "2B"):
-            return None  # a région or a département: the level must say
-        levels.add(levels_of_code(code)[0])
-    return levels.pop() if len(levels) == 1 else None
+        places = [checker.territories[(level, code)] for code in codes] + places
+    return tuple(places)
 
 
 def _links(

@@ -89,7 +89,7 @@ class InvalidInput(StoreError, ValueError):
         self.problems = list(problems)
         lines = [
             (f"{p.column} : " if p.column else "")
-            + p.message
+            + p.text
             + (f" (« {p.value} »)" if p.value else "")
             for p in self.problems
         ]

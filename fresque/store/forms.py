@@ -152,7 +152,8 @@ def check_shape(values: Mapping[str, Any], allowed: Iterable[str]) -> list[Probl
 
 
 def _as_form_problems(error: DatasetValidationError) -> list[Problem]:
-    return [Problem("", "", None, p.column, p.value, p.message) for p in error.problems]
+    """The errors, each under its field (a form shows no import warnings)."""
+    return [Problem("", "", None, p.column, p.value, p.message) for p in error.errors]
 
 
 def check_structure(
