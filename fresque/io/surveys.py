@@ -254,11 +254,14 @@ def _survey(
     else:
         values["territory_level"] = level
         token = texts.get("territory_code", "")
-        code, reason = checker.territory(token, level) if token else (None, "code manquant")
-        if code is None:
-            problem("territory_code", token, reason)
+        if not token:
+            problem("territory_code", token, "territoire manquant : son code ou son nom")
         else:
-            values["territory_code"] = code
+            found = checker.territory(token, level)
+            if found.code is None:
+                problem("territory_code", token, found.error)
+            else:
+                values["territory_code"] = found.code
     if texts.get("date"):
         try:
             values["date"] = parse_date(texts["date"])
