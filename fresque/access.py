@@ -28,6 +28,29 @@ commune's zone, whether or not the territory it serves (``territory_codes``) con
 commune. Who serves which commune is :mod:`fresque.coverage`'s question; this module asks
 how far a project holder has to travel to knock on a door.
 
+Offers without a known place: unknown distances
+-----------------------------------------------
+
+Most offers of the dataset have no known commune: active structures whose
+``commune_code`` is empty (TAg56 serves the Morbihan, nobody has sourced where it sits),
+and every ``expected`` one (its operator is not known). They exist, so a commune they
+may be near is not "far from any offer": its distance is *unknown*, not long.
+
+Such an *unlocated* offer lies somewhere in the territory it serves (a national one,
+with ``include_national``: anywhere). Its least possible distance to a commune is 0 for
+the communes it serves, and the distance to the nearest commune it serves for the
+others (within the zone). For every commune, :func:`nearest_offers` gives that least
+distance over the unlocated offers of the key (``unlocated_km``, one of them in
+``unlocated_id``), and ``distance_known``: whether the nearest located offer
+(``distance_km``) is no farther than that, so that it is surely the nearest offer.
+When it is not, ``distance_km`` is only an upper bound.
+
+:func:`population_beyond` counts what is known: a commune is *beyond* ``t`` km when its
+nearest located offer is farther than ``t`` and no unlocated offer can be within ``t``;
+*within* when a located offer is within ``t``; *unknown* otherwise. The shares beyond
+and unknown are both given, of the whole population: the true share beyond ``t`` lies
+between ``share_beyond`` and ``share_beyond + share_unknown``.
+
 Zones: never across the sea
 ---------------------------
 
@@ -53,7 +76,8 @@ of the mainland coast (Ouessant, Sein, Bréhat, Yeu, Belle-Île…) stay in the 
 zone: their straight-line distance understates a ferry trip. A zone with no offer of the
 key gives ``NaN`` (neither 0 nor infinity) to all its communes, and
 ``frame.attrs["zones_without_offer"]`` names those zones; :func:`population_beyond`
-reports their communes and population in ``communes_no_offer``/``population_no_offer``.
+reports their communes and population in ``communes_no_offer``/``population_no_offer``
+(when no unlocated offer of the key is in the zone either).
 
 Precision: Lambert-93 and UTM distort lengths by at most about 0.1 % over France, that is
 50 m over 50 km; the points come with a 0.1 m precision. Ties between offers in the same
@@ -65,9 +89,13 @@ Speed
 
 One :class:`scipy.spatial.cKDTree` per zone and per set of offers, queried with the
 communes of that zone: about 8 ms for the 34 875 communes (``benchmarks/access.py``
-prints the figures against a brute-force baseline). The communes' coordinates, zones and
-groupings are computed once per :class:`~fresque.geo.territories.Territories`; an
-:class:`Accessibility` is built once per ecosystem and keeps its trees.
+prints the figures against a brute-force baseline). The least distances to unlocated
+offers take one more tree per zone, over the communes they serve, queried with the
+others: 1 to 40 ms per key on the national dataset (40 for the incubators, whose
+unlocated offers serve 13 000 communes), about 0.7 s for every key at once. The
+communes' coordinates, zones and groupings are computed once per
+:class:`~fresque.geo.territories.Territories`; an :class:`Accessibility` is built once per
+ecosystem and keeps its trees and results.
 
 Examples
 --------
@@ -84,13 +112,14 @@ origin and Troisquatre (01002) 30 km east and 40 km north of it:
 ...                territory_codes=["01"], commune_code="01001")],
 ...     territories=geo)
 >>> near = nearest_offers(eco, dispositif="incubateur")
->>> near.loc[["01001", "01002", "2A002", "97402"]]  # doctest: +NORMALIZE_WHITESPACE
-         distance_km offer_id       zone
+>>> near.loc[["01001", "01002", "2A002", "97402"],  # doctest: +NORMALIZE_WHITESPACE
+...          ["distance_km", "offer_id", "zone", "distance_known"]]
+         distance_km offer_id       zone  distance_known
 commune
-01001            0.0    incub  metropole
-01002           50.0    incub  metropole
-2A002            NaN     None      corse
-97402            NaN     None        974
+01001            0.0    incub  metropole            True
+01002           50.0    incub  metropole            True
+2A002            NaN     None      corse            True
+97402            NaN     None        974            True
 >>> near.attrs["zones_without_offer"]
 ['corse', '974']
 >>> population_beyond(near, level="region", territories=geo)[  # doctest: +NORMALIZE_WHITESPACE
@@ -100,6 +129,30 @@ code
 04          7000           1.000000           1.000000                  2
 94          2000           1.000000           1.000000                  2
 99         22500           0.377778           0.253333                  0
+
+An incubator of the département 03 whose commune is not known: the communes of the 03,
+whose nearest located incubator is 21 and 60 km away, may have it next door. Their
+distance is unknown, and they are no longer counted beyond 20 km:
+
+>>> eco = Ecosystem(
+...     [eco.get("incub"),
+...      Structure(id="incub_03", name="Incubateur 03", kind="support_structure",
+...                dispositifs=["incubateur"], territory_level="departement",
+...                territory_codes=["03"])],
+...     territories=geo)
+>>> near = nearest_offers(eco, dispositif="incubateur")
+>>> near.loc[["03001", "03002"], ["distance_km", "unlocated_km", "unlocated_id",
+...                               "distance_known"]]  # doctest: +NORMALIZE_WHITESPACE
+         distance_km  unlocated_km unlocated_id  distance_known
+commune
+03001           21.0           0.0     incub_03           False
+03002           60.0           0.0     incub_03           False
+>>> population_beyond(near, [20], level="region", territories=geo).loc[
+...     ["99"], ["population_unknown", "share_beyond_20km", "share_unknown_20km"]
+... ]  # doctest: +NORMALIZE_WHITESPACE
+      population_unknown  share_beyond_20km  share_unknown_20km
+code
+99                  1000           0.333333            0.044444
 """
 
 from __future__ import annotations
@@ -112,6 +165,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from fresque.geo.codes import parse_level
@@ -304,6 +358,10 @@ class Accessibility:
         The candidate offers: active, located structures (national ones only with
         ``include_national``), indexed by id, with ``commune_code``, ``zone``,
         ``dispositifs``, ``stages`` and ``national``.
+    unlocated : pandas.DataFrame
+        The offers without a known place: active structures without a located commune
+        and expected ones (national ones only with ``include_national``), indexed by
+        id, with ``status``, ``dispositifs``, ``stages`` and ``national``.
 
     Examples
     --------
@@ -325,7 +383,8 @@ class Accessibility:
     50.0
     >>> with_national = Accessibility(eco, include_national=True)
     >>> cae = with_national.nearest(dispositif="CAE")
-    >>> cae.loc[["01001", "01002"]]  # doctest: +NORMALIZE_WHITESPACE
+    >>> cae.loc[["01001", "01002"], ["distance_km", "offer_id", "zone"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
              distance_km    offer_id       zone
     commune
     01001            0.0   cae_amont  metropole
@@ -368,13 +427,50 @@ class Accessibility:
         self._trees: dict[tuple[int, bytes], cKDTree] = {}
         self._results: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
-    def _select(self, dispositif: Any = None, stage: Any = None) -> np.ndarray:
-        """Rows of the offers having any of the dispositifs and any of the stages asked for."""
-        keep = np.ones(len(self._ids), dtype=bool)
+        # The offers without a known place: active ones without a located commune, and
+        # every expected one (its operator, hence its place, is not known). Each lies
+        # somewhere in the territory it serves (a national one: anywhere).
+        status = table["status"].to_numpy(dtype=object)
+        unlocated = ((status == Status.ACTIVE.value) & ~located) | (status == Status.EXPECTED.value)
+        if not include_national:
+            unlocated &= ~national
+        rows_unlocated = np.flatnonzero(unlocated)
+        elsewhere = table.iloc[rows_unlocated]
+        self._unlocated_ids = elsewhere.index.to_numpy(dtype=object)
+        self._unlocated_ids_or_none = np.append(self._unlocated_ids, None)
+        self._unlocated_national = national[rows_unlocated]
+        self._unlocated_matrix = sp.csr_array(eco.commune_matrix[rows_unlocated])
+        self._unlocated_sets = {
+            "dispositif": [frozenset(v) for v in elsewhere["dispositifs"]],
+            "stage": [
+                frozenset(stages_served(stages, dispositifs))
+                for stages, dispositifs in zip(
+                    elsewhere["stages"], elsewhere["dispositifs"], strict=True
+                )
+            ],
+        }
+        self.unlocated = pd.DataFrame(
+            {
+                "status": elsewhere["status"].to_numpy(dtype=object),
+                "dispositifs": elsewhere["dispositifs"].to_numpy(dtype=object),
+                "stages": elsewhere["stages"].to_numpy(dtype=object),
+                "national": self._unlocated_national,
+            },
+            index=pd.Index(self._unlocated_ids, name="id", dtype=object),
+        )
+        self._bounds: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _select(
+        self, dispositif: Any = None, stage: Any = None, *, unlocated: bool = False
+    ) -> np.ndarray:
+        """Rows of the offers (located, or ``unlocated``) having any of the dispositifs and
+        any of the stages asked for."""
+        sets = self._unlocated_sets if unlocated else self._sets
+        keep = np.ones(len(self._unlocated_ids if unlocated else self._ids), dtype=bool)
         for facet, wanted in (("dispositif", dispositif), ("stage", stage)):
             values = _values(FACETS[facet], wanted)
             if values is not None:
-                keep &= np.array([not values.isdisjoint(s) for s in self._sets[facet]], dtype=bool)
+                keep &= np.array([not values.isdisjoint(s) for s in sets[facet]], dtype=bool)
         return np.flatnonzero(keep)
 
     def _query(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -409,6 +505,47 @@ class Accessibility:
         self._results[signature] = (distance, nearest)
         return distance, nearest
 
+    def _bound(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Least possible distance (km, NaN when none) to the unlocated offers ``rows``, and
+        the row of the one it is measured to (-1).
+
+        An unlocated offer lies somewhere in the territory it serves: a commune it serves
+        may have it at 0 km; any other commune is at least as far as the nearest commune
+        it serves (within the zone: never across the sea).
+        """
+        signature = rows.astype(np.int64).tobytes()
+        cached = self._bounds.get(signature)
+        if cached is not None:
+            return cached
+        grid = self._grid
+        n = len(grid.codes)
+        bound = np.full(n, np.nan)
+        which = np.full(n, -1, dtype=np.intp)
+        # Per commune, the first unlocated offer (smallest id) that serves it.
+        served_by = np.full(n, -1, dtype=np.intp)
+        matrix = self._unlocated_matrix
+        for row in rows[::-1]:
+            if self._unlocated_national[row]:
+                served_by[:] = row
+            else:
+                served_by[matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]] = row
+        for zone in grid.zones:
+            is_served = served_by[zone.positions] >= 0
+            served = zone.positions[is_served]
+            if not len(served):
+                continue
+            bound[served] = 0.0
+            which[served] = served_by[served]
+            others = zone.positions[~is_served]
+            if len(others):
+                d, j = cKDTree(grid.xy[served]).query(zone.xy[~is_served])
+                bound[others] = d / 1000.0
+                which[others] = served_by[served[j]]
+        if len(self._bounds) >= _MAX_CACHED_RESULTS:  # forget the oldest query
+            del self._bounds[next(iter(self._bounds))]
+        self._bounds[signature] = (bound, which)
+        return bound, which
+
     def _zones_without(self, rows: np.ndarray) -> list[str]:
         with_offer = set(self._zone[rows].tolist())
         return [name for z, name in enumerate(self._grid.zone_names) if z not in with_offer]
@@ -430,21 +567,32 @@ class Accessibility:
         -------
         pandas.DataFrame
             Indexed by commune code (``commune``), in the order of
-            ``territories.communes``: ``distance_km`` (float, NaN when the commune's zone
-            holds no such offer), ``offer_id`` (object: the id, ``None`` then) and
-            ``zone`` (categorical).
+            ``territories.communes``: ``distance_km`` (float: to the nearest *located*
+            offer; NaN when the commune's zone holds none), ``offer_id`` (object: the
+            id, ``None`` then), ``zone`` (categorical), ``unlocated_km`` (float: the
+            least possible distance to an offer without a known place, 0 for the
+            communes such an offer serves; NaN when the zone has none), ``unlocated_id``
+            (the offer it is measured to, smallest id first; ``None`` then) and
+            ``distance_known`` (bool: ``distance_km`` is surely the distance to the
+            nearest offer, no unlocated offer can be nearer; when ``False``,
+            ``distance_km`` is only an upper bound).
             ``attrs`` holds the query (``dispositif``, ``stage``, ``include_national``)
             and ``zones_without_offer``.
         """
         rows = self._select(dispositif, stage)
         distance, nearest = self._query(rows)
+        bound, elsewhere = self._bound(self._select(dispositif, stage, unlocated=True))
+        index = self._grid.index
         frame = pd.DataFrame(
             {
                 "distance_km": distance,
-                "offer_id": pd.Series(self._ids_or_none[nearest], self._grid.index, object),
+                "offer_id": pd.Series(self._ids_or_none[nearest], index, object),
                 "zone": self._grid.zone_categorical,
+                "unlocated_km": bound,
+                "unlocated_id": pd.Series(self._unlocated_ids_or_none[elsewhere], index, object),
+                "distance_known": _known(distance, bound),
             },
-            index=self._grid.index,
+            index=index,
         )
         frame.attrs = {
             "dispositif": _listed(_values(Dispositif, dispositif)),
@@ -478,12 +626,15 @@ class Accessibility:
         if unknown:
             raise ValueError(f"Facette inconnue : {', '.join(unknown)} (dispositif, stage).")
         keys = [(facet, member.value) for facet in facets for member in FACETS[facet]]
-        distances, nearest, without = [], [], {}
+        distances, nearest, bounds, elsewhere, without = [], [], [], [], {}
         for facet, key in keys:
             rows = self._select(**{facet: key})
             d, j = self._query(rows)
             distances.append(d)
             nearest.append(j)
+            b, u = self._bound(self._select(**{facet: key}, unlocated=True))
+            bounds.append(b)
+            elsewhere.append(u)
             without[(facet, key)] = self._zones_without(rows)
         n = len(self._grid.codes)
         facet_names = list(dict.fromkeys(facets))
@@ -501,18 +652,34 @@ class Accessibility:
             np.tile(self._grid.zone_categorical.codes, len(keys)),
             categories=self._grid.zone_categorical.categories,
         )
+        distance = np.concatenate(distances) if keys else np.empty(0)
+        bound = np.concatenate(bounds) if keys else np.empty(0)
         frame = pd.DataFrame(
             {
-                "distance_km": np.concatenate(distances) if keys else np.empty(0),
+                "distance_km": distance,
                 "offer_id": pd.Series(
                     self._ids_or_none[np.concatenate(nearest)] if keys else [], index, object
                 ),
                 "zone": zone,
+                "unlocated_km": bound,
+                "unlocated_id": pd.Series(
+                    self._unlocated_ids_or_none[np.concatenate(elsewhere)] if keys else [],
+                    index,
+                    object,
+                ),
+                "distance_known": _known(distance, bound),
             },
             index=index,
         )
         frame.attrs = {"include_national": self.include_national, "zones_without_offer": without}
         return frame
+
+
+def _known(distance: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Whether the nearest located offer is the nearest offer: no unlocated offer of the
+    key can be nearer (none at all, or none nearer than ``bound``)."""
+    with np.errstate(invalid="ignore"):
+        return np.isnan(bound) | (distance <= bound)
 
 
 def _listed(values: frozenset[str] | None) -> list[str] | None:
@@ -555,17 +722,21 @@ def nearest_offers(
     Returns
     -------
     pandas.DataFrame
-        Indexed by commune code: ``distance_km`` (NaN when the commune's zone holds no
-        such offer), ``offer_id``, ``zone``; ``attrs["zones_without_offer"]``.
+        Indexed by commune code: ``distance_km`` (to the nearest located offer; NaN when
+        the commune's zone holds no such offer), ``offer_id``, ``zone``,
+        ``unlocated_km``, ``unlocated_id``, ``distance_known`` (see
+        :meth:`Accessibility.nearest`); ``attrs["zones_without_offer"]``.
 
     Examples
     --------
     >>> from fresque.ecosystem import load_ecosystem
     >>> near = nearest_offers(load_ecosystem(), dispositif="incubateur")
-    >>> near.loc[["29151"]]  # doctest: +NORMALIZE_WHITESPACE
-             distance_km offer_id       zone
+    >>> near.loc[["29151", "56260"], ["distance_km", "offer_id", "unlocated_id",
+    ...                               "distance_known"]]  # doctest: +NORMALIZE_WHITESPACE
+             distance_km offer_id unlocated_id  distance_known
     commune
-    29151            0.0    tag29  metropole
+    29151       0.000000    tag29        tag22            True
+    56260      94.467272    tag35        tag56           False
     >>> near.attrs["zones_without_offer"]
     ['corse', '971', '972', '973', '974', '976']
     """
@@ -598,6 +769,10 @@ def _threshold_column(threshold: float) -> str:
     return f"share_beyond_{threshold:g}km"
 
 
+def _unknown_column(threshold: float) -> str:
+    return f"share_unknown_{threshold:g}km"
+
+
 def population_beyond(
     distances: pd.DataFrame | pd.Series | Ecosystem,
     thresholds: Iterable[float] = THRESHOLDS_KM,
@@ -608,12 +783,19 @@ def population_beyond(
 ) -> pd.DataFrame:
     """Return, per territory, the share of the population beyond each distance threshold.
 
-    A commune is *beyond* ``t`` km when its nearest offer is more than ``t`` km away
-    (strictly: a commune exactly 30 km away is within 30 km). A commune whose zone holds
-    no offer (``NaN`` distance) counts as beyond every threshold, since no offer is within
-    reach by land, and is also counted apart in ``communes_no_offer`` and
-    ``population_no_offer``, so that the two cases can be told apart. Communes of unknown
-    population weigh 0.
+    Only what is known is counted. A commune is *within* ``t`` km when a located offer
+    is at most ``t`` km away (a commune exactly 30 km away is within 30 km); *beyond*
+    when its nearest located offer is farther and no offer without a known place can be
+    within ``t`` km (``unlocated_km > t``); its distance to ``t`` is *unknown*
+    otherwise: an unlocated offer serving it, or near enough, may be next door. The
+    true share of the population beyond ``t`` lies between ``share_beyond_{t}km`` and
+    ``share_beyond_{t}km + share_unknown_{t}km``.
+
+    A commune whose zone holds no offer at all, located or not, counts as beyond every
+    threshold, since no offer is within reach by land, and is also counted apart in
+    ``communes_no_offer`` and ``population_no_offer``, so that the two cases can be told
+    apart. Communes of unknown population weigh 0. Given distances without
+    ``unlocated_km`` (a :class:`pandas.Series`), every distance counts as known.
 
     Parameters
     ----------
@@ -640,8 +822,10 @@ def population_beyond(
         One row per territory holding at least one of the communes, sorted by code (zones
         in the order of :data:`ZONES`), indexed by ``code`` (after ``facet`` and ``key``
         for a long table): ``name``, ``communes``, ``population``, ``communes_no_offer``,
-        ``population_no_offer``, then ``share_beyond_20km`` … (0 to 1; NaN when the
-        population is 0).
+        ``population_no_offer``, ``communes_unknown`` and ``population_unknown`` (whose
+        nearest offer is not known: ``distance_known`` is false), then
+        ``share_beyond_20km`` … and ``share_unknown_20km`` … (shares of the whole
+        population, 0 to 1; NaN when the population is 0).
 
     Raises
     ------
@@ -676,8 +860,14 @@ def population_beyond(
 
     if isinstance(distances, pd.DataFrame):
         distance = distances["distance_km"].to_numpy(dtype=float)
+        bound = (
+            distances["unlocated_km"].to_numpy(dtype=float)
+            if "unlocated_km" in distances
+            else np.full(len(distance), np.nan)
+        )
     else:
         distance = distances.to_numpy(dtype=float)
+        bound = np.full(len(distance), np.nan)
     index = distances.index
     outer_values: pd.Index | None = None
     outer_names: list[str] = []
@@ -717,25 +907,43 @@ def population_beyond(
     size = n_outer * n_groups
     population = grid.population[position][keep]
     distance = distance[keep]
-    missing = np.isnan(distance)
+    bound = bound[keep]
+    missing = np.isnan(distance) & np.isnan(bound)
+    unknown = ~_known(distance, bound)
 
     def total(weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(cell, weights=weights, minlength=size)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return total(mask.astype(float)).round().astype(np.int64)
+
+    def weigh(mask: np.ndarray) -> np.ndarray:
+        return total(population * mask).round().astype(np.int64)
 
     communes_count = total().astype(np.int64)
     population_total = total(population)
     columns: dict[str, np.ndarray] = {
         "communes": communes_count,
         "population": population_total.round().astype(np.int64),
-        "communes_no_offer": total(missing.astype(float)).round().astype(np.int64),
-        "population_no_offer": total(population * missing).round().astype(np.int64),
+        "communes_no_offer": count(missing),
+        "population_no_offer": weigh(missing),
+        "communes_unknown": count(unknown),
+        "population_unknown": weigh(unknown),
     }
+    shares_unknown: dict[str, np.ndarray] = {}
     with np.errstate(invalid="ignore", divide="ignore"):
         for threshold in thresholds:
-            beyond = missing | (np.nan_to_num(distance, nan=np.inf) > threshold)
-            columns[_threshold_column(threshold)] = np.where(
-                population_total > 0, total(population * beyond) / population_total, np.nan
-            )
+            within = distance <= threshold  # NaN (no located offer) is never within
+            uncertain = ~within & (bound <= threshold)
+            beyond = ~within & ~uncertain
+            for target, column, mask in (
+                (columns, _threshold_column(threshold), beyond),
+                (shares_unknown, _unknown_column(threshold), uncertain),
+            ):
+                target[column] = np.where(
+                    population_total > 0, total(population * mask) / population_total, np.nan
+                )
+    columns |= shares_unknown
     present = np.flatnonzero(communes_count > 0)
     territory_codes = np.array(codes, dtype=object)[present % n_groups]
     table = pd.DataFrame(

@@ -232,7 +232,8 @@ def labelled(frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Return ``frame`` with its columns (and index name) headed in ``lang``.
 
     Columns :data:`COLUMN_LABELS` does not know keep their name; ``covered_<key>`` and
-    ``share_beyond_<n>km`` columns of :func:`compare_regions` get a heading too.
+    ``share_beyond_<n>km``, ``share_unknown_<n>km`` columns of :func:`compare_regions` get
+    a heading too.
 
     Examples
     --------
@@ -253,6 +254,13 @@ def _heading(column: str, lang: str) -> str:
     if column.startswith("share_beyond_"):
         distance = column.removeprefix("share_beyond_").removesuffix("km")
         return f"part à plus de {distance} km" if lang == "fr" else f"share beyond {distance} km"
+    if column.startswith("share_unknown_"):
+        distance = column.removeprefix("share_unknown_").removesuffix("km")
+        return (
+            f"part à distance inconnue (seuil de {distance} km)"
+            if lang == "fr"
+            else f"share at an unknown distance ({distance} km threshold)"
+        )
     return column
 
 
@@ -1273,8 +1281,6 @@ COMPARE_NETWORK_FIELDS: tuple[str, ...] = (
     "reciprocity",
 )
 
-_STATUSES = ("gap", "none_known", "unknown", "single", "covered", "overlap")
-
 
 def _key_pairs(keys: Any) -> list[tuple[str, str]]:
     from fresque.coverage import _parse_key
@@ -1321,10 +1327,12 @@ def compare_regions(
           serving the région, and ``offers_per_100k`` per 100,000 inhabitants;
         - ``covered_<key>``: share of the population with at least one local offer of
           the key;
-        - ``gap``, ``unknown``, ``single``, ``covered``, ``overlap``: number of
-          départements × keys of the région in that status (:mod:`fresque.coverage`);
-        - ``share_beyond_<n>km``: share of the population farther than ``n`` km from
-          the nearest located offer of any of the keys (:mod:`fresque.access`);
+        - one column per status of :data:`fresque.coverage.STATUS_ORDER` (``gap``,
+          ``unknown``…): number of départements × keys of the région in that status;
+        - ``share_beyond_<n>km``: share of the population known to be farther than
+          ``n`` km from any offer of the keys, and ``share_unknown_<n>km``: share whose
+          distance to ``n`` km is unknown (an offer without a known place may be
+          nearer; :func:`fresque.access.population_beyond`);
         - the network indicators :data:`COMPARE_NETWORK_FIELDS` of the région
           (:func:`network_summary`).
 
@@ -1340,7 +1348,7 @@ def compare_regions(
     covered_dla_departemental         1.0
     """
     from fresque.access import nearest_offers, population_beyond
-    from fresque.coverage import compute_coverage
+    from fresque.coverage import STATUS_ORDER, compute_coverage
 
     pairs = _key_pairs(keys)
     coverage = coverage if coverage is not None else compute_coverage(eco)
@@ -1370,7 +1378,7 @@ def compare_regions(
         .size()
         .unstack(fill_value=0)
     )
-    for status in _STATUSES:
+    for status in (s.value for s in STATUS_ORDER):
         column = counts[status] if status in counts else pd.Series(dtype=np.int64)
         frame[status] = column.reindex(frame.index).fillna(0).astype(np.int64)
 
@@ -1384,7 +1392,8 @@ def compare_regions(
                 found
                 if distance is None
                 else distance.assign(
-                    distance_km=np.fmin(distance["distance_km"], found["distance_km"])
+                    distance_km=np.fmin(distance["distance_km"], found["distance_km"]),
+                    unlocated_km=np.fmin(distance["unlocated_km"], found["unlocated_km"]),
                 )
             )
     if distance is not None:
@@ -1392,8 +1401,9 @@ def compare_regions(
             distance, thresholds, level=Level.REGION, territories=eco.territories
         )
         for threshold in thresholds:
-            column = f"share_beyond_{float(threshold):g}km"
-            frame[column] = beyond[column].reindex(frame.index)
+            for what in ("beyond", "unknown"):
+                column = f"share_{what}_{float(threshold):g}km"
+                frame[column] = beyond[column].reindex(frame.index)
 
     network = pd.DataFrame(
         {code: network_summary(eco, code, national=national, seed=seed) for code in frame.index}

@@ -700,6 +700,59 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "export.xlsx": {"fr": "Excel", "en": "Excel"},
     "export.html": {"fr": "Réseau HTML (hors ligne)", "en": "Network HTML (offline)"},
     "export.png": {"fr": "Image PNG", "en": "PNG image"},
+    # --- HTML report of a région (fresque.report) --------------------------------------
+    "report.figure.beyond": {
+        "fr": "Population à plus de {km}\u00a0km de toute offre, à coup sûr",
+        "en": "Population surely beyond {km}\u00a0km of any offer",
+    },
+    "report.figure.unknown": {
+        "fr": "Population peut-être à plus de {km}\u00a0km : la distance dépend d’offres "
+        "dont la commune n’est pas connue",
+        "en": "Population maybe beyond {km}\u00a0km: the distance depends on offers whose "
+        "commune is not known",
+    },
+    "report.figure.network_shown": {
+        "fr": "Page Réseau de l’application filtrée sur {region} : les {local} structures "
+        "locales et tous les acteurs nationaux ({national})",
+        "en": "The app’s Network page filtered on {region}: the {local} local structures "
+        "and every national actor ({national})",
+    },
+    "report.figure.network_analysed": {
+        "fr": "Réseau analysé dans ce rapport : les {local} structures locales et les "
+        "{linked} acteurs nationaux liés à l’une d’elles",
+        "en": "Network analysed in this report: the {local} local structures and the "
+        "{linked} national actors linked to one of them",
+    },
+    "report.network.value": {
+        "fr": "{structures} structures · {links} liens",
+        "en": "{structures} structures · {links} links",
+    },
+    "report.access.beyond": {"fr": "à plus de {km}\u00a0km", "en": "beyond {km}\u00a0km"},
+    "report.access.unknown": {
+        "fr": "peut-être à plus de {km}\u00a0km",
+        "en": "maybe beyond {km}\u00a0km",
+    },
+    "report.access.population_unknown": {
+        "fr": "Habitants à distance inconnue",
+        "en": "Inhabitants at an unknown distance",
+    },
+    "report.access.both": {
+        "fr": "plus de {km}\u00a0km : sûr / peut-être",
+        "en": "beyond {km}\u00a0km: sure / maybe",
+    },
+    "report.access.map_beyond": {
+        "fr": "À plus de {km}\u00a0km de toute offre, à coup sûr",
+        "en": "Surely beyond {km}\u00a0km of any offer",
+    },
+    "report.access.map_unknown": {
+        "fr": "Peut-être à plus de {km}\u00a0km (offres sans commune connue)",
+        "en": "Maybe beyond {km}\u00a0km (offers without a known commune)",
+    },
+    "report.compare.no_offer": {
+        "fr": "Départements × étapes sans offre locale",
+        "en": "Départements × stages without a local offer",
+    },
+    "report.offers.heading": {"fr": "Offres", "en": "Offers"},
     # --- typography ---------------------------------------------------------------------
     "punct.colon": {"fr": "\u00a0: ", "en": ": "},
     # Reasons the orientation finder gives for each offer (fresque.orientation).

@@ -35,8 +35,15 @@ import numpy as np
 import pandas as pd
 
 from fresque import __version__
+from fresque.coverage import STATUS_ORDER
 from fresque.i18n import DEFAULT_LANGUAGE, label, t
 from fresque.model import CoverageStatus, Dispositif, Kind, Level, Stage, Status
+from fresque.views.coverage_map import (
+    CATEGORIES,
+    STATUS_COLORS,
+    category_color,
+    status_category,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -44,23 +51,19 @@ if TYPE_CHECKING:
     from fresque.ecosystem import Ecosystem
 
 __all__ = [
-    "STATUS_COLORS",
     "ReportData",
     "build_report",
     "component_layout",
+    "network_counts",
     "report_data",
+    "status_fills",
+    "status_legend",
     "write_html_report",
 ]
 
-#: Fill of each coverage status on the maps (colour-blind safe, ordered light → dark is
-#: not needed: the legend names each colour).
-STATUS_COLORS: dict[str, str] = {
-    "gap": "#b2182b",
-    "unknown": "#bababa",
-    "single": "#f4a582",
-    "covered": "#4393c3",
-    "overlap": "#542788",
-}
+#: Distance of the accessibility headline (km).
+HEADLINE_KM = 30
+
 _NO_DATA = "#f2f2f2"
 
 #: Dispositifs unique by design, reported beside the stages.
@@ -110,7 +113,8 @@ def _table(
     highlight: Callable[[Any, pd.Series], bool] | None = None,
     link_column: str | None = None,
 ) -> Table:
-    """``columns``: (column, heading, formatter; ``None`` for text)."""
+    """``columns``: (column, heading, formatter; ``None`` for text). A formatter makes a
+    numeric column unless it is one of ``_TEXT`` or has a ``text`` attribute."""
     rows, marks, links = [], [], {}
     for i, (index, row) in enumerate(frame.iterrows()):
         cells = []
@@ -129,7 +133,10 @@ def _table(
     return Table(
         headers=[heading for _, heading, _ in columns],
         rows=rows,
-        numeric=[formatter is not None and formatter not in _TEXT for _, _, formatter in columns],
+        numeric=[
+            formatter is not None and formatter not in _TEXT and not hasattr(formatter, "text")
+            for _, _, formatter in columns
+        ],
         highlight=marks,
         links=links,
     )
@@ -139,16 +146,17 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _text_number(value: Any) -> str:
+    """Numbers already written out (right-aligned)."""
+    return "" if value is None else str(value)
+
+
 def _yes(value: Any) -> str:
     return "oui" if bool(value) else ""
 
 
-def _offers(value: Any) -> str:
-    return str(value or "").replace("|", ", ")
-
-
 #: Formatters whose column is text (left-aligned), not numbers.
-_TEXT = (_text, _yes, _offers)
+_TEXT = (_text, _yes)
 
 
 def _png(figure: Any) -> str:
@@ -178,15 +186,64 @@ def _status_label(status: str, lang: str) -> str:
     return label(CoverageStatus(status), lang)
 
 
+def status_fills(statuses: Sequence[str], partial: Sequence[bool]) -> list[str]:
+    """Fill colour of each territory, as the app's coverage map draws it.
+
+    The palette is :data:`fresque.views.coverage_map.STATUS_COLORS`, a partly covered
+    territory in the lighter shade of its status (the app's categories), a missing
+    status in light grey.
+
+    Examples
+    --------
+    >>> from fresque.views.coverage_map import STATUS_COLORS, category_color
+    >>> fills = status_fills(["single", "single", None], [False, True, False])
+    >>> fills == [STATUS_COLORS["single"], category_color("single", True), "#f2f2f2"]
+    True
+    """
+    fills = []
+    for status, part in zip(statuses, partial, strict=True):
+        if status is None or pd.isna(status):
+            fills.append(_NO_DATA)
+            continue
+        fills.append(category_color(*CATEGORIES[status_category(str(status), bool(part))]))
+    return fills
+
+
+def status_legend(lang: str = DEFAULT_LANGUAGE) -> list[dict[str, str | None]]:
+    """The statuses in the order of :data:`fresque.coverage.STATUS_ORDER`: label, colour
+    of a whole territory, colour of a partly covered one (``None`` when a status is never
+    partial), as on the app's map.
+
+    Examples
+    --------
+    >>> legend = status_legend()
+    >>> [entry["value"] for entry in legend] == [s.value for s in STATUS_ORDER]
+    True
+    >>> legend[0]["partial_color"] is None  # a territory without any offer is never partial
+    True
+    """
+    partial = {status for status, part in CATEGORIES if part}
+    return [
+        {
+            "value": status.value,
+            "label": label(status, lang),
+            "color": STATUS_COLORS[status.value],
+            "partial_color": category_color(status.value, True)
+            if status.value in partial
+            else None,
+        }
+        for status in STATUS_ORDER
+    ]
+
+
 # --------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------
 
 
 def _status_maps(shapes: gpd.GeoDataFrame, outline: gpd.GeoDataFrame, lang: str) -> str:
-    """Small multiples: one map per key, territories coloured by status."""
-    from matplotlib.patches import Patch
-
+    """Small multiples: one map per key, territories coloured by status as in the app
+    (the legend is in the page: :func:`status_legend`)."""
     plt = _pyplot()
     keys = list(dict.fromkeys(zip(shapes["key_type"], shapes["key"], strict=True)))
     columns = 3
@@ -197,27 +254,13 @@ def _status_maps(shapes: gpd.GeoDataFrame, outline: gpd.GeoDataFrame, lang: str)
     for ax, (key_type, key) in zip(np.ravel(axes), keys, strict=False):
         part = shapes[(shapes["key_type"] == key_type) & (shapes["key"] == key)]
         part = part[part.geometry.notna()]
-        colors = [STATUS_COLORS.get(str(s), _NO_DATA) for s in part["status"]]
+        colors = status_fills(
+            part["status"].astype(object).tolist(), part["partial"].astype(bool).tolist()
+        )
         part.plot(ax=ax, color=colors, edgecolor="white", linewidth=0.4)
-        partial = part[part["partial"].astype(bool)]
-        if len(partial):
-            partial.plot(ax=ax, facecolor="none", edgecolor="#333333", linewidth=0.5, hatch="///")
         outline.boundary.plot(ax=ax, color="#333333", linewidth=0.7)
         ax.set_title(_key_label(key_type, key, lang), fontsize=11)
-    handles = [
-        Patch(facecolor=color, edgecolor="white", label=_status_label(status, lang))
-        for status, color in STATUS_COLORS.items()
-    ]
-    handles.append(
-        Patch(
-            facecolor="white",
-            edgecolor="#333333",
-            hatch="///",
-            label="en partie sans offre" if lang == "fr" else "partly without offer",
-        )
-    )
-    figure.legend(handles=handles, loc="lower center", ncol=6, frameon=False, fontsize=9)
-    figure.tight_layout(rect=(0, 0.05, 1, 1))
+    figure.tight_layout()
     return _png(figure)
 
 
@@ -228,15 +271,19 @@ def _value_map(
     outline: gpd.GeoDataFrame | None = None,
     highlight: gpd.GeoDataFrame | None = None,
     percent: bool = False,
+    limits: tuple[float, float] | None = None,
 ) -> str:
     plt = _pyplot()
     figure, ax = plt.subplots(figsize=(7.5, 6.2))
     ax.set_axis_off()
     shown = shapes[shapes.geometry.notna()]
+    vmin, vmax = limits if limits is not None else (None, None)
     shown.plot(
         ax=ax,
         column=column,
         cmap="viridis_r",
+        vmin=vmin,
+        vmax=vmax,
         legend=True,
         edgecolor="white",
         linewidth=0.4,
@@ -390,6 +437,49 @@ class ReportData:
     weakly_linked: pd.DataFrame
     scope: Any = None
     keys: list[tuple[str, str]] = field(default_factory=list)
+    network: dict[str, int] = field(default_factory=dict)
+    unlocated: pd.DataFrame = field(default_factory=pd.DataFrame)
+    access_region: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+
+
+def network_counts(eco: Ecosystem, region: Any) -> dict[str, int]:
+    """Count the structures and links of a région two ways, to say which is which.
+
+    * ``shown_structures``, ``shown_links``: what the app's Réseau page shows with the
+      région as its only filter (:meth:`~fresque.ecosystem.Ecosystem.filter` on the
+      région): the local structures and *every* national actor, with the links
+      between them;
+    * ``analysed_structures``, ``analysed_links``: the regional network the report
+      analyses (:func:`fresque.analysis.network_scope`): the local structures and the
+      national actors linked to one of them (``national_linked``); the others
+      (``national_unlinked``) would only add isolated nodes and links among themselves.
+
+    Examples
+    --------
+    >>> from fresque.ecosystem import load_ecosystem
+    >>> counts = network_counts(load_ecosystem(), "53")
+    >>> counts["shown_structures"] == (
+    ...     counts["local"] + counts["national_linked"] + counts["national_unlinked"])
+    True
+    >>> counts["analysed_structures"] == counts["local"] + counts["national_linked"]
+    True
+    """
+    from fresque.analysis import network_scope
+
+    code = eco.resolve_territory(region, level=Level.REGION).code
+    shown = eco.filter(territory=(Level.REGION, code))
+    analysed = network_scope(eco, code)
+    national = shown.national.to_numpy(dtype=bool)
+    linked = sum(1 for sid in shown.structures.index[national] if sid in analysed)
+    return {
+        "shown_structures": len(shown),
+        "shown_links": len(shown.links),
+        "analysed_structures": len(analysed),
+        "analysed_links": len(analysed.links),
+        "local": int((~national).sum()),
+        "national_linked": linked,
+        "national_unlinked": int(national.sum()) - linked,
+    }
 
 
 def report_data(eco: Ecosystem, region: Any, *, lang: str = DEFAULT_LANGUAGE) -> ReportData:
@@ -403,7 +493,7 @@ def report_data(eco: Ecosystem, region: Any, *, lang: str = DEFAULT_LANGUAGE) ->
     ('Bretagne', True)
     """
     from fresque import analysis as A
-    from fresque.access import nearest_offers, population_beyond
+    from fresque.access import Accessibility, nearest_offers, population_beyond
     from fresque.coverage import compute_coverage, gap_report
 
     territory = eco.resolve_territory(region, level=Level.REGION)
@@ -441,6 +531,20 @@ def report_data(eco: Ecosystem, region: Any, *, lang: str = DEFAULT_LANGUAGE) ->
     access_departement = by_departement[by_departement.index.isin(departements)]
     by_epci = population_beyond(near, level=Level.EPCI, territories=eco.territories)
     access_epci = by_epci[by_epci.index.isin(set(coverage_epci["code"]))]
+    access_region = population_beyond(near, level=Level.REGION, territories=eco.territories).loc[
+        code
+    ]
+    # The offers of a stage serving the région whose place is not known.
+    unlocated_ids = Accessibility(eco).unlocated
+    unlocated_ids = unlocated_ids[unlocated_ids["stages"].map(len) > 0].index
+    unlocated = local_structures.loc[
+        local_structures.index.intersection(unlocated_ids), ["name", "status"]
+    ].sort_values("name")
+
+    comparison = A.compare_regions(eco, coverage=coverage)
+    at_departement = coverage.table(Level.DEPARTEMENT, stages)
+    without_offer = at_departement[at_departement["n_offers"] == 0].groupby("region").size()
+    comparison["no_offer"] = without_offer.reindex(comparison.index).fillna(0).astype(np.int64)
 
     return ReportData(
         region=code,
@@ -449,7 +553,7 @@ def report_data(eco: Ecosystem, region: Any, *, lang: str = DEFAULT_LANGUAGE) ->
         structures=local_structures,
         kinds=kinds,
         summary=A.network_summary(scope),
-        comparison=A.compare_regions(eco, coverage=coverage),
+        comparison=comparison,
         gaps_departement=gaps_departement,
         gaps_epci=gaps_epci,
         coverage_epci=coverage_epci,
@@ -462,12 +566,16 @@ def report_data(eco: Ecosystem, region: Any, *, lang: str = DEFAULT_LANGUAGE) ->
         weakly_linked=A.weakly_linked(scope, lang=lang),
         scope=scope,
         keys=keys,
+        network=network_counts(eco, code),
+        unlocated=unlocated,
+        access_region=access_region,
     )
 
 
 def _ranked(report: pd.DataFrame) -> pd.DataFrame:
-    """Rows needing attention (not simply covered), most population without offer first."""
-    attention = {"gap": 0, "unknown": 1, "overlap": 2, "single": 3, "covered": 4}
+    """Rows needing attention (not simply covered), most population without offer first,
+    then the least offered status first (:data:`fresque.coverage.STATUS_ORDER`)."""
+    attention = {status.value: i for i, status in enumerate(STATUS_ORDER)}
     frame = report.copy()
     status = frame["status"].astype(str)
     frame = frame[(status != "covered") | frame["partial"].astype(bool)]
@@ -574,14 +682,17 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
         "coverage": _status_maps(coverage_shapes, departements, lang),
     }
     access = coverage_shapes.drop_duplicates("code")[["code", "name", "geometry"]].copy()
-    access["share"] = access["code"].map(data.access_epci["share_beyond_30km"])
-    figures["access"] = _value_map(
-        access,
-        "share",
-        "Part de la population à plus de 30 km d’une offre (toutes étapes)",
-        outline=departements,
-        percent=True,
-    )
+    km = HEADLINE_KM
+    for what in ("beyond", "unknown"):
+        access["share"] = access["code"].map(data.access_epci[f"share_{what}_{km}km"])
+        figures[f"access_{what}"] = _value_map(
+            access,
+            "share",
+            t(f"report.access.map_{what}", lang).format(km=km),
+            outline=departements,
+            percent=True,
+            limits=(0.0, 1.0),
+        )
     france, selected = _france_regions(comparison["offers_per_100k"], code)
     figures["france"] = _value_map(
         france, "value", "Offres locales pour 100 000 habitants", highlight=selected
@@ -589,6 +700,7 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
     figures["network"] = _network_picture(data.scope, lang)
 
     local = data.structures
+    counts = data.network
     status_counts = local["status"].value_counts()
     key_figures = [
         ("Habitants", _number(data.population)),
@@ -598,9 +710,34 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
             _number(status_counts.get(Status.EXPECTED.value, 0)),
         ),
         ("Offres locales pour 100 000 habitants", _number(row["offers_per_100k"], 2)),
-        ("Population à plus de 30 km d’une offre", _percent(row["share_beyond_30km"])),
-        ("Structures du réseau régional", _number(data.summary["structures"])),
-        ("Liens du réseau régional", _number(data.summary["links"])),
+        (
+            t("report.figure.beyond", lang).format(km=km),
+            _percent(data.access_region[f"share_beyond_{km}km"]),
+        ),
+        (
+            t("report.figure.unknown", lang).format(km=km),
+            _percent(data.access_region[f"share_unknown_{km}km"]),
+        ),
+        (
+            t("report.figure.network_shown", lang).format(
+                region=data.region_name,
+                local=_number(counts["local"]),
+                national=_number(counts["national_linked"] + counts["national_unlinked"]),
+            ),
+            t("report.network.value", lang).format(
+                structures=_number(counts["shown_structures"]),
+                links=_number(counts["shown_links"]),
+            ),
+        ),
+        (
+            t("report.figure.network_analysed", lang).format(
+                local=_number(counts["local"]), linked=_number(counts["national_linked"])
+            ),
+            t("report.network.value", lang).format(
+                structures=_number(counts["analysed_structures"]),
+                links=_number(counts["analysed_links"]),
+            ),
+        ),
         ("Points d’articulation", _number(data.summary["articulation_points"])),
     ]
 
@@ -613,6 +750,15 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
         + [("total", "Total", _number)],
     )
 
+    names = eco.structures["name"]
+
+    def offer_names(value: Any) -> str:
+        """The offers of a ``|``-joined cell of ids, by name."""
+        ids = [sid for sid in str(value or "").split("|") if sid]
+        return ", ".join(str(names.get(sid, sid)) for sid in ids)
+
+    offer_names.text = True  # type: ignore[attr-defined]  # a text column (left-aligned)
+
     def gap_columns(level_word: str) -> list:
         return [
             ("name", level_word, None),
@@ -621,20 +767,39 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
             ("partial", "En partie sans offre", _yes),
             ("population_gap", "Habitants sans offre", _number),
             ("share_covered", "Part couverte", _percent),
-            ("offers", "Offres", _offers),
+            ("offers", t("report.offers.heading", lang), offer_names),
         ]
 
     gaps_departement = _table(data.gaps_departement.head(25), gap_columns("Département"))
     gaps_epci = _table(data.gaps_epci.head(20), gap_columns("EPCI"))
 
+    from fresque.access import THRESHOLDS_KM
+
+    # One column per threshold: "surely beyond / maybe beyond", side by side.
+    access_rows = data.access_departement.sort_values("code").copy()
+    for threshold in THRESHOLDS_KM:
+        access_rows[f"both_{threshold:g}"] = [
+            f"{_percent(beyond)} / {_percent(maybe)}"
+            for beyond, maybe in zip(
+                access_rows[f"share_beyond_{threshold:g}km"],
+                access_rows[f"share_unknown_{threshold:g}km"],
+                strict=True,
+            )
+        ]
     access_table = _table(
-        data.access_departement.sort_values("share_beyond_30km", ascending=False),
+        access_rows,
         [
             ("name", "Département", None),
             ("population", "Habitants", _number),
-            ("share_beyond_20km", "à plus de 20 km", _percent),
-            ("share_beyond_30km", "à plus de 30 km", _percent),
-            ("share_beyond_50km", "à plus de 50 km", _percent),
+            ("population_unknown", t("report.access.population_unknown", lang), _number),
+        ]
+        + [
+            (
+                f"both_{threshold:g}",
+                t("report.access.both", lang).format(km=f"{threshold:g}"),
+                _text_number,
+            )
+            for threshold in THRESHOLDS_KM
         ],
     )
 
@@ -713,8 +878,9 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
         ("covered_emergence", "Couvert : émergence", _percent),
         ("covered_creation", "Couvert : création", _percent),
         ("covered_consolidation", "Couvert : consolidation", _percent),
-        ("gap", "Départements × étapes sans offre", _number),
-        ("share_beyond_30km", "à plus de 30 km", _percent),
+        ("no_offer", t("report.compare.no_offer", lang), _number),
+        (f"share_beyond_{km}km", t("report.access.beyond", lang).format(km=km), _percent),
+        (f"share_unknown_{km}km", t("report.access.unknown", lang).format(km=km), _percent),
         ("structures", "Structures du réseau", _number),
         ("density", "Densité", lambda v: _number(v, 3)),
         ("components", "Composantes", _number),
@@ -752,6 +918,18 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
         "dataset": {"structures": len(eco), "links": len(eco.links)},
         "key_figures": key_figures,
         "figures": figures,
+        "legend": status_legend(lang),
+        "legend_full": t("carte.legend.full", lang),
+        "legend_partial": t("carte.legend.partial", lang),
+        "statuses": [label(status, lang) for status in STATUS_ORDER],
+        "network": counts,
+        "headline_km": km,
+        "unlocated_active": [
+            str(name) for name in data.unlocated.loc[data.unlocated["status"] == "active", "name"]
+        ],
+        "unlocated_expected": [
+            str(name) for name in data.unlocated.loc[data.unlocated["status"] == "expected", "name"]
+        ],
         "kinds": kinds_table,
         "gaps_departement": gaps_departement,
         "gaps_epci": gaps_epci,

@@ -200,8 +200,17 @@ def test_frame_shape_and_order(eco: Ecosystem) -> None:
     near = nearest_offers(eco, dispositif="incubateur")
     assert near.index.tolist() == ORDER
     assert near.index.name == "commune"
-    assert near.columns.tolist() == ["distance_km", "offer_id", "zone"]
+    assert near.columns.tolist() == [
+        "distance_km",
+        "offer_id",
+        "zone",
+        "unlocated_km",
+        "unlocated_id",
+        "distance_known",
+    ]
     assert near["distance_km"].dtype == np.float64
+    assert near["unlocated_km"].dtype == np.float64
+    assert near["distance_known"].dtype == bool
     assert near["zone"].tolist() == ["metropole"] * 9 + ["corse"] * 2 + ["974"] * 2
 
 
@@ -383,15 +392,24 @@ def test_population_beyond_departements_by_hand(eco: Ecosystem, geo: Territories
         "population",
         "communes_no_offer",
         "population_no_offer",
+        "communes_unknown",
+        "population_unknown",
         "share_beyond_20km",
         "share_beyond_30km",
         "share_beyond_50km",
+        "share_unknown_20km",
+        "share_unknown_30km",
+        "share_unknown_50km",
     ]
     assert table["name"].tolist() == ["Amont", "Aval", "Désert", "Corse-du-Sud", "La Réunion"]
     assert table["communes"].tolist() == [4, 3, 2, 2, 2]
     assert table["population"].tolist() == [16_000, 5_500, 1_000, 2_000, 7_000]
     assert table["communes_no_offer"].tolist() == [0, 0, 0, 0, 2]
     assert table["population_no_offer"].tolist() == [0, 0, 0, 0, 7_000]
+    # The 03 is served by two incubators without a known place (incub_sans_lieu, and
+    # the expected incub_attendu): the distance of its two communes is unknown.
+    assert table["communes_unknown"].tolist() == [0, 0, 2, 0, 0]
+    assert table["population_unknown"].tolist() == [0, 0, 1_000, 0, 0]
     shares = table[["share_beyond_20km", "share_beyond_30km", "share_beyond_50km"]]
     expected = [
         # 01: only Troisquatre (2 000) is beyond 20 and 30 km; at exactly 50 km it is
@@ -399,13 +417,19 @@ def test_population_beyond_departements_by_hand(eco: Ecosystem, geo: Territories
         [2_000 / 16_000, 2_000 / 16_000, 0.0],
         # 02: Longuerive (25 km) and Mimont (30 km) beyond 20; Mimont is not beyond 30.
         [1_500 / 5_500, 0.0, 0.0],
-        # 03: Sudbourg (21 km) and Fondval (60 km) beyond 20; Fondval beyond 30 and 50.
-        [1.0, 200 / 1_000, 200 / 1_000],
+        # 03: Sudbourg (21 km) and Fondval (60 km) from the nearest located incubator,
+        # but an unlocated one may be in either: nothing is known to be beyond.
+        [0.0, 0.0, 0.0],
         [0.0, 0.0, 0.0],
         # 974: no incubator in the zone: beyond every threshold.
         [1.0, 1.0, 1.0],
     ]
     np.testing.assert_allclose(shares.to_numpy(), expected)
+    unknown = table[["share_unknown_20km", "share_unknown_30km", "share_unknown_50km"]]
+    # 03: both communes unknown at 20 km; Sudbourg is within 30 km of Centreville's
+    # incubator whatever the unlocated ones, Fondval (200) is unknown at 30 and 50 km.
+    np.testing.assert_allclose(unknown.loc["03"].to_numpy(dtype=float), [1.0, 0.2, 0.2])
+    assert (unknown.drop(index="03").to_numpy() == 0).all()
 
 
 def test_population_beyond_other_levels(eco: Ecosystem, geo: Territories) -> None:
@@ -416,7 +440,14 @@ def test_population_beyond_other_levels(eco: Ecosystem, geo: Territories) -> Non
         regions.loc["99", ["share_beyond_20km", "share_beyond_30km", "share_beyond_50km"]].to_numpy(
             dtype=float
         ),
-        [4_500 / 22_500, 2_200 / 22_500, 200 / 22_500],
+        # The 03 (1 000, unknown at 20 km; Fondval's 200 at 30 and 50) is left out.
+        [3_500 / 22_500, 2_000 / 22_500, 0.0],
+    )
+    np.testing.assert_allclose(
+        regions.loc[
+            "99", ["share_unknown_20km", "share_unknown_30km", "share_unknown_50km"]
+        ].to_numpy(dtype=float),
+        [1_000 / 22_500, 200 / 22_500, 200 / 22_500],
     )
     country = population_beyond(near, level="country", territories=geo)
     assert country.index.tolist() == ["FR"]
@@ -426,7 +457,7 @@ def test_population_beyond_other_levels(eco: Ecosystem, geo: Territories) -> Non
         country.loc["FR", ["share_beyond_20km", "share_beyond_30km", "share_beyond_50km"]].to_numpy(
             dtype=float
         ),
-        [(4_500 + 7_000) / 31_500, (2_200 + 7_000) / 31_500, (200 + 7_000) / 31_500],
+        [(3_500 + 7_000) / 31_500, (2_000 + 7_000) / 31_500, 7_000 / 31_500],
     )
     zones = population_beyond(near, level="zone", territories=geo)
     assert zones.index.tolist() == ["metropole", "corse", "974"]
@@ -443,7 +474,12 @@ def test_population_beyond_thresholds_subsets_and_series(eco: Ecosystem, geo: Te
     near = nearest_offers(eco, dispositif="incubateur")
     # Longuerive is exactly 25 km away: not beyond 25; Mimont (30 km) is.
     custom = population_beyond(near, thresholds=[25, 12.5], territories=geo)
-    assert custom.columns[-2:].tolist() == ["share_beyond_25km", "share_beyond_12.5km"]
+    assert custom.columns[-4:].tolist() == [
+        "share_beyond_25km",
+        "share_beyond_12.5km",
+        "share_unknown_25km",
+        "share_unknown_12.5km",
+    ]
     assert custom.loc["02", "share_beyond_25km"] == pytest.approx(500 / 5_500)
     assert custom.loc["02", "share_beyond_12.5km"] == pytest.approx(1_500 / 5_500)
     assert THRESHOLDS_KM == (20, 30, 50)
@@ -452,11 +488,13 @@ def test_population_beyond_thresholds_subsets_and_series(eco: Ecosystem, geo: Te
     assert part.index.tolist() == ["01"]
     assert part.loc["01", "population"] == 12_000
     assert part.loc["01", "share_beyond_20km"] == pytest.approx(2_000 / 12_000)
-    # The distance column alone.
-    pd.testing.assert_frame_equal(
-        population_beyond(near["distance_km"], territories=geo),
-        population_beyond(near, territories=geo),
-    )
+    # The distance column alone: every distance counts as known (the 03 is beyond 20 km
+    # then), the rest is the same.
+    alone = population_beyond(near["distance_km"], territories=geo)
+    full = population_beyond(near, territories=geo)
+    assert alone.loc["03", "share_beyond_20km"] == 1.0
+    assert (alone.filter(like="unknown") == 0).all().all()
+    pd.testing.assert_frame_equal(alone.drop(index="03"), full.drop(index="03"))
 
 
 def test_population_beyond_unknown_communes(eco: Ecosystem) -> None:
@@ -622,3 +660,111 @@ def test_a_structure_without_stages_serves_its_dispositifs_defaults(geo: Territo
     assert creation.loc["01001", "distance_km"] == 0.0
     scaling = nearest_offers(eco, stage="scaling")
     assert "incub_centre" not in set(scaling["offer_id"].dropna())
+
+
+# --- offers without a known place ------------------------------------------------------
+
+
+def test_unlocated_offers_make_distances_unknown(eco: Ecosystem) -> None:
+    near = nearest_offers(eco, dispositif="incubateur")
+    # The 03 is served by incub_attendu (expected: its operator, hence its place, is not
+    # known, though the fixture gives it a commune) and incub_sans_lieu (no commune): the
+    # smallest id is named. Either may sit in Sudbourg or Fondval.
+    served = near.loc[["03001", "03002"]]
+    assert served["unlocated_km"].tolist() == [0.0, 0.0]
+    assert served["unlocated_id"].tolist() == ["incub_attendu", "incub_attendu"]
+    assert not served["distance_known"].any()
+    # Their nearest located incubator is unchanged, and is only an upper bound now.
+    assert served["distance_km"].tolist() == pytest.approx([21.0, 60.0])
+    # Outside the 03, an unlocated incubator is at least as far as the nearest commune
+    # of the 03: Centreville is 21 km from Sudbourg, Vieillerive (4, −3) √(4² + 18²).
+    assert near.loc["01001", "unlocated_km"] == pytest.approx(21.0)
+    assert near.loc["01004", "unlocated_km"] == pytest.approx(math.hypot(4, 18))
+    # Both are nearer a located incubator (0 and 5 km): their distance is known.
+    others = near.drop(index=["03001", "03002"])
+    assert others["distance_known"].all()
+    # Never across the sea: Punta is 5 km from Centreville by the numbers.
+    assert near.loc[["2A001", "2A002", "97401"], "unlocated_km"].isna().all()
+    assert near.loc[["2A001", "2A002", "97401"], "unlocated_id"].isna().all()
+
+
+def test_unlocated_offer_near_a_far_commune(geo: Territories) -> None:
+    """Only Portbas's incubator is located; the one of the 03 is not. Centreville is
+    100 km from Portbas but 21 km from the 03: its distance may be as short as 21 km."""
+    located = next(s for s in STRUCTURES if s.id == "incub_aval")
+    unlocated = next(s for s in STRUCTURES if s.id == "incub_sans_lieu")
+    eco = Ecosystem([located, unlocated], territories=geo)
+    near = nearest_offers(eco, dispositif="incubateur")
+    assert near.loc["01001", "distance_km"] == pytest.approx(100.0)
+    assert near.loc["01001", "unlocated_km"] == pytest.approx(21.0)
+    assert near.loc["01001", "unlocated_id"] == "incub_sans_lieu"
+    assert not near.loc["01001", "distance_known"]
+    table = population_beyond(near.loc[["01001"]], thresholds=[20, 30], territories=geo)
+    # Beyond 20 km for sure (no incubator can be within 21 km); unknown at 30 km.
+    assert table.loc["01", "share_beyond_20km"] == 1.0
+    assert table.loc["01", "share_unknown_20km"] == 0.0
+    assert table.loc["01", "share_beyond_30km"] == 0.0
+    assert table.loc["01", "share_unknown_30km"] == 1.0
+    assert table.loc["01", "population_unknown"] == 10_000
+
+
+def test_only_unlocated_offers_is_not_no_offer(geo: Territories) -> None:
+    """A zone whose only incubator has no known place: no distance, but an offer."""
+    unlocated = next(s for s in STRUCTURES if s.id == "incub_sans_lieu")
+    near = nearest_offers(Ecosystem([unlocated], territories=geo), dispositif="incubateur")
+    assert near.attrs["zones_without_offer"] == ["metropole", "corse", "974"]
+    mainland = near[near["zone"] == "metropole"]
+    assert mainland["distance_km"].isna().all()
+    assert not mainland["distance_known"].any()
+    # Corsica and La Réunion have no incubator at all: known, and beyond everything.
+    assert near.loc[near["zone"] != "metropole", "distance_known"].all()
+    table = population_beyond(near, thresholds=[30], territories=geo)
+    assert table["communes_no_offer"].tolist() == [0, 0, 0, 2, 2]
+    assert table["communes_unknown"].tolist() == [4, 3, 2, 0, 0]
+    # The 02 (Portbas 100 km from Sudbourg, Longuerive, Mimont 73 km) is beyond 30 km
+    # for sure; the 03 may have it anywhere; Vieillerive (18.4 km from Sudbourg) and
+    # Centreville (21 km) may have it within 30 km, Sixhuit (29.6) too, Troisquatre
+    # (68 km) not.
+    assert table.loc["02", "share_beyond_30km"] == 1.0
+    assert table.loc["03", "share_unknown_30km"] == 1.0
+    assert table.loc["01", "share_beyond_30km"] == pytest.approx(2_000 / 16_000)
+    assert table.loc["01", "share_unknown_30km"] == pytest.approx(14_000 / 16_000)
+    assert table.loc["2A", "share_beyond_30km"] == 1.0
+
+
+def test_unlocated_national_offers_only_when_asked(geo: Territories) -> None:
+    national = structure("incub_partout", "country", [], dispositifs=["incubateur"])
+    eco = Ecosystem([*STRUCTURES, national], territories=geo)
+    local = nearest_offers(eco, dispositif="incubateur")
+    assert "incub_partout" not in set(local["unlocated_id"].dropna())
+    every = nearest_offers(eco, dispositif="incubateur", include_national=True)
+    # A national incubator without a known place may be anywhere: only the communes
+    # with an incubator of their own know their distance (0 km): those of INCUBATEUR,
+    # and Troisquatre, where the located national incubator sits.
+    assert every["unlocated_km"].tolist() == [0.0] * len(ORDER)
+    known = {"01001", "01002", "02001", "2A001"}
+    assert every["distance_known"].tolist() == [code in known for code in ORDER]
+    assert bool(
+        Accessibility(eco, include_national=True).unlocated.loc["incub_partout", "national"]
+    )
+
+
+def test_defunct_offers_are_never_unlocated_offers(eco: Ecosystem) -> None:
+    access = Accessibility(eco)
+    assert access.unlocated.index.tolist() == ["incub_attendu", "incub_sans_lieu"]
+    assert access.unlocated["status"].tolist() == ["expected", "active"]
+
+
+def test_population_beyond_national_unknowns(national: Ecosystem) -> None:
+    """Morbihan: every incubator of Brittany but TAg29 and TAg35 lacks a commune. The
+    report's "Morbihan 100 % beyond 30 km" was the ignorance of where TAg56 sits."""
+    near = nearest_offers(national, dispositif="incubateur")
+    assert near.loc["56260", "unlocated_id"] == "tag56"  # Vannes
+    assert not near.loc["56260", "distance_known"]
+    table = population_beyond(near, thresholds=[30])
+    morbihan = table.loc["56"]
+    assert morbihan["share_beyond_30km"] == 0.0
+    assert morbihan["share_unknown_30km"] == pytest.approx(1.0)
+    # The located population counts still add up: beyond + unknown + within = 1.
+    within = 1 - table["share_beyond_30km"] - table["share_unknown_30km"]
+    assert ((within >= -1e-12) & (within <= 1 + 1e-12))[table["population"] > 0].all()

@@ -383,6 +383,21 @@ def test_compare_regions_mixes_dispositifs_and_stages(fictive):
     assert math.isclose(r99["covered_ideation"], 5000 / 23000)
 
 
+def test_compare_regions_counts_unknown_distances_of_every_facet(fictive):
+    """The expected DLA of 93 has no place: for the consolidation stage, the 93 may have
+    it next door, even though the incubator key (first facet) has no unlocated offer."""
+    table = A.compare_regions(fictive, keys=["incubateur", "consolidation"], thresholds=(10,))
+    r99 = table.loc["99"]
+    # Unknown: Zeta and Eta (93), 22 and 23 km from inc_91 = 3 000 + 1 500.
+    assert r99["share_unknown_10km"] == pytest.approx(4500 / 23000)
+    # Beyond 10 km for sure: Gamma (14 km), Delta (11), Epsilon (17.8), all farther than
+    # 10 km from the 93 = 1 000 + 5 000 + 500.
+    assert r99["share_beyond_10km"] == pytest.approx(6500 / 23000)
+    assert A.labelled(table[["share_unknown_10km"]]).columns.tolist() == [
+        "part à distance inconnue (seuil de 10 km)"
+    ]
+
+
 def test_compare_regions_on_the_national_dataset():
     table = A.compare_regions(load_ecosystem())
     assert len(table) == 18

@@ -142,7 +142,12 @@ def test_02_covers_one_region(executed):
     assert check["epci_sans_offre_scaling"] == check["epci"]
     assert check["premier_manque"] in {"scaling", "impact_evaluation"}
     assert check["inconnus"] >= 4  # the four DLA départementaux have no sourced operator
-    assert 0 < check["part_au_dela_30km"] < 1
+    # Issue #12 §5: regional offers without a known commune (TAg BZH, France Active…) may
+    # be anywhere in Bretagne: nobody is surely beyond 30 km, most are maybe beyond.
+    assert check["part_au_dela_30km"] == 0
+    assert 0.5 < check["part_inconnue_30km"] < 1
+    assert {"tag56", "dla_56_expected", "fai_bretagne"} <= set(check["offres_sans_commune"])
+    assert "tag29" not in check["offres_sans_commune"]  # located in Morlaix
 
 
 def test_03_analyses_the_network(executed):
