@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from fresque import __version__
-from fresque.coverage import STATUS_ORDER
+from fresque.coverage import ATTENTION, STATUS_ORDER
 from fresque.i18n import DEFAULT_LANGUAGE, label, t
 from fresque.model import CoverageStatus, Dispositif, Kind, Level, Stage, Status
 from fresque.views.coverage_map import (
@@ -573,19 +573,23 @@ def report_data(eco: Ecosystem, region: Any, *, lang: str = DEFAULT_LANGUAGE) ->
 
 
 def _ranked(report: pd.DataFrame) -> pd.DataFrame:
-    """Rows needing attention (not simply covered), most population without offer first,
-    then the least offered status first (:data:`fresque.coverage.STATUS_ORDER`)."""
-    attention = {status.value: i for i, status in enumerate(STATUS_ORDER)}
+    """Rows needing attention (not simply covered), ranked as :func:`fresque.coverage.gap_report`
+    ranks them: gaps confirmed by a survey first, then the territories where nothing is
+    recorded (where to survey next), then the other statuses (:data:`ATTENTION`), each by
+    population without a known offer, largest first."""
     frame = report.copy()
     status = frame["status"].astype(str)
     frame = frame[(status != "covered") | frame["partial"].astype(bool)]
-    frame = frame.assign(_attention=frame["status"].astype(str).map(attention))
+    frame = frame.assign(
+        _attention=frame["status"].astype(str).map({s.value: i for s, i in ATTENTION.items()}),
+        _without=frame["population_gap"] + frame["population_none_known"],
+    )
     frame = frame.sort_values(
-        ["population_gap", "_attention", "population", "code", "key_label"],
-        ascending=[False, True, False, True, True],
+        ["_attention", "_without", "population", "code", "key_label"],
+        ascending=[True, False, False, True, True],
         kind="stable",
     )
-    return frame.drop(columns="_attention").reset_index(drop=True)
+    return frame.drop(columns=["_attention", "_without"]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -764,8 +768,9 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
             ("name", level_word, None),
             ("key_label", "Dispositif ou étape", None),
             ("status_label", "Statut", None),
-            ("partial", "En partie sans offre", _yes),
-            ("population_gap", "Habitants sans offre", _number),
+            ("partial", "En partie sans offre connue", _yes),
+            ("population_gap", "Habitants sans offre (manque confirmé)", _number),
+            ("population_none_known", "Habitants sans offre recensée", _number),
             ("share_covered", "Part couverte", _percent),
             ("offers", t("report.offers.heading", lang), offer_names),
         ]
