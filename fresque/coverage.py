@@ -184,6 +184,7 @@ __all__ = [
     "TABLE_COLUMNS",
     "Coverage",
     "CoverageStatus",
+    "Selection",
     "compute_coverage",
     "coverage_table",
     "gap_report",
@@ -319,6 +320,31 @@ class _Level:
     names: np.ndarray
     regions: np.ndarray
     group: np.ndarray  # per commune: its territory's position, or -1
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """Territories of one level and their communes (see :meth:`Coverage.selection`).
+
+    Attributes
+    ----------
+    level
+        The level.
+    positions, codes, names, regions
+        The territories: positions among the level's territories, codes, names, régions.
+    communes
+        Positions of their communes (in ``territories.communes``), ordered by territory.
+    territory_of
+        For each of ``communes``, the position of its territory in ``codes``.
+    """
+
+    level: Level
+    positions: np.ndarray
+    codes: np.ndarray
+    names: np.ndarray
+    regions: np.ndarray
+    communes: np.ndarray
+    territory_of: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -487,6 +513,61 @@ class Coverage:
         codes = pd.unique(table["code"])
         return counts.reindex(codes).fillna(0).astype(int).rename("stages")
 
+    def selection(self, level: Level | str, region: str | int | None = None) -> Selection:
+        """The territories of ``level`` (of ``region``) that hold communes, and their
+        communes, ordered by territory: the rows every per-territory table has.
+
+        Examples
+        --------
+        >>> from fresque.ecosystem import load_ecosystem
+        >>> chosen = compute_coverage(load_ecosystem()).selection("departement", "53")
+        >>> chosen.codes.tolist(), len(chosen.communes) == len(chosen.territory_of)
+        (['22', '29', '35', '56'], True)
+        """
+        lvl = parse_level(level)
+        info = self._level(lvl)
+        selected = np.arange(len(info.codes))
+        if region is not None:
+            code = normalize_code(region, Level.REGION)
+            self.territories[(Level.REGION, code)]  # raises on an unknown région
+            selected = selected[info.regions == code]
+        if lvl is Level.COMMUNE:
+            communes = territory_of = selected
+        else:
+            keep = np.isin(info.group, selected) if region is not None else info.group >= 0
+            communes = np.flatnonzero(keep)
+            communes = communes[np.argsort(info.group[communes], kind="stable")]
+            territory_of = info.group[communes]
+            present = np.unique(territory_of)
+            selected = present  # territories without communes have no row
+            territory_of = np.searchsorted(present, territory_of)
+        return Selection(
+            lvl,
+            selected,
+            info.codes[selected],
+            info.names[selected],
+            info.regions[selected],
+            communes,
+            territory_of,
+        )
+
+    def incidence(self, selection: Selection) -> sp.csc_array:
+        """Structures × territories of ``selection``: 1 where the structure serves at
+        least one commune of the territory."""
+        served = self.served[:, selection.communes]
+        if selection.level is Level.COMMUNE:
+            return served.tocsc()
+        grouping = sp.csr_array(
+            (
+                np.ones(len(selection.communes), dtype=np.int32),
+                (np.arange(len(selection.communes)), selection.territory_of),
+            ),
+            shape=(len(selection.communes), len(selection.positions)),
+        )
+        incidence = (served.astype(np.int32) @ grouping).tocsc()
+        incidence.data[:] = 1
+        return incidence
+
     def table(
         self,
         level: Level | str = Level.COMMUNE,
@@ -530,27 +611,10 @@ class Coverage:
           52 none_known    False          0.000
           53     single     True          0.967
         """
-        lvl = parse_level(level)
-        info = self._level(lvl)
+        chosen = self.selection(level, region)
+        lvl, communes, territory_of = chosen.level, chosen.communes, chosen.territory_of
         kidx = self.key_positions(keys)
-        selected = np.arange(len(info.codes))
-        if region is not None:
-            code = normalize_code(region, Level.REGION)
-            self.territories[(Level.REGION, code)]  # raises on an unknown région
-            selected = selected[info.regions == code]
-        # Communes of the selected territories, ordered by territory.
-        if lvl is Level.COMMUNE:
-            territory_of = selected
-            communes = selected
-        else:
-            keep = np.isin(info.group, selected) if region is not None else info.group >= 0
-            communes = np.flatnonzero(keep)
-            communes = communes[np.argsort(info.group[communes], kind="stable")]
-            territory_of = info.group[communes]
-            present = np.unique(territory_of)
-            selected = present  # territories without communes have no row
-            territory_of = np.searchsorted(present, territory_of)
-        n_territories = len(selected)
+        n_territories = len(chosen.codes)
         n_keys = len(kidx)
 
         status = self.status[np.ix_(communes, kidx)]
@@ -558,7 +622,6 @@ class Coverage:
         expected = self.expected[np.ix_(communes, kidx)]
         surveyed = self.surveyed[np.ix_(communes, kidx)]
         population = self.population[communes]
-        served = self.served[:, communes]
 
         def weighted(mask: np.ndarray) -> np.ndarray:
             return np.where(mask, population[:, None], 0)
@@ -573,7 +636,7 @@ class Coverage:
             pop_surveyed = weighted(surveyed)
             n_active, n_expected = active, expected
             n_orgs = self.organisations[np.ix_(communes, kidx)]
-            incidence = served
+            incidence = self.incidence(chosen)
         else:
             starts = np.flatnonzero(np.r_[True, territory_of[1:] != territory_of[:-1]])
             if len(communes) == 0:
@@ -592,15 +655,7 @@ class Coverage:
             pop_unknown = total(weighted(status == _UNKNOWN))
             pop_single = total(weighted(status == _SINGLE))
             pop_surveyed = total(weighted(surveyed))
-            grouping = sp.csr_array(
-                (
-                    np.ones(len(communes), dtype=np.int32),
-                    (np.arange(len(communes)), territory_of),
-                ),
-                shape=(len(communes), n_territories),
-            )
-            incidence = (served.astype(np.int32) @ grouping).tocsc()
-            incidence.data[:] = 1
+            incidence = self.incidence(chosen)
             offer_mask = self.offer_keys[:, kidx].astype(np.int32)
             active_mask = self.active_keys[:, kidx].astype(np.int32)
             n_offers_all = np.asarray(incidence.T @ offer_mask)
@@ -625,9 +680,9 @@ class Coverage:
         frame = pd.DataFrame(
             {
                 "level": _constant(lvl.value, n_rows, [lv.value for lv in Level]),
-                "code": np.repeat(info.codes[selected], n_keys),
-                "name": np.repeat(info.names[selected], n_keys),
-                "region": np.repeat(info.regions[selected], n_keys),
+                "code": np.repeat(chosen.codes, n_keys),
+                "name": np.repeat(chosen.names, n_keys),
+                "region": np.repeat(chosen.regions, n_keys),
                 "key_type": pd.Categorical.from_codes(
                     np.tile([KEY_TYPES.index(self.keys[i][0]) for i in kidx], n_territories),
                     dtype=pd.CategoricalDtype(list(KEY_TYPES)),
