@@ -835,10 +835,18 @@ class _FileProblems:
     def __init__(self, file: str, problems: list[Problem]) -> None:
         self.file = file
         self.problems = problems
+        self._cells: set[tuple[int | None, str]] = set()
 
     def add(self, index: int | None, column: str, value: str, message: str) -> None:
-        """Add a problem; ``index`` is the table's row index (the header is row 1)."""
+        """Add a problem; ``index`` is the table's row index (the header is row 1).
+
+        A cell already reported is not reported again (an unknown id that is also not a
+        slug says the first, most useful, reason once).
+        """
         row = None if index is None else index + 2
+        if column and (row, column) in self._cells:
+            return
+        self._cells.add((row, column))
         self.problems.append(Problem(self.file, "", row, column, value, message))
 
     def validation(
@@ -1128,7 +1136,8 @@ def build_reference(
         for column in ("source_id", "target_id"):
             end = row[column].strip()
             if end and end not in first_row:
-                close = difflib.get_close_matches(end, list(first_row), n=1, cutoff=0.8)
+                close = [end.lower()] if end.lower() in first_row else []
+                close = close or difflib.get_close_matches(end, list(first_row), n=1, cutoff=0.8)
                 hint = f" Vouliez-vous dire « {close[0]} »\u00a0?" if close else ""
                 relation_file.add(
                     index, column, end, f"aucune structure « {end} » dans {STRUCTURE_FILE}.{hint}"
