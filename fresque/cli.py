@@ -71,7 +71,8 @@ def _data_build(args: argparse.Namespace) -> int:
                 "autre version de la référence ; rien n’a été écrit. Si la liste ci-dessous "
                 "ne montre que des changements de la référence, relancez avec --force ; "
                 "sinon reportez ces données dans les faits de référence ou les corrections "
-                "de fresque/reference.py.\n" + lost,
+                "de fresque/reference.py.\nCe que le dossier a de plus ou d’autre que la "
+                "reconstruction (« valeur reconstruite → valeur du dossier ») :\n" + lost,
                 file=sys.stderr,
             )
             return 1

@@ -34,7 +34,8 @@ Rules, in the order they apply to a reference row
 
 :data:`OVERRIDES` fixes, row by row and with its reason, what the rules above cannot: a
 territory the reference got wrong or left out, a closed structure, a thematic resource
-centre.
+centre, the stages a row's description reads in its source (« Étapes couvertes : … »)
+where they differ from its dispositifs' defaults.
 
 Errors
 ------
@@ -315,6 +316,72 @@ OVERRIDES: dict[str, Override] = {
         reason="CRDLA thématique : son thème est son nom (transition écologique).",
         extra_themes=(Theme.TRANSITION_ECOLOGIQUE,),
     ),
+    # --- stages read in the row itself ----------------------------------------------------
+    # The second pass of the reference gives, in the description, the stages its source
+    # names (« Étapes couvertes : … »). Where they differ from the dispositif's defaults
+    # (rule 2), the row's own sourced stages win; same source, same confidence.
+    **{
+        sid: Override(
+            reason=f"Étapes lues dans la description de la ligne (« Étapes couvertes : {read} »), "
+            "plus précises que celles du dispositif par défaut.",
+            stages=stages,
+        )
+        for sid, read, stages in (
+            (
+                "accelerateur_social_var",
+                "émergence, création, consolidation",
+                (Stage.EMERGENCE, Stage.CREATION, Stage.CONSOLIDATION),
+            ),
+            (
+                "alter_venture",
+                "consolidation/accélération, changement d'échelle",
+                (Stage.CONSOLIDATION, Stage.SCALING),
+            ),
+            ("bond_innov", "création (incubation)", (Stage.CREATION,)),
+            (
+                "chartreuse_neuville_incub",
+                "idéation, émergence, création, changement d'échelle (essaimage)",
+                (Stage.IDEATION, Stage.EMERGENCE, Stage.CREATION, Stage.SCALING),
+            ),
+            (
+                "cucm_preincubation",
+                "idéation, émergence (amorçage et maturation de l'idée)",
+                (Stage.IDEATION, Stage.EMERGENCE),
+            ),
+            (
+                "ierd_reunion",
+                "création, consolidation",
+                (Stage.CREATION, Stage.CONSOLIDATION),
+            ),
+            (
+                "kaleidoscope_mtq",
+                "émergence, création, consolidation (associations existantes), plus "
+                "l'idéation de sa Fabrique à initiatives",
+                (Stage.IDEATION, Stage.EMERGENCE, Stage.CREATION, Stage.CONSOLIDATION),
+            ),
+            (
+                "labo_partenariats",
+                "idéation, émergence, création, appui à l'implantation (changement d'échelle)",
+                (Stage.IDEATION, Stage.EMERGENCE, Stage.CREATION, Stage.SCALING),
+            ),
+            ("lenvolee_saint_denis", "création (incubation)", (Stage.CREATION,)),
+            (
+                "makesense_incubateur",
+                "idéation, émergence, création, accélération, changement d'échelle",
+                (Stage.IDEATION, Stage.EMERGENCE, Stage.CREATION, Stage.SCALING),
+            ),
+            (
+                "pulse_marseille",
+                "idéation, émergence, création",
+                (Stage.IDEATION, Stage.EMERGENCE, Stage.CREATION),
+            ),
+            (
+                "pulse_montreuil",
+                "idéation, émergence, création",
+                (Stage.IDEATION, Stage.EMERGENCE, Stage.CREATION),
+            ),
+        )
+    },
 }
 
 
