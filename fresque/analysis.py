@@ -1245,7 +1245,7 @@ def summary_by_region(
     >>> from fresque.ecosystem import load_ecosystem
     >>> table = summary_by_region(load_ecosystem())
     >>> len(table), int(table.loc["FR", "structures"]), table.loc["53", "name"]
-    (19, 297, 'Bretagne')
+    (19, 331, 'Bretagne')
     """
     rows = []
     for code, name in zip(*(_regions(eco)[c] for c in ("code", "name")), strict=True):
@@ -1344,7 +1344,7 @@ def compare_regions(
     >>> print(table.loc["53", columns].to_string())
     name                         Bretagne
     offers                              4
-    unknown                             4
+    unknown                             2
     covered_dla_departemental         1.0
     """
     from fresque.access import nearest_offers, population_beyond

@@ -33,20 +33,55 @@ def _geo_info(args: argparse.Namespace) -> int:
 
 
 def _data_build(args: argparse.Namespace) -> int:
-    from fresque.reference import build_reference, write_dataset
+    from fresque.io import DatasetValidationError, format_problems
+    from fresque.reference import ReferenceBuildError, build_reference, reference_dir, write_dataset
 
-    build = build_reference(args.reference)
-    lost = _edits_lost_by_rebuild(build.records, _dataset_dir(args.out))
-    if lost is not None and not args.force:
+    folder = Path(args.reference) if args.reference else reference_dir()
+    try:
+        build = build_reference(folder)
+    except FileNotFoundError as error:
+        print(f"{error}\nRien n’a été écrit.", file=sys.stderr)
+        return 1
+    except ReferenceBuildError as error:
+        print(format_problems(error.problems))
+        count = len(error.problems)
         print(
-            "Le dossier contient des données que la reconstruction effacerait (importées ou "
-            "modifiées à la main) ; rien n’a été écrit. Reportez-les dans les faits de "
-            "référence ou les corrections de fresque/reference.py, ou relancez avec --force.\n"
-            + lost,
+            f"\n{count} problème{'s' if count > 1 else ''} dans la référence ({folder}) : "
+            "rien n’a été écrit. Corrigez ces lignes, ou déclarez les nouvelles valeurs "
+            "dans fresque/model.py (REFERENCE_DISPOSITIFS, REFERENCE_LEVELS).",
             file=sys.stderr,
         )
         return 1
-    for path in write_dataset(build, args.out):
+    out = _dataset_dir(args.out)
+    if not args.force:
+        try:
+            lost = _edits_lost_by_rebuild(build.records, out)
+        except DatasetValidationError as error:
+            print(format_problems(error.problems))
+            print(
+                f"\nLe jeu de données existant ({out}) est illisible : rien n’a été écrit. "
+                "Relancez avec --force pour le remplacer par la reconstruction.",
+                file=sys.stderr,
+            )
+            return 1
+        if lost is not None:
+            print(
+                "Le dossier contient des données que la reconstruction effacerait ou "
+                "changerait : importées ou modifiées à la main, ou construites depuis une "
+                "autre version de la référence ; rien n’a été écrit. Si la liste ci-dessous "
+                "ne montre que des changements de la référence, relancez avec --force ; "
+                "sinon reportez ces données dans les faits de référence ou les corrections "
+                "de fresque/reference.py.\nCe que le dossier a de plus ou d’autre que la "
+                "reconstruction (« valeur reconstruite → valeur du dossier ») :\n" + lost,
+                file=sys.stderr,
+            )
+            return 1
+    try:
+        written = write_dataset(build, args.out)
+    except OSError as error:
+        print(f"Impossible d’écrire dans {out} : {error.strerror or error}.", file=sys.stderr)
+        return 1
+    for path in written:
         print(f"écrit : {path}")
     counts = build.reference_counts
     records = build.records
@@ -62,10 +97,12 @@ def _data_build(args: argparse.Namespace) -> int:
 def _edits_lost_by_rebuild(rebuilt, folder: Path) -> str | None:
     """Describe what ``folder`` holds beyond ``rebuilt`` (``None`` when nothing)."""
     from fresque.io import merge_records, read_records
+    from fresque.reference import without_superseded_expected
 
     if not (folder / "structures.csv").exists():
         return None
-    _, report = merge_records(rebuilt, read_records(folder))
+    existing = without_superseded_expected(read_records(folder), rebuilt)
+    _, report = merge_records(rebuilt, existing)
     return report.format() if report.changed_anything else None
 
 

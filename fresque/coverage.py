@@ -1244,10 +1244,10 @@ def gap_report(
     ...                     dispositif="dla_departemental", region="53")
     >>> print(report[["rank", "code", "status", "offers"]].to_string(index=False))
      rank code  status          offers
-        1   35 unknown dla_35_expected
-        2   29 unknown dla_29_expected
-        3   56 unknown dla_56_expected
-        4   22 unknown dla_22_expected
+        1   56 unknown dla_56_expected
+        2   22 unknown dla_22_expected
+        3   35  single          dla_35
+        4   29  single          dla_29
     """
     keys: list[KeyRef] = [
         ("dispositif", parse_enum(Dispositif, d).value) for d in _as_list(dispositif)

@@ -94,6 +94,7 @@ from fresque.io.tables import LINK_COLUMNS
 from fresque.io.tables import STRUCTURE_COLUMNS as STRUCTURE_FIELDS
 from fresque.io.validate import Records
 from fresque.model import (
+    CARRIED_BY_DESIGN,
     SYMMETRIC_RELATIONS,
     UNIQUE_BY_DESIGN,
     Confidence,
@@ -814,8 +815,9 @@ territoires : Mayenne (département 53), Bretagne (région 53). Précisez level=
 
         Counts per kind, dispositif, status and confidence; the share of structures and
         links that rest on sources (not made ``expected`` by design); the territories of
-        each dispositif unique by design with a known, or only an expected, structure;
-        and how many sourced structures are located.
+        each dispositif unique by design with a sourced, or only an expected, structure,
+        and for a DLA (:data:`~fresque.model.CARRIED_BY_DESIGN`) the sourced ones whose
+        carrier no source names; and how many sourced structures are located.
 
         Parameters
         ----------
@@ -829,8 +831,8 @@ territoires : Mayenne (département 53), Bretagne (région 53). Précisez level=
         ...     print(line)
         |            | total | sourcés | part sourcée | avec ≥ 1 URL |
         |------------|------:|--------:|-------------:|-------------:|
-        | Structures |   297 |     207 |         70 % |        100 % |
-        | Liens      |   627 |     279 |         44 % |        100 % |
+        | Structures |   331 |     250 |         76 % |        100 % |
+        | Liens      |   625 |     310 |         50 % |        100 % |
         """
         return _report(self, lang)
 
@@ -844,7 +846,10 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     numeric = [
-        all(r[i].replace(" ", "").replace("%", "").replace(",", "").isdigit() for r in cells[1:])
+        all(
+            r[i] == "–" or r[i].replace(" ", "").replace("%", "").replace(",", "").isdigit()
+            for r in cells[1:]
+        )
         and i > 0
         for i in range(len(headers))
     ]
@@ -968,14 +973,25 @@ def _report(eco: Ecosystem, lang: str) -> str:
     )
 
     out.append("\n### Dispositifs uniques par territoire\n")
+    active_ids = {s.id for s in records if s.status is Status.ACTIVE}
+    carried = {
+        k.target for k in eco._links if k.relation is Relation.CARRIES and k.source in active_ids
+    }
     rows = []
+    without_carrier: list[str] = []
     for dispositif, level in UNIQUE_BY_DESIGN.items():
         territories = eco.territories.children("FR", level)
         codes: dict[Status, set[str]] = {st: set() for st in Status}
+        with_carrier: set[str] = set()
         for s in records:
             if dispositif in s.dispositifs and s.territory_level is level:
                 codes[s.status].update(s.territory_codes)
+                if s.status is Status.ACTIVE and s.id in carried:
+                    with_carrier.update(s.territory_codes)
         active = [t for t in territories if t.code in codes[Status.ACTIVE]]
+        no_carrier = [
+            t for t in active if dispositif in CARRIED_BY_DESIGN and t.code not in with_carrier
+        ]
         expected = [
             t
             for t in territories
@@ -993,18 +1009,23 @@ def _report(eco: Ecosystem, lang: str) -> str:
                 label(dispositif, lang),
                 len(territories),
                 len(active),
+                len(no_carrier) if dispositif in CARRIED_BY_DESIGN else "–",
                 len(expected),
                 len(closed),
                 nothing,
                 ", ".join(t.name for t in closed) or "–",
             ]
         )
+        if no_carrier:
+            names = ", ".join(t.name for t in no_carrier)
+            without_carrier.append(f"- {label(dispositif, lang)} sans porteur sourcé : {names}.")
     out.append(
         _table(
             [
                 "Dispositif",
                 "territoires",
-                "opérateur sourcé",
+                "sourcé",
+                "dont porteur inconnu",
                 "attendu (opérateur inconnu)",
                 "fermé, sans successeur",
                 "rien",
@@ -1014,9 +1035,14 @@ def _report(eco: Ecosystem, lang: str) -> str:
         )
     )
     out.append(
-        "\nUn territoire « attendu » est un manque de données, pas de couverture ; "
-        "« fermé, sans successeur » est un manque réel, attesté par les sources."
+        "\n« Sourcé » : une source atteste l’offre dans ce territoire ; « dont porteur "
+        "inconnu » : aucune source ne nomme la structure qui la porte (pas de lien "
+        "« porte »). Un territoire « attendu » est un manque de données, pas de "
+        "couverture ; « fermé, sans successeur » est un manque réel, attesté par les "
+        "sources."
     )
+    if without_carrier:
+        out.append("\n" + "\n".join(without_carrier))
 
     located = sum(1 for s in records if s.commune_code and s.status is not Status.EXPECTED)
     out.append("\n### Localisation\n")

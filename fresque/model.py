@@ -316,6 +316,14 @@ UNIQUE_BY_DESIGN: dict[Dispositif, Level] = {
     Dispositif.CRESS: Level.REGION,
 }
 
+#: Dispositifs whose instance (``dla_29``) is a structure of its own, operated by one or
+#: more carriers (``dla_porteur``) linked to it by ``carries``. An instance the sources
+#: attest with no such link is an existing offer whose carrier is unknown: it stays
+#: ``active``, and reports count it apart.
+CARRIED_BY_DESIGN: frozenset[Dispositif] = frozenset(
+    {Dispositif.DLA_DEPARTEMENTAL, Dispositif.DLA_REGIONAL}
+)
+
 _S = Stage
 #: The stages a dispositif serves when a row names none (documented rule, one line of why).
 #: An empty tuple means the dispositif supports no project stage directly.

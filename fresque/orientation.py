@@ -473,9 +473,9 @@ def orient(
     Examples
     --------
     >>> from fresque.ecosystem import load_ecosystem
-    >>> found = orient(load_ecosystem(), "29151", stage="consolidation")
+    >>> found = orient(load_ecosystem(), "22278", stage="consolidation")  # Saint-Brieuc
     >>> [o.id for o in found.local if o.status == "expected"]
-    ['dla_29_expected', 'dla_r_53_expected']
+    ['dla_22_expected', 'dla_r_53_expected']
     >>> found.local[-2].expected_note  # the ranking puts expected ones after active ones
     'un DLA existe sur votre département mais son opérateur n’est pas encore référencé'
     """

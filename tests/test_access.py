@@ -602,23 +602,28 @@ def test_national_dataset_zones(national: Ecosystem) -> None:
     offer_zone = Accessibility(national).offers["zone"]
     # Every offer found lies in the zone of its commune.
     assert (offer_zone.loc[found["offer_id"]].to_numpy() == found["zone"].astype(str)).all()
-    # No offer is located in Corsica or overseas: every commune there is NaN, for every
-    # key, where a single plane would have given them Nice's or Paris's offers.
+    # One offer only is located outside the mainland: IERD, an incubator at La Possession
+    # (La Réunion). Every other commune of Corsica or overseas is NaN, for every key,
+    # where a single plane would have given them Nice's or Paris's offers.
     far = table[table["zone"] != "metropole"]
-    assert len(far) > 0 and far["distance_km"].isna().all()
+    reunion = far["zone"] == "974"
+    assert len(far) > 0 and far.loc[~reunion, "distance_km"].isna().all()
+    assert set(far.loc[reunion, "offer_id"].dropna()) == {"ierd_reunion"}
     near = nearest_offers(national, dispositif="incubateur")
-    assert near.attrs["zones_without_offer"] == ["corse", "971", "972", "973", "974", "976"]
+    assert near.attrs["zones_without_offer"] == ["corse", "971", "972", "973", "976"]
     beyond = population_beyond(near, level="zone")
     assert beyond.loc["corse", "communes_no_offer"] == 360
-    assert beyond.loc["974", "population_no_offer"] == 889_679
+    assert beyond.loc["974", "population"] == 889_679
+    assert beyond.loc["974", "population_no_offer"] == 0
+    assert near.loc["97408", ["distance_km", "offer_id"]].tolist() == [0.0, "ierd_reunion"]
     assert 0 < beyond.loc["metropole", "share_beyond_30km"] < 1
 
 
 def test_national_actors_in_paris_do_not_count(national: Ecosystem) -> None:
     near = nearest_offers(national, dispositif="incubateur")
-    # La Ruche is a national incubator in Paris; it only counts when asked for.
-    assert near.loc["75056", "offer_id"] != "la_ruche"
-    assert near.loc["75056", "distance_km"] > 0
+    # La Ruche is a national incubator in Paris; it only counts when asked for. Without
+    # it, the nearest is SenseCube, a local incubator of Paris (sourced in the second pass).
+    assert near.loc["75056", "offer_id"] == "sensecube"
     with_national = nearest_offers(national, dispositif="incubateur", include_national=True)
     assert with_national.loc["75056", "offer_id"] == "la_ruche"
     assert with_national.loc["75056", "distance_km"] == 0.0

@@ -122,8 +122,10 @@ def test_runs_in_time_without_error(executed, name):
 def test_01_discovers_the_ecosystem(executed):
     notebook, _ = executed["01_decouvrir_l_ecosysteme"]
     check = _check(notebook)
-    assert check["structures"] == 297 and check["liens"] == 627
-    assert check["composantes"] == 7
+    assert check["structures"] == 331 and check["liens"] == 625
+    # The second pass of the reference added actors linked only among themselves or not
+    # at all (Pulse and Groupe SOS, La Ruche, SenseCube, Inizià…): 22 components.
+    assert check["composantes"] == 22
     assert check["plus_central"] == "dla_national"
     assert check["page_sans_cdn"] is True
     assert check["departements_avec_structures"] > 15
@@ -141,7 +143,9 @@ def test_02_covers_one_region(executed):
     # No local structure supports scaling anywhere in Bretagne: every EPCI is a gap.
     assert check["epci_sans_offre_scaling"] == check["epci"]
     assert check["premier_manque"] in {"scaling", "impact_evaluation"}
-    assert check["inconnus"] >= 4  # the four DLA départementaux have no sourced operator
+    # Unknown operators: the DLA départemental of Côtes-d'Armor and Morbihan (Finistère
+    # and Ille-et-Vilaine are sourced), and the DLA régional in the four départements.
+    assert check["inconnus"] == 2 + 4
     # Issue #12 §5: regional offers without a known commune (TAg BZH, France Active…) may
     # be anywhere in Bretagne: nobody is surely beyond 30 km, most are maybe beyond.
     assert check["part_au_dela_30km"] == 0
@@ -164,6 +168,6 @@ def test_04_imports_a_spreadsheet(executed):
     check = _check(executed["04_importer_vos_donnees"][0])
     assert check["problemes_avant"] == 5
     assert check["structures_ajoutees"] == 5 and check["liens_ajoutes"] == 5
-    assert check["noeuds_gexf"] == 297 + 5
+    assert check["noeuds_gexf"] == 331 + 5
     assert check["feuilles_kumu"] == ["Connections", "Elements"]
     assert check["scaling_35_apres"] == "single"  # the accelerator fills the gap

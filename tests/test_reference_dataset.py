@@ -1,7 +1,7 @@
 """The curated national dataset (data/ecosystem) against the reference facts it is built from.
 
 Counts are measured on ``data/reference`` rather than written down, so a new sourced
-row changes the expectations with it; where the reference README states a figure (23 of
+row changes the expectations with it; where the reference README states a figure (29 of
 101 départements with a sourced DLA operator…), the test checks that figure too.
 """
 
@@ -121,7 +121,8 @@ def test_readme_carries_the_report(eco: Ecosystem) -> None:
 
 
 def test_every_reference_actor_and_link_is_there(eco, ref_structures, ref_links) -> None:
-    assert len(ref_structures) == 207  # what the reference README announces
+    assert len(ref_structures) == 250  # what the reference README announces
+    assert len(ref_links) == 310
     assert {s.id for s in sourced(eco)} == set(ref_structures)
     assert len(eco) == len(ref_structures) + len(expected(eco))
     reference_keys = {(r["source_id"], r["target_id"], r["relation"]) for r in ref_links}
@@ -142,16 +143,17 @@ def test_expected_count_is_the_territories_without_a_sourced_operator(eco, ref_s
         value = next(k for k, v in REFERENCE_DISPOSITIFS.items() if v is dispositif)
         known = reference_codes(ref_structures, value)
         wanted += sum(1 for t in territories.children("FR", level) if t.code not in known)
-    assert len(expected(eco)) == wanted == 78 + 12
+    assert len(expected(eco)) == wanted == 72 + 9
 
 
 @pytest.mark.parametrize(
     ("dispositif", "territory_count", "known_count"),
     [
-        # Reference README: DLA operators sourced for 23 of 101 départements; regional
-        # carriers for 6 of 17 (régions: 18); CRESS: all 18 régions.
-        (Dispositif.DLA_DEPARTEMENTAL, 101, 23),
-        (Dispositif.DLA_REGIONAL, 18, 6),
+        # Reference README: DLA operators sourced for 29 of 101 départements; regional
+        # carriers for 6 of 17 (régions: 18), and 3 more DLA régionaux sourced as existing
+        # with their carrier unknown (27, 28, 94); CRESS: all 18 régions.
+        (Dispositif.DLA_DEPARTEMENTAL, 101, 29),
+        (Dispositif.DLA_REGIONAL, 18, 6 + 3),
         (Dispositif.CRESS, 18, 18),
     ],
 )
@@ -180,8 +182,35 @@ def test_one_structure_per_territory_for_unique_dispositifs(
 
 
 def test_no_sourced_dla_is_duplicated_by_an_expected_one(eco) -> None:
-    assert "dla_29_expected" in eco and "dla_01_expected" not in eco
+    assert "dla_22_expected" in eco and "dla_01_expected" not in eco
     assert "dla_25_expected" not in eco and "dla_90_expected" not in eco  # dla_25_90
+    # The second pass of the reference sourced these: their placeholders are gone.
+    for code in ("29", "30", "35", "48", "51", "81"):
+        assert f"dla_{code}" in eco and f"dla_{code}_expected" not in eco, code
+    for code in ("27", "28", "94"):
+        assert f"dla_r_{code}" in eco and f"dla_r_{code}_expected" not in eco, code
+
+
+def test_dla_sourced_without_a_carrier_stays_active(eco, ref_links) -> None:
+    """A DLA régional the sources attest is an existing offer, carrier known or not."""
+    regional = {s.id: s for s in sourced(eco) if Dispositif.DLA_REGIONAL in s.dispositifs}
+    carried = {r["target_id"] for r in ref_links if r["relation"] == "carries"}
+    with_carrier = sorted(c for i, s in regional.items() if i in carried for c in s.territory_codes)
+    without = sorted(c for i, s in regional.items() if i not in carried for c in s.territory_codes)
+    # Reference README: regional carrier known for 6 régions; BFC and Corse (and Normandie)
+    # sourced as existing, carrier unknown.
+    assert with_carrier == ["11", "24", "32", "44", "75", "76"]
+    assert without == ["27", "28", "94"]
+    for code in without:
+        dla = eco.get(f"dla_r_{code}")
+        assert dla.status is Status.ACTIVE and dla.source_urls
+        assert "non sourcé" not in dla.name
+        assert eco.neighbors(dla.id, relation="carries", direction="in") == []
+    assert eco.get("dla_r_27").confidence == "high"  # as the reference gives it
+    assert eco.get("dla_r_28").confidence == "medium"
+    # Every DLA départemental sourced so far names its carrier.
+    departmental = [s for s in sourced(eco) if Dispositif.DLA_DEPARTEMENTAL in s.dispositifs]
+    assert all(s.id in carried for s in departmental)
 
 
 def test_cress_normandie_is_defunct_and_not_replaced(eco) -> None:
@@ -236,9 +265,9 @@ def test_expected_records_cite_the_by_design_sources(eco) -> None:
             ]
             (animator,) = eco.neighbors(s.id, relation="animates", direction="in")
             assert Dispositif.DLA_REGIONAL in eco.get(animator).dispositifs
-    name = eco.get("dla_29_expected").name
-    assert name == "DLA 29 – Finistère (opérateur non sourcé)"
-    assert eco.neighbors("dla_29_expected", relation="animates") == ["dla_r_53_expected"]
+    name = eco.get("dla_22_expected").name
+    assert name == "DLA 22 – Côtes-d'Armor (opérateur non sourcé)"
+    assert eco.neighbors("dla_22_expected", relation="animates") == ["dla_r_53_expected"]
     assert "dla_r_44" in eco.neighbors("dla_08_expected", relation="animates")
 
 
@@ -290,7 +319,7 @@ def test_structures_are_located_only_where_the_sources_say(eco, ref_structures) 
     }
     located = {s.id for s in eco.records.structures if s.commune_code}
     assert located == with_city
-    assert len(ref_structures) - len(located) == 161
+    assert len(ref_structures) - len(located) == 187
     for sid in located:
         city = OVERRIDES[sid].city if sid in OVERRIDES and OVERRIDES[sid].city else None
         city = city or ref_structures[sid]["city"]
@@ -318,7 +347,11 @@ def test_serving_morlaix(eco) -> None:
     dla = [
         sid for sid in found.contains if Dispositif.DLA_DEPARTEMENTAL in eco.get(sid).dispositifs
     ]
-    assert dla == ["dla_29_expected"]  # no operator sourced for the Finistère
+    assert dla == ["dla_29"]  # sourced in the second pass, with its two carriers
+    assert eco.neighbors("dla_29", relation="carries", direction="in") == [
+        "espace_associatif_quimper",
+        "fa_bretagne",
+    ]
     assert "cress_bre" in found.contains
     assert found.overlaps == []
     national = set(found.national.index)
@@ -335,18 +368,37 @@ def test_serving_morlaix(eco) -> None:
 def test_data_report_command(capsys) -> None:
     assert main(["data", "report"]) == 0
     out = capsys.readouterr().out
-    assert "| DLA départemental " in out
-    row = next(
-        line
-        for line in out.splitlines()
-        if line.startswith("| DLA départemental ") and "101" in line
-    )
-    assert [c.strip() for c in row.strip("|").split("|")][:6] == [
+    unique = out.split("### Dispositifs uniques par territoire")[1].split("###")[0]
+    row = next(line for line in unique.splitlines() if line.startswith("| DLA départemental "))
+    # territories, sourced, of which carrier unknown, expected, closed, nothing
+    assert [c.strip() for c in row.strip("|").split("|")][:7] == [
         "DLA départemental",
         "101",
-        "23",
-        "78",
+        "29",
+        "0",
+        "72",
         "0",
         "0",
     ]
-    assert "Normandie" in out
+    row = next(line for line in unique.splitlines() if line.startswith("| DLA régional "))
+    assert [c.strip() for c in row.strip("|").split("|")][:7] == [
+        "DLA régional",
+        "18",
+        "9",
+        "3",
+        "9",
+        "0",
+        "0",
+    ]
+    assert "- DLA régional sans porteur sourcé : Bourgogne-Franche-Comté, Normandie, Corse." in out
+    row = next(line for line in unique.splitlines() if line.startswith("| CRESS "))
+    assert [c.strip() for c in row.strip("|").split("|")] == [
+        "CRESS (chambre régionale de l’ESS)",
+        "18",
+        "17",
+        "–",
+        "0",
+        "1",
+        "0",
+        "Normandie",
+    ]
