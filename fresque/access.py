@@ -2,7 +2,7 @@
 
 For every commune, the straight-line distance from its representative point to the
 nearest *located offer* of a dispositif or a stage, the id of that offer, and, per
-territory, the share of the population living beyond 20, 30 and 50 km (DESIGN.md §3).
+territory, the share of the population living beyond 20, 30 and 50 km (docs/architecture.md, « Coverage »).
 
 What counts as an offer
 -----------------------
@@ -18,7 +18,7 @@ A structure of the ecosystem that is
   ``include_national=True``. Most of them sit in Paris; counting Avise or France Active's
   head office as "an offer 3 km away" for every Parisian, and as the nearest offer of half
   the Bassin parisien, would hide the local gaps that coverage and accessibility are
-  meant to show (DESIGN.md §3 counts national actors apart);
+  meant to show (national actors are counted apart);
 * and has the dispositif(s) asked for in ``dispositifs`` and the stage(s) asked for in
   ``stages`` (one value or several: any of them; both criteria: both must hold; neither:
   every local located active structure).

@@ -16,7 +16,7 @@ territorial queries are a column slice and a sum.
 
 *National* structures (level ``country``) serve everything. They are kept apart: they
 have empty rows in the matrix, :meth:`Ecosystem.serving` returns them in their own table,
-and they never hide a local gap (DESIGN.md §3).
+and they never hide a local gap.
 
 :meth:`Ecosystem.serving` takes a territory of any level. For a commune, the local
 offers are the structures whose territory contains it. For a wider territory (EPCI,

@@ -75,7 +75,7 @@ class Level(StrEnum):
 
 
 class Kind(StrEnum):
-    """What an actor is (DESIGN.md §2)."""
+    """What an actor is (docs/architecture.md, « Domain model »)."""
 
     SUPPORT_STRUCTURE = "support_structure"
     """Structure d'accompagnement: delivers support to projects."""
@@ -149,7 +149,7 @@ class Dispositif(StrEnum):
 
 
 class Relation(StrEnum):
-    """A directed link from ``source`` to ``target`` (DESIGN.md §2)."""
+    """A directed link from ``source`` to ``target`` (docs/architecture.md, « Domain model »)."""
 
     FUNDS = "funds"
     """Source finances target."""
@@ -690,7 +690,7 @@ class _Record(BaseModel):
 
 
 class Structure(_Record):
-    """An actor of the ecosystem: a node of the network (DESIGN.md §2).
+    """An actor of the ecosystem: a node of the network (docs/architecture.md, « Domain model »).
 
     Enum fields accept members, values, and the French or English labels and synonyms
     known to :func:`fresque.i18n.parse_enum`. Lists drop repeated values; ``stages`` come
@@ -799,7 +799,7 @@ class Structure(_Record):
 
 
 class Link(_Record):
-    """A directed relation between two structures: an edge of the network (DESIGN.md §2).
+    """A directed relation between two structures: an edge of the network (docs/architecture.md, « Domain model »).
 
     Examples
     --------

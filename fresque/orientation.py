@@ -15,8 +15,8 @@ homonyms), or into French suggestions when nothing matches. :func:`orient` then 
   located come last among equals;
 * the **other local structures**: they serve the commune but not that stage (a CRESS
   orients rather than accompanies; a DLA works with existing structures);
-* the **national offers** that accompany the stage, after the local ones (DESIGN.md §3:
-  they never hide a local gap).
+* the **national offers** that accompany the stage, after the local ones (they never
+  hide a local gap).
 
 Each :class:`Offer` carries its reasons in plain words ("sert votre commune (département
 29)", "accompagne l'émergence", "thème : financement", "à 12 km"), how to reach it
