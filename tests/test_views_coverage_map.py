@@ -37,7 +37,7 @@ from fresque.views.coverage_map import (
     territory_detail,
     view_of,
 )
-from fresque.views.maps import inset_points, map_geojson
+from fresque.views.maps import _to_plane, inset_points, map_geojson, range_box_plane
 
 
 @pytest.fixture(scope="module")
@@ -165,9 +165,8 @@ def test_outline_and_view(departements):
         next(shape(f["geometry"]) for f in departements["features"] if f["id"] == "29")
     )
     assert outline_coordinates(departements, []) == {"lon": [], "lat": []}
-    whole, finistere = view_of(departements), view_of(departements, ["29"])
-    assert finistere["lonaxis"]["range"][1] - finistere["lonaxis"]["range"][0] < 4
-    assert whole["lonaxis"]["range"][1] - whole["lonaxis"]["range"][0] > 10
+    whole, finistere = _window(view_of(departements)), _window(view_of(departements, ["29"]))
+    assert finistere[2] - finistere[0] < 200_000 < 1_000_000 < whole[2] - whole[0]
 
 
 @pytest.fixture(scope="module")
@@ -180,39 +179,57 @@ def _box(view):
     return lon0, lat0, lon1, lat1
 
 
-def _contains(box, bounds, slack=1e-3):
-    lon0, lat0, lon1, lat1 = box
-    x0, y0, x1, y1 = bounds
-    return lon0 - slack <= x0 and x1 <= lon1 + slack and lat0 - slack <= y0 and y1 <= lat1 + slack
+def _window(view):
+    """What plotly shows of ``view``, in the map's plane: the bounds of the ranges' box,
+    divided by the zoom (``projection.scale``), centred on ``center``."""
+    x0, y0, x1, y1 = range_box_plane(view["lonaxis"]["range"], view["lataxis"]["range"])
+    zoom = view["projection"].get("scale", 1)
+    ((x, y),) = _to_plane(np.array([[view["center"]["lon"], view["center"]["lat"]]]))
+    w, h = (x1 - x0) / zoom / 2, (y1 - y0) / zoom / 2
+    return x - w, y - h, x + w, y + h
 
 
-def test_every_region_is_framed_on_itself_drom_in_their_inset(regions):
-    """Each région's frame holds it, with REGION_MARGIN around, centred on it; a DROM is
-    framed on its inset, a small part of the national view."""
-    whole = _box(view_of(regions))
-    national_width = whole[2] - whole[0]
+def _plane(geometry):
+    return shapely.transform(geometry, _to_plane).bounds
+
+
+def _contains(box, bounds, slack=1.0):
+    x0, y0, x1, y1 = box
+    a0, b0, a1, b1 = bounds
+    return x0 - slack <= a0 and a1 <= x1 + slack and y0 - slack <= b0 and b1 <= y1 + slack
+
+
+def _overlaps(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_every_region_is_framed_whole_large_and_clear_of_the_insets(regions):
+    """Each région is seen whole and fills the plot in one direction (REGION_MARGIN
+    around it); no overseas inset overlaps it (a zoomed Pays de la Loire had the Bay of
+    Biscay's insets on its coast); a DROM is framed on its inset, without its neighbours.
+    The ranges stay those of the whole map: only the centre and the zoom move."""
+    whole = view_of(regions)
+    assert whole["projection"]["scale"] >= 1
+    boxes = {inset["territory"]: inset["box"] for inset in regions["insets"]}
     drom = 0
     for feature in regions["features"]:
         code = str(feature["id"])
-        bounds = shape(feature["geometry"]).bounds
         view = view_of(regions, [code])
-        box = _box(view)
-        assert _contains(box, bounds), code
-        width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
-        assert box[2] - box[0] == pytest.approx(width * (1 + 2 * REGION_MARGIN), abs=1e-3)
-        assert box[3] - box[1] == pytest.approx(height * (1 + 2 * REGION_MARGIN), abs=1e-3)
-        assert box[0] < view["center"]["lon"] < box[2] and box[1] < view["center"]["lat"] < box[3]
-        assert all(isinstance(v, float) for v in box)  # plain JSON numbers
-        if (feature.get("properties") or {}).get("inset"):
-            drom += 1
-            frame = next(
-                i["frame"]
-                for i in regions["insets"]
-                if i["territory"] == feature["properties"]["inset"]
-            )
-            # Framed on its inset box (in the Bay of Biscay), not on its true place.
-            assert _contains(box, shapely.LineString(frame).bounds, slack=0.5)
-            assert box[2] - box[0] < national_width / 4
+        assert _box(view) == _box(whole), code
+        window = _window(view)
+        bounds = _plane(shape(feature["geometry"]))
+        assert _contains(window, bounds), code
+        fill = max(
+            (bounds[2] - bounds[0]) / (window[2] - window[0]),
+            (bounds[3] - bounds[1]) / (window[3] - window[1]),
+        )
+        assert fill == pytest.approx(1 / (1 + 2 * REGION_MARGIN), abs=0.02), code
+        own = (feature.get("properties") or {}).get("inset")
+        drom += own is not None
+        for territory, box in boxes.items():
+            if territory != own:
+                assert not _overlaps(window, box), (code, territory)
+        assert all(isinstance(v, float) for v in view["center"].values())  # plain JSON
     assert drom == 5  # Guadeloupe, Martinique, Guyane, La Réunion, Mayotte
 
 
@@ -231,13 +248,32 @@ def test_the_chosen_territory_stays_in_the_frame(regions):
     assert across, "no EPCI crosses a région border in the reference geography"
     code, listed = across[0]
     region = str(dep_region[listed.split("|")[1]])  # a région that is not its main one
-    alone = _box(view_of(regions, [region]))
+    (region_feature,) = features_of(regions, [region])
     (feature,) = features_of(epci, [code])
-    both = _box(view_of(regions, [region], also=[feature]))
-    assert _contains(both, shape(feature["geometry"]).bounds)
-    assert _contains(both, alone)
+    both = _window(view_of(regions, [region], also=[feature]))
+    assert _contains(both, _plane(shape(feature["geometry"])))
+    assert _contains(both, _plane(shape(region_feature["geometry"])))
     assert view_of(regions, ["53"], also=[]) == view_of(regions, ["53"])
     assert features_of(regions, ["nope"]) == [] and view_of(regions, ["nope"]) == view_of(regions)
+
+
+def test_zoom_window_moves_off_an_inset_or_zooms_in():
+    from fresque.views.maps import zoom_window
+
+    shown = (0.0, 0.0, 1000.0, 1000.0)
+    # A box at the lower left of the target: the window moves up and keeps the target.
+    x, y, zoom = zoom_window(shown, (100, 100, 300, 300), [(0, 0, 130, 80)], margin=0.2)
+    half = 500 / zoom
+    assert (x - half, y - half) >= (0, 80) and y - half == pytest.approx(80, abs=0.2)
+    assert x + half >= 300 and y + half >= 300
+    # Boxes on both sides of the target: closer in, between them.
+    x, y, zoom = zoom_window(
+        shown, (100, 100, 300, 300), [(0, 0, 95, 1000), (305, 0, 1000, 1000)], margin=0.2
+    )
+    assert x - 500 / zoom >= 95 and x + 500 / zoom <= 305
+    # No way around: the target is still shown whole.
+    x, y, zoom = zoom_window(shown, (100, 100, 300, 300), [(0, 0, 1000, 99.0)], margin=0.5)
+    assert y - 500 / zoom <= 100 and y + 500 / zoom >= 300
 
 
 def test_legend_is_in_words():

@@ -110,9 +110,12 @@ TRACE: dict[str, int] = {
 #: Sequential, colour-blind-safe scales of the continuous indicators.
 SCALES: dict[str, str] = {"per100k": "Viridis_r", "beyond30": "Cividis_r"}
 
-#: Margin around a chosen région (share of its extent): plotly fits the lon/lat box of
-#: a conic projection loosely, a tight box cuts the région.
-REGION_MARGIN = 0.3
+#: Room around a chosen région, as a share of its larger side.
+REGION_MARGIN = 0.05
+
+#: Room kept between a zoomed view and the overseas insets' frames (metres in the
+#: map's plane): the frames' line must stay out too.
+INSET_CLEARANCE = 4_000.0
 
 SELECTED_COLOR = "#1f2328"
 SERVED_COLOR = "#6a1b9a"
@@ -308,8 +311,8 @@ def view_of(
     codes: Sequence[str] | None = None,
     also: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """``geo`` ranges and centre framing the features ``codes`` (all, with the insets,
-    when ``None`` or when none is found).
+    """``geo`` settings framing the features ``codes`` (all, with the insets, when
+    ``None`` or when none is found).
 
     Parameters
     ----------
@@ -324,24 +327,38 @@ def view_of(
     Returns
     -------
     dict
-        ``lonaxis.range``, ``lataxis.range`` and ``center`` of ``layout.geo``: the
-        features' lon/lat box widened by :data:`REGION_MARGIN` of its extent on each side
-        (plotly fits a conic projection's box loosely), centred on the middle of their
-        extent in the map's plane.
+        ``lonaxis.range`` and ``lataxis.range`` (those of the whole map, always), and the
+        ``center`` and ``projection`` (its ``scale`` is the zoom) that show the features
+        whole, as large as the plot allows with :data:`REGION_MARGIN` around them, and no
+        overseas inset over them (a zoomed Bretagne or Pays de la Loire would have the
+        insets of the Bay of Biscay on its coast; a DROM is shown without its neighbours).
+        See :func:`fresque.views.maps.zoom_window`.
 
     Examples
     --------
     >>> from fresque.views.maps import map_geojson
-    >>> view = view_of(map_geojson("regions"), ["53"])  # doctest: +SKIP
-    >>> view["lonaxis"]["range"]  # Bretagne, 5.1° W to 1.0° W, widened  # doctest: +SKIP
-    [-6.3783, 0.2199]
+    >>> regions = map_geojson("regions")  # doctest: +SKIP
+    >>> view_of(regions, ["53"])["projection"]["scale"] > 3  # Bretagne  # doctest: +SKIP
+    True
     """
-    if codes:
-        chosen = features_of(geojson, codes)
-        if chosen:
-            return _view([*chosen, *also], [], margin=REGION_MARGIN)
     features = [f for f in geojson["features"] if f.get("geometry")]
-    return _view(features, geojson.get("insets") or [], margin=0.01)
+    insets = geojson.get("insets") or []
+    chosen = features_of(geojson, codes) if codes else []
+    if not chosen:
+        return _view(features, insets, margin=0.01)
+    shown = [*chosen, *also]
+    own = {(f.get("properties") or {}).get("inset") for f in shown}
+    avoid = [
+        _widened(inset["box"], INSET_CLEARANCE) for inset in insets if inset["territory"] not in own
+    ]
+    return _view(
+        features, insets, margin=0.01, target=shown, avoid=avoid, target_margin=REGION_MARGIN
+    )
+
+
+def _widened(box: Sequence[float], by: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = box
+    return (x0 - by, y0 - by, x1 + by, y1 + by)
 
 
 def indicator_style(
