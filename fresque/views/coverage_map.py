@@ -627,8 +627,10 @@ def _ticks(top: float) -> tuple[list[float], int]:
 
     Examples
     --------
-    >>> _ticks(50.0), _ticks(2.5), _ticks(2.0)
-    (([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], 0), ([0.0, 0.5, 1.0, 1.5, 2.0, 2.5], 1), ([0.0, 0.5, 1.0, 1.5, 2.0], 1))
+    >>> _ticks(50.0)
+    ([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], 0)
+    >>> _ticks(2.0)
+    ([0.0, 0.5, 1.0, 1.5, 2.0], 1)
     """
     mantissa = top / 10.0 ** math.floor(math.log10(top))
     parts = 4 if round(mantissa, 6) == 2 else 5
