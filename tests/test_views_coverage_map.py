@@ -14,12 +14,13 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from fresque.coverage import compute_coverage
+from fresque.coverage import STATUS_ORDER, compute_coverage
 from fresque.ecosystem import load_ecosystem
 from fresque.i18n import label
 from fresque.model import CoverageStatus, Kind, Stage
 from fresque.views.coverage_map import (
     CATEGORIES,
+    NO_OFFER_COLOR,
     REGION_MARGIN,
     STATUS_COLORS,
     TRACE,
@@ -31,8 +32,10 @@ from fresque.views.coverage_map import (
     indicator_style,
     key_options,
     legend_entries,
+    offers_nothing,
     outline_coordinates,
     points_style,
+    scale_top,
     status_category,
     territory_detail,
     view_of,
@@ -55,21 +58,101 @@ def departements():
     return map_geojson("departements")
 
 
+@pytest.fixture(scope="module")
+def epci():
+    return map_geojson("epci")
+
+
 def _luminance(color: str) -> float:
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def test_categories_cover_every_status_and_partial_is_lighter():
+def test_categories_cover_every_status_and_partial_is_lighter_the_less_is_covered():
     assert {status for status, _ in CATEGORIES} == {s.value for s in CoverageStatus}
-    assert status_category("gap", True) == status_category("gap", False) == 0
-    for status in ("unknown", "single", "covered", "overlap"):
-        full, partial = category_color(status, False), category_color(status, True)
-        assert full == STATUS_COLORS[status]
-        assert _luminance(partial) > _luminance(full) + 30
+    assert [s for s, _ in CATEGORIES] == sorted(
+        (s for s, _ in CATEGORIES), key=lambda s: STATUS_ORDER.index(CoverageStatus(s))
+    )
+    assert status_category("gap", True, 0.3) == status_category("gap", False) == 0
+    for status in STATUS_ORDER:
+        if offers_nothing(status):  # never partial: one colour
+            assert [b for s, b in CATEGORIES if s == status.value] == ["full"]
+            continue
+        full = category_color(status.value, "full")
+        most = CATEGORIES[status_category(status.value, True, 0.5)]
+        few = CATEGORIES[status_category(status.value, True, 0.019)]
+        assert (most, few) == ((status.value, "most"), (status.value, "few"))
+        assert full == STATUS_COLORS[status.value]
+        lum = [_luminance(category_color(*c)) for c in ((status.value, "full"), most, few)]
+        assert lum[0] + 30 < lum[1] < lum[2] - 20, status
     # Every category has its own colour.
-    colors = {category_color(s, p) for s, p in CATEGORIES}
+    colors = {category_color(s, b) for s, b in CATEGORIES}
     assert len(colors) == len(CATEGORIES)
+
+
+def test_share_covered_is_as_prominent_as_the_status(epci, coverage, eco):
+    """The issue's EPCI: CC Maine Saosnois (Pays de la Loire), "Couvert (partiel)" with
+    1.9 % of its people covered by two communes served from Normandy. Its colour is the
+    palest of its status, the share is on the status line of the hover, and in the panel
+    next to the status."""
+    code = "200072676"
+    codes = [str(f["id"]) for f in epci["features"]]
+    table = coverage.table("epci", keys=[coverage_key("incubateur")])
+    row = table.set_index("code").loc[code]
+    assert row["status"] == "covered" and bool(row["partial"])
+    assert row["share_covered"] == pytest.approx(0.0193, abs=1e-4)
+    style = indicator_style(codes, feature_names(epci), table, "status", "incubateur", "fr")
+    i = codes.index(code)
+    assert CATEGORIES[int(style["z"][i])] == ("covered", "few")
+    status_line = style["customdata"][i][1].split("<br>")[1]
+    assert status_line == "Couvert (partiel) — <b>1,9\u00a0% des habitants couverts</b>"
+    # A département fully covered keeps its plain status and says no share.
+    rows = table.set_index("code")
+    full = next(
+        c for c in codes if rows.loc[c, "status"] == "covered" and not rows.loc[c, "partial"]
+    )
+    assert "habitants couverts" not in style["customdata"][codes.index(full)][1]
+    # The panel: the share next to the status, for the key and for each partial stage.
+    keys = [("stage", s.value) for s in Stage] + [coverage_key("incubateur")]
+    mine = coverage.table("epci", keys=keys)
+    detail = territory_detail(
+        mine[mine["code"] == code], eco.structures["name"].to_dict(), "incubateur", "fr"
+    )
+    assert detail["key"]["status_label"] == "Couvert (partiel)"
+    assert detail["key"]["share_text"] == "1,9\u00a0% des habitants couverts"
+    assert detail["key"]["color"] == category_color("covered", "few")
+    for stage in detail["stages"]:
+        assert bool(stage["share_text"]) == stage["partial"]
+
+
+def test_panel_buttons_have_distinct_ids_when_a_structure_serves_several_stages(app, eco):
+    """TAg29 is listed under Émergence and Création in the Finistère: each of its buttons
+    needs its own id (two components with one id: Dash answers a click with 204)."""
+    from fresque.app import ids
+    from fresque.app.pages import carte
+    from fresque.app.state import parse_url
+
+    with app.server.test_request_context("/"):
+        state = carte._sanitize(parse_url("/carte", "?region=53&dep=29&key=incubateur"))
+        tree = json.dumps(carte.render_detail(state), cls=_Encoder())
+    picks = [
+        json.dumps(c["props"]["id"], sort_keys=True)
+        for c in _components(json.loads(tree))
+        if isinstance(c["props"].get("id"), dict) and c["props"]["id"]["type"] == ids.MAP_PICK
+    ]
+    tag29 = [p for p in picks if '"id": "tag29"' in p]
+    assert len(tag29) >= 3  # the map's key (incubateur), Émergence, Création
+    assert len(set(picks)) == len(picks)
+
+
+def _components(node):
+    """Every component of a serialised Dash tree."""
+    if isinstance(node, list):
+        for child in node:
+            yield from _components(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield node
+        yield from _components(node["props"].get("children"))
 
 
 def test_keys_name_dispositifs_and_stages():
@@ -110,12 +193,12 @@ def test_status_style_in_words_and_partial(departements, coverage):
     rows = table.set_index("code")
     for code, z, (_name, text) in zip(codes, style["z"], style["customdata"], strict=True):
         row = rows.loc[code]
-        assert CATEGORIES[int(z)] == (
-            row["status"],
-            bool(row["partial"]) and row["status"] != "gap",
-        )
+        partial = bool(row["partial"])
+        band = "full" if not partial else "most" if row["share_covered"] >= 0.5 else "few"
+        assert CATEGORIES[int(z)] == (row["status"], band)
         assert label(CoverageStatus(row["status"]), "fr") in text
-        assert ("partiel" in text) == bool(row["partial"])
+        assert ("partiel" in text) == partial
+        assert ("des habitants couverts" in text) == partial
     # The discrete scale paints category i with its colour.
     scale = style["colorscale"]
     n = len(CATEGORIES)
@@ -140,6 +223,50 @@ def test_continuous_styles(departements, coverage):
     assert "%" in far["customdata"][-1][1]
     with pytest.raises(ValueError):
         indicator_style(codes, {}, table, "nope", "incubateur")
+
+
+def _color_at(colorscale, fraction):
+    """The colour plotly gives to ``fraction`` of a scale (the stop at or below it)."""
+    return [c for stop, c in colorscale if stop <= fraction][-1]
+
+
+def test_colour_scales_fit_the_data(epci, coverage):
+    """At EPCI level a few small EPCI reach 74 incubators per 100,000: the scale stops
+    near the 95th percentile, so that 0.5 per 100,000 is not painted as none; a territory
+    without any offer has its own grey; the scale's top says "≥" when values pass it."""
+    codes = [str(f["id"]) for f in epci["features"]]
+    table = coverage.table("epci", keys=[coverage_key("incubateur")])
+    style = indicator_style(codes, {}, table, "per100k", "incubateur", "fr")
+    values = [v for v in style["z"] if v is not None]
+    positive = sorted(v for v in values if v > 0)
+    assert max(values) > 70
+    assert style["zmin"] == 0 and style["zmax"] < max(values) / 1.4
+    assert style["zmax"] >= positive[int(0.95 * (len(positive) - 1))]
+    assert (style["zmax"], True) == scale_top(values, "per100k")
+    assert style["colorbar"]["ticktext"][-1].startswith("≥")
+    assert style["colorbar"]["ticktext"][0] == "0"
+    scale = style["colorscale"]
+    zero, smallest = _color_at(scale, 0.0), _color_at(scale, positive[0] / style["zmax"])
+    assert zero == NO_OFFER_COLOR != smallest
+    # Distances: a share scale stops where the shares do, never above 100 %.
+    beyond = pd.Series(np.linspace(0, 0.18, len(codes)), index=codes)
+    far = indicator_style(codes, {}, table, "beyond30", "incubateur", "fr", beyond)
+    assert far["zmax"] == 0.2
+    percent = ["0", "5", "10", "15", "20"]
+    assert far["colorbar"]["ticktext"] == [f"{p}\u00a0%" for p in percent]
+
+
+def test_colour_bar_title_is_readable(departements, coverage):
+    codes = [str(f["id"]) for f in departements["features"]]
+    table = coverage.table("departement", keys=[coverage_key("creation")])
+    bar = indicator_style(codes, {}, table, "per100k", "creation", "fr")["colorbar"]
+    assert bar["title"]["font"]["size"] >= 13 and bar["tickfont"]["size"] >= 12
+    assert bar["title"]["side"] == "top"
+    # On a light, nearly opaque background: readable over the territories it covers.
+    assert bar["bgcolor"].startswith("rgba(255,255,255,") and float(bar["bgcolor"][17:-1]) > 0.8
+    assert bar["ticktext"][0] == "0" and bar["ticktext"][-1].startswith("≥\u00a0")
+    numbers = [text.removeprefix("≥\u00a0") for text in bar["ticktext"]]
+    assert all(n.replace(",", "").isdigit() and "." not in n for n in numbers)  # French
 
 
 def test_points_move_into_their_inset(departements, eco):
@@ -278,11 +405,39 @@ def test_zoom_window_moves_off_an_inset_or_zooms_in():
 
 def test_legend_is_in_words():
     fr = legend_entries("status", "fr")
-    assert [s["label"] for s in fr["statuses"]] == [label(s, "fr") for s in CoverageStatus]
-    assert "partiel" in fr["partial"]
-    assert fr["statuses"][0]["partial_color"] is None  # a gap is never partial
-    en = legend_entries("per100k", "en")
+    assert [s["label"] for s in fr["statuses"]] == [label(s, "fr") for s in STATUS_ORDER]
+    assert [b["band"] for b in fr["bands"]] == ["full", "most", "few"]
+    assert fr["statuses"][0]["colors"]["few"] is None  # a gap is never partial
+    en = legend_entries("per100k", "en", (2.5, True))
     assert en["statuses"] == [] and "100,000" in en["scale"]
+    assert en["stop"] == "The scale stops at 2.5: above, the darkest colour."
+    assert en["no_offer"]["color"] == NO_OFFER_COLOR
+    assert legend_entries("per100k", "fr", (2.0, False))["stop"] is None
+
+
+def test_the_legend_says_partial_once_and_not_legend_twice(app):
+    from fresque.app.pages import carte
+    from fresque.app.state import parse_url
+    from fresque.i18n import t
+
+    with app.server.test_request_context("/"):
+        state = carte._sanitize(parse_url("/carte", ""))
+        tree = json.loads(json.dumps(carte.render_legend(state), cls=_Encoder()))
+    text = " ".join(_texts(tree))
+    assert text.lower().count("partiel") == 1, text
+    assert t("carte.legend.heading", "fr") not in text  # already the panel's title
+    for status in STATUS_ORDER:
+        assert label(status, "fr") in text
+
+
+def _texts(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for child in node:
+            yield from _texts(child)
+    elif isinstance(node, dict) and "props" in node:
+        yield from _texts(node["props"].get("children"))
 
 
 def test_territory_detail_lists_offers_per_stage_and_what_is_missing(eco, coverage):
@@ -295,10 +450,37 @@ def test_territory_detail_lists_offers_per_stage_and_what_is_missing(eco, covera
     assert detail["key"]["value"] == "incubateur"
     assert ("tag29", eco.get("tag29").name) in detail["key"]["offers"]
     gaps = [s["label"] for s in detail["stages"] if s["status"] == "gap"]
-    assert detail["missing"] == gaps
+    assert gaps and detail["missing"] == gaps
+    # Said under the words of their status (the legend's).
+    assert detail["missing_by_status"] == [(label(CoverageStatus.GAP, "fr"), gaps)]
     for stage in detail["stages"]:
         row = rows[rows["key"] == stage["value"]].iloc[0]
         assert len(stage["offers"]) == row["n_offers"]
+
+
+def test_the_export_sheet_is_the_territories_shown_in_words(app, eco, coverage):
+    """The Carte page's export: the map's level and key, the chosen région's territories,
+    headers in French, names of territories, départements and offers, the legend's words."""
+    from fresque.app.pages import carte
+    from fresque.app.state import parse_url
+
+    with app.server.test_request_context("/"):
+        state = carte._sanitize(parse_url("/carte", "?region=52&level=epci&key=incubateur"))
+        sheet = carte.export_sheet(state)
+        name = carte.export_filename(state, "xlsx")
+    assert name == "fresque-couverture-incubateur-epci-reg52.xlsx"
+    table = coverage.table("epci", keys=[coverage_key("incubateur")], region="52")
+    assert len(sheet) == len(table) > 50
+    assert list(sheet["Code territoire"]) == list(table["code"].astype(str))
+    assert set(sheet["Région"]) == {"Pays de la Loire"}
+    assert set(sheet["Statut"]) <= {label(s, "fr") for s in CoverageStatus}
+    maine = sheet[sheet["Code territoire"] == "200072676"].iloc[0]
+    assert maine["Territoire"] == "CC Maine Saosnois" and maine["Département"] == "Sarthe"
+    assert maine["Statut"] == "Couvert" and maine["Partiel (des communes sans offre)"] == "oui"
+    assert maine["Habitants couverts (%)"] == 1.9
+    assert maine["Offres locales (noms)"] == " ; ".join(
+        sorted((eco.get(i).name for i in ("adress_normandie", "katapult")), key=str.casefold)
+    )
 
 
 # ------------------------------------------------------------------- the page's sizes

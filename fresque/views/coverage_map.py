@@ -189,7 +189,8 @@ def band_of(partial: bool, share_covered: float | None = None) -> str:
 
 def category_color(status: str, band: str = "full") -> str:
     """Fill colour of a status in a band, lighter the less is covered."""
-    return _lighten(STATUS_COLORS[status], BANDS[band])
+    color = STATUS_COLORS[status]
+    return color if band == "full" else _lighten(color, BANDS[band])
 
 
 def status_category(status: str, partial: bool, share_covered: float | None = None) -> int:
@@ -553,7 +554,8 @@ def indicator_style(
         top, saturated = scale_top([v for v in z if v is not None], indicator)
         ticks, decimals = _ticks(top)
         if indicator == "beyond30":
-            text = [share_text(v, lang) for v in ticks]
+            percent = NBSP + "%" if lang == "fr" else "%"
+            text = [_number(100 * v, max(0, decimals - 2), lang) + percent for v in ticks]
         else:
             text = [_number(v, decimals, lang) for v in ticks]
         if saturated:
