@@ -14,6 +14,12 @@ Two ecosystems: the national dataset (``data/ecosystem``) and a seeded synthetic
   stage a spatial join (``sjoin``, ``within``) of the commune points with the polygons of
   the structures carrying it, and count and list the offers per commune.
 
+Both ecosystems get the same made-up surveys (for timing only: every département surveyed
+for one key, every other région for everything), so the confirmed gaps (``gap``) and the
+territories nobody surveyed (``none_known``) are both computed. The naive baseline tells
+them apart with a spatial join of the commune points with the surveyed polygons, and
+counts the distinct organisations behind the offers (:func:`fresque.coverage.organisations`).
+
 Both are checked against each other (share of commune × key statuses that agree: the
 GeoJSON polygons are simplified, so a few points near a border fall on the wrong side).
 """
@@ -21,9 +27,11 @@ GeoJSON polygons are simplified, so a few points near a border fall on the wrong
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import geopandas as gpd
@@ -31,16 +39,17 @@ import numpy as np
 import pandas as pd
 from shapely import union_all
 
-from fresque.coverage import STATUS_ORDER, Coverage, compute_coverage
+from fresque.coverage import STATUS_ORDER, Coverage, compute_coverage, organisations
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.geo.territories import default_territories
-from fresque.model import DEFAULT_STAGES, UNIQUE_BY_DESIGN, Dispositif, Stage
+from fresque.model import DEFAULT_STAGES, UNIQUE_BY_DESIGN, Dispositif, Stage, Survey
 from fresque.paths import geo_dir
 from fresque.synthetic import generate_ecosystem
 
 RUNS = 5
 SEED = 0
 THRESHOLD = 5
+AS_OF = date(2026, 12, 7)
 _FILES = {"region": "regions", "departement": "departements", "epci": "epci"}
 
 
@@ -55,11 +64,44 @@ def median_seconds(action: Callable[[], Any], runs: int = RUNS) -> tuple[float, 
     return statistics.median(timings), result
 
 
+def made_up_surveys(seed: int = SEED) -> list[Survey]:
+    """Surveys for timing only: each département for one random key, every other région
+    for everything."""
+    rng = random.Random(seed)
+    table = default_territories().table
+    keys = [f"dispositif:{d.value}" for d in Dispositif] + [f"stage:{s.value}" for s in Stage]
+    found = []
+    for level, scope_of in (("departement", lambda: rng.choice(keys)), ("region", lambda: "all")):
+        codes = table.loc[table["level"] == level, "code"].tolist()
+        if level == "region":
+            codes = codes[::2]
+        for code in codes:
+            found.append(
+                Survey(
+                    id=f"bench_{level}_{code}".lower(),
+                    territory_level=level,
+                    territory_code=code,
+                    scope=scope_of(),
+                    attested_by="benchmark",
+                    date=date(2026, 1, 1),
+                    source="benchmarks/coverage.py",
+                )
+            )
+    return found
+
+
+SURVEYS = made_up_surveys()
+
+
 # --- fast -----------------------------------------------------------------------------
 
 
+def fast_coverage(eco: Ecosystem) -> Coverage:
+    return compute_coverage(eco, overlap_threshold=THRESHOLD, surveys=SURVEYS, as_of=AS_OF)
+
+
 def fast_commune_level(eco: Ecosystem) -> tuple[Coverage, pd.DataFrame]:
-    coverage = compute_coverage(eco, overlap_threshold=THRESHOLD)
+    coverage = fast_coverage(eco)
     return coverage, coverage.table("commune")
 
 
@@ -86,6 +128,20 @@ class NaiveCoverage:
             for level, name in _FILES.items()
         }
         self.commune_points = self.points.set_index("commune")["geometry"]
+
+    def surveyed(self, key: tuple[str, str]) -> pd.Index:
+        """Communes inside a territory whose valid survey covers ``key``."""
+        kind, value = key
+        shapes = [
+            self.shapes[s.territory_level.value][s.territory_code]
+            for s in SURVEYS
+            if s.is_valid(AS_OF) and s.scope in ("all", f"{kind}:{value}")
+        ]
+        if not shapes:
+            return pd.Index([])
+        area = gpd.GeoDataFrame(geometry=[union_all(shapes)], crs="EPSG:4326")
+        inside = gpd.sjoin(self.points, area, how="inner", predicate="within")
+        return pd.Index(inside["commune"].unique())
 
     def polygons(self, eco: Ecosystem) -> gpd.GeoDataFrame:
         """One dissolved polygon per local, non-defunct structure."""
@@ -116,6 +172,7 @@ class NaiveCoverage:
     def run(self, eco: Ecosystem) -> dict[tuple[str, str], pd.DataFrame]:
         """Per key: a commune-indexed frame of active, expected, status and offers."""
         polygons = self.polygons(eco)
+        polygons["organisation"] = polygons["id"].map(organisations(eco))
         results = {}
         keys = [("dispositif", d.value) for d in Dispositif] + [("stage", s.value) for s in Stage]
         for kind, value in keys:
@@ -129,20 +186,24 @@ class NaiveCoverage:
                 {
                     "active": grouped["is_active"].sum(),
                     "expected": grouped["is_expected"].sum(),
+                    "organisations": grouped["organisation"].nunique(),
                     "offers": grouped["id"].agg("|".join),
                 }
             ).reindex(self.points["commune"])
-            frame = frame.fillna({"active": 0, "expected": 0, "offers": ""})
+            frame = frame.fillna({"active": 0, "expected": 0, "organisations": 0, "offers": ""})
             offers = frame["active"] + frame["expected"]
+            orgs = frame["organisations"]
+            surveyed = frame.index.isin(self.surveyed((kind, value)))
             unique = kind == "dispositif" and Dispositif(value) in UNIQUE_BY_DESIGN
             status = np.select(
                 [
+                    (offers == 0) & surveyed,
                     offers == 0,
                     frame["active"] == 0,
-                    offers >= 2 if unique else offers > THRESHOLD,
-                    offers == 1,
+                    offers >= 2 if unique else orgs > THRESHOLD,
+                    orgs == 1,
                 ],
-                ["gap", "unknown", "overlap", "single"],
+                ["gap", "none_known", "unknown", "overlap", "single"],
                 "covered",
             )
             frame["status"] = status
@@ -169,14 +230,19 @@ def measure(name: str, eco: Ecosystem, naive: NaiveCoverage | None, target: floa
     print(f"\n== {name}: {len(eco)} structures, {len(eco.links)} links ==")
     matrix = eco.commune_matrix
     print(f"structures × communes: {matrix.shape[0]} × {matrix.shape[1]}, {matrix.nnz:,} served")
-    compute, coverage = median_seconds(lambda: compute_coverage(eco))
+    compute, coverage = median_seconds(lambda: fast_coverage(eco))
     full, (coverage, table) = median_seconds(lambda: fast_commune_level(eco))
     others, tables = median_seconds(lambda: fast_other_levels(coverage))
     sizes = ", ".join(f"{len(t):,} {level}" for level, t in tables.items())
     print(f"fast, median of {RUNS}:")
     print(
-        f"  compute_coverage, {len(coverage.keys)} keys (counts, statuses)"
-        f"  {compute * 1000:7.0f} ms"
+        f"  compute_coverage, {len(coverage.keys)} keys (counts, organisations, "
+        f"{len(coverage.surveys)} surveys, statuses)  {compute * 1000:7.0f} ms"
+    )
+    counts = np.bincount(coverage.status.ravel(), minlength=len(STATUS_ORDER))
+    print(
+        "  commune × key statuses: "
+        + ", ".join(f"{s.value} {n:,}" for s, n in zip(STATUS_ORDER, counts, strict=True))
     )
     print(
         f"  + tidy commune table with offer ids ({len(table):,} rows)  {full * 1000:7.0f} ms"

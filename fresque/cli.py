@@ -213,6 +213,7 @@ def _coverage(args: argparse.Namespace) -> int:
         report_csv,
         write_report,
     )
+    from fresque.coverage_sheet import coverage_sheet, sheet_csv, status_summary, write_sheet
     from fresque.ecosystem import load_ecosystem
     from fresque.io import DatasetValidationError
 
@@ -226,6 +227,14 @@ def _coverage(args: argparse.Namespace) -> int:
     if fmt != "csv" and not args.out:
         print(f"Le format {fmt} s’écrit dans un fichier : précisez --out.", file=sys.stderr)
         return 2
+    if args.lisible and fmt == "geojson":
+        print(
+            "Le GeoJSON garde les colonnes stables (codes) : --lisible vaut pour csv et xlsx.",
+            file=sys.stderr,
+        )
+        return 2
+    # The readable sheet: asked for, or by default in a workbook (opened by people).
+    readable = args.lisible or (fmt == "xlsx" and not args.brut)
     try:
         eco = load_ecosystem(_dataset_dir(args.source))
     except DatasetValidationError as error:
@@ -243,15 +252,24 @@ def _coverage(args: argparse.Namespace) -> int:
     except ValueError as error:  # unknown level, key or région (French messages)
         print(error, file=sys.stderr)
         return 2
-    counts = report["status"].value_counts(sort=False)
-    summary = ", ".join(f"{status} {n}" for status, n in counts.items() if n)
     rows = f"{len(report)} ligne{'s' if len(report) > 1 else ''}"
+    summary = f"{rows} ({status_summary(report['status'], 'fr')})" if len(report) else rows
+    sheet = None
+    if readable:
+        names = eco.structures["name"].to_dict()
+        sheet = coverage_sheet(report, eco.territories, names, "fr")
     if args.out:
-        path = write_report(report, args.out, fmt, territories=eco.territories)
-        print(f"écrit : {path} — {rows} ({summary})")
+        if sheet is not None:
+            path = write_sheet(sheet, args.out, fmt, "fr")
+        else:
+            path = write_report(report, args.out, fmt, territories=eco.territories)
+        print(f"écrit : {path} — {summary}")
     else:
-        sys.stdout.write(report_csv(report))
-        print(f"{rows} ({summary})", file=sys.stderr)
+        if sheet is not None:
+            sys.stdout.write(sheet_csv(sheet).decode("utf-8-sig"))
+        else:
+            sys.stdout.write(report_csv(report))
+        print(summary, file=sys.stderr)
     return 0
 
 
@@ -370,6 +388,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="format (défaut : d’après l’extension de --out, sinon csv)",
     )
     coverage.add_argument("--out", help="fichier à écrire (défaut : CSV sur la sortie standard)")
+    sheet = coverage.add_mutually_exclusive_group()
+    sheet.add_argument(
+        "--lisible",
+        action="store_true",
+        help="tableau lisible : en-têtes en français, noms des territoires et des offres, "
+        "statuts en mots, codes en dernières colonnes (défaut en xlsx)",
+    )
+    sheet.add_argument(
+        "--brut",
+        action="store_true",
+        help="colonnes stables seulement (codes), même en xlsx (défaut en csv et geojson)",
+    )
     coverage.add_argument("--from", dest="source", help="jeu de données (défaut : data/ecosystem)")
     coverage.add_argument(
         "--threshold",

@@ -163,9 +163,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "carte.detail.stages": {"fr": "Offres par étape", "en": "Offers by stage"},
     "carte.detail.missing": {"fr": "Manque confirmé", "en": "Confirmed gap"},
     "carte.detail.not_recorded": {
-        "fr": "Aucune offre recensée (personne n’a encore recensé ce territoire : ce n’est pas "
-        "un manque confirmé)",
-        "en": "No offer recorded (nobody has surveyed this territory yet: not a confirmed gap)",
+        "fr": "« Aucune offre recensée » n’est pas un manque : personne n’a encore recensé "
+        "l’offre de ce territoire pour ces étapes. Si vous la connaissez, ajoutez-la ou "
+        "faites un recensement.",
+        "en": "“No offer recorded” is not a gap: nobody has surveyed this territory’s offer "
+        "for these stages yet. If you know it, add it or record a survey.",
     },
     "carte.detail.nothing_missing": {
         "fr": "Chaque étape a au moins une offre locale recensée.",
@@ -204,6 +206,101 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "The map counts only the structures that pass these Network filters:",
     },
     "carte.filters.remove": {"fr": "Retirer ce filtre", "en": "Remove this filter"},
+    "carte.share_covered": {
+        "fr": "{share} des habitants couverts",
+        "en": "{share} of inhabitants covered",
+    },
+    "carte.legend.bands": {"fr": "Teintes", "en": "Shades"},
+    "carte.legend.band.full": {"fr": "tout le territoire", "en": "whole territory"},
+    "carte.legend.band.most": {
+        "fr": "partiel (des communes sans offre), au moins la moitié des habitants couverts",
+        "en": "partial (some communes without an offer), at least half of the inhabitants covered",
+    },
+    "carte.legend.band.few": {
+        "fr": "moins de la moitié des habitants couverts",
+        "en": "less than half of the inhabitants covered",
+    },
+    "carte.legend.no_offer": {
+        "fr": "Gris : aucune offre locale.",
+        "en": "Grey: no local offer.",
+    },
+    "carte.legend.saturated": {
+        "fr": "L’échelle s’arrête à {top} : au-delà, la couleur la plus foncée.",
+        "en": "The scale stops at {top}: above, the darkest colour.",
+    },
+    "carte.export.heading": {"fr": "Exporter", "en": "Export"},
+    "carte.export.label": {
+        "fr": "Exporter les territoires affichés",
+        "en": "Export the territories shown",
+    },
+    "carte.export.csv": {"fr": "CSV", "en": "CSV"},
+    "carte.export.xlsx": {"fr": "Excel", "en": "Excel"},
+    "carte.export.file": {"fr": "fresque-couverture", "en": "fresque-coverage"},
+    # --- the readable coverage sheet (Carte export, fresque coverage) -------------------
+    "coverage_sheet.title": {"fr": "couverture", "en": "coverage"},
+    "coverage_sheet.yes": {"fr": "oui", "en": "yes"},
+    "coverage_sheet.no": {"fr": "non", "en": "no"},
+    "coverage_sheet.column.region": {"fr": "Région", "en": "Region"},
+    "coverage_sheet.column.departement": {"fr": "Département", "en": "Département"},
+    "coverage_sheet.column.territory": {"fr": "Territoire", "en": "Territory"},
+    "coverage_sheet.column.level": {"fr": "Échelon", "en": "Level"},
+    "coverage_sheet.column.key": {"fr": "Dispositif ou étape", "en": "Programme or stage"},
+    "coverage_sheet.column.rank": {"fr": "Rang dans la région", "en": "Rank in the region"},
+    "coverage_sheet.column.status": {"fr": "Statut", "en": "Status"},
+    "coverage_sheet.column.partial": {
+        "fr": "Partiel (des communes sans offre)",
+        "en": "Partial (some communes without an offer)",
+    },
+    "coverage_sheet.column.share_covered": {
+        "fr": "Habitants couverts (%)",
+        "en": "Inhabitants covered (%)",
+    },
+    "coverage_sheet.column.population": {"fr": "Habitants", "en": "Inhabitants"},
+    "coverage_sheet.column.population_gap": {
+        "fr": "Habitants sans offre",
+        "en": "Inhabitants without an offer",
+    },
+    "coverage_sheet.column.n_offers": {"fr": "Offres locales", "en": "Local offers"},
+    "coverage_sheet.column.offers": {
+        "fr": "Offres locales (noms)",
+        "en": "Local offers (names)",
+    },
+    "coverage_sheet.column.offers_per_100k": {
+        "fr": "Offres pour 100\u00a0000 habitants",
+        "en": "Offers per 100,000 inhabitants",
+    },
+    "coverage_sheet.column.beyond30": {
+        "fr": "Habitants à plus de 30 km d’une offre (%)",
+        "en": "Inhabitants beyond 30 km of an offer (%)",
+    },
+    "coverage_sheet.column.national": {
+        "fr": "Acteurs nationaux (noms)",
+        "en": "National actors (names)",
+    },
+    "coverage_sheet.column.region_code": {"fr": "Code région", "en": "Region code"},
+    "coverage_sheet.column.departement_code": {
+        "fr": "Code département",
+        "en": "Département code",
+    },
+    "coverage_sheet.column.code": {"fr": "Code territoire", "en": "Territory code"},
+    "coverage_sheet.column.level_code": {"fr": "Code échelon", "en": "Level code"},
+    "coverage_sheet.column.key_type_code": {
+        "fr": "Code type (dispositif ou étape)",
+        "en": "Type code (programme or stage)",
+    },
+    "coverage_sheet.column.key_code": {
+        "fr": "Code dispositif ou étape",
+        "en": "Programme or stage code",
+    },
+    "coverage_sheet.column.status_code": {"fr": "Code statut", "en": "Status code"},
+    "coverage_sheet.column.offer_ids": {
+        "fr": "Identifiants des offres",
+        "en": "Offer ids",
+    },
+    "coverage_sheet.column.national_ids": {
+        "fr": "Identifiants des acteurs nationaux",
+        "en": "National actor ids",
+    },
     # --- app shell (header, navigation, language) ---------------------------------------
     "app.skip": {"fr": "Aller au contenu", "en": "Skip to content"},
     "nav.label": {"fr": "Pages", "en": "Pages"},

@@ -1,4 +1,5 @@
-"""``fresque validate``, ``fresque import`` and ``fresque export``."""
+"""``fresque validate``, ``fresque import``, ``fresque export`` and the readable sheet of
+``fresque coverage``."""
 
 from __future__ import annotations
 
@@ -107,3 +108,78 @@ def test_export_guesses_the_format_from_the_extension(dataset: Path, tmp_path: P
     assert main(["export", "--out", str(tmp_path / "r.json"), "--from", str(dataset)]) == 0
     assert read_records(tmp_path / "r.json") == read_records(dataset)
     assert main(["export", "--out", str(tmp_path / "r.pdf"), "--from", str(dataset)]) == 2
+
+
+# --- fresque coverage: the readable sheet ----------------------------------------------
+
+
+def test_coverage_lisible_csv_speaks_french_and_keeps_the_codes(capsys) -> None:
+    """``--lisible``: French headers, names, the legend's status words, offers by name,
+    then the stable codes; the summary line names the statuses in words."""
+    import csv
+    import io
+
+    from fresque.coverage import compute_coverage, gap_report
+    from fresque.ecosystem import load_ecosystem
+    from fresque.i18n import label
+    from fresque.model import CoverageStatus
+
+    argv = ["coverage", "--stage", "creation", "--region", "53", "--lisible"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    eco = load_ecosystem()
+    report = gap_report(compute_coverage(eco), "departement", stage="creation", region="53")
+    assert [r["Code territoire"] for r in rows] == list(report["code"])
+    assert {r["Région"] for r in rows} == {"Bretagne"}
+    assert {r["Territoire"] for r in rows} == {
+        "Côtes-d'Armor",
+        "Finistère",
+        "Ille-et-Vilaine",
+        "Morbihan",
+    }
+    for row, (_, expected) in zip(rows, report.iterrows(), strict=True):
+        assert row["Statut"] == label(CoverageStatus(expected["status"]), "fr")
+        assert row["Code statut"] == expected["status"]
+        ids = row["Identifiants des offres"].split(" ; ")
+        assert sorted(ids) == sorted(expected["offers"].split("|"))
+        assert row["Offres locales (noms)"].split(" ; ") == [eco.get(i).name for i in ids]
+    words = ", ".join(
+        f"{label(s, 'fr').lower()} {n}"
+        for s in CoverageStatus
+        if (n := int((report["status"] == s.value).sum()))
+    )
+    assert err.strip() == f"4 lignes ({words})"
+    assert "covered" not in err
+
+
+def test_coverage_xlsx_is_readable_by_default_and_raw_on_demand(tmp_path: Path, capsys) -> None:
+    import openpyxl
+
+    out = tmp_path / "dla.xlsx"
+    assert (
+        main(["coverage", "--dispositif", "dla_departemental", "--region", "53", "--out", str(out)])
+        == 0
+    )
+    assert "4 lignes (" in capsys.readouterr().out
+    sheet = openpyxl.load_workbook(out).active
+    headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["Région", "Département", "Territoire"]
+    assert "Statut" in headers and "Code statut" in headers
+    codes = [row[headers.index("Code territoire")] for row in sheet.iter_rows(2, values_only=True)]
+    assert sorted(codes) == ["22", "29", "35", "56"]  # text cells
+    raw = tmp_path / "raw.xlsx"
+    argv = ["coverage", "--dispositif", "dla_departemental", "--region", "53", "--brut"]
+    assert main([*argv, "--out", str(raw)]) == 0
+    assert [c.value for c in openpyxl.load_workbook(raw).active[1]][:3] == [
+        "region",
+        "region_name",
+        "rank",
+    ]
+
+
+def test_coverage_lisible_geojson_is_refused_in_french(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "x.geojson"
+    assert main(["coverage", "--stage", "creation", "--lisible", "--out", str(out)]) == 2
+    assert "--lisible vaut pour csv et xlsx" in capsys.readouterr().err
+    assert not out.exists()

@@ -297,5 +297,6 @@ def test_map_colours_legend_and_panel(geo: Territories, lang, gap, none_known) -
     rows = coverage.table("departement", None)
     detail92 = territory_detail(rows[rows["code"] == "92"], {}, "incubateur", lang)
     detail93 = territory_detail(rows[rows["code"] == "93"], {}, "incubateur", lang)
-    assert len(detail92["missing"]) == 6 and detail92["not_recorded"] == []
-    assert detail93["missing"] == [] and len(detail93["not_recorded"]) == 6
+    assert len(detail92["confirmed"]) == 6 and detail92["not_recorded"] == []
+    assert detail93["confirmed"] == [] and len(detail93["not_recorded"]) == 6
+    assert detail93["missing_by_status"] == [(none_known, detail93["not_recorded"])]

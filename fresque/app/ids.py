@@ -27,8 +27,13 @@ MAP_DOCK = "map-dock"
 MAP_SHOWN = "map-shown"
 MAP_NET_LINK = "map-net-link"
 #: Pattern-matching type of the buttons that pick a structure on the Carte page (``id``:
-#: its id, ``""`` to clear the structure).
+#: its id, ``""`` to clear the structure; ``at``: the list it is in, so that a structure
+#: listed under several stages has one distinct button in each).
 MAP_PICK = "map-pick"
+#: The Carte page's export of the territories shown (CSV, XLSX) and its download.
+MAP_EXPORT_CSV = "map-export-csv"
+MAP_EXPORT_XLSX = "map-export-xlsx"
+MAP_DOWNLOAD = "map-download"
 
 # --- Réseau ------------------------------------------------------------------------------
 NET_URL = "net-url"

@@ -14,21 +14,26 @@ whenever the indicator, the key, the région or the selection changes.
 
 Statuses are drawn with a discrete, colour-blind-safe palette (Okabe-Ito) and named in
 words in the hover and the legend; a territory *partly* covered (some of its communes
-have no known offer) is drawn in a lighter shade of its status and called "partiel".
-Only a gap confirmed by a survey (``gap``) takes the alarm colour: where nothing is
-recorded and nobody surveyed (``none_known``), the fill is a light neutral.
+have no offer) is called "partiel" and drawn in a lighter shade of its status, the
+lighter the fewer of its inhabitants have an offer (:data:`BANDS`): a territory where
+2 % of the people are covered is not painted as covered. Only a gap confirmed by a survey
+(``gap``) takes the alarm colour: where nothing is recorded and nobody surveyed
+(``none_known``), the fill is a light neutral.
 
 Examples
 --------
->>> status_category("single", True), status_category("gap", False)
-(4, 0)
->>> CATEGORIES[4], CATEGORIES[1]
-(('single', True), ('none_known', False))
+>>> CATEGORIES[status_category("single", True, share_covered=0.019)]
+('single', 'few')
+>>> CATEGORIES[status_category("single", True, share_covered=0.8)]
+('single', 'most')
+>>> CATEGORIES[status_category("gap", False)], CATEGORIES[status_category("none_known", True)]
+(('gap', 'full'), ('none_known', 'full'))
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -51,6 +56,7 @@ from fresque.views.maps import (
 )
 
 __all__ = [
+    "BANDS",
     "CATEGORIES",
     "INDICATORS",
     "STATUS_COLORS",
@@ -64,8 +70,11 @@ __all__ = [
     "key_label",
     "key_options",
     "legend_entries",
+    "offers_nothing",
     "outline_coordinates",
     "points_style",
+    "scale_top",
+    "share_text",
     "status_category",
     "territory_detail",
     "view_of",
@@ -74,8 +83,9 @@ __all__ = [
 #: What can colour the map.
 INDICATORS: tuple[str, ...] = ("status", "per100k", "beyond30")
 
-#: Okabe-Ito colours of the statuses (distinct for the common colour blindnesses).
-STATUS_COLORS: dict[str, str] = {
+#: Okabe-Ito colours of the statuses (distinct for the common colour blindnesses); a
+#: status added later without a colour here takes the next spare one.
+_PALETTE: dict[str, str] = {
     CoverageStatus.GAP.value: "#D55E00",  # vermillion: a confirmed gap, the only alarm
     CoverageStatus.NONE_KNOWN.value: "#EEEAE2",  # light neutral: nothing recorded, not a gap
     CoverageStatus.UNKNOWN.value: "#8C8C8C",  # grey: a data gap, not a coverage gap
@@ -83,22 +93,45 @@ STATUS_COLORS: dict[str, str] = {
     CoverageStatus.COVERED.value: "#009E73",  # bluish green
     CoverageStatus.OVERLAP.value: "#0072B2",  # blue
 }
+_SPARE_COLORS = ("#CC79A7", "#56B4E9", "#F0E442")
 
-#: Share of white mixed into a status colour for a partly covered territory.
-PARTIAL_LIGHTEN = 0.55
 
-#: The categories drawn, as ``(status, partial)``: their position is the ``z`` value.
-CATEGORIES: tuple[tuple[str, bool], ...] = (
-    (CoverageStatus.GAP.value, False),
-    (CoverageStatus.NONE_KNOWN.value, False),
-    (CoverageStatus.UNKNOWN.value, True),
-    (CoverageStatus.UNKNOWN.value, False),
-    (CoverageStatus.SINGLE.value, True),
-    (CoverageStatus.SINGLE.value, False),
-    (CoverageStatus.COVERED.value, True),
-    (CoverageStatus.COVERED.value, False),
-    (CoverageStatus.OVERLAP.value, True),
-    (CoverageStatus.OVERLAP.value, False),
+def _status_colors() -> dict[str, str]:
+    spare = iter(_SPARE_COLORS)
+    return {s.value: _PALETTE.get(s.value) or next(spare) for s in STATUS_ORDER}
+
+
+STATUS_COLORS: dict[str, str] = _status_colors()
+
+
+def offers_nothing(status: str | CoverageStatus) -> bool:
+    """Whether ``status`` means no offer at all (:data:`fresque.coverage.NO_OFFER`: a
+    confirmed gap, or nothing recorded).
+
+    Such a territory is never partial, and a stage with it is missing in the panel.
+
+    Examples
+    --------
+    >>> offers_nothing("gap"), offers_nothing("none_known"), offers_nothing("unknown")
+    (True, True, False)
+    """
+    return CoverageStatus(status) in NO_OFFER
+
+
+#: How much of a territory has an offer, as drawn: ``full`` (every commune), ``most``
+#: (partial, at least :data:`PARTIAL_SPLIT` of the inhabitants covered), ``few`` (partial,
+#: fewer), with the share of white mixed into the status colour.
+BANDS: dict[str, float] = {"full": 0.0, "most": 0.4, "few": 0.72}
+
+#: Share of the inhabitants covered that splits the partial territories in two shades.
+PARTIAL_SPLIT = 0.5
+
+#: The categories drawn, as ``(status, band)``, from the least to the most offered:
+#: their position is the ``z`` value. A status that offers nothing has one band.
+CATEGORIES: tuple[tuple[str, str], ...] = tuple(
+    (status.value, band)
+    for status in STATUS_ORDER
+    for band in (("full",) if offers_nothing(status) else ("few", "most", "full"))
 )
 _CATEGORY = {category: i for i, category in enumerate(CATEGORIES)}
 
@@ -115,41 +148,65 @@ TRACE: dict[str, int] = {
 #: Sequential, colour-blind-safe scales of the continuous indicators.
 SCALES: dict[str, str] = {"per100k": "Viridis_r", "beyond30": "Cividis_r"}
 
-#: Margin around a chosen région (share of its extent): plotly fits the lon/lat box of
-#: a conic projection loosely, a tight box cuts the région.
-REGION_MARGIN = 0.3
+#: Offers per 100,000 inhabitants: the fill of a territory without any local offer
+#: (apart from the scale, whose lightest colour is a small number of offers) ...
+NO_OFFER_COLOR = "#d4d4d4"
+#: ... up to this share of the scale.
+ZERO_STEP = 1e-4
+
+#: Room around a chosen région, as a share of its larger side.
+REGION_MARGIN = 0.05
+
+#: Room kept between a zoomed view and the overseas insets' frames (metres in the
+#: map's plane): the frames' line must stay out too.
+INSET_CLEARANCE = 4_000.0
 
 SELECTED_COLOR = "#1f2328"
 SERVED_COLOR = "#6a1b9a"
 POINT_COLOR = "#1f2328"
 
 
-def _lighten(color: str, amount: float = PARTIAL_LIGHTEN) -> str:
+def _lighten(color: str, amount: float) -> str:
     """Mix ``color`` (``#rrggbb``) with white."""
     rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
     mixed = [round(c + (255 - c) * amount) for c in rgb]
     return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
-def category_color(status: str, partial: bool) -> str:
-    """Fill colour of a status, lighter when partial."""
+def band_of(partial: bool, share_covered: float | None = None) -> str:
+    """The band (:data:`BANDS`) of a territory: ``full`` unless partial, then ``most`` or
+    ``few`` by its share of inhabitants covered (``most`` when not known).
+
+    Examples
+    --------
+    >>> band_of(False), band_of(True, 0.6), band_of(True, 0.019)
+    ('full', 'most', 'few')
+    """
+    if not partial:
+        return "full"
+    if share_covered is not None and share_covered < PARTIAL_SPLIT:
+        return "few"
+    return "most"
+
+
+def category_color(status: str, band: str = "full") -> str:
+    """Fill colour of a status in a band, lighter the less is covered."""
     color = STATUS_COLORS[status]
-    return _lighten(color) if partial else color
+    return color if band == "full" else _lighten(color, BANDS[band])
 
 
-def status_category(status: str, partial: bool) -> int:
-    """Position of ``(status, partial)`` in :data:`CATEGORIES` (a territory without any
-    offer is never partial)."""
-    if status in NO_OFFER:
-        return _CATEGORY[(status, False)]
-    return _CATEGORY[(status, bool(partial))]
+def status_category(status: str, partial: bool, share_covered: float | None = None) -> int:
+    """Position of ``(status, band)`` in :data:`CATEGORIES` (a status that offers nothing
+    is never partial)."""
+    band = "full" if offers_nothing(status) else band_of(partial, share_covered)
+    return _CATEGORY[(status, band)]
 
 
 def _discrete_scale() -> list[list[Any]]:
     n = len(CATEGORIES)
     scale: list[list[Any]] = []
-    for i, (status, partial) in enumerate(CATEGORIES):
-        color = category_color(status, partial)
+    for i, (status, band) in enumerate(CATEGORIES):
+        color = category_color(status, band)
         scale += [[i / n, color], [(i + 1) / n, color]]
     return scale
 
@@ -192,8 +249,24 @@ def _number(value: float, decimals: int, lang: str) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def _percent(share: float, lang: str) -> str:
-    text = _number(100 * share, 0, lang)
+def share_text(share: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A share as a percentage that never rounds a partial territory to 0 or 100 %.
+
+    Examples
+    --------
+    >>> share_text(0.019288, "fr"), share_text(0.5, "en"), share_text(0.9996, "fr")
+    ('1,9\xa0%', '50%', '99,9\xa0%')
+    >>> share_text(0.0001, "en"), share_text(0.0, "en"), share_text(1.0, "en")
+    ('0.1%', '0%', '100%')
+    """
+    percent = 100 * float(share)
+    decimals = 1 if 0 < percent < 10 or 90 < percent < 100 else 0
+    value = round(percent, decimals)
+    if percent > 0 and value == 0:
+        value = 0.1
+    if percent < 100 and value >= 100:
+        value = 99.9
+    text = _number(value, decimals, lang)
     return text + (NBSP + "%" if lang == "fr" else "%")
 
 
@@ -314,8 +387,8 @@ def view_of(
     codes: Sequence[str] | None = None,
     also: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """``geo`` ranges and centre framing the features ``codes`` (all, with the insets,
-    when ``None`` or when none is found).
+    """``geo`` settings framing the features ``codes`` (all, with the insets, when
+    ``None`` or when none is found).
 
     Parameters
     ----------
@@ -330,24 +403,57 @@ def view_of(
     Returns
     -------
     dict
-        ``lonaxis.range``, ``lataxis.range`` and ``center`` of ``layout.geo``: the
-        features' lon/lat box widened by :data:`REGION_MARGIN` of its extent on each side
-        (plotly fits a conic projection's box loosely), centred on the middle of their
-        extent in the map's plane.
+        ``lonaxis.range`` and ``lataxis.range`` (those of the whole map, always), and the
+        ``center`` and ``projection`` (its ``scale`` is the zoom) that show the features
+        whole, as large as the plot allows with :data:`REGION_MARGIN` around them, and no
+        overseas inset over them (a zoomed Bretagne or Pays de la Loire would have the
+        insets of the Bay of Biscay on its coast; a DROM is shown without its neighbours).
+        See :func:`fresque.views.maps.zoom_window`.
 
     Examples
     --------
     >>> from fresque.views.maps import map_geojson
-    >>> view = view_of(map_geojson("regions"), ["53"])  # doctest: +SKIP
-    >>> view["lonaxis"]["range"]  # Bretagne, 5.1° W to 1.0° W, widened  # doctest: +SKIP
-    [-6.3783, 0.2199]
+    >>> regions = map_geojson("regions")  # doctest: +SKIP
+    >>> view_of(regions, ["53"])["projection"]["scale"] > 3  # Bretagne  # doctest: +SKIP
+    True
     """
-    if codes:
-        chosen = features_of(geojson, codes)
-        if chosen:
-            return _view([*chosen, *also], [], margin=REGION_MARGIN)
     features = [f for f in geojson["features"] if f.get("geometry")]
-    return _view(features, geojson.get("insets") or [], margin=0.01)
+    insets = geojson.get("insets") or []
+    chosen = features_of(geojson, codes) if codes else []
+    if not chosen:
+        return _view(features, insets, margin=0.01)
+    shown = [*chosen, *also]
+    own = {(f.get("properties") or {}).get("inset") for f in shown}
+    avoid = [
+        _widened(inset["box"], INSET_CLEARANCE) for inset in insets if inset["territory"] not in own
+    ]
+    return _view(
+        features, insets, margin=0.01, target=shown, avoid=avoid, target_margin=REGION_MARGIN
+    )
+
+
+def _widened(box: Sequence[float], by: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = box
+    return (x0 - by, y0 - by, x1 + by, y1 + by)
+
+
+def _share_covered(row: pd.Series) -> float:
+    """Share of a coverage row's inhabitants with an offer (1 for an empty population)."""
+    if not row["population"] > 0:
+        return 1.0
+    return float(row["population_covered"]) / float(row["population"])
+
+
+def status_label(status: str, partial: bool, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A status in words, marked partial when it is ("Couvert (partiel)").
+
+    Examples
+    --------
+    >>> status_label("covered", True, "en"), status_label("single", False, "fr")
+    ('Covered (partial)', 'Offre unique')
+    """
+    text = label(CoverageStatus(status), lang)
+    return f"{text} ({t('carte.partial', lang)})" if partial else text
 
 
 def indicator_style(
@@ -403,17 +509,16 @@ def indicator_style(
             customdata.append([name, "<br>".join([*lines, t("map.missing", lang)])])
             continue
         status, partial = str(row["status"]), bool(row["partial"])
-        status_text = label(CoverageStatus(status), lang)
-        if partial:
-            status_text += f" ({t('carte.partial', lang)})"
+        share = _share_covered(row)
+        status_text = _escape(status_label(status, partial, lang))
+        if partial:  # as prominent as the status: on its line, in bold
+            share_words = t("carte.share_covered", lang).format(share=share_text(share, lang))
+            status_text += f" — <b>{_escape(share_words)}</b>"
         lines.append(status_text)
         n_offers = int(row["n_offers"])
         lines.append(t("carte.hover.offers", lang) + colon + _number(n_offers, 0, lang))
-        if partial and row["population"] > 0:
-            share = _share_without(row)
-            lines.append(t("carte.hover.population_gap", lang) + colon + _percent(share, lang))
         if indicator == "status":
-            z.append(float(status_category(status, partial)))
+            z.append(float(status_category(status, partial, share)))
         elif indicator == "per100k":
             value = row["offers_per_100k"]
             value = None if pd.isna(value) else float(value)
@@ -427,7 +532,9 @@ def indicator_style(
             value = None if value is None or pd.isna(value) else float(value)
             z.append(value)
             if value is not None:
-                lines.insert(1, t("carte.indicator.beyond30", lang) + colon + _percent(value, lang))
+                lines.insert(
+                    1, t("carte.indicator.beyond30", lang) + colon + share_text(value, lang)
+                )
         n_national = int(row["n_national"])
         if n_national:
             lines.append(t("carte.hover.national", lang) + colon + _number(n_national, 0, lang))
@@ -446,31 +553,104 @@ def indicator_style(
             colorbar={},
         )
     else:
-        values = [v for v in z if v is not None]
-        high = max(values) if values else 1.0
+        top, saturated = scale_top([v for v in z if v is not None], indicator)
+        ticks, decimals = _ticks(top)
         if indicator == "beyond30":
-            zmin, zmax = 0.0, 1.0
-            colorbar = {"tickformat": ".0%"}
+            percent = NBSP + "%" if lang == "fr" else "%"
+            text = [_number(100 * v, max(0, decimals - 2), lang) + percent for v in ticks]
         else:
-            zmin, zmax = 0.0, high if high > 0 else 1.0
-            colorbar = {"tickformat": ",.1f"}
-        colorbar.update(
-            title={"text": t(f"carte.colorbar.{indicator}", lang)},
-            thickness=14,
-            len=0.6,
-            x=1.0,
-            xanchor="right",
-            outlinewidth=0,
-        )
+            text = [_number(v, decimals, lang) for v in ticks]
+        if saturated:
+            text[-1] = "≥" + NBSP + text[-1]
+        # Named scales with "_r" are plotly.py's: plotly.js needs the colours.
+        colorscale = get_colorscale(SCALES[indicator])
+        if indicator == "per100k":  # no offer at all: its own colour, not the scale's
+            colorscale = [[0.0, NO_OFFER_COLOR], [ZERO_STEP, NO_OFFER_COLOR]] + [
+                [ZERO_STEP + (1 - ZERO_STEP) * float(stop), color] for stop, color in colorscale
+            ]
         style.update(
-            zmin=zmin,
-            zmax=zmax,
-            # Named scales with "_r" are plotly.py's: plotly.js needs the colours.
-            colorscale=get_colorscale(SCALES[indicator]),
+            zmin=0.0,
+            zmax=top,
+            colorscale=colorscale,
             showscale=True,
-            colorbar=colorbar,
+            colorbar={
+                "title": {
+                    "text": t(f"carte.colorbar.{indicator}", lang),
+                    "side": "top",
+                    "font": {"size": 13, "color": "#1f2328"},
+                },
+                "tickvals": ticks,
+                "ticktext": text,
+                "tickfont": {"size": 12, "color": "#1f2328"},
+                "thickness": 14,
+                "len": 0.55,
+                "x": 0.995,
+                "xanchor": "right",
+                "y": 0.5,
+                "xpad": 8,
+                "ypad": 8,
+                "bgcolor": "rgba(255,255,255,0.88)",
+                "outlinewidth": 0,
+            },
         )
     return style
+
+
+def scale_top(values: Sequence[float], indicator: str) -> tuple[float, bool]:
+    """Top of a continuous indicator's colour scale, and whether values lie above it.
+
+    The scale fits the data: it ends at a round number just above the 95th percentile
+    of the positive values, their maximum when there are fewer than 20 (a few small
+    territories with one offer would otherwise stretch it to 100 and leave 0.2 offers
+    per 100,000 looking like none); the values above it take its darkest colour. A
+    share never goes above 100 %.
+
+    Examples
+    --------
+    >>> scale_top([0.0, 0.2, 0.4, 1.1, 2.3], "per100k")  # the régions
+    (2.5, False)
+    >>> scale_top([0.2] * 95 + [100.0] * 5, "per100k")
+    (0.2, True)
+    >>> scale_top([0.02, 0.13, 0.9], "beyond30"), scale_top([], "per100k")
+    ((1.0, False), (1.0, False))
+    """
+    positive = np.array([v for v in values if v > 0], dtype=float)
+    if not len(positive):
+        return 1.0, False
+    high = float(positive.max())
+    # Fewer than 20 values (the régions): no outlier to leave out.
+    typical = np.quantile(positive, 0.95, method="lower") if len(positive) >= 20 else high
+    top = _round_up(float(typical))
+    if indicator == "beyond30":
+        top = min(top, 1.0)
+    return top, high > top + 1e-12
+
+
+def _ticks(top: float) -> tuple[list[float], int]:
+    """Round ticks from 0 to ``top`` (1, 2, 2.5 or 5 × 10^k), and the decimals they need.
+
+    Examples
+    --------
+    >>> _ticks(50.0)
+    ([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], 0)
+    >>> _ticks(2.0)
+    ([0.0, 0.5, 1.0, 1.5, 2.0], 1)
+    """
+    mantissa = top / 10.0 ** math.floor(math.log10(top))
+    parts = 4 if round(mantissa, 6) == 2 else 5
+    step = top / parts
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return [round(step * i, 10) for i in range(parts + 1)], decimals
+
+
+def _round_up(value: float) -> float:
+    """The next of 1, 2, 2.5, 5 × 10^k at or above ``value``."""
+    exponent = math.floor(math.log10(value))
+    for mantissa in (1, 2, 2.5, 5, 10):
+        top = mantissa * 10.0**exponent
+        if top >= value * (1 - 1e-9):
+            return float(f"{top:.6g}")
+    return float(f"{10.0 ** (exponent + 1):.6g}")
 
 
 def points_style(
@@ -543,16 +723,32 @@ def outline_coordinates(
 # ------------------------------------------------------------------------- legend
 
 
-def legend_entries(indicator: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
-    """The legend in words: status rows (full and partial colours) or the scale's name,
-    and the overlays.
+def legend_entries(
+    indicator: str,
+    lang: str = DEFAULT_LANGUAGE,
+    scale: tuple[float, bool] | None = None,
+) -> dict[str, Any]:
+    """The legend in words: status rows (one colour per band) or the scale's name, and
+    the overlays.
+
+    Parameters
+    ----------
+    indicator
+        ``"status"``, ``"per100k"`` or ``"beyond30"``.
+    lang
+        Language of the words.
+    scale
+        For a continuous indicator, :func:`scale_top` of the values shown: the legend
+        says where the scale stops.
 
     Examples
     --------
     >>> entries = legend_entries("status", "en")
     >>> [row["label"] for row in entries["statuses"]][:3]
     ['Confirmed gap', 'No offer recorded', 'Unknown operator']
-    >>> entries["statuses"][3]["partial_color"] != entries["statuses"][3]["color"]
+    >>> [band["band"] for band in entries["bands"]]
+    ['full', 'most', 'few']
+    >>> entries["statuses"][0]["colors"]["few"] is None  # a gap is never partial
     True
     """
     statuses = []
@@ -563,20 +759,43 @@ def legend_entries(indicator: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, An
                 "value": value,
                 "label": label(status, lang),
                 "color": STATUS_COLORS[value],
-                "partial_color": None if status in NO_OFFER else category_color(value, True),
+                "colors": {
+                    band: None
+                    if band != "full" and offers_nothing(status)
+                    else category_color(value, band)
+                    for band in BANDS
+                },
             }
         )
+    top, saturated = scale if scale is not None else (None, False)
+    stop = None
+    if saturated and top is not None:
+        shown = share_text(top, lang) if indicator == "beyond30" else _number(top, 2, lang)
+        if indicator != "beyond30":
+            shown = shown.rstrip("0").rstrip(",.")
+        stop = t("carte.legend.saturated", lang).format(top=shown)
     return {
         "indicator": indicator,
         "title": t(f"carte.indicator.{indicator}", lang),
         "statuses": statuses if indicator == "status" else [],
-        "full": t("carte.legend.full", lang),
-        "partial": t("carte.legend.partial", lang),
+        "bands_title": t("carte.legend.bands", lang),
+        "bands": [
+            {
+                "band": band,
+                "label": t(f"carte.legend.band.{band}", lang),
+                "color": category_color(CoverageStatus.COVERED.value, band),
+            }
+            for band in BANDS
+        ],
         "scale": None
         if indicator == "status"
         else t("carte.legend.scale", lang).format(
             indicator=t(f"carte.indicator.{indicator}", lang).lower()
         ),
+        "no_offer": {"color": NO_OFFER_COLOR, "label": t("carte.legend.no_offer", lang)}
+        if indicator == "per100k"
+        else None,
+        "stop": stop,
         "overlays": [
             {"kind": "points", "color": POINT_COLOR, "label": t("carte.legend.points", lang)},
             {
@@ -615,32 +834,33 @@ def territory_detail(
     dict
         ``code``, ``name``, ``population``; ``key`` (one entry for the map's key);
         ``stages`` (one entry per stage, in value-chain order) where an entry is
-        ``{"value", "label", "status", "status_label", "partial", "gap_share",
-        "offers": [(id, name), …]}`` (``gap_share``: the population without any known
-        offer); ``missing``: labels of the stages whose gap a survey confirms;
-        ``not_recorded``: labels of the stages where no offer is recorded and nobody
-        surveyed (not a gap: nothing is known).
+        ``{"value", "label", "status", "status_label", "partial", "share_covered",
+        "share_text", "band", "color", "offers": [(id, name), …]}`` (``share_text`` says
+        the share of inhabitants covered of a partial territory, else is empty);
+        ``missing``: labels of the stages without any offer; ``confirmed``: those whose
+        gap a survey confirms; ``not_recorded``: those where nothing is recorded and
+        nobody surveyed (not a gap: nothing is known); ``missing_by_status``:
+        ``[(status label, [stage labels])]``, in the order of the statuses.
     """
 
     def entry(row: pd.Series, text: str) -> dict[str, Any]:
         offers = [sid for sid in str(row["offers"] or "").split("|") if sid]
         status = str(row["status"])
         partial = bool(row["partial"])
-        gap_share = _share_without(row)
+        share = _share_covered(row)
+        band = "full" if offers_nothing(status) else band_of(partial, share)
         return {
             "value": str(row["key"]),
             "label": text,
             "status": status,
-            "status_label": label(CoverageStatus(status), lang)
-            + (f" ({t('carte.partial', lang)})" if partial else ""),
+            "status_label": status_label(status, partial, lang),
             "partial": partial,
-            "gap_share": float(gap_share),
-            "gap_text": t("carte.detail.population_gap", lang).format(
-                share=_percent(gap_share, lang)
-            )
+            "share_covered": share,
+            "share_text": t("carte.share_covered", lang).format(share=share_text(share, lang))
             if partial
             else "",
-            "color": category_color(status, partial),
+            "band": band,
+            "color": category_color(status, band),
             "offers": [(sid, names.get(sid, sid)) for sid in offers],
         }
 
@@ -653,24 +873,22 @@ def territory_detail(
         if ("stage", stage.value) in by_key
     ]
     main = by_key.get((key_type, key_value))
+    missing_by_status = [
+        (label(status, lang), [s["label"] for s in stages if s["status"] == status.value])
+        for status in STATUS_ORDER
+        if offers_nothing(status)
+    ]
     return {
         "code": str(first["code"]),
         "name": str(first["name"]),
         "population": int(first["population"]),
         "key": entry(main, key_label(key, lang)) if main is not None else None,
         "stages": stages,
-        "missing": [s["label"] for s in stages if s["status"] == CoverageStatus.GAP.value],
-        "not_recorded": [
-            s["label"] for s in stages if s["status"] == CoverageStatus.NONE_KNOWN.value
-        ],
+        "missing": [s["label"] for s in stages if offers_nothing(s["status"])],
+        "confirmed": [s["label"] for s in stages if s["status"] == CoverageStatus.GAP],
+        "not_recorded": [s["label"] for s in stages if s["status"] == CoverageStatus.NONE_KNOWN],
+        "missing_by_status": [(text, found) for text, found in missing_by_status if found],
     }
-
-
-def _share_without(row: pd.Series) -> float:
-    """Share of a territory's population without any known offer (confirmed or not)."""
-    if not row["population"] > 0:
-        return 0.0
-    return float((row["population_gap"] + row["population_none_known"]) / row["population"])
 
 
 def feature_names(geojson: Mapping[str, Any]) -> dict[str, str]:

@@ -466,26 +466,176 @@ def _inset_frames(insets: Sequence[Mapping[str, Any]]) -> go.Scattergeo:
     )
 
 
-def _view(
-    features: Sequence[Mapping[str, Any]], insets: Sequence[Mapping[str, Any]], margin: float
-) -> dict[str, Any]:
-    """``geo`` settings framing the features and the inset frames.
+def _plane_bounds(geometries: Sequence[shapely.Geometry]) -> tuple[float, float, float, float]:
+    """Bounds of lon/lat geometries in the map's plane (metres)."""
+    collection = np.array(list(geometries), dtype=object)
+    x0, y0, x1, y1 = shapely.total_bounds(shapely.transform(collection, _to_plane))
+    return float(x0), float(y0), float(x1), float(y1)
 
-    plotly fits the lon/lat range box into the plot and puts ``center`` in its middle;
-    its default centre (the rotation's meridian) would shift a map whose insets widen it
-    to the west, so the centre is the middle of the features' extent in the map's plane.
+
+def range_box_plane(
+    lon_range: Sequence[float], lat_range: Sequence[float], points_per_side: int = 64
+) -> tuple[float, float, float, float]:
+    """Bounds, in the map's plane, of the lon/lat box ``lon_range`` × ``lat_range``.
+
+    This is what plotly shows of a ``geo`` subplot: it fits the box's projection into the
+    plot, clips everything outside the box's bounds and puts ``center`` in their middle.
+    A conic projection bends the box's sides, so they are followed point by point.
+
+    Examples
+    --------
+    >>> x0, y0, x1, y1 = range_box_plane([-5.0, 9.0], [41.0, 51.5])
+    >>> round((x1 - x0) / 1000), round((y1 - y0) / 1000)  # km
+    (1177, 1196)
+    """
+    (lon0, lon1), (lat0, lat1) = lon_range, lat_range
+    lons = np.linspace(lon0, lon1, points_per_side)
+    lats = np.linspace(lat0, lat1, points_per_side)
+    sides = np.vstack(
+        [
+            np.column_stack([lons, np.full_like(lons, lat0)]),
+            np.column_stack([lons, np.full_like(lons, lat1)]),
+            np.column_stack([np.full_like(lats, lon0), lats]),
+            np.column_stack([np.full_like(lats, lon1), lats]),
+        ]
+    )
+    xy = _to_plane(sides)
+    return (
+        float(xy[:, 0].min()),
+        float(xy[:, 1].min()),
+        float(xy[:, 0].max()),
+        float(xy[:, 1].max()),
+    )
+
+
+def _overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _holds(outer: Sequence[float], inner: Sequence[float], slack: float = 1.0) -> bool:
+    return (
+        outer[0] <= inner[0] + slack
+        and outer[1] <= inner[1] + slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
+
+
+def zoom_window(
+    shown: Sequence[float],
+    target: Sequence[float],
+    avoid: Sequence[Sequence[float]] = (),
+    margin: float = 0.05,
+) -> tuple[float, float, float]:
+    """Centre and zoom that show ``target`` whole, as large as fits, without ``avoid``.
+
+    Everything is a box ``(x0, y0, x1, y1)`` in the map's plane. plotly shows a window
+    of the size of ``shown`` (the bounds of the lon/lat ranges, :func:`range_box_plane`)
+    divided by the zoom, centred on ``center``.
+
+    Parameters
+    ----------
+    shown
+        The window at zoom 1.
+    target
+        What must be seen whole (a région and the territory chosen in it).
+    avoid
+        Boxes that must stay out of the window (the overseas insets, which sit in the
+        Bay of Biscay and would cover a zoomed Bretagne). The window is moved off them,
+        or zoomed in, as long as it still holds ``target``; else they stay.
+    margin
+        Room around ``target``, as a share of its larger side.
+
+    Returns
+    -------
+    tuple
+        ``(x, y, zoom)``: the window's centre in the plane and the zoom (``>= 1``).
+
+    Examples
+    --------
+    >>> zoom_window((0, 0, 1000, 1000), (100, 100, 300, 300), margin=0)
+    (200.0, 200.0, 5.0)
+    >>> zoom_window((0, 0, 1000, 1000), (100, 100, 300, 300), [(0, 0, 90, 290)], margin=0)
+    (200.0, 200.0, 5.0)
+    >>> zoom_window((0, 0, 1000, 1000), (100, 100, 300, 300), [(0, 0, 130, 80)], margin=0.2)
+    (200.0, 220.0, 3.5714)
+    >>> zoom_window((0, 0, 1000, 1000), (100, 100, 300, 300), [(0, 0, 95, 1000)], margin=0.2)
+    (235.0, 200.0, 3.5714)
+    """
+    width, height = shown[2] - shown[0], shown[3] - shown[1]
+    pad = margin * max(target[2] - target[0], target[3] - target[1])
+    padded = (target[0] - pad, target[1] - pad, target[2] + pad, target[3] + pad)
+    zoom = max(
+        1.0,
+        min(
+            width / max(padded[2] - padded[0], 1e-9),
+            height / max(padded[3] - padded[1], 1e-9),
+        ),
+    )
+    preferred = ((padded[0] + padded[2]) / 2, (padded[1] + padded[3]) / 2)
+    fallback = (*preferred, zoom)
+    blocking = [box for box in avoid if not _overlaps(box, target)]
+    found = None
+    while found is None:
+        w, h = width / zoom / 2, height / zoom / 2
+        # Centres whose window holds the target, and those whose window meets a box.
+        allowed = (target[2] - w, target[3] - h, target[0] + w, target[1] + h)
+        if allowed[0] > allowed[2] or allowed[1] > allowed[3]:
+            break  # closer in, the target would be cut: keep the boxes
+        banned = [(b[0] - w, b[1] - h, b[2] + w, b[3] + h) for b in blocking]
+        xs = {preferred[0], allowed[0], allowed[2], *(b[0] for b in banned)}
+        xs |= {b[2] for b in banned}
+        ys = {preferred[1], allowed[1], allowed[3], *(b[1] for b in banned)}
+        ys |= {b[3] for b in banned}
+        candidates = [
+            (abs(x - preferred[0]) + abs(y - preferred[1]), x, y)
+            for x in xs
+            for y in ys
+            if allowed[0] - 1e-6 <= x <= allowed[2] + 1e-6
+            and allowed[1] - 1e-6 <= y <= allowed[3] + 1e-6
+            and not any(b[0] < x < b[2] and b[1] < y < b[3] for b in banned)
+        ]
+        if candidates:
+            _, x, y = min(candidates)
+            found = (x, y, zoom)
+        else:
+            zoom *= 1.02  # closer in, the window may pass between the boxes
+    x, y, zoom = fallback if found is None else found
+    return round(float(x), 1), round(float(y), 1), round(float(zoom), 4)
+
+
+def _view(
+    features: Sequence[Mapping[str, Any]],
+    insets: Sequence[Mapping[str, Any]],
+    margin: float,
+    target: Sequence[Mapping[str, Any]] | None = None,
+    avoid: Sequence[Sequence[float]] = (),
+    target_margin: float = 0.01,
+) -> dict[str, Any]:
+    """``geo`` settings: the ranges hold ``features`` and the inset frames, the centre and
+    zoom show ``target`` (default: all of them) whole, as large as fits, off ``avoid``.
+
+    plotly shows the bounds of the ranges' box, in the map's plane, with ``center`` in
+    their middle, zoomed by ``projection.scale``. Keeping the ranges of the whole map and
+    moving only the centre and the zoom keeps the plot's shape when one zooms on a
+    région, and makes what is seen a plain rectangle of the plane (:func:`zoom_window`).
     """
     geometries = [shape(f["geometry"]) for f in features]
     geometries += [shapely.LineString(inset["frame"]) for inset in insets]
     collection = np.array(geometries, dtype=object)
     lon0, lat0, lon1, lat1 = shapely.total_bounds(collection)
-    x0, y0, x1, y1 = shapely.total_bounds(shapely.transform(collection, _to_plane))
-    ((center_lon, center_lat),) = _from_plane(np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]))
     dlon, dlat = (lon1 - lon0) * margin, (lat1 - lat0) * margin
+    lon_range = [round(float(lon0 - dlon), 4), round(float(lon1 + dlon), 4)]
+    lat_range = [round(float(lat0 - dlat), 4), round(float(lat1 + dlat), 4)]
+    shown = range_box_plane(lon_range, lat_range)
+    wanted = geometries if target is None else [shape(f["geometry"]) for f in target]
+    x, y, zoom = zoom_window(shown, _plane_bounds(wanted), avoid, target_margin)
+    ((center_lon, center_lat),) = _from_plane(np.array([[x, y]]))
     return {
-        "lonaxis": {"range": [round(float(lon0 - dlon), 4), round(float(lon1 + dlon), 4)]},
-        "lataxis": {"range": [round(float(lat0 - dlat), 4), round(float(lat1 + dlat), 4)]},
+        "lonaxis": {"range": lon_range},
+        "lataxis": {"range": lat_range},
         "center": {"lon": round(float(center_lon), 4), "lat": round(float(center_lat), 4)},
+        "projection": {**FRANCE_PROJECTION, "scale": zoom},
     }
 
 

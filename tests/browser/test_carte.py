@@ -2,7 +2,8 @@
 offers and gaps, the link with the Réseau page both ways, indicators that recolour, and
 links that reproduce the view.
 
-Expected names come from the core (``compute_coverage``), never hard-coded. The plotly
+Expected names come from the core (``compute_coverage``), never hard-coded. The export
+buttons are pressed as a user would, and the downloaded files read back. The plotly
 figure is read from the graph's DOM node (``.js-plotly-plot``: ``data``, ``layout``).
 """
 
@@ -15,7 +16,8 @@ import pytest
 from browser.dropdowns import choose
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import load_ecosystem
-from fresque.model import Stage
+from fresque.i18n import label
+from fresque.model import CoverageStatus, Stage
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +102,7 @@ def test_region_then_departement_shows_offers_and_gaps(page, page_log, app_url, 
 
     for value in missing:
         assert label(Stage(value), "fr") in detail
-    assert "Manque" in detail
+    assert label(CoverageStatus.GAP, "fr") + "\u00a0:" in detail  # the missing stages
     assert trace_points(page, "selected") > 10  # the Finistère is outlined
     assert page.locator("#map-territory").inner_text().startswith("29")
     page.screenshot(path=SHOTS.format(name="finistere", width=1280), full_page=True)
@@ -251,7 +253,8 @@ def test_english_view_from_a_link(page, page_log, app_url):
     wait_for_map(page, 101)
     detail_title(page, "Finistère (29)")
     text = page.locator("#map-detail").inner_text()
-    assert "Offers by stage" in text and "Missing: " in text
+    assert "Offers by stage" in text
+    assert label(CoverageStatus.GAP, "en") + ": " in text  # the stages without an offer
     legend = page.locator("#map-legend").inner_text()
     assert "Gap" in legend and "partial" in legend
     assert page.get_by_label("Offers per 100,000 inhabitants").count() == 1
@@ -276,11 +279,6 @@ def gap_fills(page, color: str) -> set[str]:
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     fills = page.evaluate(FILLS)
     return {code for code, fill in fills.items() if fill == f"rgb({r}, {g}, {b})"}
-
-
-def geo_ranges(page) -> tuple[list[float], list[float]]:
-    geo = page.evaluate(f"{GD}._fullLayout.geo")
-    return geo["lonaxis"]["range"], geo["lataxis"]["range"]
 
 
 def test_clicking_an_epci_selects_it_and_its_link_reproduces_the_view(
@@ -344,7 +342,6 @@ def test_choosing_a_region_frames_the_map_on_it_drom_included(page, page_log, ap
     regions = map_geojson("regions")
     page.goto(f"{app_url}/carte")
     wait_for_map(page, 101)
-    whole_lon, _ = geo_ranges(page)
     for name, code, departements in (
         ("Bretagne", "53", ["22", "29", "35", "56"]),
         ("Guadeloupe", "01", ["971"]),
@@ -354,14 +351,14 @@ def test_choosing_a_region_frames_the_map_on_it_drom_included(page, page_log, ap
         page.wait_for_url(f"**/carte?region={code}", timeout=10_000)
         expected = view_of(regions, [code])
         page.wait_for_function(
-            f"(lon) => {GD}._fullLayout.geo.lonaxis.range[0].toFixed(3) === lon.toFixed(3)",
-            arg=expected["lonaxis"]["range"][0],
+            f"(k) => {GD}._fullLayout.geo.projection.scale.toFixed(3) === k.toFixed(3)",
+            arg=expected["projection"]["scale"],
             timeout=10_000,
         )
-        lon, lat = geo_ranges(page)
-        assert lon == pytest.approx(expected["lonaxis"]["range"], abs=1e-3)
-        assert lat == pytest.approx(expected["lataxis"]["range"], abs=1e-3)
-        assert lon[1] - lon[0] < (whole_lon[1] - whole_lon[0]) / 2
+        geo = page.evaluate(f"{GD}._fullLayout.geo")
+        assert geo["center"]["lon"] == pytest.approx(expected["center"]["lon"], abs=1e-3)
+        assert geo["center"]["lat"] == pytest.approx(expected["center"]["lat"], abs=1e-3)
+        assert expected["projection"]["scale"] > 2
         # On screen: the région's départements lie in the plot and fill a good part of it.
         page.wait_for_timeout(300)
         left, top, right, bottom = page.evaluate(PLOT_BOX)
@@ -369,7 +366,7 @@ def test_choosing_a_region_frames_the_map_on_it_drom_included(page, page_log, ap
         x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
         x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
         assert left - 2 <= x0 and x1 <= right + 2 and top - 2 <= y0 and y1 <= bottom + 2, name
-        assert max((x1 - x0) / (right - left), (y1 - y0) / (bottom - top)) > 0.4, name
+        assert max((x1 - x0) / (right - left), (y1 - y0) / (bottom - top)) > 0.55, name
     # A département chosen in the région stays in view, outlined.
     choose(page, "map-region", "Bretagne")
     page.wait_for_url("**/carte?region=53", timeout=10_000)
@@ -422,3 +419,129 @@ def test_a_kind_filter_set_on_reseau_applies_to_the_map(page, page_log, app_url,
     assert gap_fills(page, gap) == gaps_all
     assert page_log.foreign_hosts() == set(), page_log.requests
     assert page_log.errors == []
+
+
+# --- export, picks listed twice, partial territories ---------------------------------
+
+
+def legend_statuses(page) -> list[str]:
+    """The status words of the legend, as shown."""
+    return page.evaluate(
+        "() => [...document.querySelectorAll('#map-legend .status-legend li')]"
+        ".map(li => li.innerText.trim())"
+    )
+
+
+def download(page, button: str):
+    with page.expect_download(timeout=30_000) as info:
+        page.locator(f"#{button}").click()
+    return info.value
+
+
+def test_exporting_the_territories_shown_as_csv_and_xlsx(page, page_log, app_url, eco):
+    import csv
+    import io
+
+    import openpyxl
+
+    page.goto(f"{app_url}/carte?region=53&key=creation")
+    wait_for_map(page, 101)
+    page.wait_for_selector("#map-legend .status-legend li")
+    words = legend_statuses(page)
+    table = compute_coverage(eco).table("departement", keys=[("stage", "creation")], region="53")
+    names = eco.structures["name"]
+
+    def check(rows: list[dict]) -> None:
+        assert [r["Code territoire"] for r in rows] == list(table["code"].astype(str))
+        assert {r["Territoire"] for r in rows} == set(table["name"])
+        assert {r["Région"] for r in rows} == {"Bretagne"}
+        assert all(r["Département"] == r["Territoire"] for r in rows)
+        for row, (_, expected) in zip(rows, table.iterrows(), strict=True):
+            assert row["Statut"] in words  # the legend's words
+            assert row["Code statut"] == expected["status"]
+            offered = sorted(names[i] for i in str(expected["offers"]).split("|") if i)
+            assert sorted(row["Offres locales (noms)"].split(" ; ")) == offered
+
+    csv_file = download(page, "map-export-csv")
+    assert csv_file.suggested_filename == "fresque-couverture-creation-departements-reg53.csv"
+    text = csv_file.path().read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0])[:4] == ["Région", "Département", "Territoire", "Échelon"]
+    check(rows)
+
+    xlsx_file = download(page, "map-export-xlsx")
+    assert xlsx_file.suggested_filename.endswith("-reg53.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_file.path().read_bytes())).active
+    values = list(sheet.iter_rows(values_only=True))
+    headers = list(values[0])
+    check(
+        [
+            dict(zip(headers, ["" if v is None else v for v in row], strict=True))
+            for row in values[1:]
+        ]
+    )
+    assert page_log.foreign_hosts() == set(), page_log.requests
+    assert page_log.errors == []
+
+
+def test_a_structure_listed_under_several_stages_opens_from_each(page, page_log, app_url, eco):
+    """TAg29 serves several stages of the Finistère: its second button works too (it used
+    to share its id with the first, and Dash answered the click with nothing)."""
+    name = eco.get("tag29").name
+    page.goto(f"{app_url}/carte?region=53&dep=29")
+    wait_for_map(page, 101)
+    detail_title(page, "Finistère (29)")
+    buttons = page.locator("#map-detail .stage-entry button", has_text=name)
+    assert buttons.count() >= 2
+    buttons.nth(1).click()
+    page.wait_for_url("**/carte?*sel=tag29*", timeout=10_000)
+    page.wait_for_selector("#map-detail .chosen-structure", timeout=10_000)
+    assert name in page.locator("#map-detail .chosen-structure").inner_text()
+    page.wait_for_function(f"{GD}.data.find(t => t.name === 'served').lon.length > 10")
+    assert page_log.errors == []
+
+
+def test_a_partly_covered_epci_shows_its_share_and_is_framed(page, page_log, app_url):
+    """The issue's EPCI: covered in 1.9 % of its population. The panel says so next to
+    the status; Pays de la Loire is framed whole, the overseas insets off the map."""
+    from fresque.views.coverage_map import category_color
+
+    page.goto(f"{app_url}/carte?level=epci&region=52&epci=200072676&key=incubateur")
+    page.wait_for_function(
+        "() => document.querySelectorAll('path.choroplethlocation').length > 1000",
+        timeout=60_000,
+    )
+    detail_title(page, "CC Maine Saosnois (200072676)")
+    head = page.locator("#map-detail .stage-entry").first.inner_text()
+    assert "Couvert (partiel)" in head and "1,9\u00a0% des habitants couverts" in head
+    fill = page.evaluate(FILLS)["200072676"]
+    color = category_color("covered", "few")
+    assert fill == "rgb({}, {}, {})".format(*(int(color[i : i + 2], 16) for i in (1, 3, 5)))
+    for width, height in ((1920, 1080), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(500)  # plotly's resize is debounced
+        page.screenshot(path=SHOTS.format(name="maine", width=width), full_page=width < 800)
+    assert page_log.errors == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (390, 844)])
+@pytest.mark.parametrize(
+    ("name", "search"),
+    [("france", ""), ("bretagne_alone", "?region=53"), ("guyane", "?region=03")],
+)
+def test_carte_screenshots(browser, app_url, name, search, width, height):
+    """France, a région alone, a région in its inset: the région lies whole in the plot."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/carte{search}")
+        wait_for_map(page, 101)
+        page.screenshot(path=SHOTS.format(name=name, width=width), full_page=width < 800)
+        left, top, right, bottom = page.evaluate(PLOT_BOX)
+        codes = {"france": ["29", "67", "2A"], "bretagne_alone": ["29", "35"], "guyane": ["973"]}
+        for box in page.evaluate(PATH_BOXES, codes[name]):
+            assert left - 2 <= box[0] and box[2] <= right + 2, (name, box)
+            assert top - 2 <= box[1] and box[3] <= bottom + 2, (name, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()

@@ -64,6 +64,7 @@ from fresque.views.coverage_map import (
     legend_entries,
     outline_coordinates,
     points_style,
+    scale_top,
     territory_detail,
     view_of,
 )
@@ -454,15 +455,27 @@ def _network_href(state: ViewState, **changes: Any) -> str:
     return dash.get_relative_path(to_href(replace(state, page="reseau", **changes)))
 
 
-def _pick(sid: str, name: str) -> html.Button:
+def _pick(sid: str, name: str, at: str) -> html.Button:
+    """A button that picks structure ``sid``; ``at`` names the list it is in (a structure
+    listed under several stages gets one button per stage, each with its own id: Dash
+    answers nothing to a click on one of two components with the same id)."""
     return html.Button(
-        name, id={"type": ids.MAP_PICK, "id": sid}, className="link-button", n_clicks=0
+        name, id={"type": ids.MAP_PICK, "id": sid, "at": at}, className="link-button", n_clicks=0
     )
+
+
+def _scale(state: ViewState) -> tuple[float, bool] | None:
+    """Where the colour scale of a continuous indicator stops (see ``scale_top``)."""
+    if state.indicator == "status":
+        return None
+    style = _style(_level(state), state)
+    values = [v for v in style["z"] if v is not None]
+    return scale_top(values, state.indicator)
 
 
 def render_legend(state: ViewState) -> list:
     lang = state.lang
-    entries = legend_entries(state.indicator, lang)
+    entries = legend_entries(state.indicator, lang, _scale(state))
     children: list = [html.H3(entries["title"])]
     if entries["statuses"]:
         children.append(
@@ -471,35 +484,63 @@ def render_legend(state: ViewState) -> list:
                 children=[
                     html.Li(
                         [
-                            html.Span(className="swatch", style={"backgroundColor": s["color"]}),
-                            html.Span(
-                                className="swatch swatch-partial",
-                                style={"backgroundColor": s["partial_color"]}
-                                if s["partial_color"]
-                                else {"visibility": "hidden"},
+                            *(
+                                html.Span(
+                                    className=f"swatch swatch-{band}",
+                                    style={"backgroundColor": color}
+                                    if color
+                                    else {"visibility": "hidden"},
+                                )
+                                for band, color in s["colors"].items()
                             ),
                             s["label"],
-                        ]
+                        ],
+                        **{"data-status": s["value"]},
                     )
                     for s in entries["statuses"]
                 ],
             )
         )
+        # The shades, said once: the whole territory, then partial by share covered.
         children.append(
-            html.P(
-                [
-                    t("carte.legend.heading", lang) + t("punct.colon", lang),
-                    html.Span("■ ", className="legend-key"),
-                    entries["full"],
-                    " · ",
-                    html.Span("■ ", className="legend-key light"),
-                    entries["partial"],
+            html.Div(
+                className="legend-bands",
+                children=[
+                    html.Span(entries["bands_title"] + t("punct.colon", lang)),
+                    html.Ul(
+                        className="legend-list",
+                        children=[
+                            html.Li(
+                                [
+                                    html.Span(
+                                        className="swatch",
+                                        style={"backgroundColor": band["color"]},
+                                    ),
+                                    band["label"],
+                                ]
+                            )
+                            for band in entries["bands"]
+                        ],
+                    ),
                 ],
-                className="legend-size",
             )
         )
     else:
         children.append(html.P(entries["scale"], className="legend-size"))
+        if entries["stop"]:
+            children.append(html.P(entries["stop"], className="legend-size legend-stop"))
+        if entries["no_offer"]:
+            no_offer = entries["no_offer"]
+            children.append(
+                html.P(
+                    [
+                        html.Span(className="swatch", style={"backgroundColor": no_offer["color"]}),
+                        " ",
+                        no_offer["label"],
+                    ],
+                    className="legend-size legend-no-offer",
+                )
+            )
     children.append(
         html.Ul(
             className="legend-list",
@@ -537,7 +578,7 @@ def render_dock(state: ViewState) -> list:
         children.append(
             html.Ul(
                 className="dock-list",
-                children=[html.Li(_pick(sid, names[sid])) for sid in national],
+                children=[html.Li(_pick(sid, names[sid], "dock")) for sid in national],
             )
         )
     else:
@@ -545,7 +586,8 @@ def render_dock(state: ViewState) -> list:
     return children
 
 
-def _offer_list(entry: dict[str, Any], lang: str) -> html.Div:
+def _offer_list(entry: dict[str, Any], lang: str, at: str) -> html.Div:
+    share = entry["share_covered"]
     return html.Div(
         className="stage-entry",
         children=[
@@ -557,8 +599,23 @@ def _offer_list(entry: dict[str, Any], lang: str) -> html.Div:
                     html.Span(" — " + entry["status_label"], className="stage-status"),
                 ],
             ),
-            html.P(entry["gap_text"], className="stage-gap") if entry["gap_text"] else None,
-            html.Ul([html.Li(_pick(sid, name)) for sid, name in entry["offers"]])
+            html.P(
+                [
+                    html.Span(
+                        html.Span(
+                            className="share-fill",
+                            style={"width": f"{100 * share:.1f}%", "background": entry["color"]},
+                        ),
+                        className="share-bar",
+                        **{"aria-hidden": "true"},
+                    ),
+                    html.Strong(entry["share_text"]),
+                ],
+                className="stage-share",
+            )
+            if entry["share_text"]
+            else None,
+            html.Ul([html.Li(_pick(sid, name, at)) for sid, name in entry["offers"]])
             if entry["offers"]
             else html.P(t("carte.detail.no_offer", lang), className="stage-none"),
         ],
@@ -621,28 +678,32 @@ def render_detail(state: ViewState) -> list:
                 ),
             ]
             if detail["key"] is not None and detail["key"]["value"] not in {s.value for s in Stage}:
-                children += [html.H3(t("carte.detail.key", lang)), _offer_list(detail["key"], lang)]
+                children += [
+                    html.H3(t("carte.detail.key", lang)),
+                    _offer_list(detail["key"], lang, "key"),
+                ]
             children.append(html.H3(t("carte.detail.stages", lang)))
-            missing, not_recorded = detail["missing"], detail["not_recorded"]
+            # The stages without any offer, under the words of their status (a gap
+            # checked by a survey and an offer nobody recorded are not the same).
+            missing = detail["missing_by_status"]
             if missing:
-                children.append(
-                    html.P(
-                        t("carte.detail.missing", lang) + colon + ", ".join(missing),
-                        className="notice missing",
+                children += [
+                    html.P(words + colon + ", ".join(stages), className="notice missing")
+                    for words, stages in missing
+                ]
+                if detail["not_recorded"]:
+                    children.append(
+                        html.P(
+                            t("carte.detail.not_recorded", lang), className="notice not-recorded"
+                        )
                     )
-                )
-            if not_recorded:
-                children.append(
-                    html.P(
-                        t("carte.detail.not_recorded", lang) + colon + ", ".join(not_recorded),
-                        className="notice not-recorded",
-                    )
-                )
-            if not missing and not not_recorded:
+            else:
                 children.append(
                     html.P(t("carte.detail.nothing_missing", lang), className="legend-size")
                 )
-            children += [_offer_list(entry, lang) for entry in detail["stages"]]
+            children += [
+                _offer_list(entry, lang, f"stage-{entry['value']}") for entry in detail["stages"]
+            ]
     if state.selected and eco is not None and state.selected in eco:
         structure = eco.get(state.selected)
         national = bool(eco.national[state.selected])
@@ -660,7 +721,7 @@ def render_detail(state: ViewState) -> list:
                             ),
                             html.Button(
                                 "×",
-                                id={"type": ids.MAP_PICK, "id": ""},
+                                id={"type": ids.MAP_PICK, "id": "", "at": "close"},
                                 className="detail-close",
                                 title=t("detail.close", lang),
                                 n_clicks=0,
@@ -778,6 +839,63 @@ def _without_filter(state: ViewState, field: str, value: str) -> ViewState:
     if field == "min_confidence":
         return replace(state, min_confidence=None)
     return state
+
+
+# --------------------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------------------
+
+#: The export buttons and their formats.
+EXPORTS = ((ids.MAP_EXPORT_CSV, "csv"), (ids.MAP_EXPORT_XLSX, "xlsx"))
+
+
+def _export_buttons(lang: str) -> html.Div:
+    return html.Div(
+        className="map-export",
+        role="group",
+        children=[
+            html.Span(t("carte.export.heading", lang), className="toolbar-label"),
+            *(
+                html.Button(
+                    t(f"carte.export.{fmt}", lang),
+                    id=cid,
+                    className="button",
+                    n_clicks=0,
+                    title=t("carte.export.label", lang),
+                    **{"aria-label": t("carte.export.label", lang) + f" ({fmt.upper()})"},
+                )
+                for cid, fmt in EXPORTS
+            ),
+            dcc.Download(id=ids.MAP_DOWNLOAD),
+        ],
+        **{"aria-label": t("carte.export.label", lang)},
+    )
+
+
+def export_sheet(state: ViewState) -> pd.DataFrame:
+    """The readable sheet (:func:`fresque.coverage_sheet.coverage_sheet`) of the
+    territories the map shows for ``state``: its level, its key, the chosen région's
+    territories (all at région level, where the whole map stays), counted on the
+    ecosystem the Réseau's filters leave, with the distances when they colour the map."""
+    from fresque.coverage_sheet import coverage_sheet
+
+    level = _level(state)
+    fkey = _filter_key(state)
+    region = state.region if level != "regions" else None
+    table = _coverage(fkey).table(
+        COVERAGE_LEVEL[level], keys=[coverage_key(state.coverage_key)], region=region
+    )
+    beyond = _beyond(level, state.coverage_key, fkey) if state.indicator == "beyond30" else None
+    names = _eco(fkey).structures["name"].to_dict()
+    territories = context.current().ecosystem.territories
+    return coverage_sheet(table, territories, names, state.lang, beyond=beyond)
+
+
+def export_filename(state: ViewState, fmt: str) -> str:
+    """``fresque-couverture-creation-departements-reg53.csv``: what, at which level, where."""
+    level = _level(state)
+    where = f"-reg{state.region}" if state.region and level != "regions" else ""
+    return f"{t('carte.export.file', state.lang)}-{state.coverage_key}-{level}{where}.{fmt}"
 
 
 # --------------------------------------------------------------------------------------
@@ -901,7 +1019,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 children=[
                     html.Div(
                         className="map-toolbar",
-                        children=[html.H2(t("carte.heading", lang))],
+                        children=[html.H2(t("carte.heading", lang)), _export_buttons(lang)],
                     ),
                     html.P(
                         message or "",
@@ -1025,6 +1143,25 @@ def register_callbacks(app: dash.Dash) -> None:
     """Attach the Carte page's callbacks to ``app``."""
 
     @app.callback(
+        Output(ids.MAP_DOWNLOAD, "data"),
+        *[Input(cid, "n_clicks") for cid, _ in EXPORTS],
+        State(ids.MAP_URL, "search"),
+        prevent_initial_call=True,
+    )
+    def download(*args):
+        from fresque.coverage_sheet import SHEET_FORMATS, sheet_csv, sheet_xlsx
+
+        fmt = dict(EXPORTS).get(dash.ctx.triggered_id)
+        if fmt is None or not dash.ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        if context.current().ecosystem is None:
+            raise PreventUpdate
+        state = _sanitize(parse_url(PAGE, args[-1]))
+        sheet = export_sheet(state)
+        content = sheet_csv(sheet) if fmt == "csv" else sheet_xlsx(sheet, state.lang)
+        return dcc.send_bytes(content, export_filename(state, fmt), type=SHEET_FORMATS[fmt])
+
+    @app.callback(
         Output(ids.MAP_URL, "search"),
         Output(ids.MAP_LEVEL, "value"),
         Output(ids.MAP_INDICATOR, "value"),
@@ -1045,7 +1182,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(ids.MAP_REGION, "value"),
         Input(ids.MAP_TERRITORY, "value"),
         Input(ids.MAP_GRAPH, "clickData"),
-        Input({"type": ids.MAP_PICK, "id": ALL}, "n_clicks"),
+        Input({"type": ids.MAP_PICK, "id": ALL, "at": ALL}, "n_clicks"),
         Input({"type": MAP_FILTER, "field": ALL, "value": ALL}, "n_clicks"),
         State(ids.MAP_URL, "pathname"),
         State(ids.MAP_LANG, "data"),
@@ -1131,7 +1268,9 @@ def register_callbacks(app: dash.Dash) -> None:
             if full
             else patch_for(state, None if from_url else _sanitize(before)),
             render_detail(state),
-            render_legend(state) if from_url or state.indicator != before.indicator else no_update,
+            render_legend(state)
+            if from_url or _style_inputs(state) != _style_inputs(_sanitize(before))
+            else no_update,
             render_dock(state)
             if filters_changed or state.coverage_key != before.coverage_key
             else no_update,
@@ -1141,8 +1280,11 @@ def register_callbacks(app: dash.Dash) -> None:
 
 
 __all__ = [
+    "EXPORTS",
     "MAP_LEVELS",
     "MapFigures",
+    "export_filename",
+    "export_sheet",
     "figure_for",
     "layout",
     "patch_for",
