@@ -2,7 +2,8 @@
 
 For every commune, the straight-line distance from its representative point to the
 nearest *located offer* of a dispositif or a stage, the id of that offer, and, per
-territory, the share of the population living beyond 20, 30 and 50 km (docs/architecture.md, « Coverage »).
+territory, the share of the population living beyond 20, 30 and 50 km (see
+docs/architecture.md, « Distances »).
 
 What counts as an offer
 -----------------------

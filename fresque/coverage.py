@@ -2,7 +2,8 @@
 
 Coverage is computed once at commune level, for every *key* — each dispositif and each
 stage — then aggregated to EPCI, département, région (and the country) with population
-weights (docs/architecture.md, « Coverage »). Everything is a sparse-matrix product: no loop over territories.
+weights (see docs/architecture.md, « Coverage »). Everything is a sparse-matrix product: no
+loop over territories.
 
 Offers of a commune
 -------------------

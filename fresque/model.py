@@ -799,7 +799,8 @@ class Structure(_Record):
 
 
 class Link(_Record):
-    """A directed relation between two structures: an edge of the network (docs/architecture.md, « Domain model »).
+    """A directed relation between two structures: an edge of the network (see
+    docs/architecture.md, « Domain model »).
 
     Examples
     --------
