@@ -839,12 +839,15 @@ def population_beyond(
     >>> eco = load_ecosystem()
     >>> near = nearest_offers(eco, dispositif="incubateur")
     >>> table = population_beyond(near, level="zone")
-    >>> columns = ["name", "communes_no_offer", "share_beyond_50km"]
+    >>> columns = ["name", "communes_unknown", "share_beyond_50km", "share_unknown_50km"]
     >>> table.loc[["corse", "974"], columns].round(2)  # doctest: +NORMALIZE_WHITESPACE
-                 name  communes_no_offer  share_beyond_50km
+                 name  communes_unknown  share_beyond_50km  share_unknown_50km
     code
-    corse       Corse                360               1.00
-    974    La Réunion                  0               0.07
+    corse       Corse               360               0.00                 1.0
+    974    La Réunion                 0               0.07                 0.0
+
+    Corsica's one incubator (Inizià) serves the whole island but has no known commune:
+    every distance there is unknown, none is known to be long.
     >>> per_key = population_beyond(eco, thresholds=[30], level="country")
     >>> float(per_key.loc[("dispositif", "incubateur", "FR"), "share_beyond_30km"]) < 1
     True

@@ -552,6 +552,41 @@ class Coverage:
             territory_of,
         )
 
+    def surveys_of(
+        self, level: Level | str, code: str
+    ) -> tuple[tuple[Survey, ...], tuple[Survey, ...]]:
+        """The surveys that touch a territory: those valid on :attr:`as_of`, and those
+        expired ("to recheck"), each sorted by date, newest first.
+
+        A survey touches a territory when they share a commune (a région's survey touches
+        its départements; an EPCI's survey touches its département).
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> from fresque.ecosystem import load_ecosystem
+        >>> coverage = compute_coverage(load_ecosystem(), as_of=date(2026, 12, 7))
+        >>> valid, expired = coverage.surveys_of("departement", "14")
+        >>> [s.id for s in valid], expired
+        (['rec_28_cress_2025'], ())
+        """
+        lvl = parse_level(level)
+        wanted = set(self.territories.commune_positions((lvl, normalize_code(code, lvl))).tolist())
+
+        def touching(surveys: tuple[Survey, ...]) -> tuple[Survey, ...]:
+            found = [
+                s
+                for s in surveys
+                if wanted.intersection(
+                    self.territories.commune_positions(
+                        (s.territory_level, s.territory_code)
+                    ).tolist()
+                )
+            ]
+            return tuple(sorted(found, key=lambda s: (s.date, s.id), reverse=True))
+
+        return touching(self.surveys), touching(self.expired)
+
     def incidence(self, selection: Selection) -> sp.csc_array:
         """Structures × territories of ``selection``: 1 where the structure serves at
         least one commune of the territory."""

@@ -162,6 +162,29 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "carte.detail.key": {"fr": "Pour le choix de la carte", "en": "For the map’s choice"},
     "carte.detail.stages": {"fr": "Offres par étape", "en": "Offers by stage"},
     "carte.detail.missing": {"fr": "Manque confirmé", "en": "Confirmed gap"},
+    "carte.survey.valid": {
+        "fr": "Recensé par {who} le {date} ({scope}), valable jusqu’au {until}. Source : {source}",
+        "en": "Surveyed by {who} on {date} ({scope}), valid until {until}. Source: {source}",
+    },
+    "carte.survey.expired": {
+        "fr": "Recensé par {who} le {date} ({scope}), expiré le {until} : à refaire. "
+        "Source : {source}",
+        "en": "Surveyed by {who} on {date} ({scope}), expired on {until}: to check again. "
+        "Source: {source}",
+    },
+    "carte.survey.all": {"fr": "toute l’offre", "en": "the whole offer"},
+    "carte.survey.heading": {"fr": "Recensements", "en": "Surveys"},
+    "carte.survey.none": {
+        "fr": "Aucun recensement valide ne couvre ce territoire : une absence d’offre y "
+        "signifie « aucune offre recensée », pas un manque.",
+        "en": "No valid survey covers this territory: no offer there means “no offer "
+        "recorded”, not a gap.",
+    },
+    "carte.detail.stale": {"fr": "à vérifier", "en": "to check"},
+    "carte.detail.stale_title": {
+        "fr": "Informations vérifiées il y a plus de {years} ans, ou jamais",
+        "en": "Facts verified more than {years} years ago, or never",
+    },
     "carte.detail.not_recorded": {
         "fr": "« Aucune offre recensée » n’est pas un manque : personne n’a encore recensé "
         "l’offre de ce territoire pour ces étapes. Si vous la connaissez, ajoutez-la ou "
@@ -213,16 +236,17 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "carte.legend.bands": {"fr": "Teintes", "en": "Shades"},
     "carte.legend.band.full": {"fr": "tout le territoire", "en": "whole territory"},
     "carte.legend.band.most": {
-        "fr": "partiel (des communes sans offre), au moins la moitié des habitants couverts",
-        "en": "partial (some communes without an offer), at least half of the inhabitants covered",
+        "fr": "partiel (des communes sans offre connue), au moins la moitié des habitants couverts",
+        "en": "partial (some communes without a known offer), at least half of the inhabitants "
+        "covered",
     },
     "carte.legend.band.few": {
         "fr": "moins de la moitié des habitants couverts",
         "en": "less than half of the inhabitants covered",
     },
     "carte.legend.no_offer": {
-        "fr": "Gris : aucune offre locale.",
-        "en": "Grey: no local offer.",
+        "fr": "Gris : aucune offre locale recensée.",
+        "en": "Grey: no local offer recorded.",
     },
     "carte.legend.saturated": {
         "fr": "L’échelle s’arrête à {top} : au-delà, la couleur la plus foncée.",

@@ -40,8 +40,8 @@ from fresque.i18n import DEFAULT_LANGUAGE, label, t
 from fresque.model import CoverageStatus, Dispositif, Kind, Level, Stage, Status
 from fresque.views.coverage_map import (
     CATEGORIES,
-    STATUS_COLORS,
     category_color,
+    legend_entries,
     status_category,
 )
 
@@ -186,33 +186,43 @@ def _status_label(status: str, lang: str) -> str:
     return label(CoverageStatus(status), lang)
 
 
-def status_fills(statuses: Sequence[str], partial: Sequence[bool]) -> list[str]:
+def status_fills(
+    statuses: Sequence[str],
+    partial: Sequence[bool],
+    shares: Sequence[float] | None = None,
+) -> list[str]:
     """Fill colour of each territory, as the app's coverage map draws it.
 
-    The palette is :data:`fresque.views.coverage_map.STATUS_COLORS`, a partly covered
-    territory in the lighter shade of its status (the app's categories), a missing
-    status in light grey.
+    The palette is :data:`fresque.views.coverage_map.STATUS_COLORS`; a partly covered
+    territory takes the lighter shade of its status for its share of inhabitants covered
+    (:func:`fresque.views.coverage_map.band_of`); a missing status is light grey.
 
     Examples
     --------
     >>> from fresque.views.coverage_map import STATUS_COLORS, category_color
-    >>> fills = status_fills(["single", "single", None], [False, True, False])
-    >>> fills == [STATUS_COLORS["single"], category_color("single", True), "#f2f2f2"]
+    >>> fills = status_fills(["single", "single", "single", None], [False, True, True, False],
+    ...                      [1.0, 0.8, 0.02, 0.0])
+    >>> fills == [STATUS_COLORS["single"], category_color("single", "most"),
+    ...           category_color("single", "few"), "#f2f2f2"]
     True
     """
+    shares = shares if shares is not None else [None] * len(statuses)
     fills = []
-    for status, part in zip(statuses, partial, strict=True):
+    for status, part, share in zip(statuses, partial, shares, strict=True):
         if status is None or pd.isna(status):
             fills.append(_NO_DATA)
             continue
-        fills.append(category_color(*CATEGORIES[status_category(str(status), bool(part))]))
+        category = CATEGORIES[status_category(str(status), bool(part), share)]
+        fills.append(category_color(*category))
     return fills
 
 
 def status_legend(lang: str = DEFAULT_LANGUAGE) -> list[dict[str, str | None]]:
-    """The statuses in the order of :data:`fresque.coverage.STATUS_ORDER`: label, colour
-    of a whole territory, colour of a partly covered one (``None`` when a status is never
-    partial), as on the app's map.
+    """The statuses in the order of :data:`fresque.coverage.STATUS_ORDER`, as the app's
+    legend gives them (:func:`fresque.views.coverage_map.legend_entries`): label, colour
+    of a whole territory, of a partly covered one where most inhabitants are covered
+    (``partial_color``) and where few are (``few_color``); ``None`` when a status is
+    never partial.
 
     Examples
     --------
@@ -222,17 +232,15 @@ def status_legend(lang: str = DEFAULT_LANGUAGE) -> list[dict[str, str | None]]:
     >>> legend[0]["partial_color"] is None  # a territory without any offer is never partial
     True
     """
-    partial = {status for status, part in CATEGORIES if part}
     return [
         {
-            "value": status.value,
-            "label": label(status, lang),
-            "color": STATUS_COLORS[status.value],
-            "partial_color": category_color(status.value, True)
-            if status.value in partial
-            else None,
+            "value": entry["value"],
+            "label": entry["label"],
+            "color": entry["color"],
+            "partial_color": entry["colors"]["most"],
+            "few_color": entry["colors"]["few"],
         }
-        for status in STATUS_ORDER
+        for entry in legend_entries("status", lang)["statuses"]
     ]
 
 
@@ -255,7 +263,9 @@ def _status_maps(shapes: gpd.GeoDataFrame, outline: gpd.GeoDataFrame, lang: str)
         part = shapes[(shapes["key_type"] == key_type) & (shapes["key"] == key)]
         part = part[part.geometry.notna()]
         colors = status_fills(
-            part["status"].astype(object).tolist(), part["partial"].astype(bool).tolist()
+            part["status"].astype(object).tolist(),
+            part["partial"].astype(bool).tolist(),
+            part["share_covered"].tolist(),
         )
         part.plot(ax=ax, color=colors, edgecolor="white", linewidth=0.4)
         outline.boundary.plot(ax=ax, color="#333333", linewidth=0.7)
@@ -924,8 +934,9 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
         "key_figures": key_figures,
         "figures": figures,
         "legend": status_legend(lang),
-        "legend_full": t("carte.legend.full", lang),
-        "legend_partial": t("carte.legend.partial", lang),
+        "legend_full": t("carte.legend.band.full", lang),
+        "legend_partial": t("carte.legend.band.most", lang),
+        "legend_few": t("carte.legend.band.few", lang),
         "statuses": [label(status, lang) for status in STATUS_ORDER],
         "network": counts,
         "headline_km": km,

@@ -132,7 +132,7 @@ def test_close_values_are_suggested(tmp_path: Path) -> None:
 def test_every_problem_of_both_files_is_reported_at_once(tmp_path: Path) -> None:
     ref = copy_reference(tmp_path)
     structures, relations = ref / STRUCTURE_FILE, ref / RELATION_FILE
-    kind_row = set_cell(structures, ("id", "tag29"), "kind", "incubateur")
+    kind_row = set_cell(structures, ("id", "tag29"), "kind", "boulangerie")
     code_row = set_cell(structures, ("id", "dla_30"), "territory_codes", "96")
     url_row = set_cell(structures, ("id", "acegaa"), "source_url", "www.info-dla.fr")
     rows = read_rows(relations)
@@ -144,7 +144,7 @@ def test_every_problem_of_both_files_is_reported_at_once(tmp_path: Path) -> None
 
     problems = build_problems(ref)
     assert places(problems) == [
-        (STRUCTURE_FILE, kind_row, "kind", "incubateur"),
+        (STRUCTURE_FILE, kind_row, "kind", "boulangerie"),
         (STRUCTURE_FILE, code_row, "territory_codes", "96"),
         (STRUCTURE_FILE, url_row, "source_url", "www.info-dla.fr"),
         (RELATION_FILE, carries + 2, "target_id", "DLA_30"),

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ from shapely.geometry import shape
 
 from fresque.coverage import NO_OFFER, STATUS_ORDER
 from fresque.i18n import DEFAULT_LANGUAGE, label, t
-from fresque.model import CoverageStatus, Dispositif, Stage
+from fresque.model import CoverageStatus, Dispositif, Stage, Survey
 from fresque.views.maps import (
     FRANCE_PROJECTION,
     NBSP,
@@ -76,6 +77,7 @@ __all__ = [
     "scale_top",
     "share_text",
     "status_category",
+    "survey_sentence",
     "territory_detail",
     "view_of",
 ]
@@ -450,7 +452,7 @@ def status_label(status: str, partial: bool, lang: str = DEFAULT_LANGUAGE) -> st
     Examples
     --------
     >>> status_label("covered", True, "en"), status_label("single", False, "fr")
-    ('Covered (partial)', 'Offre unique')
+    ('Covered (partial)', 'Un seul acteur')
     """
     text = label(CoverageStatus(status), lang)
     return f"{text} ({t('carte.partial', lang)})" if partial else text
@@ -816,8 +818,13 @@ def territory_detail(
     names: Mapping[str, str],
     key: str,
     lang: str = DEFAULT_LANGUAGE,
+    *,
+    surveys: Sequence[Survey] = (),
+    expired: Sequence[Survey] = (),
+    stale: Collection[str] = (),
 ) -> dict[str, Any]:
-    """What serves one territory: the map's key, then each stage, and what is missing.
+    """What serves one territory: the map's key, then each stage, what is missing, and
+    what the data knows (its surveys, the offers to check again).
 
     Parameters
     ----------
@@ -828,6 +835,14 @@ def territory_detail(
         Structure id -> name.
     key
         The map's dispositif or stage value.
+    lang
+        Language of the words.
+    surveys, expired
+        The valid and the expired surveys touching the territory
+        (:meth:`fresque.coverage.Coverage.surveys_of`).
+    stale
+        Ids of the structures whose facts should be checked again
+        (:func:`fresque.quality.stale_offers`).
 
     Returns
     -------
@@ -837,6 +852,9 @@ def territory_detail(
         ``{"value", "label", "status", "status_label", "partial", "share_covered",
         "share_text", "band", "color", "offers": [(id, name), …]}`` (``share_text`` says
         the share of inhabitants covered of a partial territory, else is empty);
+        ``surveys`` and ``expired``: one sentence per survey (who, when, what, until,
+        source); each entry's ``stale``: the ids of its offers to check again (marked
+        « à vérifier »);
         ``missing``: labels of the stages without any offer; ``confirmed``: those whose
         gap a survey confirms; ``not_recorded``: those where nothing is recorded and
         nobody surveyed (not a gap: nothing is known); ``missing_by_status``:
@@ -862,6 +880,7 @@ def territory_detail(
             "band": band,
             "color": category_color(status, band),
             "offers": [(sid, names.get(sid, sid)) for sid in offers],
+            "stale": [sid for sid in offers if sid in stale],
         }
 
     first = rows.iloc[0]
@@ -888,7 +907,39 @@ def territory_detail(
         "confirmed": [s["label"] for s in stages if s["status"] == CoverageStatus.GAP],
         "not_recorded": [s["label"] for s in stages if s["status"] == CoverageStatus.NONE_KNOWN],
         "missing_by_status": [(text, found) for text, found in missing_by_status if found],
+        "surveys": [survey_sentence(s, lang) for s in surveys],
+        "expired": [survey_sentence(s, lang, expired=True) for s in expired],
     }
+
+
+def _date_text(day: date, lang: str) -> str:
+    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
+
+
+def survey_sentence(survey: Survey, lang: str = DEFAULT_LANGUAGE, expired: bool = False) -> str:
+    """A survey in one sentence: who, when, what, until when, and its source.
+
+    Examples
+    --------
+    >>> s = Survey(id="r", territory_level="departement", territory_code="29",
+    ...            scope="étape:Création", attested_by="CRESS Bretagne",
+    ...            date="2026-03-01", source="Annuaire 2026")
+    >>> text = survey_sentence(s)
+    >>> text.startswith("Recensé par CRESS Bretagne le 01/03/2026"), text.endswith("Annuaire 2026")
+    (True, True)
+    >>> "valable jusqu’au 01/03/2028" in text, "expired on 2028-03-01" in survey_sentence(
+    ...     s, "en", expired=True)
+    (True, True)
+    """
+    key = survey.key
+    scope = t("carte.survey.all", lang) if key is None else key_label(key[1], lang)
+    return t("carte.survey.expired" if expired else "carte.survey.valid", lang).format(
+        who=survey.attested_by,
+        date=_date_text(survey.date, lang),
+        scope=scope,
+        until=_date_text(survey.expires, lang),
+        source=survey.source,
+    )
 
 
 def feature_names(geojson: Mapping[str, Any]) -> dict[str, str]:

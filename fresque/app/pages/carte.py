@@ -615,11 +615,55 @@ def _offer_list(entry: dict[str, Any], lang: str, at: str) -> html.Div:
             )
             if entry["share_text"]
             else None,
-            html.Ul([html.Li(_pick(sid, name, at)) for sid, name in entry["offers"]])
+            html.Ul(
+                [
+                    html.Li([_pick(sid, name, at), *_stale_mark(sid in entry["stale"], lang)])
+                    for sid, name in entry["offers"]
+                ]
+            )
             if entry["offers"]
             else html.P(t("carte.detail.no_offer", lang), className="stage-none"),
         ],
     )
+
+
+def _survey_block(detail: dict[str, Any], lang: str) -> list:
+    """The surveys of the territory: valid ones, expired ones, or the word that there is
+    none (so that « Aucune offre recensée » is never read as a gap)."""
+    lines = [html.Li(text) for text in detail["surveys"]]
+    lines += [html.Li(text, className="survey-expired") for text in detail["expired"]]
+    return [
+        html.H3(t("carte.survey.heading", lang)),
+        html.Ul(lines, className="survey-list", id="map-detail-surveys")
+        if lines
+        else html.P(t("carte.survey.none", lang), className="legend-size", id="map-detail-surveys"),
+    ]
+
+
+def _stale_mark(stale: bool, lang: str) -> list:
+    """« à vérifier » after an offer whose facts are old (or never verified)."""
+    if not stale:
+        return []
+    from fresque.model import DEFAULT_STALE_YEARS
+
+    return [
+        html.Span(
+            t("carte.detail.stale", lang),
+            className="stale-mark",
+            title=t("carte.detail.stale_title", lang).format(years=DEFAULT_STALE_YEARS),
+        )
+    ]
+
+
+def _stale(fkey: FilterKey = ()) -> frozenset[str]:
+    """Ids of the structures to check again (cached per filter)."""
+    from fresque.quality import stale_offers
+
+    def build() -> frozenset[str]:
+        found = stale_offers(_eco(fkey))
+        return frozenset(found.index[found.to_numpy()])
+
+    return _by_filter(("stale",), fkey, build)
 
 
 def _territory_detail(
@@ -640,8 +684,13 @@ def _territory_detail(
                 for kt, k in zip(rows["key_type"], rows["key"], strict=True)
             ]
         ]
+        if not len(rows):
+            return None
         names = _eco(fkey).structures["name"].to_dict()
-        return territory_detail(rows, names, key, lang) if len(rows) else None
+        valid, expired = _coverage(fkey).surveys_of(level, code)
+        return territory_detail(
+            rows, names, key, lang, surveys=valid, expired=expired, stale=_stale(fkey)
+        )
 
     return _cached(("detail", level, code, key, lang, fkey), build)
 
@@ -704,6 +753,7 @@ def render_detail(state: ViewState) -> list:
             children += [
                 _offer_list(entry, lang, f"stage-{entry['value']}") for entry in detail["stages"]
             ]
+            children += _survey_block(detail, lang)
     if state.selected and eco is not None and state.selected in eco:
         structure = eco.get(state.selected)
         national = bool(eco.national[state.selected])
