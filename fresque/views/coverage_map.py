@@ -89,7 +89,7 @@ INDICATORS: tuple[str, ...] = ("status", "per100k", "beyond30")
 #: status added later without a colour here takes the next spare one.
 _PALETTE: dict[str, str] = {
     CoverageStatus.GAP.value: "#D55E00",  # vermillion: a confirmed gap, the only alarm
-    CoverageStatus.NONE_KNOWN.value: "#EEEAE2",  # light neutral: nothing recorded, not a gap
+    CoverageStatus.NONE_KNOWN.value: "#E0DACD",  # light neutral: nothing recorded, not a gap
     CoverageStatus.UNKNOWN.value: "#8C8C8C",  # grey: a data gap, not a coverage gap
     CoverageStatus.SINGLE.value: "#E69F00",  # orange: fragile
     CoverageStatus.COVERED.value: "#009E73",  # bluish green

@@ -96,13 +96,16 @@ def test_region_then_departement_shows_offers_and_gaps(page, page_log, app_url, 
     for _, row in finistere.iterrows():
         for sid in filter(None, str(row["offers"]).split("|")):
             assert names[sid] in detail
-    missing = finistere.loc[finistere["status"] == "gap", "key"].tolist()
+    # Nobody surveyed the Finistère: its stages without offer are "none known", not gaps.
+    missing = finistere.loc[finistere["status"] == "none_known", "key"].tolist()
     assert missing, "the Finistère lacks some stages in the curated dataset"
+    assert "gap" not in set(finistere["status"])
     from fresque.i18n import label
 
     for value in missing:
         assert label(Stage(value), "fr") in detail
-    assert label(CoverageStatus.GAP, "fr") + "\u00a0:" in detail  # the missing stages
+    assert label(CoverageStatus.NONE_KNOWN, "fr") + "\u00a0:" in detail  # the missing stages
+    assert label(CoverageStatus.GAP, "fr") not in detail
     assert trace_points(page, "selected") > 10  # the Finistère is outlined
     assert page.locator("#map-territory").inner_text().startswith("29")
     page.screenshot(path=SHOTS.format(name="finistere", width=1280), full_page=True)
@@ -254,9 +257,9 @@ def test_english_view_from_a_link(page, page_log, app_url):
     detail_title(page, "Finistère (29)")
     text = page.locator("#map-detail").inner_text()
     assert "Offers by stage" in text
-    assert label(CoverageStatus.GAP, "en") + ": " in text  # the stages without an offer
+    assert label(CoverageStatus.NONE_KNOWN, "en") + ": " in text  # stages without an offer
     legend = page.locator("#map-legend").inner_text()
-    assert "Gap" in legend and "partial" in legend
+    assert "Confirmed gap" in legend and "No offer recorded" in legend and "partial" in legend
     assert page.get_by_label("Offers per 100,000 inhabitants").count() == 1
     assert page.locator("html").get_attribute("lang") == "en"
     assert page_log.foreign_hosts() == set()
@@ -309,7 +312,7 @@ def test_clicking_an_epci_selects_it_and_its_link_reproduces_the_view(
             assert names[sid] in detail
     from fresque.i18n import label
 
-    for value in rows.loc[rows["status"] == "gap", "key"]:
+    for value in rows.loc[rows["status"].isin(["gap", "none_known"]), "key"]:
         assert label(Stage(value), "fr") in detail
     href = page.get_by_role("link", name="Voir le réseau de ce territoire").get_attribute("href")
     assert f"epci={code}" in href
@@ -383,12 +386,13 @@ def test_choosing_a_region_frames_the_map_on_it_drom_included(page, page_log, ap
 def test_a_kind_filter_set_on_reseau_applies_to_the_map(page, page_log, app_url, eco):
     from fresque.views.coverage_map import STATUS_COLORS
 
-    gap = STATUS_COLORS["gap"]
+    # Nobody surveyed these départements: no offer reads "none known" (light neutral).
+    gap = STATUS_COLORS["none_known"]
     keys = [("stage", "creation")]
     table = compute_coverage(eco).table("departement", keys=keys)
     filtered = compute_coverage(eco.filter(kinds="network")).table("departement", keys=keys)
-    gaps_all = set(table.loc[table["status"] == "gap", "code"].astype(str))
-    gaps_networks = set(filtered.loc[filtered["status"] == "gap", "code"].astype(str))
+    gaps_all = set(table.loc[table["status"] == "none_known", "code"].astype(str))
+    gaps_networks = set(filtered.loc[filtered["status"] == "none_known", "code"].astype(str))
     assert gaps_networks != gaps_all, "networks alone should cover differently"
 
     page.goto(f"{app_url}/reseau")

@@ -52,7 +52,7 @@ from fresque.app.state import (
 )
 from fresque.app.widgets import dropdown_labels, filter_dropdown, labelled
 from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
-from fresque.model import Dispositif, Kind, Stage, Status, Theme
+from fresque.model import CoverageStatus, Dispositif, Kind, Stage, Status, Theme
 from fresque.views.coverage_map import (
     TRACE,
     base_figure,
@@ -736,15 +736,18 @@ def render_detail(state: ViewState) -> list:
             # checked by a survey and an offer nobody recorded are not the same).
             missing = detail["missing_by_status"]
             if missing:
+                # Only a confirmed gap is an alarm; "none known" is said plainly.
+                confirmed = label(CoverageStatus.GAP, lang)
                 children += [
-                    html.P(words + colon + ", ".join(stages), className="notice missing")
+                    html.P(
+                        words + colon + ", ".join(stages),
+                        className="notice missing" if words == confirmed else "not-recorded",
+                    )
                     for words, stages in missing
                 ]
                 if detail["not_recorded"]:
                     children.append(
-                        html.P(
-                            t("carte.detail.not_recorded", lang), className="notice not-recorded"
-                        )
+                        html.P(t("carte.detail.not_recorded", lang), className="not-recorded-note")
                     )
             else:
                 children.append(
