@@ -256,8 +256,13 @@ def _coverage(args: argparse.Namespace) -> int:
     summary = f"{rows} ({status_summary(report['status'], 'fr')})" if len(report) else rows
     sheet = None
     if readable:
+        from fresque.quality import stale_offers
+
         names = eco.structures["name"].to_dict()
-        sheet = coverage_sheet(report, eco.territories, names, "fr")
+        stale = stale_offers(eco)
+        sheet = coverage_sheet(
+            report, eco.territories, names, "fr", stale=set(stale.index[stale.to_numpy()])
+        )
     if args.out:
         if sheet is not None:
             path = write_sheet(sheet, args.out, fmt, "fr")

@@ -24,11 +24,11 @@ Examples
 >>> table = compute_coverage(eco).table("departement", keys="incubateur")
 >>> sheet = coverage_sheet(table, eco.territories, {"tag29": "TAg29"})
 >>> sheet.iloc[1][["Territoire", "Région", "Statut", "Offres locales (noms)"]].tolist()
-['Finistère', 'Bretagne', 'Offre unique', 'TAg29']
+['Finistère', 'Bretagne', 'Un seul acteur', 'TAg29']
 >>> sheet.iloc[1][["Code territoire", "Code statut", "Identifiants des offres"]].tolist()
 ['29', 'single', 'tag29']
 >>> status_summary(table["status"])
-'aucune offre 2, offre unique 1'
+'aucune offre recensée 2, un seul acteur 1'
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,7 +75,9 @@ SHEET_COLUMNS: tuple[str, ...] = (
     "share_covered",
     "population",
     "population_gap",
+    "population_none_known",
     "n_offers",
+    "n_organisations",
     "offers",
     "offers_per_100k",
     "beyond30",
@@ -129,10 +131,14 @@ def _ids(cell: object) -> list[str]:
     return [part for part in str(cell or "").split("|") if part and part != "nan"]
 
 
-def _by_name(ids: list[str], names: Mapping[str, str]) -> tuple[str, str]:
-    """Names and ids of ``ids``, sorted by name, each joined."""
+def _by_name(
+    ids: list[str], names: Mapping[str, str], marked: Collection[str] = (), mark: str = ""
+) -> tuple[str, str]:
+    """Names and ids of ``ids``, sorted by name, each joined; the names of ``marked`` ids
+    followed by `` (mark)``."""
     pairs = sorted(((str(names.get(i, i)), i) for i in ids), key=lambda p: p[0].casefold())
-    return _JOIN.join(n for n, _ in pairs), _JOIN.join(i for _, i in pairs)
+    shown = [f"{n} ({mark})" if i in marked else n for n, i in pairs]
+    return _JOIN.join(shown), _JOIN.join(i for _, i in pairs)
 
 
 def _key_label(key_type: str, key: str, lang: str) -> str:
@@ -148,6 +154,7 @@ def coverage_sheet(
     lang: str = DEFAULT_LANGUAGE,
     *,
     beyond: Mapping[str, float] | pd.Series | None = None,
+    stale: Collection[str] = (),
 ) -> pd.DataFrame:
     """The readable sheet of coverage rows: one row per row of ``table``, in order.
 
@@ -165,6 +172,9 @@ def coverage_sheet(
     beyond
         Share of the population beyond 30 km of an offer, by territory code
         (:func:`fresque.access.population_beyond`): adds that column.
+    stale
+        Ids of the offers to check again (:func:`fresque.quality.stale_offers`): their
+        names are followed by « à vérifier ».
 
     Returns
     -------
@@ -184,6 +194,7 @@ def coverage_sheet(
     departement_names = departements.to_dict()
     epci_parent = tables.loc[tables["level"] == "epci"].set_index("code")["parent"].to_dict()
     yes, no = t("coverage_sheet.yes", lang), t("coverage_sheet.no", lang)
+    to_check = t("carte.detail.stale", lang)
     level_words = {level.value: label(level, lang) for level in Level}
     status_words = {status.value: label(status, lang) for status in CoverageStatus}
 
@@ -202,7 +213,7 @@ def coverage_sheet(
         region = str(row.region or "")
         departement = departement_of(level, code)
         status = str(row.status)
-        offers, offer_ids = _by_name(_ids(row.offers), names)
+        offers, offer_ids = _by_name(_ids(row.offers), names, stale, to_check)
         national, national_ids = _by_name(_ids(row.national), names)
         share = float(row.share_covered)
         per100k = row.offers_per_100k
@@ -218,7 +229,9 @@ def coverage_sheet(
             "share_covered": round(100 * share, 1),
             "population": int(row.population),
             "population_gap": int(row.population_gap),
+            "population_none_known": int(row.population_none_known),
             "n_offers": int(row.n_offers),
+            "n_organisations": int(row.n_organisations),
             "offers": offers,
             "offers_per_100k": None if pd.isna(per100k) else round(float(per100k), 2),
             "beyond30": None,
@@ -252,7 +265,7 @@ def status_summary(statuses: Iterable[str], lang: str = DEFAULT_LANGUAGE) -> str
     Examples
     --------
     >>> status_summary(["covered", "gap", "covered"], "fr")
-    'aucune offre 1, couvert 2'
+    'manque confirmé 1, couvert 2'
     """
     counts: dict[str, int] = {}
     for status in statuses:

@@ -272,8 +272,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "coverage_sheet.column.rank": {"fr": "Rang dans la région", "en": "Rank in the region"},
     "coverage_sheet.column.status": {"fr": "Statut", "en": "Status"},
     "coverage_sheet.column.partial": {
-        "fr": "Partiel (des communes sans offre)",
-        "en": "Partial (some communes without an offer)",
+        "fr": "Partiel (des communes sans offre connue)",
+        "en": "Partial (some communes without a known offer)",
     },
     "coverage_sheet.column.share_covered": {
         "fr": "Habitants couverts (%)",
@@ -281,8 +281,16 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     },
     "coverage_sheet.column.population": {"fr": "Habitants", "en": "Inhabitants"},
     "coverage_sheet.column.population_gap": {
-        "fr": "Habitants sans offre",
-        "en": "Inhabitants without an offer",
+        "fr": "Habitants sans offre (manque confirmé)",
+        "en": "Inhabitants without an offer (confirmed gap)",
+    },
+    "coverage_sheet.column.population_none_known": {
+        "fr": "Habitants sans offre recensée",
+        "en": "Inhabitants without a recorded offer",
+    },
+    "coverage_sheet.column.n_organisations": {
+        "fr": "Organisations distinctes",
+        "en": "Distinct organisations",
     },
     "coverage_sheet.column.n_offers": {"fr": "Offres locales", "en": "Local offers"},
     "coverage_sheet.column.offers": {

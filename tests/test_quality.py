@@ -108,3 +108,29 @@ def test_stale_offers(eco: Ecosystem) -> None:
     stale = stale_offers(eco, as_of=AS_OF)
     assert stale.to_dict() == {"dla_91": False, "dla_92": True, "incub_91": True, "old_93": True}
     assert not stale_offers(eco, as_of=AS_OF, years=7)["dla_92"]
+
+
+def test_offers_to_check_are_marked_in_the_panel_and_the_export(eco: Ecosystem) -> None:
+    from fresque.coverage_sheet import coverage_sheet
+    from fresque.views.coverage_map import territory_detail
+
+    coverage = compute_coverage(eco, as_of=AS_OF)
+    stale = stale_offers(eco, as_of=AS_OF)
+    to_check = set(stale.index[stale.to_numpy()])
+    table = coverage.table("departement", "incubateur")
+    names = eco.structures["name"].to_dict()
+    sheet = coverage_sheet(table, eco.territories, names, "fr", stale=to_check)
+    row = sheet[sheet["Code territoire"] == "91"].iloc[0]
+    assert row["Offres locales (noms)"] == "incub_91 (à vérifier)"
+    assert row["Identifiants des offres"] == "incub_91"  # the codes stay clean
+    english = coverage_sheet(table, eco.territories, names, "en", stale=to_check)
+    assert "incub_91 (to check)" in set(
+        english.iloc[:, english.columns.get_loc("Local offers (names)")]
+    )
+    rows = coverage.table("departement", None)
+    detail = territory_detail(
+        rows[rows["code"] == "91"], names, "dla_departemental", stale=to_check
+    )
+    assert detail["key"]["stale"] == []  # dla_91 was verified this year
+    creation = next(s for s in detail["stages"] if s["value"] == "creation")
+    assert creation["stale"] == ["incub_91"]

@@ -94,18 +94,20 @@ def test_share_covered_is_as_prominent_as_the_status(epci, coverage, eco):
     """The issue's EPCI: CC Maine Saosnois (Pays de la Loire), "Couvert (partiel)" with
     1.9 % of its people covered by two communes served from Normandy. Its colour is the
     palest of its status, the share is on the status line of the hover, and in the panel
-    next to the status."""
+    next to the status. Its two offers (ADRESS Normandie and the Katapult incubator it
+    carries) are one organisation: "Un seul acteur", not "Couvert"."""
     code = "200072676"
     codes = [str(f["id"]) for f in epci["features"]]
     table = coverage.table("epci", keys=[coverage_key("incubateur")])
     row = table.set_index("code").loc[code]
-    assert row["status"] == "covered" and bool(row["partial"])
+    assert row["status"] == "single" and bool(row["partial"])
+    assert (row["n_offers"], row["n_organisations"]) == (2, 1)
     assert row["share_covered"] == pytest.approx(0.0193, abs=1e-4)
     style = indicator_style(codes, feature_names(epci), table, "status", "incubateur", "fr")
     i = codes.index(code)
-    assert CATEGORIES[int(style["z"][i])] == ("covered", "few")
+    assert CATEGORIES[int(style["z"][i])] == ("single", "few")
     status_line = style["customdata"][i][1].split("<br>")[1]
-    assert status_line == "Couvert (partiel) — <b>1,9\u00a0% des habitants couverts</b>"
+    assert status_line == "Un seul acteur (partiel) — <b>1,9\u00a0% des habitants couverts</b>"
     # A département fully covered keeps its plain status and says no share.
     rows = table.set_index("code")
     full = next(
@@ -118,9 +120,9 @@ def test_share_covered_is_as_prominent_as_the_status(epci, coverage, eco):
     detail = territory_detail(
         mine[mine["code"] == code], eco.structures["name"].to_dict(), "incubateur", "fr"
     )
-    assert detail["key"]["status_label"] == "Couvert (partiel)"
+    assert detail["key"]["status_label"] == "Un seul acteur (partiel)"
     assert detail["key"]["share_text"] == "1,9\u00a0% des habitants couverts"
-    assert detail["key"]["color"] == category_color("covered", "few")
+    assert detail["key"]["color"] == category_color("single", "few")
     for stage in detail["stages"]:
         assert bool(stage["share_text"]) == stage["partial"]
 
@@ -478,7 +480,8 @@ def test_the_export_sheet_is_the_territories_shown_in_words(app, eco, coverage):
     assert set(sheet["Statut"]) <= {label(s, "fr") for s in CoverageStatus}
     maine = sheet[sheet["Code territoire"] == "200072676"].iloc[0]
     assert maine["Territoire"] == "CC Maine Saosnois" and maine["Département"] == "Sarthe"
-    assert maine["Statut"] == "Couvert" and maine["Partiel (des communes sans offre)"] == "oui"
+    assert maine["Statut"] == "Un seul acteur"
+    assert maine["Partiel (des communes sans offre connue)"] == "oui"
     assert maine["Habitants couverts (%)"] == 1.9
     assert maine["Offres locales (noms)"] == " ; ".join(
         sorted((eco.get(i).name for i in ("adress_normandie", "katapult")), key=str.casefold)

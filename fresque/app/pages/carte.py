@@ -941,7 +941,7 @@ def export_sheet(state: ViewState) -> pd.DataFrame:
     beyond = _beyond(level, state.coverage_key, fkey) if state.indicator == "beyond30" else None
     names = _eco(fkey).structures["name"].to_dict()
     territories = context.current().ecosystem.territories
-    return coverage_sheet(table, territories, names, state.lang, beyond=beyond)
+    return coverage_sheet(table, territories, names, state.lang, beyond=beyond, stale=_stale(fkey))
 
 
 def export_filename(state: ViewState, fmt: str) -> str:
