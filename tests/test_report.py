@@ -177,7 +177,9 @@ def test_status_colours_and_labels_are_the_apps(written):
 
     _, page, _ = written
     legend = report.status_legend()
-    assert [e["color"] for e in legend] == [coverage_map.STATUS_COLORS[s.value] for s in STATUS_ORDER]
+    assert [e["color"] for e in legend] == [
+        coverage_map.STATUS_COLORS[s.value] for s in STATUS_ORDER
+    ]
     scale = coverage_map._discrete_scale()  # what the app's map draws category i with
     for status in STATUS_ORDER:
         for partial in (False, True):
