@@ -156,8 +156,9 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     },
     "carte.detail.heading": {"fr": "Territoire", "en": "Territory"},
     "carte.detail.empty": {
-        "fr": "Cliquez sur un territoire pour voir qui le sert, étape par étape, et ce qui manque.",
-        "en": "Click a territory to see who serves it, stage by stage, and what is missing.",
+        "fr": "Cliquez sur un territoire pour voir qui le sert, étape par étape, et ce qui n’y "
+        "est pas recensé.",
+        "en": "Click a territory to see who serves it, stage by stage, and what is not recorded.",
     },
     "carte.detail.key": {"fr": "Pour le choix de la carte", "en": "For the map’s choice"},
     "carte.detail.stages": {"fr": "Offres par étape", "en": "Offers by stage"},
