@@ -1245,15 +1245,16 @@ def gap_report(
     stage: Stage | str | Iterable[Stage | str] | None = None,
     region: str | int | None = None,
     lang: str = "fr",
+    by_region: bool = False,
 ) -> pd.DataFrame:
     """Return the gap report: confirmed gaps first, then where to survey next.
 
-    One row per territory × key, grouped by région (then key), ranked within each by
-    status in order of attention (:data:`ATTENTION`: ``gap`` confirmed by a survey, then
-    ``none_known`` where nothing is recorded, ``unknown``, ``overlap``, ``single``,
-    ``covered``), then by the population without any known offer (``population_gap +
-    population_none_known``, largest first), then by population. ``rank`` starts at 1 in
-    each région and key.
+    One row per territory × key, grouped by key, ranked within each by status in order
+    of attention (:data:`ATTENTION`: ``gap`` confirmed by a survey, then ``none_known``
+    where nothing is recorded, ``unknown``, ``overlap``, ``single``, ``covered``), then by
+    the population without any known offer (``population_gap + population_none_known``,
+    largest first), then by population. ``rank`` starts at 1 for each key: over the whole
+    country, or within each région with ``by_region``.
 
     Parameters
     ----------
@@ -1267,6 +1268,8 @@ def gap_report(
         Keep one région (its code).
     lang
         Language of ``key_label`` and ``status_label``.
+    by_region
+        Group the rows by région first and rank them within each.
 
     Returns
     -------
@@ -1304,12 +1307,13 @@ def gap_report(
     attention = table["status"].map(lambda s: ATTENTION[CoverageStatus(s)]).astype(int)
     without = table["population_gap"] + table["population_none_known"]
     table = table.assign(_attention=attention, _key_order=table["key"].cat.codes, _without=without)
+    group = ["region", "_key_order"] if by_region else ["_key_order"]
     table = table.sort_values(
-        ["region", "_key_order", "_attention", "_without", "population", "code"],
-        ascending=[True, True, True, False, False, True],
+        [*group, "_attention", "_without", "population", "code"],
+        ascending=[*([True] * len(group)), True, False, False, True],
         kind="stable",
     )
-    table["rank"] = table.groupby(["region", "_key_order"], sort=False).cumcount() + 1
+    table["rank"] = table.groupby(group, sort=False).cumcount() + 1
     table["region_name"] = table["region"].map(region_names).fillna("")
     key_labels = {
         k: label(Dispositif(k) if t == "dispositif" else Stage(k), lang) for t, k in coverage.keys

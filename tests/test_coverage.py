@@ -485,12 +485,19 @@ def test_gap_report_ranks_by_population_without_offer(coverage: Coverage) -> Non
     shown = report[["region", "rank", "code", "status", "population_gap"]]
     assert shown.values.tolist() == [
         ["98", 1, "94", "gap", 4_000],
-        # No gap in the 99: singles (fragile) before covered, larger population first.
-        ["99", 1, "92", "single", 0],
-        ["99", 2, "93", "single", 0],
-        ["99", 3, "91", "covered", 0],
+        # Then singles (fragile) before covered, larger population first.
+        ["99", 2, "92", "single", 0],
+        ["99", 3, "93", "single", 0],
+        ["99", 4, "91", "covered", 0],
     ]
     assert report["region_name"].tolist() == ["Région Voisine"] + ["Région Fictive"] * 3
+    by_region = gap_report(coverage, "departement", stage="emergence", by_region=True)
+    assert by_region[["region", "rank"]].values.tolist() == [
+        ["98", 1],
+        ["99", 1],
+        ["99", 2],
+        ["99", 3],
+    ]
     assert report["key_label"].unique().tolist() == ["Émergence"]
     assert report["status_label"].iloc[0] == "Manque confirmé"
     english = gap_report(coverage, "departement", stage="emergence", lang="en")
@@ -513,7 +520,11 @@ def test_gap_report_several_keys_and_errors(coverage: Coverage) -> None:
         coverage, "region", dispositif=["cress", "incubateur"], stage=Stage.EMERGENCE
     )
     assert len(report) == 2 * 3
-    assert report.groupby(["region", "key"], observed=True)["rank"].max().eq(1).all()
+    assert report.groupby("key", observed=True)["rank"].max().eq(2).all()
+    grouped = gap_report(
+        coverage, "region", dispositif=["cress", "incubateur"], stage="emergence", by_region=True
+    )
+    assert grouped.groupby(["region", "key"], observed=True)["rank"].max().eq(1).all()
     with pytest.raises(ValueError, match="au moins un"):
         gap_report(coverage, "region")
     with pytest.raises(ValueError):

@@ -228,11 +228,12 @@ def test_cli_ranks_confirmed_gaps_then_none_known_by_population(geo: Territories
     report = gap_report(compute_coverage(eco, as_of=AS_OF), "departement", stage="creation")
     ranked = report[["region", "rank", "code", "status", "status_label"]].values.tolist()
     assert ranked == [
-        ["98", 1, "94", "none_known", "Aucune offre recensée"],
-        # 93 (4 500 inhabitants) is confirmed; 92 (5 500) is larger but not surveyed.
+        # 93 (4 500 inhabitants) is confirmed: first, though others are larger.
         ["99", 1, "93", "gap", "Manque confirmé"],
+        # Then where nothing is recorded, the most inhabitants first: 92 (5 500), 94 (4 000).
         ["99", 2, "92", "none_known", "Aucune offre recensée"],
-        ["99", 3, "91", "single", "Un seul acteur"],
+        ["98", 3, "94", "none_known", "Aucune offre recensée"],
+        ["99", 4, "91", "single", "Un seul acteur"],
     ]
 
 
@@ -300,3 +301,36 @@ def test_map_colours_legend_and_panel(geo: Territories, lang, gap, none_known) -
     assert len(detail92["confirmed"]) == 6 and detail92["not_recorded"] == []
     assert detail93["confirmed"] == [] and len(detail93["not_recorded"]) == 6
     assert detail93["missing_by_status"] == [(none_known, detail93["not_recorded"])]
+
+
+def test_cli_coverage_of_creation_says_what_is_confirmed(capsys, tmp_path: Path) -> None:
+    """``fresque coverage --level departement --stage creation`` on the national data with
+    one more survey: the confirmed gap comes first, then the départements where nothing is
+    recorded, by inhabitants without a known offer; the columns say which is which."""
+    import csv
+    import io
+    import shutil
+
+    from fresque.cli import main
+    from fresque.paths import data_dir
+
+    folder = tmp_path / "ecosystem"
+    shutil.copytree(data_dir() / "ecosystem", folder)
+    with (folder / "surveys.csv").open("a", encoding="utf-8") as handle:
+        handle.write(
+            f"rec_973,departement,973,stage:creation,Test,{date.today().isoformat()},doc,,\n"
+        )
+    argv = ["coverage", "--level", "departement", "--stage", "creation", "--from", str(folder)]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    statuses = [r["status"] for r in rows]
+    assert rows[0]["code"] == "973" and rows[0]["status_label"] == "Manque confirmé"
+    assert statuses.count("gap") == 1
+    none_known = [r for r in rows if r["status"] == "none_known"]
+    assert none_known and statuses[1 : 1 + len(none_known)] == ["none_known"] * len(none_known)
+    without = [int(r["population_none_known"]) for r in none_known]
+    assert without == sorted(without, reverse=True)
+    assert {r["status_label"] for r in none_known} == {"Aucune offre recensée"}
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
+    assert "manque confirmé 1, aucune offre recensée" in err
