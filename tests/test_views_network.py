@@ -7,6 +7,8 @@ other, the board reading left to right) and stay fast.
 
 from __future__ import annotations
 
+from datetime import date
+
 import doctest
 import itertools
 import json
@@ -453,9 +455,9 @@ def test_stylesheet_highlights_the_selection_and_its_neighbours():
 
 
 def test_detail_lists_every_field(mini_eco):
-    detail = structure_detail(mini_eco, "cress_bre")
+    detail = structure_detail(mini_eco, "cress_bre", as_of=date(2026, 12, 7))
     fields = dict(detail["fields"])
-    assert detail["name"] == "CRESS_BRE"
+    assert detail["name"] == "CRESS_BRE" and not detail["stale"]
     assert fields["Type d’acteur"] == "Chambre de l’ESS"
     assert fields["Confiance"] == "Élevée"
     assert fields["Vérifiée le"] == "01/11/2026"
@@ -463,8 +465,11 @@ def test_detail_lists_every_field(mini_eco):
     assert fields["Étapes"] == "—"
     assert detail["territory"] == {"level": "Région", "places": ["Bretagne (53)"]}
     assert detail["sources"] == ["https://www.ess-bretagne.org/"]
-    english = dict(structure_detail(mini_eco, "cress_bre", "en")["fields"])
+    english = dict(structure_detail(mini_eco, "cress_bre", "en", date(2026, 12, 7))["fields"])
     assert english["Last verified"] == "2026-11-01"
+    # Three years later, the same facts are to check again.
+    later = structure_detail(mini_eco, "cress_bre", as_of=date(2029, 11, 2))
+    assert later["stale"] and dict(later["fields"])["Vérifiée le"] == "01/11/2026 (à vérifier)"
 
 
 def test_detail_groups_links_by_relation_and_direction(mini_eco):

@@ -75,6 +75,7 @@ from fresque.model import (
     Stage,
     Status,
     Theme,
+    is_stale,
     stages_served,
 )
 
@@ -1372,10 +1373,14 @@ def _territory_names(eco: Ecosystem, level: str, codes: Sequence[str], lang: str
     return names
 
 
-def structure_detail(eco: Ecosystem, sid: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+def structure_detail(
+    eco: Ecosystem, sid: str, lang: str = DEFAULT_LANGUAGE, as_of: date | None = None
+) -> dict[str, Any]:
     """Return everything the detail panel shows about structure ``sid``, labelled.
 
-    Values are plain text (never HTML) and URLs (validated ``http(s)`` addresses).
+    Values are plain text (never HTML) and URLs (validated ``http(s)`` addresses). Facts
+    verified more than :data:`fresque.model.DEFAULT_STALE_YEARS` years before ``as_of``
+    (today by default), or never, are « à vérifier » (``stale``, and said beside the date).
 
     Returns
     -------
@@ -1397,8 +1402,14 @@ def structure_detail(eco: Ecosystem, sid: str, lang: str = DEFAULT_LANGUAGE) -> 
     >>> detail = structure_detail(load_ecosystem(), "tag29")
     >>> detail["name"], detail["territory"]["places"]
     ('TAg29', ['Finistère (29)'])
+    >>> structure_detail(load_ecosystem(), "tag29", as_of=date(2031, 1, 1))["stale"]
+    True
     """
     record = eco.get(sid)
+    stale = is_stale(record.last_verified, as_of or date.today())
+    verified = _format_date(record.last_verified, lang) or t("detail.none", lang)
+    if stale:
+        verified += f" ({t('carte.detail.stale', lang)})"
     names = eco.structures["name"]
     statuses = eco.structures["status"]
     groups: dict[tuple[str, str], set[str]] = {}
@@ -1458,15 +1469,13 @@ def structure_detail(eco: Ecosystem, sid: str, lang: str = DEFAULT_LANGUAGE) -> 
         (t("detail.themes", lang), joined["themes"] or t("detail.none", lang)),
         (t("detail.commune", lang), commune or t("detail.none", lang)),
         (t("detail.confidence", lang), label(record.confidence, lang, Confidence)),
-        (
-            t("detail.last_verified", lang),
-            _format_date(record.last_verified, lang) or t("detail.none", lang),
-        ),
+        (t("detail.last_verified", lang), verified),
         (t("detail.id", lang), record.id),
     ]
     return {
         "id": record.id,
         "name": record.name,
+        "stale": stale,
         "kind": record.kind.value,
         "status": record.status.value,
         "status_label": label(record.status, lang, Status),
