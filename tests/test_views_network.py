@@ -7,12 +7,11 @@ other, the board reading left to right) and stay fast.
 
 from __future__ import annotations
 
-from datetime import date
-
 import doctest
 import itertools
 import json
 import math
+from datetime import date
 from pathlib import Path
 
 import pytest
