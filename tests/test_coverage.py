@@ -588,7 +588,8 @@ def national() -> Ecosystem:
 
 @pytest.fixture(scope="module")
 def national_coverage(national: Ecosystem) -> Coverage:
-    return compute_coverage(national)
+    # A fixed day: the dataset's one survey (CRESS Normandie, July 2025) is valid on it.
+    return compute_coverage(national, as_of=date(2026, 12, 7))
 
 
 def test_every_departement_has_a_dla(national: Ecosystem, national_coverage: Coverage) -> None:
