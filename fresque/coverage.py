@@ -920,12 +920,13 @@ def compute_coverage(
     expected = np.ascontiguousarray(counts[:, n_keys:], dtype=np.int32)
     ids = table.index.to_numpy(dtype=object)
     groups = _groups(organisations(eco), ids, offer_keys)
-    orgs = active + expected - _excess(matrix.tocsc(), offer_keys, groups)
+    orgs = active + expected - _excess(matrix, offer_keys, groups)
 
     as_of = as_of if as_of is not None else date.today()
     chosen = tuple(eco.surveys if surveys is None else surveys)
     valid = tuple(s for s in chosen if s.is_valid(as_of, survey_months))
-    expired = tuple(s for s in chosen if s not in valid and s.date <= as_of)
+    valid_ids = {s.id for s in valid}
+    expired = tuple(s for s in chosen if s.id not in valid_ids and s.date <= as_of)
     surveyed = _surveyed(eco.territories, valid, where, len(keys))
 
     unique = np.array(
@@ -1058,14 +1059,11 @@ def _commune_status(
 ) -> np.ndarray:
     """Status codes from the counts of offers and organisations (module docstring)."""
     offers = active + expected
-    codes = np.full(active.shape, _COVERED, dtype=np.int8)
-    codes[orgs == 1] = _SINGLE
     crowded = np.where(unique[None, :], offers, orgs) > thresholds[None, :]
-    codes[crowded] = _OVERLAP
-    codes[active == 0] = _UNKNOWN
-    codes[(offers == 0) & surveyed] = _GAP
-    codes[(offers == 0) & ~surveyed] = _NONE_KNOWN
-    return codes
+    codes = np.where(crowded, np.int8(_OVERLAP), np.int8(_COVERED) - (orgs == 1))
+    codes = np.where(active == 0, np.int8(_UNKNOWN), codes)
+    nothing = np.where(surveyed, np.int8(_GAP), np.int8(_NONE_KNOWN))
+    return np.where(offers == 0, nothing, codes).astype(np.int8, copy=False)
 
 
 def organisations(eco: Ecosystem) -> pd.Series:
@@ -1134,26 +1132,39 @@ def _groups(
 
 
 def _excess(
-    incidence: sp.csc_array, offer_mask: np.ndarray, groups: tuple[np.ndarray, ...]
+    incidence: sp.sparray, offer_mask: np.ndarray, groups: tuple[np.ndarray, ...]
 ) -> np.ndarray:
     """Per column of ``incidence`` (structures × territories) and key, how many offers
     are counted again for an organisation already counted: the offers minus the
-    organisations. Only organisations of several members can add any."""
-    n_columns = incidence.shape[1]
-    excess = np.zeros((n_columns, offer_mask.shape[1]), dtype=np.int32)
+    organisations. Only organisations of several members can add any.
+
+    One sparse product for every organisation and key at once: (organisation, key) ×
+    members, times members × columns, gives how many members of each organisation offer
+    each key in each column; what is above one is counted again.
+    """
+    n_columns, n_keys = incidence.shape[1], offer_mask.shape[1]
+    excess = np.zeros((n_columns, n_keys), dtype=np.int32)
     if not groups:
         return excess
-    rows = incidence.tocsr()
-    for members in groups:
-        part = rows[members]
-        touched = np.unique(part.indices)
-        if not len(touched):
-            continue
-        counts = np.asarray(
-            part[:, touched].T.astype(np.int32) @ offer_mask[members].astype(np.int32)
-        )
-        excess[touched] += np.maximum(counts - 1, 0)
-    return excess
+    members = np.concatenate(groups)
+    group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    member_row, key = np.nonzero(offer_mask[members])
+    if not len(member_row):
+        return excess
+    pick = sp.csr_array(
+        (
+            np.ones(len(member_row), dtype=np.int32),
+            (group_of[member_row] * n_keys + key, member_row),
+        ),
+        shape=(len(groups) * n_keys, len(members)),
+    )
+    served = incidence.tocsr()[members].astype(np.int32)
+    counts = (pick @ served).tocoo()
+    extra = counts.data - 1
+    keep = extra > 0
+    cells = counts.col[keep].astype(np.int64) * n_keys + counts.row[keep] % n_keys
+    total = np.bincount(cells, weights=extra[keep], minlength=n_columns * n_keys)
+    return total.reshape(n_columns, n_keys).astype(np.int32)
 
 
 def _surveyed(
