@@ -534,6 +534,8 @@ def test_callback_work_is_all_cached_once_warm(app, monkeypatch):
         "?region=28&epci=200067205&level=epci",
         "?kind=network&region=53&dep=29",
         "?kind=network&show=beyond30",
+        "?region=53&dep=29&show=quality",
+        "?region=28&epci=200067205&level=epci&show=quality&confidence=high",
     ]
     with app.server.test_request_context("/"):
         for search in searches:  # warm the caches (coverage, distances, figures)
