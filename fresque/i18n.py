@@ -117,6 +117,14 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     # The data-quality indicator: its name, colour bar, legend note and parts in words.
     "carte.indicator.quality": {"fr": "Fiabilité des données", "en": "Data quality"},
     "carte.colorbar.quality": {"fr": "Fiabilité<br>des données", "en": "Data<br>quality"},
+    "carte.heading.quality": {
+        "fr": "Fiabilité des données par territoire",
+        "en": "Data quality by territory",
+    },
+    "carte.legend.scale.quality": {
+        "fr": "Couleur : score de fiabilité, de 0 à 100 % (plus foncé = données plus sûres)",
+        "en": "Colour: quality score, from 0 to 100% (darker = surer data)",
+    },
     "carte.legend.note.quality": {
         "fr": "Ce n’est pas la couverture : ce score dit à quel point les données d’un "
         "territoire sont sûres, sur toutes ses offres locales (quel que soit le dispositif "

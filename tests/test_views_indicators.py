@@ -81,7 +81,7 @@ def test_the_registry_is_what_the_state_and_the_page_offer():
     for name, entry in REGISTRY.items():
         assert entry.name == name and entry.needs <= set(NEEDS)
         keys = [entry.label_key] + [entry.colorbar_key] * (entry.kind == "continuous")
-        keys += [entry.note_key] * entry.note
+        keys += [entry.note_key] * entry.note + [entry.heading_key, entry.scale_key]
         for key in keys:  # every word it shows, in French and English
             assert set(UI_STRINGS[key]) == {"fr", "en"}, key
         # The URL keeps it.
@@ -338,7 +338,9 @@ def test_the_quality_scale_is_a_percentage_from_0_to_100(eco, coverage):
 def test_the_quality_legend_says_it_is_not_coverage():
     fr = legend_entries("quality", "fr", (1.0, False))
     assert fr["title"] == "Fiabilité des données" and fr["statuses"] == []
-    assert fr["scale"] == "Couleur : fiabilité des données (plus foncé = plus élevé)"
+    assert fr["scale"] == (
+        "Couleur : score de fiabilité, de 0 à 100 % (plus foncé = données plus sûres)"
+    )
     assert fr["note"].startswith("Ce n’est pas la couverture")
     assert "moins de 3 ans" in fr["note"] and fr["no_offer"] is None and fr["stop"] is None
     assert "moins de 5 ans" in legend_entries("quality", "fr", stale_years=5)["note"]
@@ -387,6 +389,21 @@ def test_the_page_colours_by_quality_at_every_level_from_its_cache(app, eco, cov
             op["location"][:3] == ["data", TRACE["territories"], "z"]
             for op in operations["operations"]
         )
+
+
+def test_the_maps_title_says_what_it_measures(app):
+    from fresque.app.pages import carte
+    from fresque.app.state import parse_url
+
+    with app.server.test_request_context("/"):
+        for search, title in (
+            ("?show=quality", "Fiabilité des données par territoire"),
+            ("?show=per100k", "Couverture des territoires"),
+            ("", "Couverture des territoires"),
+        ):
+            layout = carte.layout(carte._sanitize(parse_url("/carte", search)), "fr")
+            (heading,) = [c for c in _walk(layout) if getattr(c, "id", "") == "map-heading"]
+            assert heading.children == title, search
 
 
 def test_the_panel_shows_the_chosen_territorys_quality(app, eco, coverage):

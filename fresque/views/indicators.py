@@ -5,7 +5,9 @@ entry declares:
 
 * its ``name`` (the URL's ``show=`` value) and so its i18n keys: ``carte.indicator.<name>``
   (its label), ``carte.colorbar.<name>`` (the colour bar's title, continuous only) and,
-  when ``note`` is set, ``carte.legend.note.<name>`` (a sentence under the legend);
+  when it says so, ``carte.heading.<name>`` (the map's title, when it is not coverage),
+  ``carte.legend.scale.<name>`` (what its colour says) and ``carte.legend.note.<name>``
+  (a sentence under the legend);
 * its ``kind``: ``discrete`` (categories, the coverage statuses) or ``continuous``;
 * its colour ``scale``, its number format (``percent``, ``decimals``), where the scale
   stops (``top``: fixed, or fitted to the data by :func:`scale_top`) and the colour of a
@@ -162,6 +164,12 @@ class Indicator:
     note
         Whether the legend says a sentence more (``carte.legend.note.<name>``, with
         ``{years}`` the age of facts to check again).
+    heading
+        Whether the map has its own title (``carte.heading.<name>``) rather than the
+        coverage's.
+    scale_words
+        Whether the legend says what its colour means in its own words
+        (``carte.legend.scale.<name>``) rather than the general ones.
     """
 
     name: str
@@ -176,6 +184,8 @@ class Indicator:
     top: float | None = None
     zero_color: str | None = None
     note: bool = False
+    heading: bool = False
+    scale_words: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.needs) - set(NEEDS)
@@ -196,6 +206,16 @@ class Indicator:
     def note_key(self) -> str:
         """i18n key of the legend's note."""
         return f"carte.legend.note.{self.name}"
+
+    @property
+    def heading_key(self) -> str:
+        """i18n key of the map's title when it shows this indicator."""
+        return f"carte.heading.{self.name}" if self.heading else "carte.heading"
+
+    @property
+    def scale_key(self) -> str:
+        """i18n key of what the colour says, in the legend (continuous only)."""
+        return f"carte.legend.scale.{self.name}" if self.scale_words else "carte.legend.scale"
 
     def number(self, value: float, lang: str = DEFAULT_LANGUAGE) -> str:
         """A value as the hover writes it."""
@@ -434,6 +454,8 @@ REGISTRY: dict[str, Indicator] = {
             percent=True,
             top=1.0,
             note=True,
+            heading=True,
+            scale_words=True,
         ),
     )
 }
@@ -680,8 +702,10 @@ def legend_entries(
     ['full', 'most', 'few']
     >>> entries["statuses"][0]["colors"]["few"] is None  # a gap is never partial
     True
+    >>> legend_entries("beyond30", "en")["scale"]
+    'Colour: population beyond 30 km of an offer (darker = higher)'
     >>> legend_entries("quality", "en")["scale"]
-    'Colour: data quality (darker = higher)'
+    'Colour: quality score, from 0 to 100% (darker = surer data)'
     """
     entry = _entry(indicator)
     discrete = entry.kind == "discrete"
@@ -724,7 +748,7 @@ def legend_entries(
         ],
         "scale": None
         if discrete
-        else t("carte.legend.scale", lang).format(indicator=title[:1].lower() + title[1:]),
+        else t(entry.scale_key, lang).format(indicator=title[:1].lower() + title[1:]),
         "no_offer": {"color": entry.zero_color, "label": t("carte.legend.no_offer", lang)}
         if entry.zero_color
         else None,

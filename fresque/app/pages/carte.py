@@ -97,6 +97,8 @@ MAP_FILTERS = "map-filters"
 MAP_CONFIDENCE = "map-confidence"
 #: The chosen territory's data quality, in the panel.
 QUALITY_BLOCK = "map-quality"
+#: The map's title (it says what the indicator measures).
+MAP_HEADING = "map-heading"
 #: Value filters the map applies, with their label key and enum (the relation filter
 #: only concerns links, the territory is the map's own choice).
 #: The minimum confidence is not among them: the page has its own control for it.
@@ -1092,7 +1094,10 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 children=[
                     html.Div(
                         className="map-toolbar",
-                        children=[html.H2(t("carte.heading", lang)), _export_buttons(lang)],
+                        children=[
+                            html.H2(t(REGISTRY[state.indicator].heading_key, lang), id=MAP_HEADING),
+                            _export_buttons(lang),
+                        ],
                     ),
                     html.P(
                         message or "",
@@ -1248,6 +1253,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.MAP_LEGEND, "children"),
         Output(ids.MAP_DOCK, "children"),
         Output(MAP_FILTERS, "children"),
+        Output(MAP_HEADING, "children"),
         Output(ids.MAP_SHOWN, "data"),
         Input(ids.MAP_URL, "search"),
         Input(ids.MAP_LEVEL, "value"),
@@ -1355,6 +1361,7 @@ def register_callbacks(app: dash.Dash) -> None:
             if filters_changed or state.coverage_key != before.coverage_key
             else no_update,
             render_filters(state) if filters_changed else no_update,
+            t(REGISTRY[state.indicator].heading_key, state.lang),
             {"level": new_level, "lang": state.lang} if full else no_update,
         )
 
