@@ -114,6 +114,60 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "Offers per<br>100,000",
     },
     "carte.colorbar.beyond30": {"fr": "Part à plus<br>de 30 km", "en": "Share beyond<br>30 km"},
+    # The data-quality indicator: its name, colour bar, legend note and parts in words.
+    "carte.indicator.quality": {"fr": "Fiabilité des données", "en": "Data quality"},
+    "carte.colorbar.quality": {"fr": "Fiabilité<br>des données", "en": "Data<br>quality"},
+    "carte.heading.quality": {
+        "fr": "Fiabilité des données par territoire",
+        "en": "Data quality by territory",
+    },
+    "carte.legend.scale.quality": {
+        "fr": "Couleur : score de fiabilité, de 0 à 100 % (plus foncé = données plus sûres)",
+        "en": "Colour: quality score, from 0 to 100% (darker = surer data)",
+    },
+    "carte.legend.note.quality": {
+        "fr": "Ce n’est pas la couverture : ce score dit à quel point les données d’un "
+        "territoire sont sûres, sur toutes ses offres locales (quel que soit le dispositif "
+        "ou l’étape choisi). C’est la moyenne de ces parts, quand elles s’appliquent : DLA "
+        "et CRESS dont l’opérateur est connu, offres sourcées, offres de confiance élevée, "
+        "offres vérifiées il y a moins de {years} ans, habitants couverts par un "
+        "recensement valide. Survolez ou choisissez un territoire pour voir chaque part.",
+        "en": "This is not coverage: the score says how far a territory’s data can be "
+        "trusted, over all its local offers (whatever the programme or stage chosen). It is "
+        "the mean of these shares, where they apply: DLA and CRESS whose operator is known, "
+        "offers with a source, offers of high confidence, offers checked less than {years} "
+        "years ago, inhabitants covered by a valid survey. Hover over or choose a territory "
+        "to see each share.",
+    },
+    "carte.quality.score": {"fr": "Score de fiabilité", "en": "Quality score"},
+    "carte.quality.unique_known": {
+        "fr": "Opérateurs connus (DLA, CRESS)",
+        "en": "Known operators (DLA, CRESS)",
+    },
+    "carte.quality.unique_none": {"fr": "aucune offre de ce type", "en": "no such offer"},
+    "carte.quality.out_of": {"fr": "{n} sur {total}", "en": "{n} of {total}"},
+    "carte.quality.sourced": {"fr": "Offres sourcées", "en": "Offers with a source"},
+    "carte.quality.high": {"fr": "Confiance élevée", "en": "High confidence"},
+    "carte.quality.stale": {
+        "fr": "À vérifier (vérifiées il y a plus de {years} ans, ou jamais)",
+        "en": "To check again (checked over {years} years ago, or never)",
+    },
+    "carte.quality.newest": {"fr": "Vérification la plus récente", "en": "Most recent check"},
+    "carte.quality.never": {"fr": "aucune", "en": "none"},
+    "carte.quality.age.under_one": {"fr": "il y a moins d’un an", "en": "less than a year ago"},
+    "carte.quality.age.one": {"fr": "il y a 1 an", "en": "1 year ago"},
+    "carte.quality.age.many": {"fr": "il y a {years} ans", "en": "{years} years ago"},
+    "carte.quality.no_offer": {
+        "fr": "Aucune offre locale recensée : seul le recensement compte.",
+        "en": "No local offer recorded: only the survey counts.",
+    },
+    "carte.quality.survey": {"fr": "Recensement valide", "en": "Valid survey"},
+    "carte.quality.yes": {"fr": "oui", "en": "yes"},
+    "carte.quality.no": {"fr": "non", "en": "no"},
+    "carte.quality.yes_share": {
+        "fr": "oui ({share} des habitants)",
+        "en": "yes ({share} of inhabitants)",
+    },
     "carte.partial": {"fr": "partiel", "en": "partial"},
     "carte.legend.heading": {"fr": "Légende", "en": "Legend"},
     "carte.legend.full": {"fr": "tout le territoire", "en": "whole territory"},

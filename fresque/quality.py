@@ -6,10 +6,10 @@ territory, from the facts behind the offers and the surveys:
 ``n_offers``
     local offers serving at least one commune of the territory (structures neither
     national nor defunct that carry a dispositif or a stage);
-``unique_known``
-    among the offers of a dispositif unique by design (DLA départemental, DLA régional,
-    CRESS: :data:`fresque.model.UNIQUE_BY_DESIGN`), the share whose operator is known
-    (``active``, not ``expected``); NaN where there is none;
+``n_unique``, ``n_unique_known``, ``unique_known``
+    the offers of a dispositif unique by design (DLA départemental, DLA régional, CRESS:
+    :data:`fresque.model.UNIQUE_BY_DESIGN`), those whose operator is known (``active``,
+    not ``expected``), and their share (NaN where there is none);
 ``n_sourced``, ``share_sourced``
     offers with at least one source URL, and their share;
 ``share_high``
@@ -81,6 +81,8 @@ QUALITY_COLUMNS: tuple[str, ...] = (
     "region",
     "population",
     "n_offers",
+    "n_unique",
+    "n_unique_known",
     "unique_known",
     "n_sourced",
     "share_sourced",
@@ -217,6 +219,8 @@ def data_quality(
             "region": chosen.regions,
             "population": population.astype(np.int64),
             "n_offers": n_offers.astype(np.int64),
+            "n_unique": n_unique.astype(np.int64),
+            "n_unique_known": n_unique_known.astype(np.int64),
             "unique_known": shares["unique_known"],
             "n_sourced": n_sourced.astype(np.int64),
             "share_sourced": shares["share_sourced"],

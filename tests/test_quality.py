@@ -78,6 +78,7 @@ def test_quality_by_hand(eco: Ecosystem) -> None:
     assert ["code", *table.columns] == ["code", *(c for c in QUALITY_COLUMNS if c != "code")]
     d91, d92, d93 = table.loc["91"], table.loc["92"], table.loc["93"]
     assert (d91["n_offers"], d91["unique_known"], d91["n_sourced"]) == (2, 1.0, 1)
+    assert (d91["n_unique"], d91["n_unique_known"]) == (1, 1)
     assert (d91["share_high"], d91["n_stale"], d91["share_fresh"]) == (0.5, 1, 0.5)
     assert d91["newest_verified"] == date(2026, 1, 1)
     assert d91["age_years"] == pytest.approx(340 / 365.25)
@@ -85,6 +86,7 @@ def test_quality_by_hand(eco: Ecosystem) -> None:
     # Score: mean of unique_known 1, sourced 0.5, high 0.5, fresh 0.5, surveyed 0.
     assert d91["score"] == pytest.approx((1 + 0.5 + 0.5 + 0.5 + 0) / 5)
     assert (d92["n_offers"], d92["unique_known"], d92["n_stale"]) == (1, 0.0, 1)
+    assert (d92["n_unique"], d92["n_unique_known"]) == (1, 0)
     assert d92["has_survey"] and d92["surveyed"] == 1.0
     assert d92["score"] == pytest.approx((0 + 1 + 0 + 0 + 1) / 5)
     # Nothing known in the 93: only the survey share (0) is defined.
@@ -97,6 +99,7 @@ def test_quality_aggregates_to_regions_and_epci(eco: Ecosystem) -> None:
     regions = data_quality(eco, coverage, "region").set_index("code")
     assert regions.loc["99", "n_offers"] == 3 and regions.loc["98", "n_offers"] == 0
     assert regions.loc["99", "unique_known"] == pytest.approx(1 / 2)
+    assert (regions.loc["99", "n_unique"], regions.loc["99", "n_unique_known"]) == (2, 1)
     assert regions.loc["99", "surveyed"] == pytest.approx(5_500 / 23_000)
     epci = data_quality(eco, coverage, "epci", region="99")
     # The EPCI 200000012 holds Gamma (91) and Epsilon (92): both DLA reach it.

@@ -537,6 +537,8 @@ def test_callback_work_is_all_cached_once_warm(app, monkeypatch):
         "?region=28&epci=200067205&level=epci",
         "?kind=network&region=53&dep=29",
         "?kind=network&show=beyond30",
+        "?region=53&dep=29&show=quality",
+        "?region=28&epci=200067205&level=epci&show=quality&confidence=high",
     ]
     with app.server.test_request_context("/"):
         for search in searches:  # warm the caches (coverage, distances, figures)
@@ -661,14 +663,15 @@ def test_the_networks_value_filters_apply_to_the_map(app, eco, coverage):
         points = carte.figure_for(state)["data"][TRACE["points"]]["customdata"]
         assert points and set(points) <= set(eco.filter(kinds=kinds).structures.index)
         # Chips name each filter; a click on one removes it, "clear" removes them all.
+        # The minimum confidence has its own control on the page: no chip.
         many = carte._sanitize(parse_url("/carte", "?kind=network,funder&confidence=high&dep=29"))
         chips = [c for c in carte.render_filters(many)[1].children]
-        assert [c.id["value"] for c in chips] == ["network", "funder", "high"]
+        assert [c.id["value"] for c in chips] == ["network", "funder"]
         assert label("network", "fr", Kind) in str(chips[0])
         fewer = carte._without_filter(many, "kinds", "funder")
         assert (fewer.kinds, fewer.min_confidence) == (("network",), "high")
         cleared = carte._without_filter(many, "*", "")
-        assert cleared.kinds == () and cleared.min_confidence is None
+        assert cleared.kinds == () and cleared.min_confidence == "high"
         assert cleared.departement == "29"  # the map's territory is not a Réseau filter
         assert carte.render_filters(cleared) == []
         # The relation filter only concerns links: the map says nothing of it.

@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from fresque.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from fresque.model import Confidence, Dispositif, Kind, Relation, Stage, Status, Theme, is_slug
+from fresque.views.indicators import INDICATORS
 
 if TYPE_CHECKING:
     from fresque.ecosystem import Ecosystem
@@ -86,10 +87,10 @@ DEFAULT_METRIC = "degree"
 MAP_LEVELS: tuple[str, ...] = ("regions", "departements", "epci")
 DEFAULT_MAP_LEVEL = "departements"
 
-#: What colours the map: the coverage status of a dispositif or stage, its offers per
-#: 100,000 inhabitants, the share of the population beyond 30 km of its nearest offer.
-MAP_INDICATORS: tuple[str, ...] = ("status", "per100k", "beyond30")
-DEFAULT_MAP_INDICATOR = "status"
+#: What colours the map: the names of the indicators' registry
+#: (:data:`fresque.views.indicators.REGISTRY`), the first one shown by default.
+MAP_INDICATORS: tuple[str, ...] = INDICATORS
+DEFAULT_MAP_INDICATOR = MAP_INDICATORS[0]
 
 #: The dispositif or stage the map shows (their values never collide).
 COVERAGE_KEYS: tuple[str, ...] = tuple(d.value for d in Dispositif) + tuple(s.value for s in Stage)

@@ -1,13 +1,13 @@
-"""The coverage map: pure builders of its figure, colours, legend and territory detail.
+"""The coverage map: pure builders of its figure, status colours and territory detail.
 
 The figure is built in two parts so that the app sends the GeoJSON once per level:
 
 * :func:`base_figure` — the territories of a level (GeoJSON with the DROM in insets, see
   :func:`fresque.views.maps.map_geojson`) and empty overlay traces, in a fixed order
   (:data:`TRACE`);
-* :func:`indicator_style` — what colours them (``z``, colour scale, hover text) for one
-  indicator and one dispositif or stage; :func:`points_style` and
-  :func:`outline_coordinates` — the structures and the outlines.
+* :func:`fresque.views.indicators.indicator_style` — what colours them (``z``, colour
+  scale, hover text) for one indicator of the registry and one dispositif or stage;
+  :func:`points_style` and :func:`outline_coordinates` — the structures and the outlines.
 
 The app applies the second part to the first with a ``dash.Patch`` (a few kilobytes)
 whenever the indicator, the key, the région or the selection changes.
@@ -33,7 +33,6 @@ Examples
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -41,7 +40,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import get_colorscale
 from shapely.geometry import shape
 
 from fresque.coverage import NO_OFFER, STATUS_ORDER
@@ -59,7 +57,6 @@ from fresque.views.maps import (
 __all__ = [
     "BANDS",
     "CATEGORIES",
-    "INDICATORS",
     "STATUS_COLORS",
     "TRACE",
     "base_figure",
@@ -67,23 +64,17 @@ __all__ = [
     "feature_bounds",
     "feature_names",
     "features_of",
-    "indicator_style",
     "key_label",
     "key_options",
-    "legend_entries",
     "offers_nothing",
     "outline_coordinates",
     "points_style",
-    "scale_top",
     "share_text",
     "status_category",
     "survey_sentence",
     "territory_detail",
     "view_of",
 ]
-
-#: What can colour the map.
-INDICATORS: tuple[str, ...] = ("status", "per100k", "beyond30")
 
 #: Okabe-Ito colours of the statuses (distinct for the common colour blindnesses); a
 #: status added later without a colour here takes the next spare one.
@@ -147,14 +138,9 @@ TRACE: dict[str, int] = {
     "region": 5,
 }
 
-#: Sequential, colour-blind-safe scales of the continuous indicators.
-SCALES: dict[str, str] = {"per100k": "Viridis_r", "beyond30": "Cividis_r"}
-
-#: Offers per 100,000 inhabitants: the fill of a territory without any local offer
-#: (apart from the scale, whose lightest colour is a small number of offers) ...
+#: The fill of a territory without any local offer on a continuous scale (apart from
+#: the scale, whose lightest colour is a small number of offers).
 NO_OFFER_COLOR = "#d4d4d4"
-#: ... up to this share of the scale.
-ZERO_STEP = 1e-4
 
 #: Room around a chosen région, as a share of its larger side.
 REGION_MARGIN = 0.05
@@ -458,203 +444,6 @@ def status_label(status: str, partial: bool, lang: str = DEFAULT_LANGUAGE) -> st
     return f"{text} ({t('carte.partial', lang)})" if partial else text
 
 
-def indicator_style(
-    codes: Sequence[str],
-    names: Mapping[str, str],
-    table: pd.DataFrame,
-    indicator: str,
-    key: str,
-    lang: str = DEFAULT_LANGUAGE,
-    beyond: pd.Series | None = None,
-) -> dict[str, Any]:
-    """Properties of the territories trace for one indicator and key.
-
-    Parameters
-    ----------
-    codes
-        The codes of the trace's locations, in order.
-    names
-        Code -> name for the hover.
-    table
-        :meth:`fresque.coverage.Coverage.table` rows of this level for ``key`` (one per
-        territory).
-    indicator
-        ``"status"``, ``"per100k"`` or ``"beyond30"`` (:data:`INDICATORS`).
-    key
-        The dispositif or stage value.
-    lang
-        Language of the hover.
-    beyond
-        For ``"beyond30"``: share of the population beyond 30 km, by code
-        (:func:`fresque.access.population_beyond`).
-
-    Returns
-    -------
-    dict
-        ``z``, ``zmin``, ``zmax``, ``colorscale``, ``showscale``, ``colorbar``,
-        ``customdata`` and ``hovertemplate``: set them on the trace (``Patch``).
-    """
-    if indicator not in INDICATORS:
-        raise ValueError(f"unknown indicator {indicator!r}; expected one of {INDICATORS}")
-    rows = table.set_index(table["code"].astype(str))
-    rows = rows[~rows.index.duplicated()].reindex(list(codes))
-    colon = t("punct.colon", lang)
-    what = _escape(key_label(key, lang))
-    customdata: list[list[str]] = []
-    z: list[float | None] = []
-    for code in codes:
-        row = rows.loc[code]
-        name = _escape(names.get(code) or code)
-        lines = [what]
-        if pd.isna(row["status"]):
-            z.append(None)
-            customdata.append([name, "<br>".join([*lines, t("map.missing", lang)])])
-            continue
-        status, partial = str(row["status"]), bool(row["partial"])
-        share = _share_covered(row)
-        status_text = _escape(status_label(status, partial, lang))
-        if partial:  # as prominent as the status: on its line, in bold
-            share_words = t("carte.share_covered", lang).format(share=share_text(share, lang))
-            status_text += f" — <b>{_escape(share_words)}</b>"
-        lines.append(status_text)
-        n_offers = int(row["n_offers"])
-        lines.append(t("carte.hover.offers", lang) + colon + _number(n_offers, 0, lang))
-        if indicator == "status":
-            z.append(float(status_category(status, partial, share)))
-        elif indicator == "per100k":
-            value = row["offers_per_100k"]
-            value = None if pd.isna(value) else float(value)
-            z.append(value)
-            if value is not None:
-                lines.insert(
-                    1, t("carte.indicator.per100k", lang) + colon + _number(value, 1, lang)
-                )
-        else:
-            value = None if beyond is None else beyond.get(code)
-            value = None if value is None or pd.isna(value) else float(value)
-            z.append(value)
-            if value is not None:
-                lines.insert(
-                    1, t("carte.indicator.beyond30", lang) + colon + share_text(value, lang)
-                )
-        n_national = int(row["n_national"])
-        if n_national:
-            lines.append(t("carte.hover.national", lang) + colon + _number(n_national, 0, lang))
-        customdata.append([name, "<br>".join(lines)])
-    style: dict[str, Any] = {
-        "z": z,
-        "customdata": customdata,
-        "hovertemplate": "<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
-    }
-    if indicator == "status":
-        style.update(
-            zmin=-0.5,
-            zmax=len(CATEGORIES) - 0.5,
-            colorscale=_discrete_scale(),
-            showscale=False,
-            colorbar={},
-        )
-    else:
-        top, saturated = scale_top([v for v in z if v is not None], indicator)
-        ticks, decimals = _ticks(top)
-        if indicator == "beyond30":
-            percent = NBSP + "%" if lang == "fr" else "%"
-            text = [_number(100 * v, max(0, decimals - 2), lang) + percent for v in ticks]
-        else:
-            text = [_number(v, decimals, lang) for v in ticks]
-        if saturated:
-            text[-1] = "≥" + NBSP + text[-1]
-        # Named scales with "_r" are plotly.py's: plotly.js needs the colours.
-        colorscale = get_colorscale(SCALES[indicator])
-        if indicator == "per100k":  # no offer at all: its own colour, not the scale's
-            colorscale = [[0.0, NO_OFFER_COLOR], [ZERO_STEP, NO_OFFER_COLOR]] + [
-                [ZERO_STEP + (1 - ZERO_STEP) * float(stop), color] for stop, color in colorscale
-            ]
-        style.update(
-            zmin=0.0,
-            zmax=top,
-            colorscale=colorscale,
-            showscale=True,
-            colorbar={
-                "title": {
-                    "text": t(f"carte.colorbar.{indicator}", lang),
-                    "side": "top",
-                    "font": {"size": 13, "color": "#1f2328"},
-                },
-                "tickvals": ticks,
-                "ticktext": text,
-                "tickfont": {"size": 12, "color": "#1f2328"},
-                "thickness": 14,
-                "len": 0.55,
-                "x": 0.995,
-                "xanchor": "right",
-                "y": 0.5,
-                "xpad": 8,
-                "ypad": 8,
-                "bgcolor": "rgba(255,255,255,0.88)",
-                "outlinewidth": 0,
-            },
-        )
-    return style
-
-
-def scale_top(values: Sequence[float], indicator: str) -> tuple[float, bool]:
-    """Top of a continuous indicator's colour scale, and whether values lie above it.
-
-    The scale fits the data: it ends at a round number just above the 95th percentile
-    of the positive values, their maximum when there are fewer than 20 (a few small
-    territories with one offer would otherwise stretch it to 100 and leave 0.2 offers
-    per 100,000 looking like none); the values above it take its darkest colour. A
-    share never goes above 100 %.
-
-    Examples
-    --------
-    >>> scale_top([0.0, 0.2, 0.4, 1.1, 2.3], "per100k")  # the régions
-    (2.5, False)
-    >>> scale_top([0.2] * 95 + [100.0] * 5, "per100k")
-    (0.2, True)
-    >>> scale_top([0.02, 0.13, 0.9], "beyond30"), scale_top([], "per100k")
-    ((1.0, False), (1.0, False))
-    """
-    positive = np.array([v for v in values if v > 0], dtype=float)
-    if not len(positive):
-        return 1.0, False
-    high = float(positive.max())
-    # Fewer than 20 values (the régions): no outlier to leave out.
-    typical = np.quantile(positive, 0.95, method="lower") if len(positive) >= 20 else high
-    top = _round_up(float(typical))
-    if indicator == "beyond30":
-        top = min(top, 1.0)
-    return top, high > top + 1e-12
-
-
-def _ticks(top: float) -> tuple[list[float], int]:
-    """Round ticks from 0 to ``top`` (1, 2, 2.5 or 5 × 10^k), and the decimals they need.
-
-    Examples
-    --------
-    >>> _ticks(50.0)
-    ([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], 0)
-    >>> _ticks(2.0)
-    ([0.0, 0.5, 1.0, 1.5, 2.0], 1)
-    """
-    mantissa = top / 10.0 ** math.floor(math.log10(top))
-    parts = 4 if round(mantissa, 6) == 2 else 5
-    step = top / parts
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return [round(step * i, 10) for i in range(parts + 1)], decimals
-
-
-def _round_up(value: float) -> float:
-    """The next of 1, 2, 2.5, 5 × 10^k at or above ``value``."""
-    exponent = math.floor(math.log10(value))
-    for mantissa in (1, 2, 2.5, 5, 10):
-        top = mantissa * 10.0**exponent
-        if top >= value * (1 - 1e-9):
-            return float(f"{top:.6g}")
-    return float(f"{10.0 ** (exponent + 1):.6g}")
-
-
 def points_style(
     structures: pd.DataFrame,
     insets: Sequence[Mapping[str, Any]],
@@ -720,94 +509,6 @@ def outline_coordinates(
         lons.append(None)
         lats.append(None)
     return {"lon": lons, "lat": lats}
-
-
-# ------------------------------------------------------------------------- legend
-
-
-def legend_entries(
-    indicator: str,
-    lang: str = DEFAULT_LANGUAGE,
-    scale: tuple[float, bool] | None = None,
-) -> dict[str, Any]:
-    """The legend in words: status rows (one colour per band) or the scale's name, and
-    the overlays.
-
-    Parameters
-    ----------
-    indicator
-        ``"status"``, ``"per100k"`` or ``"beyond30"``.
-    lang
-        Language of the words.
-    scale
-        For a continuous indicator, :func:`scale_top` of the values shown: the legend
-        says where the scale stops.
-
-    Examples
-    --------
-    >>> entries = legend_entries("status", "en")
-    >>> [row["label"] for row in entries["statuses"]][:3]
-    ['Confirmed gap', 'No offer recorded', 'Unknown operator']
-    >>> [band["band"] for band in entries["bands"]]
-    ['full', 'most', 'few']
-    >>> entries["statuses"][0]["colors"]["few"] is None  # a gap is never partial
-    True
-    """
-    statuses = []
-    for status in STATUS_ORDER:
-        value = status.value
-        statuses.append(
-            {
-                "value": value,
-                "label": label(status, lang),
-                "color": STATUS_COLORS[value],
-                "colors": {
-                    band: None
-                    if band != "full" and offers_nothing(status)
-                    else category_color(value, band)
-                    for band in BANDS
-                },
-            }
-        )
-    top, saturated = scale if scale is not None else (None, False)
-    stop = None
-    if saturated and top is not None:
-        shown = share_text(top, lang) if indicator == "beyond30" else _number(top, 2, lang)
-        if indicator != "beyond30":
-            shown = shown.rstrip("0").rstrip(",.")
-        stop = t("carte.legend.saturated", lang).format(top=shown)
-    return {
-        "indicator": indicator,
-        "title": t(f"carte.indicator.{indicator}", lang),
-        "statuses": statuses if indicator == "status" else [],
-        "bands_title": t("carte.legend.bands", lang),
-        "bands": [
-            {
-                "band": band,
-                "label": t(f"carte.legend.band.{band}", lang),
-                "color": category_color(CoverageStatus.COVERED.value, band),
-            }
-            for band in BANDS
-        ],
-        "scale": None
-        if indicator == "status"
-        else t("carte.legend.scale", lang).format(
-            indicator=t(f"carte.indicator.{indicator}", lang).lower()
-        ),
-        "no_offer": {"color": NO_OFFER_COLOR, "label": t("carte.legend.no_offer", lang)}
-        if indicator == "per100k"
-        else None,
-        "stop": stop,
-        "overlays": [
-            {"kind": "points", "color": POINT_COLOR, "label": t("carte.legend.points", lang)},
-            {
-                "kind": "selected",
-                "color": SELECTED_COLOR,
-                "label": t("carte.legend.selected", lang),
-            },
-            {"kind": "served", "color": SERVED_COLOR, "label": t("carte.legend.served", lang)},
-        ],
-    }
 
 
 # ------------------------------------------------------------------------- detail
@@ -956,3 +657,16 @@ def feature_bounds(geojson: Mapping[str, Any], code: str) -> tuple[float, ...] |
         if str(feature.get("id")) == code and feature.get("geometry"):
             return tuple(shape(feature["geometry"]).bounds)
     return None
+
+
+#: Names that moved to :mod:`fresque.views.indicators` (the registry of what colours the
+#: map), still importable from here.
+_MOVED = frozenset({"INDICATORS", "indicator_style", "legend_entries", "scale_top"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        from fresque.views import indicators
+
+        return getattr(indicators, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

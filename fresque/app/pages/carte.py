@@ -1,7 +1,8 @@
 """Carte: the coverage of France by région, département or EPCI.
 
-The map is coloured by one indicator (coverage status, offers per 100,000 inhabitants,
-population beyond 30 km of the nearest offer) for one dispositif or stage. Clicking a
+The map is coloured by one indicator of the registry (:mod:`fresque.views.indicators`:
+coverage status, offers per 100,000 inhabitants, population beyond 30 km of the nearest
+offer for one dispositif or stage; the data quality of all the offers). Clicking a
 territory (or picking it in the list) opens what serves it, stage by stage, and what is
 missing; clicking a structure's point, or one of its offers, outlines the territory that
 structure serves. Everything lives in the URL (:mod:`fresque.app.state`): the chosen
@@ -11,9 +12,11 @@ other. Choosing a région frames the map on it (a DROM on its inset), keeping th
 territory in view.
 
 The Réseau's value filters (kinds, dispositifs, stages, themes, statuses, minimum
-confidence) apply to the map too: coverage, distances, points and national actors are
-computed on the filtered ecosystem, and chips above the controls name each filter and
-remove it. The map's own territory is not such a filter: the map shows every territory.
+confidence) apply to the map too: coverage, distances, data quality, points and national
+actors are computed on the filtered ecosystem, and chips above the controls name each
+filter and remove it. The minimum confidence has its own control here (« Confiance
+minimale »: the same field of the state, so the URL and the Réseau page keep it). The
+map's own territory is not such a filter: the map shows every territory.
 
 Coverage, distances and figures are computed once per app and filter set (the unfiltered
 ones kept for good, the filtered ones among the latest few):
@@ -59,14 +62,18 @@ from fresque.views.coverage_map import (
     coverage_key,
     feature_names,
     features_of,
-    indicator_style,
     key_options,
-    legend_entries,
     outline_coordinates,
     points_style,
-    scale_top,
     territory_detail,
     view_of,
+)
+from fresque.views.indicators import (
+    REGISTRY,
+    indicator_style,
+    legend_entries,
+    quality_lines,
+    scale_top,
 )
 from fresque.views.maps import map_geojson, map_graph_config, population_map
 
@@ -86,15 +93,28 @@ MAP_LEVEL_OF = {"region": "regions", "departement": "departements", "epci": "epc
 MAP_FILTER = "map-filter"
 #: The note listing the Réseau filters the map applies.
 MAP_FILTERS = "map-filters"
+#: The minimum confidence control.
+MAP_CONFIDENCE = "map-confidence"
+#: The chosen territory's data quality, in the panel.
+QUALITY_BLOCK = "map-quality"
+#: The map's title (it says what the indicator measures).
+MAP_HEADING = "map-heading"
 #: Value filters the map applies, with their label key and enum (the relation filter
 #: only concerns links, the territory is the map's own choice).
+#: The minimum confidence is not among them: the page has its own control for it.
 FILTER_CHIPS: tuple[tuple[str, str, Any], ...] = (
     ("kinds", "filters.kind", Kind),
     ("dispositifs", "filters.dispositif", Dispositif),
     ("stages", "filters.stage", Stage),
     ("themes", "filters.theme", Theme),
     ("statuses", "filters.status", Status),
-    ("min_confidence", "filters.confidence", None),
+)
+#: Value of the confidence control meaning "no minimum", and its choices (label keys).
+ANY_CONFIDENCE = "low"
+CONFIDENCE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("filters.confidence.any", ANY_CONFIDENCE),
+    ("filters.confidence.medium", "medium"),
+    ("filters.confidence.high", "high"),
 )
 
 
@@ -279,6 +299,28 @@ def _beyond(level: str, key: str, fkey: FilterKey) -> pd.Series:
     return _by_filter(("beyond", level, key), fkey, build)
 
 
+def _quality(coverage_level: str, fkey: FilterKey = ()) -> pd.DataFrame:
+    """The data quality of every territory of one level, indexed by code
+    (:func:`fresque.quality.data_quality`, on the day the coverage was computed)."""
+
+    def build() -> pd.DataFrame:
+        from fresque.quality import data_quality
+
+        table = data_quality(_eco(fkey), _coverage(fkey), coverage_level)
+        return table.set_index(table["code"].astype(str), drop=False)
+
+    return _by_filter(("quality", coverage_level), fkey, build)
+
+
+#: How the page gets what an indicator needs (:data:`fresque.views.indicators.NEEDS`),
+#: for a map level, a key and a filter set.
+_PROVIDERS: dict[str, Callable[[str, str, FilterKey], Any]] = {
+    "table": lambda level, key, fkey: _key_table(level, key, fkey),
+    "beyond": lambda level, key, fkey: _beyond(level, key, fkey),
+    "quality": lambda level, key, fkey: _quality(COVERAGE_LEVEL[level], fkey),
+}
+
+
 def _geojson(level: str) -> dict:
     return map_geojson(level)
 
@@ -291,18 +333,22 @@ def _base(level: str, lang: str) -> dict:
     return _cached(("base", level, lang), lambda: base_figure(_geojson(level), lang), pinned=True)
 
 
+def _style_key(state: ViewState) -> str | None:
+    """The key the map's colours depend on: none for an indicator of all the offers."""
+    return state.coverage_key if REGISTRY[state.indicator].per_key else None
+
+
 def _style(level: str, state: ViewState) -> dict[str, Any]:
     key, indicator, lang = state.coverage_key, state.indicator, state.lang
     fkey = _filter_key(state)
 
     def build() -> dict[str, Any]:
         codes = _base(level, lang)["data"][TRACE["territories"]]["locations"]
-        beyond = _beyond(level, key, fkey) if indicator == "beyond30" else None
-        return indicator_style(
-            codes, _names(level), _key_table(level, key, fkey), indicator, key, lang, beyond
-        )
+        given = {need: _PROVIDERS[need](level, key, fkey) for need in REGISTRY[indicator].needs}
+        table = given.pop("table", None)
+        return indicator_style(codes, _names(level), table, indicator, key, lang, **given)
 
-    return _cached(("style", level, key, indicator, lang, fkey), build)
+    return _cached(("style", level, _style_key(state), indicator, lang, fkey), build)
 
 
 def _points(level: str, state: ViewState) -> dict[str, Any]:
@@ -411,7 +457,7 @@ def figure_for(state: ViewState) -> dict:
 
 def _style_inputs(state: ViewState) -> tuple:
     """What the territories' colours depend on (see :func:`_style`)."""
-    return (_level(state), state.coverage_key, state.indicator, state.lang, _filter_key(state))
+    return (_level(state), _style_key(state), state.indicator, state.lang, _filter_key(state))
 
 
 def _points_inputs(state: ViewState) -> tuple:
@@ -466,7 +512,7 @@ def _pick(sid: str, name: str, at: str) -> html.Button:
 
 def _scale(state: ViewState) -> tuple[float, bool] | None:
     """Where the colour scale of a continuous indicator stops (see ``scale_top``)."""
-    if state.indicator == "status":
+    if REGISTRY[state.indicator].kind == "discrete":
         return None
     style = _style(_level(state), state)
     values = [v for v in style["z"] if v is not None]
@@ -541,6 +587,8 @@ def render_legend(state: ViewState) -> list:
                     className="legend-size legend-no-offer",
                 )
             )
+        if entries["note"]:
+            children.append(html.P(entries["note"], className="legend-size legend-note"))
     children.append(
         html.Ul(
             className="legend-list",
@@ -695,6 +743,25 @@ def _territory_detail(
     return _cached(("detail", level, code, key, lang, fkey), build)
 
 
+def _quality_block(chosen: tuple[str, str], state: ViewState) -> html.Details | None:
+    """The chosen territory's data quality, part by part (the hover's words): open when
+    it colours the map."""
+    level, code = chosen
+    table = _quality(level, _filter_key(state))
+    if code not in table.index:
+        return None
+    lang = state.lang
+    return html.Details(
+        className="quality-block",
+        id=QUALITY_BLOCK,
+        open=state.indicator == "quality",
+        children=[
+            html.Summary(t(REGISTRY["quality"].label_key, lang)),
+            html.Ul([html.Li(line) for line in quality_lines(table.loc[code], lang)]),
+        ],
+    )
+
+
 def render_detail(state: ViewState) -> list:
     """The chosen territory (offers per stage, what is missing) and the chosen structure."""
     lang = state.lang
@@ -726,6 +793,7 @@ def render_detail(state: ViewState) -> list:
                     className="button",
                 ),
             ]
+            children.append(_quality_block(chosen, state))
             if detail["key"] is not None and detail["key"]["value"] not in {s.value for s in Stage}:
                 children += [
                     html.H3(t("carte.detail.key", lang)),
@@ -858,12 +926,6 @@ def render_filters(state: ViewState) -> list:
     chips: list = []
     for field, key, enum_cls in FILTER_CHIPS:
         values = getattr(state, field)
-        if not values:
-            continue
-        if enum_cls is None:  # the minimum confidence
-            text = t(key, lang) + colon + t(f"filters.confidence.{values}", lang)
-            chips.append(_chip(field, values, text, lang))
-            continue
         for value in values:
             text = t(key, lang) + colon + label(value, lang, enum_cls)
             chips.append(_chip(field, value, text, lang))
@@ -889,8 +951,6 @@ def _without_filter(state: ViewState, field: str, value: str) -> ViewState:
     current = getattr(state, field, None)
     if isinstance(current, tuple):
         return replace(state, **{field: tuple(v for v in current if v != value)})
-    if field == "min_confidence":
-        return replace(state, min_confidence=None)
     return state
 
 
@@ -1020,7 +1080,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                     dcc.RadioItems(
                         id=ids.MAP_INDICATOR,
                         options=[
-                            {"label": t(f"carte.indicator.{name}", lang), "value": name}
+                            {"label": t(REGISTRY[name].label_key, lang), "value": name}
                             for name in MAP_INDICATORS
                         ],
                         value=state.indicator,
@@ -1051,6 +1111,21 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 ],
                 **{"aria-labelledby": f"{ids.MAP_LEVEL}-label"},
             ),
+            labelled(
+                t("filters.confidence", lang),
+                dcc.RadioItems(
+                    id=MAP_CONFIDENCE,
+                    options=[
+                        {"label": t(text, lang), "value": value}
+                        for text, value in CONFIDENCE_CHOICES
+                    ],
+                    value=state.min_confidence or ANY_CONFIDENCE,
+                    inline=True,
+                    className="level-selector",
+                ),
+                MAP_CONFIDENCE,
+                group=True,
+            ),
             filter_dropdown(t("filters.region", lang), ids.MAP_REGION, regions, state.region, lang),
             filter_dropdown(
                 t("carte.territory.label", lang),
@@ -1072,7 +1147,10 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
                 children=[
                     html.Div(
                         className="map-toolbar",
-                        children=[html.H2(t("carte.heading", lang)), _export_buttons(lang)],
+                        children=[
+                            html.H2(t(REGISTRY[state.indicator].heading_key, lang), id=MAP_HEADING),
+                            _export_buttons(lang),
+                        ],
                     ),
                     html.P(
                         message or "",
@@ -1219,6 +1297,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.MAP_LEVEL, "value"),
         Output(ids.MAP_INDICATOR, "value"),
         Output(ids.MAP_KEY, "value"),
+        Output(MAP_CONFIDENCE, "value"),
         Output(ids.MAP_REGION, "value"),
         Output(ids.MAP_TERRITORY, "value"),
         Output(ids.MAP_TERRITORY, "options"),
@@ -1227,11 +1306,13 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.MAP_LEGEND, "children"),
         Output(ids.MAP_DOCK, "children"),
         Output(MAP_FILTERS, "children"),
+        Output(MAP_HEADING, "children"),
         Output(ids.MAP_SHOWN, "data"),
         Input(ids.MAP_URL, "search"),
         Input(ids.MAP_LEVEL, "value"),
         Input(ids.MAP_INDICATOR, "value"),
         Input(ids.MAP_KEY, "value"),
+        Input(MAP_CONFIDENCE, "value"),
         Input(ids.MAP_REGION, "value"),
         Input(ids.MAP_TERRITORY, "value"),
         Input(ids.MAP_GRAPH, "clickData"),
@@ -1247,6 +1328,7 @@ def register_callbacks(app: dash.Dash) -> None:
         level,
         indicator,
         key,
+        confidence,
         region,
         territory,
         click,
@@ -1266,12 +1348,15 @@ def register_callbacks(app: dash.Dash) -> None:
         from_url = trigger == ids.MAP_URL
         state = _sanitize(before)
         if not from_url:
-            chosen = ViewState.from_values(level=level, indicator=indicator, coverage_key=key)
+            chosen = ViewState.from_values(
+                level=level, indicator=indicator, coverage_key=key, min_confidence=confidence
+            )
             state = replace(
                 state,
                 level=chosen.level,
                 indicator=chosen.indicator,
                 coverage_key=chosen.coverage_key,
+                min_confidence=chosen.min_confidence,
             )
             new_level = _level(state)
             if trigger == ids.MAP_REGION:
@@ -1314,6 +1399,7 @@ def register_callbacks(app: dash.Dash) -> None:
             new_level if set_controls else no_update,
             state.indicator if set_controls else no_update,
             state.coverage_key if set_controls else no_update,
+            (state.min_confidence or ANY_CONFIDENCE) if set_controls else no_update,
             state.region if set_controls or trigger != ids.MAP_REGION else no_update,
             _territory_value(new_level, state) if trigger != ids.MAP_TERRITORY else no_update,
             _territory_options(new_level, state) if territory_changed else no_update,
@@ -1328,6 +1414,7 @@ def register_callbacks(app: dash.Dash) -> None:
             if filters_changed or state.coverage_key != before.coverage_key
             else no_update,
             render_filters(state) if filters_changed else no_update,
+            t(REGISTRY[state.indicator].heading_key, state.lang),
             {"level": new_level, "lang": state.lang} if full else no_update,
         )
 
