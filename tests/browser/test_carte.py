@@ -506,8 +506,9 @@ def test_a_structure_listed_under_several_stages_opens_from_each(page, page_log,
 
 
 def test_a_partly_covered_epci_shows_its_share_and_is_framed(page, page_log, app_url):
-    """The issue's EPCI: covered in 1.9 % of its population. The panel says so next to
-    the status; Pays de la Loire is framed whole, the overseas insets off the map."""
+    """The issue's EPCI: covered in 1.9 % of its population, by one organisation (ADRESS
+    Normandie and the Katapult it carries). The panel says so next to the status; Pays de
+    la Loire is framed whole, the overseas insets off the map."""
     from fresque.views.coverage_map import category_color
 
     page.goto(f"{app_url}/carte?level=epci&region=52&epci=200072676&key=incubateur")
@@ -517,9 +518,9 @@ def test_a_partly_covered_epci_shows_its_share_and_is_framed(page, page_log, app
     )
     detail_title(page, "CC Maine Saosnois (200072676)")
     head = page.locator("#map-detail .stage-entry").first.inner_text()
-    assert "Couvert (partiel)" in head and "1,9\u00a0% des habitants couverts" in head
+    assert "Un seul acteur (partiel)" in head and "1,9\u00a0% des habitants couverts" in head
     fill = page.evaluate(FILLS)["200072676"]
-    color = category_color("covered", "few")
+    color = category_color("single", "few")
     assert fill == "rgb({}, {}, {})".format(*(int(color[i : i + 2], 16) for i in (1, 3, 5)))
     for width, height in ((1920, 1080), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
