@@ -106,14 +106,21 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "Offers per 100,000 inhabitants",
     },
     "carte.indicator.beyond30": {
-        "fr": "Population à plus de 30 km d’une offre",
-        "en": "Population beyond 30 km of an offer",
+        "fr": "Population à coup sûr à plus de 30 km d’une offre",
+        "en": "Population surely beyond 30 km of an offer",
+    },
+    "carte.hover.beyond30_unknown": {
+        "fr": "Distance inconnue (offres sans lieu connu)",
+        "en": "Unknown distance (offers without a known place)",
     },
     "carte.colorbar.per100k": {
         "fr": "Offres pour<br>100\u00a0000 hab.",
         "en": "Offers per<br>100,000",
     },
-    "carte.colorbar.beyond30": {"fr": "Part à plus<br>de 30 km", "en": "Share beyond<br>30 km"},
+    "carte.colorbar.beyond30": {
+        "fr": "Part à coup sûr<br>à plus de 30 km",
+        "en": "Share surely<br>beyond 30 km",
+    },
     # The data-quality indicator: its name, colour bar, legend note and parts in words.
     "carte.indicator.quality": {"fr": "Fiabilité des données", "en": "Data quality"},
     "carte.colorbar.quality": {"fr": "Fiabilité<br>des données", "en": "Data<br>quality"},

@@ -184,7 +184,7 @@ def test_beyond_30_km_values_and_hover_are_the_cores(eco, coverage):
     for code, z in zip(CODES, style["z"], strict=True):
         assert z == pytest.approx(beyond[code])
         line = _hover(style, CODES, code)[1]
-        assert line.startswith("Population à plus de 30 km d’une offre" + COLON)
+        assert line.startswith("Population à coup sûr à plus de 30 km d’une offre" + COLON)
         percent = 100 * beyond[code]
         if 10 < percent < 90:  # written to the unit
             assert line.endswith(f"{percent:.0f}{NBSP}%")
@@ -465,3 +465,37 @@ def test_the_confidence_control_recounts_from_the_surer_offers(app, eco):
             str(sure.loc[code, "offers"]).split("|")
         )
         assert dropped and not any(json.dumps(names[sid])[1:-1] in text for sid in dropped)
+
+
+def test_beyond30_says_the_unknown_share_of_distances() -> None:
+    """Issue #12 §5: a distance that depends on an offer without a known place is unknown,
+    not long. The map colours the share surely beyond 30 km and says the unknown share."""
+    from fresque.views.indicators import indicator_style
+
+    table = pd.DataFrame(
+        {
+            "code": ["56", "29"],
+            "status": ["single", "single"],
+            "partial": [False, False],
+            "population": [100, 100],
+            "population_covered": [100, 100],
+            "n_offers": [1, 1],
+            "offers_per_100k": [1000.0, 1000.0],
+            "n_national": [0, 0],
+        }
+    )
+    beyond = pd.DataFrame(
+        {"share_beyond_30km": [0.0, 0.1], "share_unknown_30km": [1.0, 0.0]},
+        index=pd.Index(["56", "29"], name="code"),
+    )
+    style = indicator_style(["56", "29"], {}, table, "beyond30", "incubateur", "fr", beyond)
+    assert style["z"] == [0.0, 0.1]
+    morbihan, finistere = (hover for _, hover in style["customdata"])
+    assert "Distance inconnue (offres sans lieu connu)\u00a0: 100\u00a0%" in morbihan
+    assert "Distance inconnue" not in finistere
+    assert "Population à coup sûr à plus de 30 km d’une offre" in finistere
+    # A series of the sure shares alone still works (the export passes one).
+    alone = indicator_style(
+        ["56", "29"], {}, table, "beyond30", "incubateur", "fr", beyond["share_beyond_30km"]
+    )
+    assert alone["z"] == [0.0, 0.1] and "Distance inconnue" not in alone["customdata"][0][1]

@@ -117,7 +117,9 @@ class MapInputs:
     table
         Coverage rows of the level for the key, one per territory.
     beyond
-        Share of the population beyond 30 km, by territory code.
+        Share of the population surely beyond 30 km, by territory code; or the frame of
+        :func:`fresque.access.population_beyond` (``share_beyond_30km`` and
+        ``share_unknown_30km``), whose unknown share the hover says.
     quality
         :func:`fresque.quality.data_quality` rows of the level.
     stale_years
@@ -125,7 +127,7 @@ class MapInputs:
     """
 
     table: pd.DataFrame | None = None
-    beyond: pd.Series | None = None
+    beyond: pd.Series | pd.DataFrame | None = None
     quality: pd.DataFrame | None = None
     stale_years: int = DEFAULT_STALE_YEARS
 
@@ -241,11 +243,13 @@ def _rows_by_code(table: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
 
 def _coverage_readings(
     measure: Callable[[str, pd.Series, MapInputs], float | None],
+    extra: Callable[[str, MapInputs, str], list[str]] | None = None,
 ) -> Callable[[Indicator, MapInputs, Sequence[str], str, str], list[Reading]]:
     """Readings of an indicator of the map's key: the key, its status (and share covered
     when partial), its local offers and national actors in the hover; ``measure(code,
     row, inputs)`` is the value (``None``: none), said on the line after the key unless
-    the indicator is the status itself."""
+    the indicator is the status itself; ``extra(code, inputs, lang)`` adds lines after
+    it."""
 
     def readings(
         entry: Indicator, inputs: MapInputs, codes: Sequence[str], key: str, lang: str
@@ -273,6 +277,8 @@ def _coverage_readings(
                 lines.insert(
                     1, _escape(t(entry.label_key, lang)) + colon + entry.number(value, lang)
                 )
+            if extra is not None:
+                lines[2:2] = extra(code, inputs, lang)
             n_national = int(row["n_national"])
             if n_national:
                 lines.append(t("carte.hover.national", lang) + colon + _number(n_national, 0, lang))
@@ -291,9 +297,32 @@ def _per100k(code: str, row: pd.Series, inputs: MapInputs) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
+def _beyond_share(inputs: MapInputs, column: str) -> pd.Series | None:
+    """A column of ``inputs.beyond``: a frame of :func:`fresque.access.population_beyond`
+    columns, or the surely-beyond shares alone (a series)."""
+    beyond = inputs.beyond
+    if beyond is None:
+        return None
+    if isinstance(beyond, pd.DataFrame):
+        return beyond[column] if column in beyond.columns else None
+    return beyond if column == "share_beyond_30km" else None
+
+
 def _beyond30(code: str, row: pd.Series, inputs: MapInputs) -> float | None:
-    value = None if inputs.beyond is None else inputs.beyond.get(code)
+    shares = _beyond_share(inputs, "share_beyond_30km")
+    value = None if shares is None else shares.get(code)
     return None if value is None or pd.isna(value) else float(value)
+
+
+def _beyond30_unknown(code: str, inputs: MapInputs, lang: str) -> list[str]:
+    """How much of the population has an unknown distance (offers without a known
+    place): the true share beyond 30 km lies between the value and the value plus it."""
+    shares = _beyond_share(inputs, "share_unknown_30km")
+    value = None if shares is None else shares.get(code)
+    if value is None or pd.isna(value) or value <= 0:
+        return []
+    text = t("carte.hover.beyond30_unknown", lang) + t("punct.colon", lang)
+    return [_escape(text) + share_text(float(value), lang)]
 
 
 # ------------------------------------------------------------------------ the quality
@@ -439,7 +468,7 @@ REGISTRY: dict[str, Indicator] = {
         Indicator(
             "beyond30",
             "continuous",
-            _coverage_readings(_beyond30),
+            _coverage_readings(_beyond30, _beyond30_unknown),
             needs=frozenset({"table", "beyond"}),
             scale="Cividis_r",
             percent=True,
@@ -481,7 +510,7 @@ def indicator_style(
     indicator: str,
     key: str,
     lang: str = DEFAULT_LANGUAGE,
-    beyond: pd.Series | None = None,
+    beyond: pd.Series | pd.DataFrame | None = None,
     quality: pd.DataFrame | None = None,
     *,
     stale_years: int = DEFAULT_STALE_YEARS,
@@ -504,8 +533,8 @@ def indicator_style(
     lang
         Language of the hover.
     beyond
-        For ``"beyond30"``: share of the population beyond 30 km, by code
-        (:func:`fresque.access.population_beyond`).
+        For ``"beyond30"``: share of the population surely beyond 30 km, by code, or the
+        frame of :func:`fresque.access.population_beyond` with its unknown share too.
     quality
         For ``"quality"``: :func:`fresque.quality.data_quality` rows of this level.
     stale_years
@@ -703,7 +732,7 @@ def legend_entries(
     >>> entries["statuses"][0]["colors"]["few"] is None  # a gap is never partial
     True
     >>> legend_entries("beyond30", "en")["scale"]
-    'Colour: population beyond 30 km of an offer (darker = higher)'
+    'Colour: population surely beyond 30 km of an offer (darker = higher)'
     >>> legend_entries("quality", "en")["scale"]
     'Colour: quality score, from 0 to 100% (darker = surer data)'
     """

@@ -167,7 +167,7 @@ def test_switching_indicator_recolours_and_a_copied_link_reproduces_the_view(
     after = page.evaluate(FILLS)
     assert after != before
     assert page.locator(".colorbar").count() == 1  # a scale for a continuous indicator
-    page.get_by_label("Population à plus de 30 km d’une offre").check()
+    page.get_by_label("Population à coup sûr à plus de 30 km d’une offre").check()
     page.wait_for_url("**/carte?show=beyond30&key=incubateur", timeout=10_000)
     page.wait_for_function(
         """(after) => [...document.querySelectorAll('path.choroplethlocation')]
@@ -190,7 +190,7 @@ def test_switching_indicator_recolours_and_a_copied_link_reproduces_the_view(
         detail_title(other, "Aveyron (12)")
         assert other.evaluate(FILLS) == shown
         assert other.locator("#map-detail").inner_text() == text
-        assert other.get_by_label("Population à plus de 30 km d’une offre").is_checked()
+        assert other.get_by_label("Population à coup sûr à plus de 30 km d’une offre").is_checked()
         # Back in the first page, the back button returns to the previous indicator.
         page.go_back()
         page.wait_for_function("() => !document.getElementById('map-detail-title')")

@@ -287,14 +287,17 @@ def _key_table(level: str, key: str, fkey: FilterKey = ()) -> pd.DataFrame:
     )
 
 
-def _beyond(level: str, key: str, fkey: FilterKey) -> pd.Series:
-    def build() -> pd.Series:
+def _beyond(level: str, key: str, fkey: FilterKey) -> pd.DataFrame:
+    """Shares of the population surely beyond 30 km of the key's nearest offer, and of
+    the population whose distance is unknown (offers without a known place), by code."""
+
+    def build() -> pd.DataFrame:
         from fresque.access import nearest_offers, population_beyond
 
         kind, value = coverage_key(key)
         near = nearest_offers(_eco(fkey), **{kind: value})
         table = population_beyond(near, [30], COVERAGE_LEVEL[level])
-        return table["share_beyond_30km"]
+        return table[["share_beyond_30km", "share_unknown_30km"]]
 
     return _by_filter(("beyond", level, key), fkey, build)
 
@@ -998,7 +1001,11 @@ def export_sheet(state: ViewState) -> pd.DataFrame:
     table = _coverage(fkey).table(
         COVERAGE_LEVEL[level], keys=[coverage_key(state.coverage_key)], region=region
     )
-    beyond = _beyond(level, state.coverage_key, fkey) if state.indicator == "beyond30" else None
+    beyond = (
+        _beyond(level, state.coverage_key, fkey)["share_beyond_30km"]
+        if state.indicator == "beyond30"
+        else None
+    )
     names = _eco(fkey).structures["name"].to_dict()
     territories = context.current().ecosystem.territories
     return coverage_sheet(table, territories, names, state.lang, beyond=beyond, stale=_stale(fkey))
