@@ -703,11 +703,14 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "QR code to join the workshop:",
     },
     "atelier.board.recent": {"fr": "Vient d’arriver", "en": "Just in"},
-    "atelier.board.map": {"fr": "Couverture par département", "en": "Coverage by département"},
-    "atelier.board.map.colorbar": {"fr": "Étapes couvertes", "en": "Stages covered"},
+    "atelier.board.map": {
+        "fr": "Offre recensée par département",
+        "en": "Recorded offer by département",
+    },
+    "atelier.board.map.colorbar": {"fr": "Étapes avec offre", "en": "Stages with an offer"},
     "atelier.board.map.value": {
-        "fr": "Étapes couvertes (sur 6)",
-        "en": "Stages covered (out of 6)",
+        "fr": "Étapes avec une offre recensée (sur 6)",
+        "en": "Stages with a recorded offer (out of 6)",
     },
     "atelier.panel.links": {"fr": "Liens", "en": "Links"},
     "atelier.panel.board": {
