@@ -11,65 +11,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from quality_data import made_up_ecosystem
 
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import Ecosystem
-from fresque.geo.territories import Territories
-from fresque.model import Structure, Survey
 from fresque.quality import QUALITY_COLUMNS, data_quality, stale_offers
 
 GEO = Path(__file__).parent / "data" / "geo_coverage"
 AS_OF = date(2026, 12, 7)
 
 
-def structure(sid: str, dispositif: str, code: str, **fields) -> Structure:
-    return Structure(
-        id=sid,
-        name=sid,
-        kind="support_structure",
-        dispositifs=[dispositif],
-        territory_level="departement",
-        territory_codes=[code],
-        **fields,
-    )
-
-
 @pytest.fixture(scope="module")
 def eco() -> Ecosystem:
-    structures = [
-        # 91: a known DLA, sourced, high, fresh; an incubator never verified, unsourced.
-        structure(
-            "dla_91",
-            "dla_departemental",
-            "91",
-            source_urls=["https://example.org/dla"],
-            confidence="high",
-            last_verified=date(2026, 1, 1),
-        ),
-        structure("incub_91", "incubateur", "91", confidence="low"),
-        # 92: the DLA's operator is unknown; verified long ago.
-        structure(
-            "dla_92",
-            "dla_departemental",
-            "92",
-            status="expected",
-            source_urls=["https://example.org/92"],
-            confidence="medium",
-            last_verified=date(2020, 5, 1),
-        ),
-        # A defunct structure counts for nothing.
-        structure("old_93", "incubateur", "93", status="defunct", confidence="high"),
-    ]
-    survey = Survey(
-        id="rec_92",
-        territory_level="departement",
-        territory_code="92",
-        scope="incubateur",
-        attested_by="Test",
-        date=date(2026, 6, 1),
-        source="test",
-    )
-    return Ecosystem(structures, territories=Territories.load(GEO), surveys=[survey])
+    return made_up_ecosystem()
 
 
 def test_quality_by_hand(eco: Ecosystem) -> None:

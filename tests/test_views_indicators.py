@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from quality_data import made_up_ecosystem
 
 from fresque.access import nearest_offers, population_beyond
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import Ecosystem, load_ecosystem
-from fresque.geo.territories import Territories
 from fresque.i18n import UI_STRINGS, label, t
-from fresque.model import CoverageStatus, Structure, Survey
+from fresque.model import CoverageStatus
 from fresque.quality import data_quality
 from fresque.views.coverage_map import CATEGORIES, coverage_key, status_category
 from fresque.views.indicators import (
@@ -196,52 +196,9 @@ def test_beyond_30_km_values_and_hover_are_the_cores(eco, coverage):
 # ------------------------------------------------------------- the data quality
 
 
-def _structure(sid: str, dispositif: str, code: str, **fields) -> Structure:
-    return Structure(
-        id=sid,
-        name=sid,
-        kind="support_structure",
-        dispositifs=[dispositif],
-        territory_level="departement",
-        territory_codes=[code],
-        **fields,
-    )
-
-
 @pytest.fixture(scope="module")
 def made_up() -> Ecosystem:
-    structures = [
-        # 91: a known DLA, sourced, high, checked this year; an incubator never checked.
-        _structure(
-            "dla_91",
-            "dla_departemental",
-            "91",
-            source_urls=["https://example.org/dla"],
-            confidence="high",
-            last_verified=date(2026, 1, 1),
-        ),
-        _structure("incub_91", "incubateur", "91", confidence="low"),
-        # 92: the DLA's operator is unknown, checked long ago; a survey covers it.
-        _structure(
-            "dla_92",
-            "dla_departemental",
-            "92",
-            status="expected",
-            source_urls=["https://example.org/92"],
-            confidence="medium",
-            last_verified=date(2020, 5, 1),
-        ),
-    ]
-    survey = Survey(
-        id="rec_92",
-        territory_level="departement",
-        territory_code="92",
-        scope="incubateur",
-        attested_by="Test",
-        date=date(2026, 6, 1),
-        source="test",
-    )
-    return Ecosystem(structures, territories=Territories.load(GEO), surveys=[survey])
+    return made_up_ecosystem()
 
 
 def test_the_quality_hover_says_each_part_in_words(made_up):

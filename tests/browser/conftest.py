@@ -9,7 +9,6 @@ fail.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -17,25 +16,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from benchmarks.chromium import CHROMIUM_ARGS, MISSING_CHROMIUM, chromium_path
+from browser.servers import serve
 
 
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
     """Serve ``create_app()`` on a free loopback port for the session; yield its base URL."""
-    from werkzeug.serving import make_server
-
     from fresque.app import create_app
 
-    app = create_app()
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="fresque-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with serve(create_app()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from browser.carte_pages import (
+    FILLS,
+    GD,
+    SHOTS,
+    click_territory,
+    detail_title,
+    trace_points,
+    wait_for_map,
+)
 from browser.dropdowns import choose
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import load_ecosystem
@@ -20,12 +29,6 @@ from fresque.i18n import label
 from fresque.model import CoverageStatus, Stage
 
 pytestmark = pytest.mark.browser
-
-GD = "document.querySelector('#map-graph .js-plotly-plot')"
-SHOTS = "/tmp/fresque_carte_{name}_{width}.png"
-
-FILLS = """() => Object.fromEntries([...document.querySelectorAll('path.choroplethlocation')]
-  .map(p => [p.__data__.loc, getComputedStyle(p).fill]))"""
 
 
 @pytest.fixture(scope="module")
@@ -40,46 +43,6 @@ def finistere(eco):
         "departement", keys=[("stage", s.value) for s in Stage], region="53"
     )
     return table[table["code"] == "29"]
-
-
-def wait_for_map(page, count: int | None = None) -> None:
-    page.wait_for_function(
-        "(n) => { const p = document.querySelectorAll('path.choroplethlocation');"
-        " return n === null ? p.length > 0 : p.length === n; }",
-        arg=count,
-        timeout=30_000,
-    )
-    page.wait_for_timeout(300)
-
-
-def click_territory(page, code: str) -> None:
-    box = page.evaluate(
-        """(code) => {
-          const p = [...document.querySelectorAll('path.choroplethlocation')]
-            .find(p => p.__data__.loc === code);
-          const b = p.getBoundingClientRect();
-          return {x: b.left + b.width / 2, y: b.top + b.height / 2};
-        }""",
-        code,
-    )
-    page.mouse.click(box["x"], box["y"])
-
-
-def detail_title(page, text: str) -> None:
-    page.wait_for_function(
-        "(text) => { const h = document.getElementById('map-detail-title');"
-        " return h && h.innerText === text; }",
-        arg=text,
-        timeout=20_000,
-    )
-
-
-def trace_points(page, name: str) -> int:
-    return page.evaluate(
-        f"(name) => {{ const t = {GD}.data.find(t => t.name === name);"
-        " return t.lon.filter(v => v !== null).length; }",
-        name,
-    )
 
 
 def test_region_then_departement_shows_offers_and_gaps(page, page_log, app_url, eco, finistere):

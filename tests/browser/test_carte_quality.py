@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser.test_carte import GD, SHOTS, detail_title
+from browser.carte_pages import GD, SHOTS, detail_title
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import load_ecosystem
 from fresque.i18n import t

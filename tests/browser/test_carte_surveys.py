@@ -10,11 +10,12 @@ in English. Expected values come from the core (``compute_coverage``).
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 
+from browser.carte_pages import FILLS, click_territory, detail_title
+from browser.servers import serve
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import Ecosystem
 from fresque.geo.territories import default_territories
@@ -22,9 +23,6 @@ from fresque.i18n import label
 from fresque.model import CoverageStatus, Structure, Survey
 
 pytestmark = pytest.mark.browser
-
-FILLS = """() => Object.fromEntries([...document.querySelectorAll('path.choroplethlocation')]
-  .map(p => [p.__data__.loc, getComputedStyle(p).fill]))"""
 
 
 def rgb(color: str) -> str:
@@ -61,32 +59,10 @@ def small() -> Ecosystem:
 @pytest.fixture(scope="module")
 def small_url(small: Ecosystem):
     """The app over the small ecosystem, on its own loopback port."""
-    from werkzeug.serving import make_server
-
     from fresque.app import create_app
 
-    server = make_server("127.0.0.1", 0, create_app(small).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-def click_territory(page, code: str) -> None:
-    box = page.evaluate(
-        """(code) => {
-          const p = [...document.querySelectorAll('path.choroplethlocation')]
-            .find(p => p.__data__.loc === code);
-          const b = p.getBoundingClientRect();
-          return {x: b.left + b.width / 2, y: b.top + b.height / 2};
-        }""",
-        code,
-    )
-    page.mouse.click(box["x"], box["y"])
+    with serve(create_app(small)) as url:
+        yield url
 
 
 def wait_for_fills(page, expected: dict[str, str]) -> dict[str, str]:
@@ -121,22 +97,14 @@ def test_each_status_in_map_legend_and_panel(page, page_log, small_url, small, l
 
     colon = "\u00a0:" if lang == "fr" else ":"
     click_territory(page, "22")
-    page.wait_for_function(
-        "() => (document.getElementById('map-detail-title') || {}).innerText"
-        ' === "Côtes-d\'Armor (22)"',
-        timeout=20_000,
-    )
+    detail_title(page, "Côtes-d'Armor (22)")
     panel = page.locator("#map-detail").inner_text()
     assert gap + colon in panel and none_known + colon not in panel
     survey = page.locator("#map-detail-surveys").inner_text()
     assert "CRESS Bretagne (test)" in survey and "https://example.org/recensement-22" in survey
 
     click_territory(page, "35")
-    page.wait_for_function(
-        "() => (document.getElementById('map-detail-title') || {}).innerText"
-        " === 'Ille-et-Vilaine (35)'",
-        timeout=20_000,
-    )
+    detail_title(page, "Ille-et-Vilaine (35)")
     panel = page.locator("#map-detail").inner_text()
     assert none_known + colon in panel and gap + colon not in panel
     words = {"fr": "n’est pas un manque", "en": "is not a gap"}[lang]

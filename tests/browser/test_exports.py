@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
+from browser.servers import serve
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.model import Link, Structure
 
@@ -22,21 +21,6 @@ CY_READY = """() => {
   return !!(c && c._cyreg && c._cyreg.cy && c._cyreg.cy.nodes('.structure').length > 0);
 }"""
 XSS_NAME = '<script>window.__xss = 1</script><img src=x onerror="window.__xss=2"> « L’Écho »'
-
-
-@contextmanager
-def serve(app) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
