@@ -1056,6 +1056,28 @@ def _report(eco: Ecosystem, lang: str) -> str:
             ],
         )
     )
+
+    out.append("\n### Recensements\n")
+    if eco.surveys:
+        rows = [
+            [
+                s.id,
+                f"{eco.territories[(s.territory_level, s.territory_code)].name} "
+                f"({s.territory_code})",
+                s.scope,
+                s.attested_by,
+                s.date.isoformat(),
+                s.expires.isoformat(),
+            ]
+            for s in eco.surveys
+        ]
+        out.append(_table(["id", "territoire", "portée", "attesté par", "date", "jusqu’au"], rows))
+    else:
+        out.append("Aucun recensement.")
+    out.append(
+        "\nUn territoire sans offre connue n’est un « manque confirmé » que là où un "
+        "recensement valide le couvre ; ailleurs, c’est « aucune offre recensée »."
+    )
     return "\n".join(out) + "\n"
 
 

@@ -121,6 +121,7 @@ from fresque.model import (
     Stage,
     Status,
     Structure,
+    Survey,
     Theme,
 )
 from fresque.paths import data_dir
@@ -1353,6 +1354,23 @@ def _replace_section(text: str, section: str, content: str) -> str:
     return text.rstrip() + "\n\n" + block + "\n"
 
 
+def _folder_surveys(folder: Path, territories: Territories | None) -> list[Survey]:
+    """The surveys of a dataset folder's ``surveys.csv`` (none when it has no such file)."""
+    from fresque.io.surveys import SURVEYS, validate_survey_tables
+    from fresque.io.tables import read_tables
+
+    path = folder / "surveys.csv"
+    if not path.exists():
+        return []
+    tables, problems = read_tables(path)
+    surveys, invalid = validate_survey_tables(
+        [table for table in tables if table.kind == SURVEYS], territories
+    )
+    if problems or invalid:
+        raise DatasetValidationError([*problems, *invalid])
+    return surveys
+
+
 def write_dataset(
     build: ReferenceBuild,
     folder: str | Path | None = None,
@@ -1363,8 +1381,9 @@ def write_dataset(
     ``structures.csv`` and ``links.csv`` are written by :func:`fresque.io.write_csv_dir`
     (deterministic). In ``README.md`` only the generated sections (between their
     ``BEGIN``/``END GENERATED`` markers) are rewritten: the counts of
-    :meth:`fresque.ecosystem.Ecosystem.report`, the overrides and the repairs; the rest
-    of the file is left as written by hand. A missing README gets the sections alone.
+    :meth:`fresque.ecosystem.Ecosystem.report` (with the folder's own ``surveys.csv``,
+    written by hand and left as it is), the overrides and the repairs; the rest of the
+    file is left as written by hand. A missing README gets the sections alone.
 
     Returns
     -------
@@ -1377,7 +1396,12 @@ def write_dataset(
     folder = Path(folder) if folder is not None else ecosystem_dir()
     # Everything is computed before the first file is written: a failure leaves the folder
     # as it was.
-    eco = Ecosystem(build.records.structures, build.records.links, territories=territories)
+    eco = Ecosystem(
+        build.records.structures,
+        build.records.links,
+        territories=territories,
+        surveys=_folder_surveys(folder, territories),
+    )
     readme = folder / "README.md"
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
     text = _replace_section(text, "report", eco.report())
