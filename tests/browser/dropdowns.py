@@ -3,12 +3,14 @@
 The list opens in a popover that is rebuilt when the page redraws the dropdown (a new
 value, new options): a click that lands during that redraw opens nothing, or a list
 that closes under the cursor. :func:`choose` therefore checks the list is open and
-shows the option before it clicks, and opens it again when it is not.
+shows the option before it clicks, and when it is not, closes the list, waits until it
+is gone and opens it again.
 """
 
 from __future__ import annotations
 
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 CONTENT = ".dash-dropdown-content"
 
@@ -32,7 +34,8 @@ def choose(page, dropdown_id: str, text: str, attempts: int = 3) -> None:
             last = error
             if page.locator(CONTENT).count():
                 page.keyboard.press("Escape")
-            page.wait_for_timeout(300)
+            # Open it again once the closing list has left the page.
+            expect(page.locator(CONTENT)).to_have_count(0, timeout=5_000)
             continue
         if page.locator(CONTENT).count():
             page.keyboard.press("Escape")

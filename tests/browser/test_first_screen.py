@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from browser.settle import wait_for_dash_idle, wait_for_plot
 from fresque.views.maps import NBSP, format_number_fr, territory_values
 
 pytestmark = pytest.mark.browser
@@ -47,7 +48,8 @@ def test_departement_map_renders_france_offline(page, page_log, app_url):
     departements = territory_values("departements")
     page.goto(f"{app_url}/carte")
     wait_for_locations(page, len(departements))
-    page.wait_for_timeout(300)  # let plotly finish its first paint before measuring
+    wait_for_plot(page, "#map-graph")  # drawn at its frame's size, not moving
+    wait_for_dash_idle(page)  # every callback of the first screen has answered
     page.screenshot(path=SCREENSHOT, full_page=True)
     shape = page.evaluate(MEASURE_MAP)
 

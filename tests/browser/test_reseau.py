@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from playwright.sync_api import expect
 
 from browser.dropdowns import choose
+from browser.settle import layout_run, wait_for_network
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.i18n import label
 from fresque.model import STAGE_ORDER, Kind, Link, Structure, stages_served
@@ -165,9 +167,9 @@ def test_clicking_a_structure_opens_its_detail(page, page_log, app_url, eco):
 
 def test_fresque_board_reads_stages_left_to_right(page, app_url, eco):
     open_reseau(page, f"{app_url}/reseau?layout=force")
-    page.locator("#net-layout").get_by_text("Fresque (étapes × types)").click()
+    with layout_run(page, "net-graph", "board"):
+        page.locator("#net-layout").get_by_text("Fresque (étapes × types)").click()
     page.wait_for_function(f"() => !!{CY}.getElementById('board:column:ideation').nonempty()")
-    page.wait_for_timeout(300)
     positions = page.evaluate(f"{CY}.nodes('.structure').map(n => [n.id(), n.position('x')])")
     x = dict(positions)
     assert set(x) == set(eco.structures.index)
@@ -314,7 +316,10 @@ def test_projector_and_phone_layouts(browser, app_url, width, height, name):
         page = context.new_page()
         open_reseau(page, f"{app_url}/reseau?sel=cress_bre")
         detail_title(page, "CRESS Bretagne")
-        page.wait_for_timeout(500)
+        # The dropdowns, loaded on demand, take their room above the graph; the graph
+        # takes the room left, brings the structure into view, the filters fold on a phone.
+        expect(page.locator("#net-search")).to_be_visible()
+        wait_for_network(page, "net-graph", shown="cress_bre")
         page.screenshot(path=name)
         sizes = page.evaluate(
             """() => ({

@@ -8,7 +8,9 @@
     return container && container._cyreg && container._cyreg.cy;
   }
 
-  /* Bring a structure and its neighbours into view (zoom capped at 1.5). */
+  /* Bring a structure and its neighbours into view (zoom capped at 1.5). Once there,
+   * the graph's scratch says which structure is in view ("fresqueShown"): the browser
+   * tests wait for it rather than for the animation's duration. */
   function showNode(cy, selected) {
     var node = cy.getElementById(selected);
     if (!node || node.empty()) { return; }
@@ -21,6 +23,7 @@
         if (cy.zoom() > 1.5) {
           cy.zoom({level: 1.5, renderedPosition: node.renderedPosition()});
         }
+        cy.scratch("fresqueShown", selected);
       },
     });
   }
