@@ -3,6 +3,8 @@ territories, waiting for the map, clicking a territory, the panel's title."""
 
 from __future__ import annotations
 
+from browser.settle import wait_for_plot
+
 GD = "document.querySelector('#map-graph .js-plotly-plot')"
 SHOTS = "/tmp/fresque_carte_{name}_{width}.png"
 
@@ -17,7 +19,7 @@ def wait_for_map(page, count: int | None = None) -> None:
         arg=count,
         timeout=30_000,
     )
-    page.wait_for_timeout(300)
+    wait_for_plot(page, "#map-graph")
 
 
 def click_territory(page, code: str) -> None:

@@ -23,6 +23,7 @@ from browser.carte_pages import (
     wait_for_map,
 )
 from browser.dropdowns import choose
+from browser.settle import wait_for_plot
 from fresque.coverage import compute_coverage
 from fresque.ecosystem import load_ecosystem
 from fresque.i18n import label
@@ -326,7 +327,7 @@ def test_choosing_a_region_frames_the_map_on_it_drom_included(page, page_log, ap
         assert geo["center"]["lat"] == pytest.approx(expected["center"]["lat"], abs=1e-3)
         assert expected["projection"]["scale"] > 2
         # On screen: the région's départements lie in the plot and fill a good part of it.
-        page.wait_for_timeout(300)
+        wait_for_plot(page, "#map-graph")
         left, top, right, bottom = page.evaluate(PLOT_BOX)
         boxes = page.evaluate(PATH_BOXES, departements)
         x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
@@ -487,7 +488,7 @@ def test_a_partly_covered_epci_shows_its_share_and_is_framed(page, page_log, app
     assert fill == "rgb({}, {}, {})".format(*(int(color[i : i + 2], 16) for i in (1, 3, 5)))
     for width, height in ((1920, 1080), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(500)  # plotly's resize is debounced
+        wait_for_plot(page, "#map-graph")  # redrawn at the new size (a debounced resize)
         page.screenshot(path=SHOTS.format(name="maine", width=width), full_page=width < 800)
     assert page_log.errors == []
 

@@ -9,14 +9,12 @@ container (``container._cyreg.cy``).
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
 
 from browser.dropdowns import choose
+from browser.servers import serve
 from browser.settle import layout_run, wait_for_network
 from fresque.ecosystem import Ecosystem, load_ecosystem
 from fresque.i18n import label
@@ -93,21 +91,6 @@ def detail_title(page, text: str) -> None:
         arg=text,
         timeout=20_000,
     )
-
-
-@contextmanager
-def serve(app) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 # ------------------------------------------------------------------------------ journeys
