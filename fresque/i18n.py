@@ -331,7 +331,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "coverage_sheet.column.territory": {"fr": "Territoire", "en": "Territory"},
     "coverage_sheet.column.level": {"fr": "Échelon", "en": "Level"},
     "coverage_sheet.column.key": {"fr": "Dispositif ou étape", "en": "Programme or stage"},
-    "coverage_sheet.column.rank": {"fr": "Rang dans la région", "en": "Rank in the region"},
+    "coverage_sheet.column.rank": {
+        "fr": "Priorité (1 = à regarder d’abord)",
+        "en": "Priority (1 = look first)",
+    },
     "coverage_sheet.column.status": {"fr": "Statut", "en": "Status"},
     "coverage_sheet.column.partial": {
         "fr": "Partiel (des communes sans offre connue)",

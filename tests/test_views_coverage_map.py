@@ -473,9 +473,13 @@ def test_the_export_sheet_is_the_territories_shown_in_words(app, eco, coverage):
         sheet = carte.export_sheet(state)
         name = carte.export_filename(state, "xlsx")
     assert name == "fresque-couverture-incubateur-epci-reg52.xlsx"
-    table = coverage.table("epci", keys=[coverage_key("incubateur")], region="52")
+    from fresque.coverage import gap_report
+
+    # Ranked as the gap report ranks them: confirmed gaps, then nothing recorded, ...
+    table = gap_report(coverage, "epci", dispositif="incubateur", region="52")
     assert len(sheet) == len(table) > 50
     assert list(sheet["Code territoire"]) == list(table["code"].astype(str))
+    assert list(sheet["Priorité (1 = à regarder d’abord)"]) == list(range(1, len(table) + 1))
     assert set(sheet["Région"]) == {"Pays de la Loire"}
     assert set(sheet["Statut"]) <= {label(s, "fr") for s in CoverageStatus}
     maine = sheet[sheet["Code territoire"] == "200072676"].iloc[0]

@@ -992,14 +992,18 @@ def export_sheet(state: ViewState) -> pd.DataFrame:
     """The readable sheet (:func:`fresque.coverage_sheet.coverage_sheet`) of the
     territories the map shows for ``state``: its level, its key, the chosen région's
     territories (all at région level, where the whole map stays), counted on the
-    ecosystem the Réseau's filters leave, with the distances when they colour the map."""
+    ecosystem the Réseau's filters leave, with the distances when they colour the map;
+    ranked as the gap report ranks them (:func:`fresque.coverage.gap_report`: confirmed
+    gaps first, then where nothing is recorded, by inhabitants without a known offer)."""
+    from fresque.coverage import gap_report
     from fresque.coverage_sheet import coverage_sheet
 
     level = _level(state)
     fkey = _filter_key(state)
     region = state.region if level != "regions" else None
-    table = _coverage(fkey).table(
-        COVERAGE_LEVEL[level], keys=[coverage_key(state.coverage_key)], region=region
+    kind, value = coverage_key(state.coverage_key)
+    table = gap_report(
+        _coverage(fkey), COVERAGE_LEVEL[level], region=region, lang=state.lang, **{kind: value}
     )
     beyond = (
         _beyond(level, state.coverage_key, fkey)["share_beyond_30km"]
