@@ -842,8 +842,13 @@ territoires : Mayenne (département 53), Bretagne (région 53). Précisez level=
 # --------------------------------------------------------------------------------------
 
 
+def _cell(value: Any) -> str:
+    """A Markdown table cell: one line, its ``|`` escaped (any stored text stays a cell)."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    cells = [[_cell(c) for c in headers]] + [[_cell(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     numeric = [
         all(

@@ -334,3 +334,16 @@ def test_cli_coverage_of_creation_says_what_is_confirmed(capsys, tmp_path: Path)
     assert {r["status_label"] for r in none_known} == {"Aucune offre recensée"}
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     assert "manque confirmé 1, aucune offre recensée" in err
+
+
+def test_any_survey_text_stays_in_its_cell_of_the_data_report(geo: Territories) -> None:
+    """A pipe or a line break in a stored text never breaks the report's Markdown table."""
+    hostile = survey(attested_by="CRESS | Bretagne\nligne 2 ‮ 東京", note="a|b")
+    report = Ecosystem([incubator()], territories=geo, surveys=[hostile]).report()
+    section = report[report.index("### Recensements") :].splitlines()
+    rows = [line for line in section if line.startswith("| rec_92")]
+    assert len(rows) == 1
+    row = rows[0]
+    unescaped = row.replace("\\|", "")
+    assert unescaped.count("|") == 7  # six cells
+    assert "CRESS \\| Bretagne ligne 2" in row and "東京" in row
