@@ -43,6 +43,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -522,7 +523,7 @@ REFERENCE_LEVELS: dict[str, Level] = {
 
 SLUG_MAX_LENGTH = 64
 NAME_MAX_LENGTH = 200
-DESCRIPTION_MAX_LENGTH = 5000
+DESCRIPTION_MAX_LENGTH = 10_000
 URL_MAX_LENGTH = 2000
 
 _SLUG_RE = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
@@ -542,13 +543,115 @@ _CODE_HINT: dict[Level, str] = {
 }
 
 
-def slugify(text: str, max_length: int = SLUG_MAX_LENGTH) -> str:
-    """Return a slug made from ``text``: lower case, no accents, words joined by ``_``.
+#: Bidirectional embedding, override and isolate controls: they make stored text display
+#: in another order than it reads (« U+202E » reverses a name on screen).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+_LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\v": "\n", "\f": "\n", "\x85": "\n"}
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc"
+
+
+def clean_text(text: str, *, multiline: bool = False) -> str:
+    """The one text hygiene every stored text field goes through.
+
+    Unicode NFC; line breaks of every kind (``\\r\\n``, ``\\r``, vertical tab, form
+    feed, NEL) become ``\\n`` in a multi-line field and a space elsewhere; a tab is kept
+    in a multi-line field and becomes a space elsewhere; every other C0 or C1 control
+    character (NUL…) is removed.
 
     Raises
     ------
     ValueError
-        When ``text`` holds no letter or digit.
+        When the text holds a bidirectional override or isolate control (U+202A–U+202E,
+        U+2066–U+2069), with a French message: such a text displays in another order
+        than it reads.
+
+    Examples
+    --------
+    >>> clean_text("Incubateur\\x0bBrest\\x00"), clean_text("a\\x0bb\\r\\nc", multiline=True)
+    ('Incubateur Brest', 'a\\nb\\nc')
+    >>> clean_text("Cafe\\u0301")  # NFC: one character for « é »
+    'Café'
+    >>> clean_text("abc\\u202edef")
+    Traceback (most recent call last):
+    ...
+    ValueError: le texte contient un caractère de contrôle de sens d’écriture (U+202E), qui \
+l’afficherait dans un autre ordre : retirez-le
+    """
+    text = unicodedata.normalize("NFC", text)
+    for char in text:
+        if char in BIDI_CONTROLS:
+            raise ValueError(
+                "le texte contient un caractère de contrôle de sens d’écriture "
+                f"(U+{ord(char):04X}), qui l’afficherait dans un autre ordre : retirez-le"
+            )
+    for old, new in _LINE_BREAKS.items():
+        text = text.replace(old, new if multiline else " ")
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    keep = "\n\t" if multiline else ""
+    return "".join(c for c in text if c in keep or not _is_control(c))
+
+
+def export_text(text: str) -> str:
+    """Stored text made safe for any file format: what :func:`clean_text` would keep of a
+    multi-line field, bidirectional controls removed instead of refused (text stored
+    before the hygiene existed must still export).
+
+    Examples
+    --------
+    >>> export_text("a\\x00b\\u202ec\\x1fd\\n")
+    'abcd\\n'
+    """
+    text = "".join(c for c in unicodedata.normalize("NFC", text) if c not in BIDI_CONTROLS)
+    return clean_text(text, multiline=True)
+
+
+def has_letter_or_digit(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit of any script.
+
+    Examples
+    --------
+    >>> [has_letter_or_digit(t) for t in ("حاضنة مشاريع بريست", "東京", "— !")]
+    [True, True, False]
+    """
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def _check_name(value: str) -> str:
+    cleaned = _checked_text(value, multiline=False)
+    if not cleaned:  # only control characters: as empty as an empty cell
+        raise PydanticCustomError(
+            "string_too_short", "String should have at least 1 character", {"min_length": 1}
+        )
+    return cleaned
+
+
+def _check_description(value: str) -> str:
+    return _checked_text(value, multiline=True)
+
+
+def _checked_text(value: str, *, multiline: bool) -> str:
+    try:
+        return clean_text(value, multiline=multiline).strip()
+    except ValueError as error:
+        raise PydanticCustomError("text", str(error), {"value": value}) from None
+
+
+def slugify(text: str, max_length: int = SLUG_MAX_LENGTH) -> str:
+    """Return a slug made from ``text``: lower case, no accents, words joined by ``_``.
+
+    Latin letters lose their accents; letters of a script that has no ASCII form (Arabic,
+    CJK…) give a stable slug made from a hash of the text (``s_`` and 10 hex digits), so
+    that a name in any script gets an identifier.
+
+    Raises
+    ------
+    ValueError
+        When ``text`` holds no letter or digit (of any script).
 
     Examples
     --------
@@ -558,16 +661,32 @@ def slugify(text: str, max_length: int = SLUG_MAX_LENGTH) -> str:
     'dla_29_finistere'
     >>> slugify("Cœur d'Hérault")
     'coeur_d_herault'
+    >>> slugify("حاضنة مشاريع بريست"), slugify("حاضنة مشاريع بريست 29")
+    ('s_6791ca330f', '29_s_6791ca330f')
     """
     lowered = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
     folded = "".join(
         c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c)
     )
     slug = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
+    other = "".join(
+        c for c in unicodedata.normalize("NFC", lowered) if c.isalnum() and not c.isascii()
+    )
+    other = "".join(c for c in other if not ("a" <= _fold(c) <= "z"))
+    if other:  # letters no ASCII form spells: a stable hash of them says them apart
+        digest = hashlib.blake2b(other.encode("utf-8"), digest_size=5).hexdigest()
+        slug = f"{slug}_s_{digest}" if slug else f"s_{digest}"
     slug = slug[:max_length].rstrip("_")
     if not slug:
         raise ValueError(f"no letter or digit to make an identifier from {text!r}")
     return slug
+
+
+def _fold(char: str) -> str:
+    """A character without its accents, lower case (``"É"`` → ``"e"``)."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", char.lower()) if not unicodedata.combining(c)
+    )[:1]
 
 
 def is_slug(text: str) -> bool:
@@ -662,10 +781,14 @@ def _by_stage_order(stages: list[Stage]) -> list[Stage]:
 Slug = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_slug)]
 HttpUrlStr = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_url)]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH),
+    AfterValidator(_check_name),
 ]
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX_LENGTH)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX_LENGTH),
+    AfterValidator(_check_description),
 ]
 KindField = Annotated[Kind, _enum_parser(Kind)]
 LevelField = Annotated[Level, _enum_parser(Level)]

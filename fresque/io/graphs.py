@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fresque.io.tables import atomic_write
 from fresque.io.validate import Records
-from fresque.model import SYMMETRIC_RELATIONS, Level, Link, Structure
+from fresque.model import SYMMETRIC_RELATIONS, Level, Link, Structure, export_text
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -114,6 +114,8 @@ def _flat(value: Any) -> Any:
         return value.value
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        return export_text(value)  # XML holds no control character
     return value
 
 
@@ -136,7 +138,7 @@ def export_graph(records: Records, territories: Territories | None = None) -> nx
     )
     graph = nx.MultiDiGraph()
     for s in ordered.structures:
-        attributes: dict[str, Any] = {"label": s.name}
+        attributes: dict[str, Any] = {"label": _flat(s.name)}
         for name, value in s.model_dump().items():
             if name != "id":
                 attributes[name] = _flat(value)

@@ -36,7 +36,7 @@ from fresque.io.validate import (
     looks_like_links,
     validate_tables,
 )
-from fresque.model import Link, Structure
+from fresque.model import Link, Structure, export_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,7 +92,8 @@ def neutralize_formula(text: str) -> str:
 
 
 def _cell(value: Any) -> str:
-    """Text of one value in a canonical table."""
+    """Text of one value in a canonical table: safe for any format
+    (:func:`fresque.model.export_text`) and never run as a formula."""
     if value is None:
         return ""
     if isinstance(value, list):
@@ -101,7 +102,7 @@ def _cell(value: Any) -> str:
         return value.value
     if isinstance(value, date):
         return value.isoformat()
-    return neutralize_formula(str(value))
+    return neutralize_formula(export_text(str(value)))
 
 
 def structure_to_row(structure: Structure) -> dict[str, str]:
@@ -738,6 +739,8 @@ def _json_ready(value: Any) -> Any:
         return value.value
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        return export_text(value)
     return value
 
 

@@ -817,13 +817,13 @@ def _pydantic_message(error: dict[str, Any], header: str) -> str:
     """A French message for one pydantic error (custom errors are French already)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
-    if kind in ("slug", "url", "territory_code", "unknown_value", "inconsistent"):
+    if kind in ("slug", "url", "territory_code", "unknown_value", "inconsistent", "text"):
         return str(error["msg"])
     if kind == "missing":
         return f"valeur obligatoire manquante : la colonne « {header} » doit être remplie"
-    if kind == "string_too_short":
+    if kind in ("string_too_short", "too_short"):
         return f"valeur obligatoire vide : la colonne « {header} » doit être remplie"
-    if kind == "string_too_long":
+    if kind in ("string_too_long", "too_long"):
         return f"texte trop long : {ctx.get('max_length')} caractères au plus"
     if kind.startswith("date"):
         return "date invalide (attendu AAAA-MM-JJ ou JJ/MM/AAAA)"

@@ -611,6 +611,24 @@ def test_identifiers_from_names_never_collide(service):
     assert again.structure.id == "fonds_2"  # a removed card keeps its identifier
 
 
+def test_a_card_named_in_any_script_is_a_card(service):
+    """Issue #13: « حاضنة مشاريع بريست » was refused: « le nom doit contenir au moins une
+    lettre ou un chiffre ». A bidi override is refused with its reason; a vertical tab (what
+    Word's Shift+Enter pastes) never reaches the store."""
+    _workshop, facilitator = service.create_workshop("Écritures", base="vide")
+    arabic = service.add_structure(facilitator, {**TAG22, "name": "حاضنة مشاريع بريست"})
+    assert arabic.structure.name == "حاضنة مشاريع بريست"
+    assert arabic.structure.id.startswith("s_")
+    tokyo = service.add_structure(facilitator, {**TAG22, "name": "東京"})
+    assert tokyo.structure.id != arabic.structure.id
+    pasted = service.add_structure(
+        facilitator, {**TAG22, "name": "TAg\x0b22", "description": "a\x0bb\x00c"}
+    )
+    assert (pasted.structure.name, pasted.structure.description) == ("TAg 22", "a\nbc")
+    with pytest.raises(InvalidInput, match="sens d’écriture"):
+        service.add_structure(facilitator, {**TAG22, "name": "abc\u202edef"})
+
+
 def test_oversized_forms_are_refused_before_parsing(service):
     _workshop, facilitator = service.create_workshop("Gros", base="vide")
     with pytest.raises(InvalidInput, match="formulaire trop grand"):
