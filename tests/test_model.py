@@ -14,6 +14,7 @@ import fresque.model
 from fresque.model import (
     DEFAULT_STAGES,
     DEFAULT_THEMES,
+    DESCRIPTION_MAX_LENGTH,
     REFERENCE_DISPOSITIF_THEMES,
     REFERENCE_DISPOSITIFS,
     REFERENCE_LEVELS,
@@ -336,7 +337,7 @@ def test_structure_defaults() -> None:
         ({"name": ""}, "name", "string_too_short"),
         ({"name": "   "}, "name", "string_too_short"),
         ({"name": "x" * 201}, "name", "string_too_long"),
-        ({"description": "x" * 5001}, "description", "string_too_long"),
+        ({"description": "x" * (DESCRIPTION_MAX_LENGTH + 1)}, "description", "string_too_long"),
         ({"website": "www.example.org"}, "website", "url"),
         ({"website": "ftp://example.org"}, "website", "url"),
         ({"website": "https://"}, "website", "url"),
@@ -452,7 +453,7 @@ def test_link_accepts_labels_and_keeps_dates() -> None:
         ({"relation": "déteste"}, "relation", "unknown_value"),
         ({"source_urls": ["avise.org"]}, "source_urls", "url"),
         ({"since": "2020-01-01", "until": "2019-12-31"}, "until", "inconsistent"),
-        ({"description": "x" * 5001}, "description", "string_too_long"),
+        ({"description": "x" * (DESCRIPTION_MAX_LENGTH + 1)}, "description", "string_too_long"),
     ],
 )
 def test_link_rejects_bad_fields_by_name(
