@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import functools
 import unicodedata
+from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -1064,6 +1065,17 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
 # --------------------------------------------------------------------------------------
 
 _EnumT = TypeVar("_EnumT", bound=StrEnum)
+
+
+def format_date(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A date as a reader of ``lang`` writes it: ``01/03/2026`` in French, ISO in English.
+
+    Examples
+    --------
+    >>> format_date(date(2026, 3, 1)), format_date(date(2026, 3, 1), "en")
+    ('01/03/2026', '2026-03-01')
+    """
+    return value.strftime("%d/%m/%Y") if lang == "fr" else value.isoformat()
 
 
 def _fr_en(fr: str, en: str) -> dict[str, str]:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -43,7 +42,7 @@ import plotly.graph_objects as go
 from shapely.geometry import shape
 
 from fresque.coverage import NO_OFFER, STATUS_ORDER
-from fresque.i18n import DEFAULT_LANGUAGE, label, t
+from fresque.i18n import DEFAULT_LANGUAGE, format_date, label, t
 from fresque.model import CoverageStatus, Dispositif, Stage, Survey
 from fresque.views.maps import (
     FRANCE_PROJECTION,
@@ -613,10 +612,6 @@ def territory_detail(
     }
 
 
-def _date_text(day: date, lang: str) -> str:
-    return day.strftime("%d/%m/%Y") if lang == "fr" else day.isoformat()
-
-
 def survey_sentence(survey: Survey, lang: str = DEFAULT_LANGUAGE, expired: bool = False) -> str:
     """A survey in one sentence: who, when, what, until when, and its source.
 
@@ -636,9 +631,9 @@ def survey_sentence(survey: Survey, lang: str = DEFAULT_LANGUAGE, expired: bool 
     scope = t("carte.survey.all", lang) if key is None else key_label(key[1], lang)
     return t("carte.survey.expired" if expired else "carte.survey.valid", lang).format(
         who=survey.attested_by,
-        date=_date_text(survey.date, lang),
+        date=format_date(survey.date, lang),
         scope=scope,
-        until=_date_text(survey.expires, lang),
+        until=format_date(survey.expires, lang),
         source=survey.source,
     )
 

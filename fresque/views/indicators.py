@@ -59,7 +59,7 @@ import pandas as pd
 from plotly.colors import get_colorscale
 
 from fresque.coverage import STATUS_ORDER
-from fresque.i18n import DEFAULT_LANGUAGE, label, t
+from fresque.i18n import DEFAULT_LANGUAGE, format_date, label, t
 from fresque.model import DEFAULT_STALE_YEARS, CoverageStatus
 from fresque.views.coverage_map import (
     BANDS,
@@ -328,10 +328,6 @@ def _beyond30_unknown(code: str, inputs: MapInputs, lang: str) -> list[str]:
 # ------------------------------------------------------------------------ the quality
 
 
-def _date_text(value: date, lang: str) -> str:
-    return value.strftime("%d/%m/%Y") if lang == "fr" else value.isoformat()
-
-
 def _age_text(years: float, lang: str) -> str:
     whole = math.floor(years)
     if whole < 1:
@@ -413,7 +409,7 @@ def quality_lines(
         ]
         newest = row["newest_verified"]
         if isinstance(newest, date):
-            when = f"{_date_text(newest, lang)} ({_age_text(float(row['age_years']), lang)})"
+            when = f"{format_date(newest, lang)} ({_age_text(float(row['age_years']), lang)})"
         else:
             when = t("carte.quality.never", lang)
         lines.append(line("newest", when))

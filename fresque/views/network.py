@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from fresque.analysis import sampled_betweenness, undirected_graph
-from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
+from fresque.i18n import DEFAULT_LANGUAGE, format_date, label, normalize_key, t
 from fresque.model import (
     STAGE_ORDER,
     SYMMETRIC_RELATIONS,
@@ -1356,9 +1356,7 @@ def territory_options(
 
 
 def _format_date(value: date | None, lang: str) -> str | None:
-    if value is None:
-        return None
-    return value.strftime("%d/%m/%Y") if lang == "fr" else value.isoformat()
+    return None if value is None else format_date(value, lang)
 
 
 def _territory_names(eco: Ecosystem, level: str, codes: Sequence[str], lang: str) -> list[str]:
