@@ -185,6 +185,15 @@ def test_surveys_with_a_formula_are_neutralised_in_xlsx(tmp_path: Path, geo: Ter
     assert read_records(path, territories=geo).surveys == records.surveys
 
 
+def test_surveys_with_a_formula_are_neutralised_in_csv(tmp_path: Path, geo: Territories) -> None:
+    """surveys.csv is written like structures.csv: a formula never runs in a spreadsheet."""
+    records = Records([incubator()], [], [survey(note='=HYPERLINK("x")', attested_by="+33")])
+    folder = write_records(records, tmp_path / "out", "csv")
+    text = (folder / "surveys.csv").read_text("utf-8")
+    assert "'+33" in text and '"\'=HYPERLINK(""x"")"' in text
+    assert read_records(folder, territories=geo).surveys == records.surveys
+
+
 def test_the_national_dataset_exposes_its_surveys() -> None:
     eco = load_ecosystem()
     assert [s.id for s in eco.surveys] == ["rec_28_cress_2025"]

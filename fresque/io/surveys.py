@@ -40,8 +40,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,8 +61,6 @@ __all__ = [
     "SURVEYS",
     "SURVEY_COLUMNS",
     "SURVEY_SHEETS",
-    "survey_to_row",
-    "surveys_csv",
     "validate_survey_tables",
 ]
 
@@ -90,37 +86,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 _INDEX = {normalize_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
 _REQUIRED = ("territory_level", "territory_code", "attested_by", "date", "source")
-
-
-def survey_to_row(survey: Survey) -> dict[str, str]:
-    """A survey as a row of ``surveys.csv`` (every value as text).
-
-    Examples
-    --------
-    >>> s = Survey(id="rec_29", territory_level="departement", territory_code="29",
-    ...            attested_by="CRESS Bretagne", date="2026-03-01", source="Annuaire")
-    >>> survey_to_row(s)["date"], survey_to_row(s)["valid_months"]
-    ('2026-03-01', '')
-    """
-    row: dict[str, str] = {}
-    for column in SURVEY_COLUMNS:
-        value = getattr(survey, column)
-        if value is None:
-            row[column] = ""
-        elif hasattr(value, "isoformat"):
-            row[column] = value.isoformat()
-        else:
-            row[column] = str(value)
-    return row
-
-
-def surveys_csv(surveys: Iterable[Survey]) -> str:
-    """``surveys.csv`` as text: sorted by id, UTF-8, ``,``, ``\\n`` (deterministic)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SURVEY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(survey_to_row(s) for s in sorted(surveys, key=lambda s: s.id))
-    return buffer.getvalue()
 
 
 def _level(text: str) -> Level | None:

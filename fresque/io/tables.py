@@ -36,7 +36,7 @@ from fresque.io.validate import (
     looks_like_links,
     validate_tables,
 )
-from fresque.model import Link, Structure, export_text
+from fresque.model import Link, Structure, Survey, export_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -125,6 +125,23 @@ def link_to_row(link: Link) -> dict[str, str]:
     return {column: _cell(getattr(link, column)) for column in LINK_COLUMNS}
 
 
+def survey_to_row(survey: Survey) -> dict[str, str]:
+    """Return the canonical cells of a survey, keyed by
+    :data:`fresque.io.surveys.SURVEY_COLUMNS`.
+
+    Examples
+    --------
+    >>> s = Survey(id="rec_29", territory_level="departement", territory_code="29",
+    ...            attested_by="CRESS Bretagne", date="2026-03-01", source="=Annuaire")
+    >>> row = survey_to_row(s)
+    >>> row["date"], row["valid_months"], row["source"]
+    ('2026-03-01', '', "'=Annuaire")
+    """
+    from fresque.io.surveys import SURVEY_COLUMNS
+
+    return {column: _cell(getattr(survey, column)) for column in SURVEY_COLUMNS}
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w", **kwargs: Any) -> Iterator[Any]:
     """Open a temporary file beside ``path``, and move it onto ``path`` only on success.
@@ -185,7 +202,7 @@ def write_csv_dir(records: Records, folder: str | Path) -> tuple[Path, Path]:
     tuple of Path
         The paths of ``structures.csv`` and ``links.csv``.
     """
-    from fresque.io.surveys import surveys_csv
+    from fresque.io.surveys import SURVEY_COLUMNS
 
     folder = Path(folder)
     ordered = Records.of(records)
@@ -197,7 +214,9 @@ def write_csv_dir(records: Records, folder: str | Path) -> tuple[Path, Path]:
         links_path: _csv_text(LINK_COLUMNS, [link_to_row(k) for k in ordered.links]),
     }
     if ordered.surveys:
-        texts[folder / "surveys.csv"] = surveys_csv(ordered.surveys)
+        texts[folder / "surveys.csv"] = _csv_text(
+            SURVEY_COLUMNS, [survey_to_row(s) for s in ordered.surveys]
+        )
     for path, text in texts.items():
         with atomic_write(path) as handle:
             handle.write(text)
