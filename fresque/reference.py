@@ -1356,19 +1356,10 @@ def _replace_section(text: str, section: str, content: str) -> str:
 
 def _folder_surveys(folder: Path, territories: Territories | None) -> list[Survey]:
     """The surveys of a dataset folder's ``surveys.csv`` (none when it has no such file)."""
-    from fresque.io.surveys import SURVEYS, validate_survey_tables
-    from fresque.io.tables import read_tables
+    from fresque.io.tables import read_records
 
     path = folder / "surveys.csv"
-    if not path.exists():
-        return []
-    tables, problems = read_tables(path)
-    surveys, invalid = validate_survey_tables(
-        [table for table in tables if table.kind == SURVEYS], territories
-    )
-    if problems or invalid:
-        raise DatasetValidationError([*problems, *invalid])
-    return surveys
+    return read_records(path, territories=territories).surveys if path.exists() else []
 
 
 def write_dataset(
