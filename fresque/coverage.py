@@ -186,6 +186,7 @@ __all__ = [
     "Coverage",
     "CoverageStatus",
     "Selection",
+    "by_attention",
     "compute_coverage",
     "coverage_table",
     "gap_report",
@@ -1248,6 +1249,32 @@ REPORT_COLUMNS: tuple[str, ...] = (
 )
 
 
+def by_attention(
+    table: pd.DataFrame, first: Sequence[str] = (), then: Sequence[str] = ("code",)
+) -> pd.DataFrame:
+    """Rows of a coverage table in order of attention: grouped by the ``first`` columns,
+    then confirmed gaps, territories where nothing is recorded, and the other statuses
+    (:data:`ATTENTION`), each by inhabitants without a known offer (``population_gap +
+    population_none_known``), then by population, then by the ``then`` columns.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"code": ["a", "b", "c"], "status": ["single", "none_known", "gap"],
+    ...     "population_gap": [0, 0, 10], "population_none_known": [0, 500, 0],
+    ...     "population": [900, 500, 10]})
+    >>> by_attention(rows)["code"].tolist()
+    ['c', 'b', 'a']
+    """
+    attention = table["status"].astype(str).map({s.value: i for s, i in ATTENTION.items()})
+    without = table["population_gap"] + table["population_none_known"]
+    ordered = table.assign(_attention=attention, _without=without).sort_values(
+        [*first, "_attention", "_without", "population", *then],
+        ascending=[*([True] * len(first)), True, False, False, *([True] * len(then))],
+        kind="stable",
+    )
+    return ordered.drop(columns=["_attention", "_without"])
+
+
 def gap_report(
     coverage: Coverage,
     level: Level | str = Level.DEPARTEMENT,
@@ -1315,15 +1342,9 @@ def gap_report(
             strict=True,
         )
     )
-    attention = table["status"].map(lambda s: ATTENTION[CoverageStatus(s)]).astype(int)
-    without = table["population_gap"] + table["population_none_known"]
-    table = table.assign(_attention=attention, _key_order=table["key"].cat.codes, _without=without)
+    table = table.assign(_key_order=table["key"].cat.codes)
     group = ["region", "_key_order"] if by_region else ["_key_order"]
-    table = table.sort_values(
-        [*group, "_attention", "_without", "population", "code"],
-        ascending=[*([True] * len(group)), True, False, False, True],
-        kind="stable",
-    )
+    table = by_attention(table, first=group)
     table["rank"] = table.groupby(group, sort=False).cumcount() + 1
     table["region_name"] = table["region"].map(region_names).fillna("")
     key_labels = {

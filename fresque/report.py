@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from fresque import __version__
-from fresque.coverage import ATTENTION, STATUS_ORDER
+from fresque.coverage import STATUS_ORDER, by_attention
 from fresque.i18n import DEFAULT_LANGUAGE, label, t
 from fresque.model import CoverageStatus, Dispositif, Kind, Level, Stage, Status
 from fresque.views.coverage_map import (
@@ -585,21 +585,11 @@ def report_data(eco: Ecosystem, region: Any, *, lang: str = DEFAULT_LANGUAGE) ->
 def _ranked(report: pd.DataFrame) -> pd.DataFrame:
     """Rows needing attention (not simply covered), ranked as :func:`fresque.coverage.gap_report`
     ranks them: gaps confirmed by a survey first, then the territories where nothing is
-    recorded (where to survey next), then the other statuses (:data:`ATTENTION`), each by
+    recorded (where to survey next), then the other statuses (:data:`fresque.coverage.ATTENTION`), each by
     population without a known offer, largest first."""
-    frame = report.copy()
-    status = frame["status"].astype(str)
-    frame = frame[(status != "covered") | frame["partial"].astype(bool)]
-    frame = frame.assign(
-        _attention=frame["status"].astype(str).map({s.value: i for s, i in ATTENTION.items()}),
-        _without=frame["population_gap"] + frame["population_none_known"],
-    )
-    frame = frame.sort_values(
-        ["_attention", "_without", "population", "code", "key_label"],
-        ascending=[True, False, False, True, True],
-        kind="stable",
-    )
-    return frame.drop(columns=["_attention", "_without"]).reset_index(drop=True)
+    status = report["status"].astype(str)
+    frame = report[(status != "covered") | report["partial"].astype(bool)]
+    return by_attention(frame, then=("code", "key_label")).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------
