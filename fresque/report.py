@@ -583,10 +583,9 @@ def report_data(eco: Ecosystem, region: Any, *, lang: str = DEFAULT_LANGUAGE) ->
 
 
 def _ranked(report: pd.DataFrame) -> pd.DataFrame:
-    """Rows needing attention (not simply covered), ranked as :func:`fresque.coverage.gap_report`
-    ranks them: gaps confirmed by a survey first, then the territories where nothing is
-    recorded (where to survey next), then the other statuses (:data:`fresque.coverage.ATTENTION`), each by
-    population without a known offer, largest first."""
+    """Rows needing attention (not simply covered), in the order of
+    :func:`fresque.coverage.by_attention`: confirmed gaps first, then where nothing is
+    recorded, then the other statuses, each by population without a known offer."""
     status = report["status"].astype(str)
     frame = report[(status != "covered") | report["partial"].astype(bool)]
     return by_attention(frame, then=("code", "key_label")).reset_index(drop=True)
