@@ -51,11 +51,12 @@ from fresque.io.validate import (
     Problem,
     RawTable,
     _Checker,
+    _level,
     _pydantic_message,
     cell_text,
     parse_date,
 )
-from fresque.model import SCOPE_ALL, SURVEY_LEVELS, Level, Survey, parse_scope, slugify
+from fresque.model import SCOPE_ALL, SURVEY_LEVELS, Survey, parse_scope, slugify
 
 __all__ = [
     "SURVEYS",
@@ -86,19 +87,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 _INDEX = {normalize_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
 _REQUIRED = ("territory_level", "territory_code", "attested_by", "date", "source")
-
-
-def _level(text: str) -> Level | None:
-    key = normalize_key(text)
-    for level in SURVEY_LEVELS:
-        if key in (level.value, normalize_key(level.value)):
-            return level
-    from fresque.i18n import UnknownValueError, parse_enum
-
-    try:
-        return parse_enum(Level, text)
-    except UnknownValueError:
-        return None
 
 
 def _default_id(values: dict[str, Any]) -> str:
@@ -209,7 +197,10 @@ def _survey(
         checker.add(table, row, header_of.get(name, name), value, message)
 
     level_text = texts.get("territory_level", "")
-    level = _level(level_text) if level_text else None
+    try:
+        level = _level(level_text) if level_text else None
+    except ValueError:  # unknown word: said below with the levels a survey may have
+        level = None
     if level is None or level not in SURVEY_LEVELS:
         problem(
             "territory_level",
