@@ -55,7 +55,15 @@ from fresque.app.state import (
 )
 from fresque.app.widgets import dropdown_labels, filter_dropdown, labelled
 from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
-from fresque.model import CoverageStatus, Dispositif, Kind, Stage, Status, Theme
+from fresque.model import (
+    DEFAULT_STALE_YEARS,
+    CoverageStatus,
+    Dispositif,
+    Kind,
+    Stage,
+    Status,
+    Theme,
+)
 from fresque.views.coverage_map import (
     TRACE,
     base_figure,
@@ -695,8 +703,6 @@ def _stale_mark(stale: bool, lang: str) -> list:
     """« à vérifier » after an offer whose facts are old (or never verified)."""
     if not stale:
         return []
-    from fresque.model import DEFAULT_STALE_YEARS
-
     return [
         html.Span(
             t("carte.detail.stale", lang),
