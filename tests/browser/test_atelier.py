@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from browser.atelier_pages import open_as, token_of
 from browser.dropdowns import choose
 
 pytestmark = pytest.mark.browser
@@ -146,10 +147,10 @@ def test_card_added_on_one_phone_reaches_board_and_other_phone(atelier, contexts
     facilitator.click("label:has-text('Un tableau vide')")
     facilitator.click("#atl-create-go")
     facilitator.wait_for_selector("#atl-fa-board-link", timeout=20_000)
-    token = re.search(r"t=([^&]+)", facilitator.url).group(1)
+    token = token_of(facilitator)
     ws = service.workshop(token)
     # The projector shows the board, the code and its QR code.
-    facilitator.goto(f"{base}/atelier?t={token}&vue=tableau")
+    open_as(facilitator, base, token, vue="tableau")
     facilitator.wait_for_selector("#atl-b-qr", timeout=20_000)
     assert facilitator.inner_text("#atl-b-code").replace(" ", "") == ws.code
 
@@ -182,7 +183,7 @@ def test_card_added_on_one_phone_reaches_board_and_other_phone(atelier, contexts
     facilitator.screenshot(path="/tmp/atelier_board_1920.png")
     # The facilitator's panel lists it in the audit log, with an undo.
     panel = contexts(PROJECTOR)
-    panel.goto(f"{base}/atelier?t={token}")
+    open_as(panel, base, token)
     panel.wait_for_selector("#atl-fa-log >> text=Incubateur Ti Kreiz", timeout=10_000)
     panel.screenshot(path="/tmp/atelier_panel.png", full_page=True)
     # Alice undoes her card from her phone: it leaves Bruno's phone.
@@ -273,7 +274,7 @@ def test_viewer_cannot_add(atelier, contexts):
     ws, token = service.create_workshop("Lecture", base="vide")
     viewer_token = service.create_viewer_link(token)
     viewer = contexts(PROJECTOR)
-    viewer.goto(f"{base}/atelier?t={viewer_token}")
+    open_as(viewer, base, viewer_token)
     viewer.wait_for_selector("#atl-b-graph", timeout=20_000)
     assert viewer.locator("#atl-f-name").count() == 0  # no form for a viewer
     # The server checks the role: the participant's own request, replayed with the
@@ -326,7 +327,7 @@ def test_facilitator_moderates_merges_undoes_phases_exports_closes(atelier, cont
             },
         )
     panel = contexts(PROJECTOR)
-    panel.goto(f"{base}/atelier?t={token}")
+    open_as(panel, base, token)
     panel.wait_for_selector("#atl-fa-pending li", timeout=20_000)
     assert panel.locator("#atl-fa-pending li").count() == 2
     # Moderation: accept the first card.
@@ -380,10 +381,6 @@ NODE_LABELS = f"() => {{ try {{ return {CY}.nodes('.structure').map(n => n.data(
 NODE_LABELS += " catch (e) { return null; } }"
 
 
-def token_of(page) -> str:
-    return re.search(r"t=([^&]+)", page.url).group(1)
-
-
 def test_participant_removes_own_card_after_confirming(atelier, contexts):
     base, service = atelier
     ws, token = service.create_workshop("Retraits", base="vide")
@@ -397,7 +394,7 @@ def test_participant_removes_own_card_after_confirming(atelier, contexts):
     mine = service.add_structure(alice_token, {"name": odd, **card})
     theirs = service.add_structure(bob, {"name": "Carte de Bob", **card})
     board = contexts(PROJECTOR)
-    board.goto(f"{base}/atelier?t={token}&vue=tableau")
+    open_as(board, base, token, vue="tableau")
     board.wait_for_function(f"() => ({NODE_LABELS})()?.length === 2", timeout=20_000)
     alice.wait_for_selector("#atl-p-cards >> text=Carte de Bob", timeout=5_000)
     rows = alice.locator("#atl-p-cards li.atelier-card-row")
@@ -516,7 +513,7 @@ def test_facilitator_reads_the_dataset_diff_then_confirms(atelier, contexts):
     service.edit_structure(token, "tag29", {"name": "TAg 29 Finistère"}, 1)
     service.remove_structure(token, "reseau_29", 1)
     panel = contexts(PROJECTOR)
-    panel.goto(f"{base}/atelier?t={token}")
+    open_as(panel, base, token)
     # While the workshop is open, the service says to close it first.
     panel.click("#atl-fa-merge-preview")
     panel.wait_for_selector("#atl-fa-merge-diff >> text=closez l’atelier", timeout=10_000)
@@ -584,7 +581,7 @@ def test_language_switch_keeps_the_participant_on_their_screen(atelier, contexts
     assert f"t={alice_token}" in alice.url
     # The projector's board view is kept too.
     board = contexts(PROJECTOR)
-    board.goto(f"{base}/atelier?t={token}&vue=tableau")
+    open_as(board, base, token, vue="tableau")
     board.wait_for_selector("#atl-b-qr", timeout=20_000)
     board.wait_for_function(
         "() => (document.getElementById('lang-link').getAttribute('href') || '')"

@@ -60,12 +60,18 @@ def _href(lang: str, **params: str) -> str:
     return "/atelier" + ("?" + urlencode(query) if query else "")
 
 
+def client_address() -> str:
+    """The address of the client of the current request (the join door counts joins
+    per address)."""
+    return flask.request.remote_addr or ""
+
+
 def _may_create(key: str | None) -> bool:
     """Creating a workshop: from the machine itself, or with the facilitator key."""
     expected = os.environ.get("FRESQUE_FACILITATOR_KEY")
     if expected and key and hmac.compare_digest(expected.encode(), str(key).encode()):
         return True
-    return flask.request.remote_addr in ("127.0.0.1", "::1")
+    return client_address() in ("127.0.0.1", "::1")
 
 
 def _base_url() -> str:
