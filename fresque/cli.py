@@ -120,15 +120,16 @@ def _dataset_dir(path: str | None) -> Path:
 
 
 def _print_problems(error: Exception) -> int:
+    from fresque.i18n import t_count
     from fresque.io import format_problems
 
     problems = error.problems  # type: ignore[attr-defined]
     print(format_problems(problems))
     count = len([p for p in problems if not p.is_warning])
     warnings = len(problems) - count
-    also = f" (et {warnings} avertissement{'s' if warnings > 1 else ''})" if warnings else ""
+    also = f" (et {t_count('count.warnings', warnings, 'fr')})" if warnings else ""
     print(
-        f"\n{count} problème{'s' if count > 1 else ''}{also} : rien n’a été importé.",
+        f"\n{t_count('count.problems', count, 'fr')}{also} : rien n’a été importé.",
         file=sys.stderr,
     )
     return 1
@@ -136,13 +137,14 @@ def _print_problems(error: Exception) -> int:
 
 def _print_warnings(records) -> None:
     """Show what reading found worth a look (never blocking), before the rest."""
+    from fresque.i18n import t_count
     from fresque.io import format_problems
 
     if records.warnings:
         count = len(records.warnings)
         print(format_problems(list(records.warnings)))
         print(
-            f"\n{count} avertissement{'s' if count > 1 else ''} : à relire, "
+            f"\n{t_count('count.warnings', count, 'fr')} : à relire, "
             "ils n’empêchent pas l’import.\n"
         )
 
@@ -157,9 +159,16 @@ def _validate(args: argparse.Namespace) -> int:
         records = read_records(args.file, existing=existing)
     except DatasetValidationError as error:
         return _print_problems(error)
+    from fresque.i18n import t, t_count
+
     _print_warnings(records)
-    what = "Aucune erreur" if records.warnings else "Aucun problème"
-    print(f"{what} : {len(records.structures)} structures et {len(records.links)} liens valides.")
+    summary = "cli.validate.ok_warnings" if records.warnings else "cli.validate.ok"
+    print(
+        t(summary, "fr").format(
+            structures=t_count("count.structures", len(records.structures), "fr"),
+            links=t_count("count.links", len(records.links), "fr"),
+        )
+    )
     return 0
 
 

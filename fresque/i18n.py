@@ -10,6 +10,12 @@ Examples
 'Fresque de l’accompagnement de l’ESS'
 >>> t("app.title", "en")
 'ESS support ecosystem map'
+
+A label that holds a count has two forms, ``key.one`` and ``key.other``, with the count
+in ``{n}``; :func:`t_count` picks the form (French: 0 and 1 are singular; English: 1 is):
+
+>>> t_count("count.structures", 1), t_count("count.structures", 0, "en")
+('1 structure', '0 structures')
 """
 
 from __future__ import annotations
@@ -138,13 +144,13 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "territoire sont sûres, sur toutes ses offres locales (quel que soit le dispositif "
         "ou l’étape choisi). C’est la moyenne de ces parts, quand elles s’appliquent : DLA "
         "et CRESS dont l’opérateur est connu, offres sourcées, offres de confiance élevée, "
-        "offres vérifiées il y a moins de {years} ans, habitants couverts par un "
+        "offres vérifiées il y a moins de {years}, habitants couverts par un "
         "recensement valide. Survolez ou choisissez un territoire pour voir chaque part.",
         "en": "This is not coverage: the score says how far a territory’s data can be "
         "trusted, over all its local offers (whatever the programme or stage chosen). It is "
         "the mean of these shares, where they apply: DLA and CRESS whose operator is known, "
         "offers with a source, offers of high confidence, offers checked less than {years} "
-        "years ago, inhabitants covered by a valid survey. Hover over or choose a territory "
+        "ago, inhabitants covered by a valid survey. Hover over or choose a territory "
         "to see each share.",
     },
     "carte.quality.score": {"fr": "Score de fiabilité", "en": "Quality score"},
@@ -153,18 +159,16 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "Known operators (DLA, CRESS)",
     },
     "carte.quality.unique_none": {"fr": "aucune offre de ce type", "en": "no such offer"},
-    "carte.quality.out_of": {"fr": "{n} sur {total}", "en": "{n} of {total}"},
+    "carte.quality.out_of": {"fr": "{part} sur {total}", "en": "{part} of {total}"},
     "carte.quality.sourced": {"fr": "Offres sourcées", "en": "Offers with a source"},
     "carte.quality.high": {"fr": "Confiance élevée", "en": "High confidence"},
     "carte.quality.stale": {
-        "fr": "À vérifier (vérifiées il y a plus de {years} ans, ou jamais)",
-        "en": "To check again (checked over {years} years ago, or never)",
+        "fr": "À vérifier (vérifiées il y a plus de {years}, ou jamais)",
+        "en": "To check again (checked over {years} ago, or never)",
     },
     "carte.quality.newest": {"fr": "Vérification la plus récente", "en": "Most recent check"},
     "carte.quality.never": {"fr": "aucune", "en": "none"},
     "carte.quality.age.under_one": {"fr": "il y a moins d’un an", "en": "less than a year ago"},
-    "carte.quality.age.one": {"fr": "il y a 1 an", "en": "1 year ago"},
-    "carte.quality.age.many": {"fr": "il y a {years} ans", "en": "{years} years ago"},
     "carte.quality.no_offer": {
         "fr": "Aucune offre locale recensée : seul le recensement compte.",
         "en": "No local offer recorded: only the survey counts.",
@@ -245,8 +249,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     },
     "carte.detail.stale": {"fr": "à vérifier", "en": "to check"},
     "carte.detail.stale_title": {
-        "fr": "Informations vérifiées il y a plus de {years} ans, ou jamais",
-        "en": "Facts verified more than {years} years ago, or never",
+        "fr": "Informations vérifiées il y a plus de {years}, ou jamais",
+        "en": "Facts verified more than {years} ago, or never",
     },
     "carte.detail.not_recorded": {
         "fr": "« Aucune offre recensée » n’est pas un manque : personne n’a encore recensé "
@@ -410,10 +414,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "lang.other.hint": {"fr": "Read this page in English", "en": "Lire cette page en français"},
     # --- Réseau page ----------------------------------------------------------------------
     "network.heading": {"fr": "Le réseau des acteurs", "en": "The network of actors"},
-    "network.count": {
-        "fr": "{structures} structures · {links} liens",
-        "en": "{structures} structures · {links} links",
-    },
+    "network.count": {"fr": "{structures} · {links}", "en": "{structures} · {links}"},
     "network.graph.label": {
         "fr": "Graphe du réseau. Au clavier, choisissez une structure avec la recherche.",
         "en": "Network graph. With a keyboard, pick a structure with the search box.",
@@ -438,17 +439,17 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "The chosen structure is hidden by the filters: the neighbourhood does not apply.",
     },
     "network.limit.links": {
-        "fr": "Plus de {limit} liens : ils ne sont pas dessinés (le dessin prendrait de longues"
+        "fr": "Plus de {limit} : ils ne sont pas dessinés (le dessin prendrait de longues"
         " secondes). Filtrez par territoire ou par type pour les voir ; le panneau de détail"
         " liste toujours les liens de la structure choisie.",
-        "en": "More than {limit} links: they are not drawn (drawing them would take long"
+        "en": "More than {limit}: they are not drawn (drawing them would take long"
         " seconds). Filter by territory or kind to see them; the detail panel still lists"
         " the chosen structure's links.",
     },
     "network.limit.force": {
-        "fr": "Plus de {limit} structures : la disposition « Forces » serait trop lente à"
+        "fr": "Plus de {limit} : la disposition « Forces » serait trop lente à"
         " calculer, elles sont disposées en cercles par type. Filtrez pour la retrouver.",
-        "en": "More than {limit} structures: the force layout would take too long to compute,"
+        "en": "More than {limit}: the force layout would take too long to compute,"
         " they are laid out in rings by kind. Filter to get the force layout back.",
     },
     "network.board.no_stage": {"fr": "Sans étape (transversal)", "en": "No stage (cross-cutting)"},
@@ -549,7 +550,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     # --- dropdowns (Dash's own labels) ------------------------------------------------
     "dropdown.select_all": {"fr": "Tout sélectionner", "en": "Select all"},
     "dropdown.deselect_all": {"fr": "Tout désélectionner", "en": "Deselect all"},
-    "dropdown.selected_count": {"fr": "{num_selected} choisis", "en": "{num_selected} selected"},
+    # Dash fills in the count in the browser, with one form: worded without agreement.
+    "dropdown.selected_count": {
+        "fr": "Sélection : {num_selected}",
+        "en": "Selected: {num_selected}",
+    },
     "dropdown.search": {"fr": "Rechercher", "en": "Search"},
     "dropdown.clear_search": {"fr": "Effacer la recherche", "en": "Clear search"},
     "dropdown.clear_selection": {"fr": "Effacer le choix", "en": "Clear selection"},
@@ -630,7 +635,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.form.website": {"fr": "Site web", "en": "Website"},
     "atelier.form.description": {"fr": "Description", "en": "Description"},
     "atelier.form.save": {"fr": "Enregistrer", "en": "Save"},
-    "atelier.form.cancel": {"fr": "Annuler la modification", "en": "Cancel editing"},
+    "atelier.form.cancel": {"fr": "Fermer sans enregistrer", "en": "Close without saving"},
     "atelier.form.added": {"fr": "« {name} » est ajoutée.", "en": "“{name}” was added."},
     "atelier.form.saved": {"fr": "« {name} » est enregistrée.", "en": "“{name}” was saved."},
     "atelier.form.fix": {
@@ -653,7 +658,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.link.saved": {"fr": "Le lien est enregistré.", "en": "The link was saved."},
     "atelier.link.edit": {"fr": "Modifier ce lien", "en": "Edit this link"},
     "atelier.link.update": {"fr": "Enregistrer le lien", "en": "Save the link"},
-    "atelier.link.cancel": {"fr": "Annuler la modification", "en": "Cancel editing"},
+    "atelier.link.cancel": {"fr": "Fermer sans enregistrer", "en": "Close without saving"},
     "atelier.link.mine": {"fr": "Mes liens", "en": "My links"},
     "atelier.link.mine.none": {
         "fr": "Vous n’avez pas encore ajouté de lien.",
@@ -785,8 +790,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "en": "The merge would change nothing in the dataset.",
     },
     "atelier.merge.summary": {
-        "fr": "{added} ajout(s), {changed} modification(s), {removed} retrait(s).",
-        "en": "{added} addition(s), {changed} change(s), {removed} removal(s).",
+        "fr": "{added}, {changed}, {removed}.",
+        "en": "{added}, {changed}, {removed}.",
     },
     "atelier.merge.target": {
         "fr": "Jeu de données visé : {folder}",
@@ -910,21 +915,16 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "commune is not known",
     },
     "report.figure.network_shown": {
-        "fr": "Page Réseau de l’application filtrée sur {region} : les {local} structures "
-        "locales et tous les acteurs nationaux ({national})",
-        "en": "The app’s Network page filtered on {region}: the {local} local structures "
-        "and every national actor ({national})",
+        "fr": "Page Réseau de l’application filtrée sur {region} : {local} et tous les "
+        "acteurs nationaux ({national})",
+        "en": "The app’s Network page filtered on {region}: {local} and every national "
+        "actor ({national})",
     },
     "report.figure.network_analysed": {
-        "fr": "Réseau analysé dans ce rapport : les {local} structures locales et les "
-        "{linked} acteurs nationaux liés à l’une d’elles",
-        "en": "Network analysed in this report: the {local} local structures and the "
-        "{linked} national actors linked to one of them",
+        "fr": "Réseau analysé dans ce rapport : {local} et {linked}",
+        "en": "Network analysed in this report: {local} and {linked}",
     },
-    "report.network.value": {
-        "fr": "{structures} structures · {links} liens",
-        "en": "{structures} structures · {links} links",
-    },
+    "report.network.value": {"fr": "{structures} · {links}", "en": "{structures} · {links}"},
     "report.access.beyond": {"fr": "à plus de {km}\u00a0km", "en": "beyond {km}\u00a0km"},
     "report.access.unknown": {
         "fr": "peut-être à plus de {km}\u00a0km",
@@ -1012,10 +1012,6 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "fr": "Saisissez une commune ou un code postal.",
         "en": "Type a commune or a postal code.",
     },
-    "orientation.reason.lookup.choose": {
-        "fr": "« {text} » correspond à {n} communes : laquelle ?",
-        "en": "“{text}” matches {n} communes: which one?",
-    },
     "orientation.reason.lookup.unknown": {
         "fr": "Aucune commune ne correspond à « {text} ».",
         "en": "No commune matches “{text}”.",
@@ -1042,6 +1038,87 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "orientation.reason.expected.dla_departemental": {"fr": "un DLA", "en": "a DLA"},
     "orientation.reason.expected.dla_regional": {"fr": "un DLA régional", "en": "a regional DLA"},
     "orientation.reason.expected.cress": {"fr": "une CRESS", "en": "a CRESS"},
+    # --- issue 13, screens: labels that hold a count (t_count: .one / .other) ----------
+    "count.structures.one": {"fr": "{n} structure", "en": "{n} structure"},
+    "count.structures.other": {"fr": "{n} structures", "en": "{n} structures"},
+    "count.links.one": {"fr": "{n} lien", "en": "{n} link"},
+    "count.links.other": {"fr": "{n} liens", "en": "{n} links"},
+    "count.years.one": {"fr": "{n} an", "en": "{n} year"},
+    "count.years.other": {"fr": "{n} ans", "en": "{n} years"},
+    "count.problems.one": {"fr": "{n} problème", "en": "{n} problem"},
+    "count.problems.other": {"fr": "{n} problèmes", "en": "{n} problems"},
+    "count.warnings.one": {"fr": "{n} avertissement", "en": "{n} warning"},
+    "count.warnings.other": {"fr": "{n} avertissements", "en": "{n} warnings"},
+    "count.local_structures.one": {"fr": "{n} structure locale", "en": "{n} local structure"},
+    "count.local_structures.other": {
+        "fr": "{n} structures locales",
+        "en": "{n} local structures",
+    },
+    "count.linked_national.one": {
+        "fr": "{n} acteur national lié au réseau local",
+        "en": "{n} national actor linked to the local network",
+    },
+    "count.linked_national.other": {
+        "fr": "{n} acteurs nationaux liés au réseau local",
+        "en": "{n} national actors linked to the local network",
+    },
+    "count.additions.one": {"fr": "{n} ajout", "en": "{n} addition"},
+    "count.additions.other": {"fr": "{n} ajouts", "en": "{n} additions"},
+    "count.changes.one": {"fr": "{n} modification", "en": "{n} change"},
+    "count.changes.other": {"fr": "{n} modifications", "en": "{n} changes"},
+    "count.removals.one": {"fr": "{n} retrait", "en": "{n} removal"},
+    "count.removals.other": {"fr": "{n} retraits", "en": "{n} removals"},
+    # what an import adds and changes: « structure » is feminine, « lien » masculine
+    "count.added_f.one": {"fr": "{n} ajoutée", "en": "{n} added"},
+    "count.added_f.other": {"fr": "{n} ajoutées", "en": "{n} added"},
+    "count.changed_f.one": {"fr": "{n} modifiée", "en": "{n} changed"},
+    "count.changed_f.other": {"fr": "{n} modifiées", "en": "{n} changed"},
+    "count.unchanged_f.one": {"fr": "{n} inchangée", "en": "{n} unchanged"},
+    "count.unchanged_f.other": {"fr": "{n} inchangées", "en": "{n} unchanged"},
+    "count.added_m.one": {"fr": "{n} ajouté", "en": "{n} added"},
+    "count.added_m.other": {"fr": "{n} ajoutés", "en": "{n} added"},
+    "count.changed_m.one": {"fr": "{n} modifié", "en": "{n} changed"},
+    "count.changed_m.other": {"fr": "{n} modifiés", "en": "{n} changed"},
+    "count.unchanged_m.one": {"fr": "{n} inchangé", "en": "{n} unchanged"},
+    "count.unchanged_m.other": {"fr": "{n} inchangés", "en": "{n} unchanged"},
+    "carte.quality.age.one": {"fr": "il y a {n} an", "en": "{n} year ago"},
+    "carte.quality.age.other": {"fr": "il y a {n} ans", "en": "{n} years ago"},
+    "orientation.reason.lookup.choose.one": {
+        "fr": "« {text} » correspond à {n} commune : laquelle ?",
+        "en": "“{text}” matches {n} commune: which one?",
+    },
+    "orientation.reason.lookup.choose.other": {
+        "fr": "« {text} » correspond à {n} communes : laquelle ?",
+        "en": "“{text}” matches {n} communes: which one?",
+    },
+    "atelier.panel.unaccepted.one": {
+        "fr": "{n} modification de participant pas encore acceptée : seules les "
+        "modifications acceptées sont versées dans le jeu de données.",
+        "en": "{n} participant edit not accepted yet: only accepted edits go into the dataset.",
+    },
+    "atelier.panel.unaccepted.other": {
+        "fr": "{n} modifications de participants pas encore acceptées : seules les "
+        "modifications acceptées sont versées dans le jeu de données.",
+        "en": "{n} participant edits not accepted yet: only accepted edits go into the dataset.",
+    },
+    "cli.validate.ok": {
+        "fr": "Aucun problème : {structures} et {links} valides.",
+        "en": "No problems: {structures} and {links}, all valid.",
+    },
+    "cli.validate.ok_warnings": {
+        "fr": "Aucune erreur : {structures} et {links} valides.",
+        "en": "No errors: {structures} and {links}, all valid.",
+    },
+    "cli.import.structures": {
+        "fr": "Structures : {added}, {changed}, {unchanged}.",
+        "en": "Structures: {added}, {changed}, {unchanged}.",
+    },
+    "cli.import.links": {
+        "fr": "Liens : {added}, {changed}, {unchanged}.",
+        "en": "Links: {added}, {changed}, {unchanged}.",
+    },
+    # --- issue 13, screens: the phone's two different actions --------------------------
+    "atelier.mine.undo": {"fr": "Défaire", "en": "Undo"},
     # --- imports: how serious a problem of a file is ----------------------------------
     "problem.severity.error": {"fr": "erreur", "en": "error"},
     "problem.severity.warning": {"fr": "avertissement", "en": "warning"},
@@ -1058,6 +1135,34 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """
     labels = UI_STRINGS[key]
     return labels.get(lang) or labels[DEFAULT_LANGUAGE]
+
+
+#: The form of a count, by language: French makes 0 and 1 singular, English 1 only.
+PLURAL_RULES = {
+    "fr": lambda n: "one" if abs(n) < 2 else "other",
+    "en": lambda n: "one" if n == 1 else "other",
+}
+
+
+def t_count(
+    key: str, n: float, lang: str = DEFAULT_LANGUAGE, *, shown: str | None = None, **values: Any
+) -> str:
+    """The label ``key`` for a count of ``n``: ``key.one`` or ``key.other`` as ``lang``
+    agrees it, with ``{n}`` filled with ``shown`` (the number as written, e.g.
+    ``"2 500"``; default: ``n``) and the other placeholders with ``values``.
+
+    Examples
+    --------
+    >>> t_count("count.links", 0), t_count("count.links", 2)
+    ('0 lien', '2 liens')
+    >>> t_count("count.links", 1, "en"), t_count("count.links", 0, "en")
+    ('1 link', '0 links')
+    >>> t_count("count.structures", 2500, shown="2\u202f500")
+    '2\u202f500 structures'
+    """
+    rule = PLURAL_RULES.get(lang, PLURAL_RULES[DEFAULT_LANGUAGE])
+    text = t(f"{key}.{rule(n)}", lang)
+    return text.format(n=shown if shown is not None else n, **values)
 
 
 # --------------------------------------------------------------------------------------

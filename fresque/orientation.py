@@ -53,7 +53,7 @@ from fresque.geo.territories import (
     TerritoryError,
     UnknownTerritoryError,
 )
-from fresque.i18n import DEFAULT_LANGUAGE, label, t
+from fresque.i18n import DEFAULT_LANGUAGE, label, t, t_count
 from fresque.model import (
     DEFAULT_THEMES,
     UNIQUE_BY_DESIGN,
@@ -205,7 +205,9 @@ def find_commune(
         return CommuneLookup(raw, message=text("lookup.unknown", lang, text=raw))
     found.sort(key=lambda c: (c.departement or "", c.name, c.code))
     return CommuneLookup(
-        raw, choices=found, message=text("lookup.choose", lang, text=raw, n=len(found))
+        raw,
+        choices=found,
+        message=t_count("orientation.reason.lookup.choose", len(found), lang, text=raw),
     )
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 
 from fresque import __version__
 from fresque.coverage import STATUS_ORDER, by_attention
-from fresque.i18n import DEFAULT_LANGUAGE, label, t
+from fresque.i18n import DEFAULT_LANGUAGE, label, t, t_count
 from fresque.model import CoverageStatus, Dispositif, Kind, Level, Stage, Status
 from fresque.views.coverage_map import (
     CATEGORIES,
@@ -88,6 +88,12 @@ def _number(value: Any, decimals: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return format_number_fr(float(value), decimals)
+
+
+def _counted(key: str, value: int, lang: str) -> str:
+    """A count with its noun agreed (:func:`~fresque.i18n.t_count`), written as
+    :func:`_number` writes numbers."""
+    return t_count(key, int(value), lang, shown=_number(value))
 
 
 def _percent(value: Any, decimals: int = 0) -> str:
@@ -724,21 +730,22 @@ def _context(eco: Ecosystem, data: ReportData, lang: str, generated: date) -> di
         (
             t("report.figure.network_shown", lang).format(
                 region=data.region_name,
-                local=_number(counts["local"]),
+                local=_counted("count.local_structures", counts["local"], lang),
                 national=_number(counts["national_linked"] + counts["national_unlinked"]),
             ),
             t("report.network.value", lang).format(
-                structures=_number(counts["shown_structures"]),
-                links=_number(counts["shown_links"]),
+                structures=_counted("count.structures", counts["shown_structures"], lang),
+                links=_counted("count.links", counts["shown_links"], lang),
             ),
         ),
         (
             t("report.figure.network_analysed", lang).format(
-                local=_number(counts["local"]), linked=_number(counts["national_linked"])
+                local=_counted("count.local_structures", counts["local"], lang),
+                linked=_counted("count.linked_national", counts["national_linked"], lang),
             ),
             t("report.network.value", lang).format(
-                structures=_number(counts["analysed_structures"]),
-                links=_number(counts["analysed_links"]),
+                structures=_counted("count.structures", counts["analysed_structures"], lang),
+                links=_counted("count.links", counts["analysed_links"], lang),
             ),
         ),
         ("Points d’articulation", _number(data.summary["articulation_points"])),

@@ -64,8 +64,8 @@ def test_import_merges_and_lists_what_changed(capsys, dataset: Path) -> None:
     code = main(["import", str(GOOD / "kumu.xlsx"), "--into", str(dataset)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "+ structure ajouté(e) : cress_bretagne" in out
-    assert "~ structure modifié(e) : tag29" in out
+    assert "+ structure ajoutée : cress_bretagne" in out
+    assert "~ structure modifiée : tag29" in out
     assert "kind : « support_structure » → « network »" in out
     records = read_records(dataset)
     assert {s.id for s in records.structures} == {"avise", "tag29", "cress_bretagne"}

@@ -170,12 +170,12 @@ def test_import_stops_then_merges_into_the_existing_records(
     assert main(["import", str(fixed), "--into", str(dataset)]) == 0
     out = capsys.readouterr().out
     assert "8 avertissements" in out  # shown, and not blocking
-    assert "~ structure modifié(e) : fa_bretagne" in out
-    assert "~ structure modifié(e) : tag29" in out
+    assert "~ structure modifiée : fa_bretagne" in out
+    assert "~ structure modifiée : tag29" in out
     after = read_records(dataset).structures
     added = {s.id for s in after} - ids_before
     assert len(added) == 12  # 15 rows: fa_bretagne, tag29 and urscop_ouest updated
-    assert "~ structure modifié(e) : urscop_ouest" in out
+    assert "~ structure modifiée : urscop_ouest" in out
     assert not {s.id for s in after if s.name in ("France Active Bretagne", "TAG 29")} - {
         "fa_bretagne",
         "tag29",

@@ -51,7 +51,7 @@ def test_new_ids_are_added_and_existing_ones_changed_field_by_field(tmp_path: Pa
     assert tag.description == "Incubateur du Finistère"  # no such column: kept
     assert [s.id for s in merged.structures] == ["avise", "dla29", "tag29"]
     text = report.format()
-    assert "1 ajoutée(s), 1 modifiée(s)" in text
+    assert "1 ajoutée, 1 modifiée" in text
     assert "kind : « support_structure » → « network »" in text
 
 

@@ -275,7 +275,7 @@ def test_validate_shows_the_warnings_and_succeeds(capsys, tmp_path: Path) -> Non
     out = capsys.readouterr().out
     assert out.count("avertissement :") == 2
     assert "2 avertissements : à relire, ils n’empêchent pas l’import." in out
-    assert "Aucune erreur : 1 structures et 0 liens valides." in out
+    assert "Aucune erreur : 1 structure et 0 lien valides." in out
 
 
 def test_import_stops_on_a_duplicate_and_writes_nothing(capsys, tmp_path: Path) -> None:

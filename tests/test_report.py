@@ -161,7 +161,7 @@ def test_network_counts_are_those_of_the_reseau_page(written):
     assert f"tous les acteurs nationaux ({national})" in page
     scope = network_scope(eco, "53")
     analysed = f"{len(scope)} structures · {len(scope.links)} liens"
-    assert _figure(page, "Réseau analysé dans ce rapport : les ") == analysed
+    assert _figure(page, "Réseau analysé dans ce rapport : ") == analysed
     # And the network section says it in words, with the same numbers.
     assert (
         f"Le réseau analysé ici compte {len(scope)} structures et {len(scope.links)} liens" in page

@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 
 from fresque.app import context, ids
 from fresque.app.state import ViewState, parse_url
-from fresque.i18n import DEFAULT_LANGUAGE, t
+from fresque.i18n import DEFAULT_LANGUAGE, t, t_count
 from fresque.views.exports import (
     EXPORT_FORMATS,
     export_filename,
@@ -71,7 +71,8 @@ def build(fmt: str, state: ViewState) -> dict:
     elif fmt == "html":
         eco = context.current().ecosystem
         subtitle = t("network.count", state.lang).format(
-            structures=len(shown), links=len(shown.links)
+            structures=t_count("count.structures", len(shown), state.lang),
+            links=t_count("count.links", len(shown.links), state.lang),
         )
         content = selection_html(
             shown,

@@ -34,7 +34,14 @@ from fresque.geo.territories import (
     UnknownTerritoryError,
     default_territories,
 )
-from fresque.i18n import GUESSED_SYNONYMS, UnknownValueError, label, normalize_key, parse_enum
+from fresque.i18n import (
+    GUESSED_SYNONYMS,
+    UnknownValueError,
+    label,
+    normalize_key,
+    parse_enum,
+    t_count,
+)
 from fresque.io.duplicates import DuplicateIndex, name_key
 from fresque.io.plausibility import name_territory_disagreement
 from fresque.model import (
@@ -1858,20 +1865,34 @@ class MergeReport:
 
     def format(self) -> str:
         """Return the report in French, one line per added or changed record."""
-        lines = [
-            f"Structures : {len(self.added_structures)} ajoutée(s), "
-            f"{len(self.changed_structures)} modifiée(s), "
-            f"{self.unchanged_structures} inchangée(s).",
-            f"Liens : {len(self.added_links)} ajouté(s), {len(self.changed_links)} "
-            f"modifié(s), {self.unchanged_links} inchangé(s).",
-        ]
-        for title, added, changed in (
-            ("structure", self.added_structures, self.changed_structures),
-            ("lien", self.added_links, self.changed_links),
+        from fresque.i18n import t
+
+        lines = []
+        for heading, gender, added, changed, unchanged in (
+            (
+                "cli.import.structures",
+                "f",
+                self.added_structures,
+                self.changed_structures,
+                self.unchanged_structures,
+            ),
+            ("cli.import.links", "m", self.added_links, self.changed_links, self.unchanged_links),
         ):
-            lines += [f"  + {title} ajouté(e) : {key}" for key in added]
+            lines.append(
+                t(heading).format(
+                    added=t_count(f"count.added_{gender}", len(added)),
+                    changed=t_count(f"count.changed_{gender}", len(changed)),
+                    unchanged=t_count(f"count.unchanged_{gender}", unchanged),
+                )
+            )
+        for title, added, changed in (
+            ("structure ajoutée", self.added_structures, self.changed_structures),
+            ("lien ajouté", self.added_links, self.changed_links),
+        ):
+            lines += [f"  + {title} : {key}" for key in added]
+            modified = title.replace("ajouté", "modifié")
             for change in changed:
-                lines.append(f"  ~ {title} modifié(e) : {change.key}")
+                lines.append(f"  ~ {modified} : {change.key}")
                 lines += [f"      {field_change}" for field_change in change.changes]
         return "\n".join(lines)
 

@@ -13,7 +13,8 @@ PENDING, ACCEPTED, REJECTED
 OPEN, CLOSED, MERGED
     The status of a workshop.
 ROLE_LABELS, ROLE_SINGULAR
-    A role in French: the holders as a group, one holder.
+    A role in French: the holders as a group after « réservé » (« aux participants »),
+    one holder.
 KIND_LABELS
     Every kind of event in French.
 """
@@ -75,9 +76,9 @@ class Moderation(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.FACILITATOR: "l’animation",
-    Role.PARTICIPANT: "les participants",
-    Role.VIEWER: "les spectateurs",
+    Role.FACILITATOR: "à l’animation",
+    Role.PARTICIPANT: "aux participants",
+    Role.VIEWER: "aux spectateurs",
 }
 ANYONE = frozenset(Role)
 WRITERS = frozenset({Role.FACILITATOR, Role.PARTICIPANT})
@@ -88,6 +89,23 @@ ROLE_SINGULAR = {
     Role.PARTICIPANT: "participant",
     Role.VIEWER: "spectateur",
 }
+
+
+def reserved_to(roles: frozenset[Role]) -> str:
+    """Who may do something, in French after « réservé » (roles in a fixed order).
+
+    Examples
+    --------
+    >>> reserved_to(frozenset({Role.PARTICIPANT, Role.FACILITATOR}))
+    'à l’animation ou aux participants'
+    >>> reserved_to(frozenset(Role))
+    'à l’animation, aux participants ou aux spectateurs'
+    """
+    words = [ROLE_LABELS[r] for r in Role if r in roles]
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " ou " + words[-1]
+
 
 KIND_LABELS = {
     CREATE: "création de l’atelier",

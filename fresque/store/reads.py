@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from fresque.ecosystem import Ecosystem
 from fresque.io.validate import Records
@@ -482,6 +482,23 @@ class ReadingMixin:
                 events.c.undone_by.is_(None),
                 events.c.kind.in_(sorted(STATE_KINDS)),
                 latest=latest,
+            )
+
+    def pending_count(self, token: str) -> int:
+        """How many edits await moderation (facilitator only): what :meth:`pending`
+        lists, counted without reading them."""
+        with self._reading(token, FACILITATORS, "la modération") as (conn, ws, _member):
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(events)
+                    .where(
+                        events.c.workshop_id == ws["id"],
+                        events.c.status == PENDING,
+                        events.c.undone_by.is_(None),
+                        events.c.kind.in_(sorted(STATE_KINDS)),
+                    )
+                ).scalar_one()
             )
 
     def history(self, token: str, sid: str) -> list[Event]:

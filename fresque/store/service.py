@@ -112,10 +112,10 @@ from fresque.store.constants import (
     COUNTED_KINDS,
     MERGED,
     PENDING,
-    ROLE_LABELS,
     ROLE_SINGULAR,
     Moderation,
     Role,
+    reserved_to,
 )
 from fresque.store.db import ensure_schema, make_engine, read_transaction, write_transaction
 from fresque.store.duplicates import DuplicateState
@@ -258,9 +258,9 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
     def _check_role(member: Mapping[str, Any], roles: frozenset[Role], action: str) -> None:
         role = Role(member["role"])
         if role not in roles:
-            allowed = " ou ".join(ROLE_LABELS[r] for r in Role if r in roles)
             raise PermissionDenied(
-                f"Refusé : {action} est réservé à {allowed} (vous êtes {ROLE_SINGULAR[role]})."
+                f"Refusé : {action} est réservé {reserved_to(roles)} "
+                f"(vous êtes {ROLE_SINGULAR[role]})."
             )
         if member["blocked"]:
             raise PermissionDenied(

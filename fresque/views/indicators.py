@@ -59,7 +59,7 @@ import pandas as pd
 from plotly.colors import get_colorscale
 
 from fresque.coverage import STATUS_ORDER
-from fresque.i18n import DEFAULT_LANGUAGE, format_date, label, t
+from fresque.i18n import DEFAULT_LANGUAGE, format_date, label, t, t_count
 from fresque.model import DEFAULT_STALE_YEARS, CoverageStatus
 from fresque.views.coverage_map import (
     BANDS,
@@ -332,9 +332,7 @@ def _age_text(years: float, lang: str) -> str:
     whole = math.floor(years)
     if whole < 1:
         return t("carte.quality.age.under_one", lang)
-    if whole == 1:
-        return t("carte.quality.age.one", lang)
-    return t("carte.quality.age.many", lang).format(years=whole)
+    return t_count("carte.quality.age", whole, lang)
 
 
 def quality_lines(
@@ -385,9 +383,9 @@ def quality_lines(
     def line(key: str, value: str) -> str:
         return t(f"carte.quality.{key}", lang) + colon + value
 
-    def out_of(n: Any, total: Any) -> str:
+    def out_of(part: Any, total: Any) -> str:
         return t("carte.quality.out_of", lang).format(
-            n=_number(int(n), 0, lang), total=_number(int(total), 0, lang)
+            part=_number(int(part), 0, lang), total=_number(int(total), 0, lang)
         )
 
     lines = [line("score", share_text(float(row["score"]), lang))]
@@ -403,7 +401,7 @@ def quality_lines(
             ),
             line("sourced", out_of(row["n_sourced"], n_offers)),
             line("high", share_text(float(row["share_high"]), lang)),
-            t("carte.quality.stale", lang).format(years=stale_years)
+            t("carte.quality.stale", lang).format(years=t_count("count.years", stale_years, lang))
             + colon
             + out_of(row["n_stale"], n_offers),
         ]
@@ -778,7 +776,9 @@ def legend_entries(
         if entry.zero_color
         else None,
         "stop": stop,
-        "note": t(entry.note_key, lang).format(years=stale_years) if entry.note else None,
+        "note": t(entry.note_key, lang).format(years=t_count("count.years", stale_years, lang))
+        if entry.note
+        else None,
         "overlays": [
             {"kind": "points", "color": POINT_COLOR, "label": t("carte.legend.points", lang)},
             {

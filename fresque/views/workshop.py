@@ -31,6 +31,7 @@ from fresque.model import Confidence, Dispositif, Kind, Level, Relation, Stage, 
 __all__ = [
     "JUST_ADDED_CLASS",
     "JUST_ADDED_SECONDS",
+    "arrived",
     "board_map_figure",
     "card_choices",
     "card_options",
@@ -48,6 +49,7 @@ __all__ = [
     "list_edits",
     "mark_just_added",
     "qr_svg_data_uri",
+    "shown_status",
     "structure_words",
     "value_words",
 ]
@@ -126,6 +128,51 @@ def just_added(
         if event.created_at >= since:
             out[event.target] = max(out.get(event.target, 0), event.seq)
     return out
+
+
+def arrived(events: Iterable[Any], moderation: str) -> list[Any]:
+    """The events a board shows as arrived: edits that count (neither undone nor
+    rejected) and, under pre-moderation (``moderation == "pre"``), accepted ones only
+    (others' pending edits are not on the board yet).
+
+    ``events`` are :class:`~fresque.store.Event` or
+    :class:`~fresque.store.results.RecentEvent` (anything with ``status`` and
+    ``active``); events that are not moderated (``status`` ``None``) always count.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as E
+    >>> events = [E(seq=1, status="accepted", active=True),
+    ...           E(seq=2, status="pending", active=True),
+    ...           E(seq=3, status="pending", active=False),
+    ...           E(seq=4, status=None, active=True)]
+    >>> [e.seq for e in arrived(events, "post")]
+    [1, 2, 4]
+    >>> [e.seq for e in arrived(events, "pre")]
+    [1, 4]
+    """
+    pre = str(moderation) == "pre"
+    return [e for e in events if e.active and not (pre and e.status not in (None, "accepted"))]
+
+
+def shown_status(status: str | None, undone: bool, moderation: str) -> str | None:
+    """The moderation status a log line shows, when it tells something: ``"rejected"``,
+    or ``"pending"`` for an edit that still waits under pre-moderation; ``None`` else
+    (an unreviewed edit is already on the board without pre-moderation, an undone one
+    waits for nothing, an accepted one is the rule).
+
+    Examples
+    --------
+    >>> shown_status("pending", False, "pre"), shown_status("pending", False, "post")
+    ('pending', None)
+    >>> shown_status("rejected", False, "post"), shown_status("pending", True, "pre")
+    ('rejected', None)
+    """
+    if status == "rejected":
+        return status
+    if status == "pending" and not undone and str(moderation) == "pre":
+        return status
+    return None
 
 
 def board_map_figure(

@@ -524,7 +524,7 @@ def test_facilitator_reads_the_dataset_diff_then_confirms(atelier, contexts):
     diff = panel.locator("#atl-fa-merge-diff")
     diff.locator("text=Structures ajoutées").wait_for(timeout=10_000)
     text = diff.inner_text()
-    assert "1 ajout(s), 1 modification(s), 1 retrait(s)." in text
+    assert "1 ajout, 1 modification, 1 retrait." in text
     assert "« Pôle ESS de Brest » (pole_ess_de_brest)" in text
     assert "Nom : « TAg29 » → « TAg 29 Finistère »" in text.replace("\xa0", " ")
     assert "« Réseau 29 » (reseau_29)" in diff.locator("ul.diff-removed_structures").inner_text()

@@ -54,7 +54,7 @@ def test_workshop_commands(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("FRESQUE_WORKSHOP_TOKEN", token)
     assert main(["workshop", "merge", "--into", str(dataset)]) == 0
     preview = capsys.readouterr().out
-    assert "+ structure ajouté(e) : tiers_lieu_des_monts_d_arree" in preview
+    assert "+ structure ajoutée : tiers_lieu_des_monts_d_arree" in preview
     assert "rien n’a été écrit" in preview
     assert main(["workshop", "merge", "--into", str(dataset), "--write"]) == 0
     assert "tiers_lieu_des_monts_d_arree" in read_records(dataset).structure_ids

@@ -548,8 +548,8 @@ def test_merge_into_dataset_with_a_readable_diff(service, national, dataset_dir)
     write_csv_dir(curated, dataset_dir)
     preview = service.merge_into_dataset(facilitator)
     text = preview.format()
-    assert "+ structure ajouté(e) : incubateur_des_cotes_d_armor" in text
-    assert "~ structure modifié(e) : tag29" in text and "https://tag29.fr" in text
+    assert "+ structure ajoutée : incubateur_des_cotes_d_armor" in text
+    assert "~ structure modifiée : tag29" in text and "https://tag29.fr" in text
     assert "- structure retirée : dla_29" in text
     assert "avise" not in text  # pending edits stay out
     # the names of what the diff mentions, removed cards included (for the panel)

@@ -54,7 +54,7 @@ from fresque.app.state import (
     to_search,
 )
 from fresque.app.widgets import dropdown_labels, filter_dropdown, labelled
-from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
+from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t, t_count
 from fresque.model import (
     DEFAULT_STALE_YEARS,
     CoverageStatus,
@@ -707,7 +707,9 @@ def _stale_mark(stale: bool, lang: str) -> list:
         html.Span(
             t("carte.detail.stale", lang),
             className="stale-mark",
-            title=t("carte.detail.stale_title", lang).format(years=DEFAULT_STALE_YEARS),
+            title=t("carte.detail.stale_title", lang).format(
+                years=t_count("count.years", DEFAULT_STALE_YEARS, lang)
+            ),
         )
     ]
 

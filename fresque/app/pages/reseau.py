@@ -45,7 +45,7 @@ from fresque.app.state import (
 )
 from fresque.app.widgets import dropdown_labels, filter_dropdown, labelled
 from fresque.geo.territories import TerritoryError
-from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
+from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t, t_count
 from fresque.model import Dispositif, Kind, Relation, Stage, Status, Theme
 from fresque.views.network import (
     DrawingPlan,
@@ -206,8 +206,13 @@ def _limits(state: ViewState, view: NetworkView) -> str:
     """The notices of the limits the view reaches, in words ("" when none)."""
     notices = _plan(state, view).notices
     separator = "\u202f" if state.lang == "fr" else ","  # 2 500 / 2,500
+    counted = {"network.limit.force": "count.structures", "network.limit.links": "count.links"}
     return " ".join(
-        t(key, state.lang).format(limit=f"{limit:,}".replace(",", separator))
+        t(key, state.lang).format(
+            limit=t_count(
+                counted[key], limit, state.lang, shown=f"{limit:,}".replace(",", separator)
+            )
+        )
         for key, limit in notices
     )
 
@@ -237,7 +242,10 @@ def _stylesheet(state: ViewState, view: NetworkView) -> list[dict[str, Any]]:
 
 
 def _count(state: ViewState, view: NetworkView) -> str:
-    return t("network.count", state.lang).format(structures=len(view), links=view.n_links)
+    return t("network.count", state.lang).format(
+        structures=t_count("count.structures", len(view), state.lang),
+        links=t_count("count.links", view.n_links, state.lang),
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -19,7 +19,11 @@ Who sees what (from the token's role):
   log, close / reopen, export, read-only link, and the merge of a closed workshop into
   the curated dataset: a diff in words, field by field, then a confirmation, refused
   when the diff changed since it was shown) and, with ``&vue=tableau``, the projector
-  board;
+  board. « À modérer » is there under pre-moderation only; otherwise the merge section
+  counts the edits not accepted yet (only accepted ones are merged). A log line shows
+  its status only when rejected, or pending under pre-moderation. The board's « Vient
+  d’arriver » lists the edits that count: not undone, not rejected and, under
+  pre-moderation, accepted;
 - viewer: the board, read only.
 
 Live: every view holds a ``dcc.Interval`` (:data:`POLL_MS` on phones, :data:`SCREEN_POLL_MS`

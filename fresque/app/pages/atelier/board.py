@@ -34,10 +34,11 @@ from fresque.app.pages.atelier.live import SCREEN_POLL_MS
 from fresque.app.pages.atelier.pieces import _workshop_head
 from fresque.app.payload import fingerprint, plain_outputs
 from fresque.coverage import stages_offered_from_structures
-from fresque.i18n import t
+from fresque.i18n import t, t_count
 from fresque.views.board import BoardDrawing
 from fresque.views.network import cytoscape_layout, network_stylesheet
 from fresque.views.workshop import (
+    arrived,
     board_map_figure,
     event_rows,
     format_code,
@@ -59,7 +60,9 @@ def _board_parts(token: str | None, lang: str) -> tuple[list, list, str]:
     svc = service()
     ws = svc.workshop(token)
     records = svc.current_records(token, revealed_only=True)
-    recent = just_added(svc.recent_events(token, 300), _now())  # no payloads
+    # What has arrived follows undo and moderation (not others' pending edits under
+    # pre-moderation, whatever the token may see).
+    recent = just_added(arrived(svc.recent_events(token, 300), ws.moderation), _now())
     changes = svc.changes_since(token, max(0, ws.version - FEED_EVENTS))
     cache = context.current()
     # One drawing per workshop and language, kept from one version to the next: it
@@ -76,14 +79,15 @@ def _board_parts(token: str | None, lang: str) -> tuple[list, list, str]:
         for r in event_rows(
             [
                 e
-                for e in changes.events
+                for e in arrived(changes.events, ws.moderation)
                 if e.kind in ("add_structure", "edit_structure", "add_link", "merge")
             ],
             limit=8,
         )
     ]
     count = t("network.count", lang).format(
-        structures=len(records.structures), links=len(records.links)
+        structures=t_count("count.structures", len(records.structures), lang),
+        links=t_count("count.links", len(records.links), lang),
     )
     return elements, feed, count
 

@@ -26,7 +26,7 @@ from fresque.app.pages.atelier.ids import (
     URL,
 )
 from fresque.app.pages.atelier.pieces import _message
-from fresque.i18n import DEFAULT_LANGUAGE, t
+from fresque.i18n import DEFAULT_LANGUAGE, t, t_count
 from fresque.views.workshop import dataset_diff
 
 
@@ -39,12 +39,25 @@ def merge_fingerprint(result: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def merge_summary(diff: dict[str, Any], lang: str) -> str:
+    """How many additions, changes and removals a dataset merge makes, in words.
+
+    Examples
+    --------
+    >>> merge_summary({"added": 1, "changed": 0, "removed": 2}, "fr")
+    '1 ajout, 0 modification, 2 retraits.'
+    """
+    return t("atelier.merge.summary", lang).format(
+        added=t_count("count.additions", diff["added"], lang),
+        changed=t_count("count.changes", diff["changed"], lang),
+        removed=t_count("count.removals", diff["removed"], lang),
+    )
+
+
 def diff_view(result: Any, lang: str) -> list:
     """A dataset merge's diff, in words: counts, then one list per kind of change."""
     diff = dataset_diff(result, lang)
-    summary = t("atelier.merge.summary", lang).format(
-        added=diff["added"], changed=diff["changed"], removed=diff["removed"]
-    )
+    summary = merge_summary(diff, lang)
     out: list = [
         html.P(summary, className="diff-summary"),
         html.P(
@@ -108,9 +121,7 @@ def register_callbacks(app: dash.Dash) -> None:
         except errors.StoreError as error:
             return _message(str(error), "error"), True, None
         diff = dataset_diff(done, lang)
-        summary = t("atelier.merge.summary", lang).format(
-            added=diff["added"], changed=diff["changed"], removed=diff["removed"]
-        )
+        summary = merge_summary(diff, lang)
         text = t("atelier.merge.done", lang).format(summary=summary, folder=str(done.folder))
         return [_message(text, "success"), *diff_view(done, lang)[2:]], True, None
 

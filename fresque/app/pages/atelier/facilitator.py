@@ -55,9 +55,9 @@ from fresque.app.pages.atelier.live import SCREEN_POLL_MS
 from fresque.app.pages.atelier.pieces import _capitalized, _workshop_head
 from fresque.app.payload import fingerprint, plain, plain_outputs
 from fresque.app.widgets import labelled
-from fresque.i18n import enum_choices, t
+from fresque.i18n import enum_choices, t, t_count
 from fresque.model import Kind
-from fresque.views.workshop import event_rows, join_url
+from fresque.views.workshop import event_rows, join_url, shown_status
 
 #: The panel lists the latest this many edits awaiting moderation ("accept all" takes all).
 PENDING_SHOWN = 100
@@ -68,11 +68,18 @@ LOG_SHOWN = 60
 
 
 def _pending_rows(token: str) -> list[dict]:
-    """The latest edits awaiting moderation, newest first, read without the others."""
-    return event_rows(service().pending(token, latest=PENDING_SHOWN), limit=PENDING_SHOWN)
+    """Under pre-moderation, the latest edits awaiting moderation, newest first, read
+    without the others; else how many edits are not accepted yet (``[{"unaccepted": n}]``:
+    only accepted edits go into the dataset)."""
+    svc = service()
+    if svc.workshop(token).moderation != "pre":
+        return [{"unaccepted": svc.pending_count(token)}]
+    return event_rows(svc.pending(token, latest=PENDING_SHOWN), limit=PENDING_SHOWN)
 
 
 def _pending_list(rows: list[dict], lang: str) -> list:
+    if rows and "unaccepted" in rows[0]:
+        return [html.P(t_count("atelier.panel.unaccepted", rows[0]["unaccepted"], lang))]
     if not rows:
         return [html.P(t("atelier.panel.pending.none", lang))]
     items = [_pending_item(lang, *(r[k] for k in _PENDING_FIELDS)) for r in rows]
@@ -184,15 +191,21 @@ def _member_list(rows: list[tuple[int, str, bool]], lang: str) -> list:
 
 
 def _log_rows(token: str) -> list[dict]:
-    """The latest events of the audit log, newest first, read without the others."""
+    """The latest events of the audit log, newest first, read without the others; each
+    with the status worth showing (:func:`~fresque.views.workshop.shown_status`)."""
     svc = service()
-    since = max(0, svc.version(token) - LOG_SHOWN)
-    return event_rows(svc.audit_log(token, since=since), limit=LOG_SHOWN)
+    ws = svc.workshop(token)
+    rows = event_rows(svc.audit_log(token, since=max(0, ws.version - LOG_SHOWN)), limit=LOG_SHOWN)
+    for row in rows:
+        row["status"] = shown_status(row["status"], row["undone"], ws.moderation)
+    return rows
 
 
 def _log_list(rows: list[dict], lang: str) -> list:
+    # A list without numbers of its own: each line starts with its event's "n° 12",
+    # the number an undo names.
     items = [_log_item(lang, *(r[k] for k in _LOG_FIELDS)) for r in rows]
-    return [plain(html.Ol(className="atelier-list atelier-log", children=items))]
+    return [plain(html.Ul(className="atelier-list atelier-log", children=items))]
 
 
 _LOG_FIELDS = ("seq", "time", "author", "summary", "status", "undoable", "undone")
@@ -286,6 +299,14 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
         closed = ws.status != "open"
     else:
         links, kinds, head, closed = None, [], None, False
+    # Under pre-moderation, "À modérer" lists what waits; otherwise edits are on the
+    # board at once and the section is left out, but only accepted edits go into the
+    # dataset: the merge section says how many are not, with "accept all".
+    pre = ws is None or ws.moderation == "pre"
+    moderation = [
+        html.Div(pending, id=F_PENDING),
+        html.Button(t("atelier.panel.accept_all", lang), id=F_ACCEPT_ALL, className="button"),
+    ]
     return html.Div(
         className="atelier-panel",
         children=[
@@ -331,14 +352,10 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
             ),
             html.Section(
                 className="panel atelier-card",
-                children=[
-                    html.H3(t("atelier.panel.pending", lang)),
-                    html.Div(pending, id=F_PENDING),
-                    html.Button(
-                        t("atelier.panel.accept_all", lang), id=F_ACCEPT_ALL, className="button"
-                    ),
-                ],
-            ),
+                children=[html.H3(t("atelier.panel.pending", lang)), *moderation],
+            )
+            if pre
+            else None,
             html.Section(
                 className="panel atelier-card",
                 children=[
@@ -384,6 +401,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                 children=[
                     html.H3(t("atelier.merge.heading", lang)),
                     html.P(t("atelier.merge.intro", lang)),
+                    *([] if pre else moderation),
                     dcc.Store(id=F_MERGE_SEEN, data=None),
                     html.Button(
                         t("atelier.merge.preview", lang), id=F_MERGE_PREVIEW, className="button"

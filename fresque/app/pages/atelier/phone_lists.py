@@ -287,10 +287,15 @@ def _my_edits(events, member_id: int, lang: str, rows: list | None = None) -> li
                             [
                                 html.Span(f"{r['time']} · {r['summary']} "),
                                 html.Button(
-                                    t("atelier.panel.undo", lang),
+                                    t("atelier.mine.undo", lang),
                                     id={"type": P_UNDO, "seq": r["seq"]},
                                     className="button small",
                                     n_clicks=0,
+                                    **{
+                                        "aria-label": t("atelier.mine.undo", lang)
+                                        + t("punct.colon", lang)
+                                        + r["summary"]
+                                    },
                                 ),
                             ]
                         )
