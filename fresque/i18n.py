@@ -1091,6 +1091,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "fr": "« {text} » correspond à {n} communes : laquelle ?",
         "en": "“{text}” matches {n} communes: which one?",
     },
+    "atelier.panel.unaccepted.none": {
+        "fr": "Toutes les modifications des participants sont acceptées.",
+        "en": "Every participant edit is accepted.",
+    },
     "atelier.panel.unaccepted.one": {
         "fr": "{n} modification de participant pas encore acceptée : seules les "
         "modifications acceptées sont versées dans le jeu de données.",

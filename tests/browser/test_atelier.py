@@ -313,7 +313,7 @@ def test_facilitator_moderates_merges_undoes_phases_exports_closes(atelier, cont
     from fresque.io import read_records
 
     base, service = atelier
-    ws, token = service.create_workshop("Animation", base="vide")
+    ws, token = service.create_workshop("Animation", base="vide", moderation="pre")
     alice = service.join(ws.code, "Alice")
     bruno = service.join(ws.code, "Bruno")
     for who, name in ((alice, "Incubateur Ti Kreiz"), (bruno, "Incubateur Ti-Kreiz")):

@@ -79,7 +79,10 @@ def _pending_rows(token: str) -> list[dict]:
 
 def _pending_list(rows: list[dict], lang: str) -> list:
     if rows and "unaccepted" in rows[0]:
-        return [html.P(t_count("atelier.panel.unaccepted", rows[0]["unaccepted"], lang))]
+        count = rows[0]["unaccepted"]
+        if not count:
+            return [html.P(t("atelier.panel.unaccepted.none", lang))]
+        return [html.P(t_count("atelier.panel.unaccepted", count, lang))]
     if not rows:
         return [html.P(t("atelier.panel.pending.none", lang))]
     items = [_pending_item(lang, *(r[k] for k in _PENDING_FIELDS)) for r in rows]
@@ -307,6 +310,8 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
         html.Div(pending, id=F_PENDING),
         html.Button(t("atelier.panel.accept_all", lang), id=F_ACCEPT_ALL, className="button"),
     ]
+    if not pre:
+        moderation = [html.Div(moderation, className="atelier-unaccepted")]
     return html.Div(
         className="atelier-panel",
         children=[
