@@ -23,7 +23,6 @@ from fresque.store import forms
 from fresque.store.constants import (
     ACCEPTED,
     BLOCK,
-    REMOVE_MEMBERS,
     CLOSE,
     CREATE,
     EXPORT,
@@ -34,6 +33,7 @@ from fresque.store.constants import (
     PENDING,
     PHASE,
     REJECTED,
+    REMOVE_MEMBERS,
     REOPEN,
     ROLE_SINGULAR,
     UNDO,

@@ -117,6 +117,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from fresque.ecosystem import Ecosystem
 from fresque.geo.territories import Territories, default_territories
+from fresque.store.clock import StoreClock, host_now
 from fresque.store.constants import (
     ACCEPTED,
     ANYONE,
@@ -131,7 +132,6 @@ from fresque.store.constants import (
     Moderation,
     Role,
 )
-from fresque.store.clock import StoreClock, host_now
 from fresque.store.db import ensure_schema, make_engine, read_transaction, write_transaction
 from fresque.store.duplicates import DuplicateState
 from fresque.store.edits import EditingMixin
