@@ -1049,6 +1049,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "fr": "{time} ({name} et les {count} suivants)",
         "en": "{time} ({name} and the {count} after)",
     },
+    "atelier.members.after.option.one": {
+        "fr": "{time} ({name} et le suivant)",
+        "en": "{time} ({name} and the one after)",
+    },
     "atelier.members.after.option.last": {
         "fr": "{time} ({name} seulement)",
         "en": "{time} ({name} only)",

@@ -97,7 +97,7 @@ def _options(rows: list[tuple[int, str, str, bool]], lang: str) -> tuple[list, l
     since = []
     for i, (mid, name, time, _blocked) in enumerate(rows):
         after = len(rows) - i - 1
-        key = "atelier.members.after.option" if after else "atelier.members.after.option.last"
+        key = "atelier.members.after.option" + {0: ".last", 1: ".one"}.get(after, "")
         since.append(
             {"label": t(key, lang).format(time=time, name=name, count=after), "value": mid}
         )
