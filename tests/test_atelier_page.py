@@ -182,7 +182,11 @@ def buttons_in(component) -> list[dict]:
 
 
 def test_skeleton_names_every_new_component():
+    from fresque.app.pages.atelier import ids
+
     shown = ids_in(atelier.layout(None))
+    members = [getattr(ids, n) for n in dir(ids) if n.startswith("M_") and n != "M_ACTION"]
+    assert len(members) == 11 and not set(members) - shown
     for cid in (
         atelier.P_CONFIRM,
         atelier.P_CONFIRM_YES,

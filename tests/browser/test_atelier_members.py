@@ -59,6 +59,7 @@ def test_facilitator_removes_a_flood_in_one_action(atelier, browser):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
         open_as(page, base, token)
         picks = page.locator("#atl-m-pick input[type=checkbox]")
