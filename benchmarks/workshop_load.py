@@ -9,7 +9,11 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
    starts) and dropped afterwards (``--db postgresql``);
 2. creates a workshop through the app's own "create" callback (as a facilitator on the
    machine does), joins ``--participants`` phones through the "join" callback, and opens
-   a phone's page (the callback that renders it; every phone's with ``--open-pages``);
+   a phone's page (the callback that renders it; every phone's with ``--open-pages``).
+   The joins go through the join door as a venue's do: all from one address (loopback),
+   as fast as they can; a phone told to wait ("réessayez dans N s", past
+   ``JOIN_PER_ADDRESS`` joins a minute) waits N s and tries again, as a person would.
+   The report says how long the joins took and how many phones had to wait;
 3. for ``--duration`` seconds, the projector's board and the facilitator's panel
    (``--screens``) poll every ``--screen-poll`` seconds (the app's ``SCREEN_POLL_MS``)
    and redraw what they show on every change, and each phone
@@ -58,6 +62,7 @@ import json
 import math
 import os
 import random
+import re
 import resource
 import socket
 import subprocess
@@ -750,27 +755,43 @@ async def setup(app: App, args: argparse.Namespace, url: str) -> tuple[list[Phon
     code = store_of(url).workshop(token).code
     phones = [Phone(app, i) for i in range(args.participants)]
     gate = asyncio.Semaphore(8)
+    waited: list[float] = []
 
     async def join(phone: Phone) -> None:
-        async with gate:
-            reply = await phone.call(
-                "join",
-                {
-                    "atl-join-go.n_clicks": 1,
-                    "atl-join-code.value": code,
-                    "atl-join-nick.value": phone.nickname,
-                    "atl-lang.data": "fr",
-                },
-                ["atl-join-go.n_clicks"],
-            )
+        for _attempt in range(10):
+            async with gate:
+                reply = await phone.call(
+                    "join",
+                    {
+                        "atl-join-go.n_clicks": 1,
+                        "atl-join-code.value": code,
+                        "atl-join-nick.value": phone.nickname,
+                        "atl-lang.data": "fr",
+                    },
+                    ["atl-join-go.n_clicks"],
+                )
             found = (reply or {}).get("atl-url", {}).get("search")
-            if not found:
+            if found:
+                break
+            said = text_of((reply or {}).get("atl-join-error", {}).get("children"))
+            wait = re.search(r"réessayez dans (\d+) s", said)
+            if not wait:
                 raise SystemExit(f"{phone.nickname} n’a pas pu rejoindre : {reply}")
-            phone.search = found
-            if args.open_pages or phone is phones[0]:
-                await open_page(phone)
+            waited.append(float(wait.group(1)))
+            await asyncio.sleep(float(wait.group(1)))  # as a person told to wait does
+        else:
+            raise SystemExit(f"{phone.nickname} n’a pas pu rejoindre après 10 essais")
+        phone.search = found
+        if args.open_pages or phone is phones[0]:
+            await open_page(phone)
 
+    started = time.perf_counter()
     await asyncio.gather(*(join(p) for p in phones))
+    print(
+        f"arrivées : {len(phones)} téléphones depuis une seule adresse en "
+        f"{time.perf_counter() - started:.1f} s ; {len(waited)} invités à patienter "
+        f"(jusqu’à {max(waited, default=0):.0f} s), tous entrés"
+    )
     for phone in phones:  # the same page for all: its form's error lines
         phone.error_ids = phone.error_ids or phones[0].error_ids
     return phones, token

@@ -828,14 +828,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.resume.go": {"fr": "Y retourner", "en": "Go back to it"},
     "atelier.panel.accept_all": {"fr": "Tout accepter", "en": "Accept all"},
     "atelier.panel.members": {"fr": "Participants", "en": "Participants"},
-    "atelier.panel.members.none": {
-        "fr": "Personne n’a encore rejoint l’atelier.",
-        "en": "Nobody has joined yet.",
-    },
     "atelier.panel.members.blocked": {"fr": "suspendu", "en": "suspended"},
-    "atelier.panel.members.block": {"fr": "Suspendre", "en": "Suspend"},
-    "atelier.panel.members.unblock": {"fr": "Rétablir", "en": "Restore"},
-    "atelier.panel.done.block": {"fr": "C’est fait.", "en": "Done."},
     "atelier.form.similar": {
         "fr": "Existe peut-être déjà (modifiez-la plutôt que d’en ajouter une autre) :",
         "en": "May already be there (edit it rather than adding another):",
@@ -1123,6 +1116,93 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     },
     # --- issue 13, screens: the phone's two different actions --------------------------
     "atelier.mine.undo": {"fr": "Défaire", "en": "Undo"},
+    # --- issue 13, the join door: the panel's members (fresque/app/pages/atelier/members.py)
+    "atelier.members.counts": {
+        "fr": "Actifs : {active} · suspendus : {suspended} · retirés : {removed} · "
+        "places : {seats}",
+        "en": "Active: {active} · suspended: {suspended} · removed: {removed} · seats: {seats}",
+    },
+    "atelier.members.after": {
+        "fr": "Cocher ceux arrivés depuis…",
+        "en": "Tick those who joined since…",
+    },
+    "atelier.members.after.option.one": {
+        "fr": "{time} ({name} puis {n} autre)",
+        "en": "{time} ({name} then {n} other)",
+    },
+    "atelier.members.after.option.other": {
+        "fr": "{time} ({name} puis {n} autres)",
+        "en": "{time} ({name} then {n} others)",
+    },
+    "atelier.members.after.option.last": {
+        "fr": "{time} ({name} seulement)",
+        "en": "{time} ({name} only)",
+    },
+    "atelier.members.all": {"fr": "Tout cocher", "en": "Tick all"},
+    "atelier.members.none": {"fr": "Tout décocher", "en": "Untick all"},
+    "atelier.members.row": {"fr": "{name} · arrivée {time}", "en": "{name} · joined {time}"},
+    "atelier.members.remove": {"fr": "Retirer les cochés", "en": "Remove the ticked"},
+    "atelier.members.suspend": {"fr": "Suspendre les cochés", "en": "Suspend the ticked"},
+    "atelier.members.restore": {"fr": "Rétablir les cochés", "en": "Restore the ticked"},
+    "atelier.members.pick_first": {
+        "fr": "Cochez d’abord les participants concernés.",
+        "en": "Tick the participants first.",
+    },
+    "atelier.members.confirm.remove.single": {
+        "fr": "Retirer {names} ? Son lien ne fonctionnera plus ; ses contributions restent "
+        "dans l’atelier et le journal, et sa place est libérée.",
+        "en": "Remove {names}? Their link will stop working; their contributions stay in "
+        "the workshop and the log, and their seat is freed.",
+    },
+    "atelier.members.confirm.remove.many": {
+        "fr": "Retirer ces participants ({count} en tout : {names}) ? "
+        "Leurs liens ne fonctionneront plus ; leurs contributions restent dans l’atelier "
+        "et le journal, et leurs places sont libérées.",
+        "en": "Remove these participants ({count} in all: {names})? Their links will stop working; "
+        "their contributions stay in the workshop and the log, and their seats are freed.",
+    },
+    "atelier.members.confirm.suspend.single": {
+        "fr": "Suspendre {names} ? Cette personne pourra encore lire, plus écrire ; sa place "
+        "est libérée.",
+        "en": "Suspend {names}? They can still read, no longer write; their seat is freed.",
+    },
+    "atelier.members.confirm.suspend.many": {
+        "fr": "Suspendre ces participants ({count} en tout : {names}) ? "
+        "Ils pourront encore lire, plus écrire ; leurs places sont libérées.",
+        "en": "Suspend these participants ({count} in all: {names})? "
+        "They can still read, no longer write; their seats are freed.",
+    },
+    "atelier.members.confirm.restore.single": {
+        "fr": "Rétablir {names} ? Cette personne pourra de nouveau écrire (il faut une place "
+        "libre).",
+        "en": "Restore {names}? They will be able to write again (a free seat is needed).",
+    },
+    "atelier.members.confirm.restore.many": {
+        "fr": "Rétablir ces participants ({count} en tout : {names}) ? "
+        "Ils pourront de nouveau écrire (il faut autant de places libres).",
+        "en": "Restore these participants ({count} in all: {names})? They will be able to write "
+        "again (as many free seats are needed).",
+    },
+    "atelier.members.yes.remove": {"fr": "Oui, retirer", "en": "Yes, remove"},
+    "atelier.members.yes.suspend": {"fr": "Oui, suspendre", "en": "Yes, suspend"},
+    "atelier.members.yes.restore": {"fr": "Oui, rétablir", "en": "Yes, restore"},
+    "atelier.members.no": {"fr": "Ne rien changer", "en": "Change nothing"},
+    "atelier.members.done.remove": {
+        "fr": "Retirés : {count}.",
+        "en": "Removed: {count}.",
+    },
+    "atelier.members.done.suspend": {
+        "fr": "Suspendus : {count}.",
+        "en": "Suspended: {count}.",
+    },
+    "atelier.members.done.restore": {
+        "fr": "Rétablis : {count}.",
+        "en": "Restored: {count}.",
+    },
+    "atelier.members.done.nothing": {
+        "fr": "Rien à changer : ils l’étaient déjà.",
+        "en": "Nothing to change: they already were.",
+    },
     # --- imports: how serious a problem of a file is ----------------------------------
     "problem.severity.error": {"fr": "erreur", "en": "error"},
     "problem.severity.warning": {"fr": "avertissement", "en": "warning"},

@@ -182,7 +182,11 @@ def buttons_in(component) -> list[dict]:
 
 
 def test_skeleton_names_every_new_component():
+    from fresque.app.pages.atelier import ids
+
     shown = ids_in(atelier.layout(None))
+    members = [getattr(ids, n) for n in dir(ids) if n.startswith("M_") and n != "M_ACTION"]
+    assert len(members) == 11 and not set(members) - shown
     for cid in (
         atelier.P_CONFIRM,
         atelier.P_CONFIRM_YES,
@@ -558,7 +562,7 @@ def test_the_panel_resends_a_list_only_when_it_changed(app):
         return response, response["atl-fa-shown"]["data"]
 
     response, shown = redraw(None)
-    assert "Alice" in json.dumps(response["atl-fa-members"])
+    assert "Actifs : 1 ·" in json.dumps(response["atl-fa-members"], ensure_ascii=False)
     assert redraw(shown)[0].keys() == {"atl-fa-shown", "atl-fa-state", "atl-fa-status"}
     card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
     service.add_structure(alice, {**card, "name": "Tiers-lieu de Kerpen"})
@@ -570,6 +574,34 @@ def test_the_panel_resends_a_list_only_when_it_changed(app):
     assert unaccepted in json.dumps(response["atl-fa-pending"], ensure_ascii=False)
     service.join(ws.code, "Bruno")
     response, shown = redraw(shown)
-    assert "Bruno" in json.dumps(response["atl-fa-members"])
+    assert "Actifs : 2 ·" in json.dumps(response["atl-fa-members"], ensure_ascii=False)
     # The same lists in another language are new lists.
     assert "atl-fa-members" in redraw(shown, lang="en")[0]
+
+
+def test_the_panel_removes_ticked_members_after_a_confirmation(app):
+    """The members part of the panel (issue 13): the tick list names the participants
+    by arrival, "since" ticks a flood's tail, and the action removes only the ticked."""
+    from fresque.app.pages.atelier import members
+    from fresque.app.pages.atelier.ids import M_AFTER, M_PICK
+
+    with app.server.test_request_context("/"):
+        service = atelier.service()
+        ws, token = service.create_workshop("Portes", base="vide")
+        for name in ("Alice", "robot1", "robot2"):
+            service.join(ws.code, name)
+        view = members.members_section([], token, "fr")
+        picks = next(n["props"] for n in nodes_in(view) if n["props"].get("id") == M_PICK)
+        labels = [o["label"] for o in picks["options"]]
+        assert [label.split(" · ")[0] for label in labels] == ["Alice", "robot1", "robot2"]
+        since = next(n["props"] for n in nodes_in(view) if n["props"].get("id") == M_AFTER)
+        since = since["options"]
+        assert since[0]["label"].endswith("(robot2 seulement)")
+        assert since[1]["label"].endswith("(robot1 puis 1 autre)")
+        assert since[2]["label"].endswith("(Alice puis 2 autres)")
+        ids = [o["value"] for o in picks["options"]][1:]
+        text = members.confirmation("remove", ["robot1", "robot2"], "fr")
+        assert text.startswith("Retirer ces participants (2 en tout : robot1, robot2) ?")
+        assert members.act(token, "remove", ids) == 2
+        assert service.member_counts(token).removed == 2
+        assert [m.nickname for m in service.members(token) if not m.removed][-1] == "Alice"

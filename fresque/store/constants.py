@@ -17,6 +17,13 @@ ROLE_LABELS, ROLE_SINGULAR
     one holder.
 KIND_LABELS
     Every kind of event in French.
+MAX_MEMBERS
+    Seats of a workshop: its active participants (a suspended or removed one frees a seat).
+JOIN_WINDOW, JOIN_PER_ADDRESS, JOIN_PER_WORKSHOP, JOIN_FAILURES_PER_ADDRESS
+    The join door (:mod:`fresque.store.door`): at most ``JOIN_PER_ADDRESS`` attempts to
+    join one workshop from one client address, ``JOIN_PER_WORKSHOP`` from all addresses,
+    and ``JOIN_FAILURES_PER_ADDRESS`` wrong codes from one address, in any
+    ``JOIN_WINDOW`` seconds (a sliding window, counted in the database).
 """
 
 from __future__ import annotations
@@ -39,6 +46,19 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 NAME_MAX = 200
 MAX_MEMBERS = 2000
+# --- the join door (issue 13): sized so that 300 people joining from ONE venue address
+# (NAT, shared Wi-Fi) get in within two minutes, while a script's 1,000 joins in seconds
+# get 150 seats at most, which the facilitator removes in one action.
+JOIN_WINDOW = 60
+JOIN_PER_ADDRESS = 150
+JOIN_PER_WORKSHOP = 300
+#: Wrong join codes per address: 30 a minute makes guessing one of 31**6 codes hopeless,
+#: and leaves room for a venue's typos.
+JOIN_FAILURES_PER_ADDRESS = 30
+#: Join attempts older than this (seconds) are deleted as new ones come.
+JOIN_ATTEMPTS_KEPT = 600
+#: How often (seconds) a process reads the database's clock again for its "now".
+CLOCK_REFRESH = 30
 DEFAULT_RATE_LIMIT = 30
 DEFAULT_RATE_WINDOW = 60
 
@@ -51,6 +71,7 @@ PHASE = "phase"
 CLOSE = "close"
 REOPEN = "reopen"
 BLOCK = "block"
+REMOVE_MEMBERS = "remove_members"
 EXPORT = "export"
 MERGE_DATASET = "merge_dataset"
 #: Events a participant's rate limit counts.
@@ -124,6 +145,7 @@ KIND_LABELS = {
     CLOSE: "clôture",
     REOPEN: "réouverture",
     BLOCK: "suspension",
+    REMOVE_MEMBERS: "retrait de participants",
     EXPORT: "export",
     MERGE_DATASET: "versement dans le jeu de données",
 }

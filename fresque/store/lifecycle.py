@@ -14,14 +14,14 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fresque.ecosystem import Ecosystem
 from fresque.i18n import normalize_key, parse_enum
 from fresque.io.validate import MergeReport, Records, merge_records
 from fresque.model import Kind, Level, Link, Structure
-from fresque.store import forms, replay
+from fresque.store import door, forms, replay
 from fresque.store.constants import (
     ACCEPTED,
     CLOSE,
@@ -34,7 +34,6 @@ from fresque.store.constants import (
     EXPORT,
     FACILITATORS,
     JOIN,
-    MAX_MEMBERS,
     MERGE_DATASET,
     MERGED,
     NAME_MAX,
@@ -51,6 +50,7 @@ from fresque.store.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StoreError,
     WorkshopClosed,
 )
 from fresque.store.replay import State, link_data, link_key, structure_data
@@ -154,8 +154,8 @@ class LifecycleMixin:
         rate_limit: int,
         rate_window: int,
     ) -> int:
-        now = self._clock()
         with write_transaction(self.engine) as conn:
+            now = self._times.in_transaction(conn)
             wid = conn.execute(
                 insert(workshops)
                 .values(
@@ -273,16 +273,32 @@ class LifecycleMixin:
         )
         return subset, shown, region
 
-    def join(self, code: str, nickname: str) -> str:
+    def join(self, code: str, nickname: str, *, address: str | None = None) -> str:
         """Join the open workshop with this code under ``nickname``; return the
         participant's secret token.
+
+        Parameters
+        ----------
+        code
+            The join code shown on the projector.
+        nickname
+            The participant's name in the workshop.
+        address
+            The client's address (the app passes it): the join door
+            (:mod:`fresque.store.door`) counts attempts per address and workshop, per
+            workshop, and wrong codes per address. ``None`` (the command line): not
+            counted.
 
         Raises
         ------
         NotFound
             No workshop has this code.
+        RateLimited
+            Too many attempts lately: the message says in how many seconds to retry.
         WorkshopClosed
             The workshop is closed.
+        PermissionDenied
+            Every seat is taken (``max_members`` active participants).
         InvalidInput
             The nickname is empty, too long, or already taken in this workshop.
         """
@@ -293,33 +309,57 @@ class LifecycleMixin:
                 "chiffres, comme affiché à l’écran)."
             )
         nickname = forms.check_nickname(nickname)
+        address = door.client(address)
         token = secrets.token_urlsafe(24)
         with write_transaction(self.engine) as conn:
-            row = (
-                conn.execute(select(workshops).where(workshops.c.code == wanted).with_for_update())
-                .mappings()
-                .one_or_none()
-            )
-            if row is None:
-                raise NotFound(f"Aucun atelier avec le code « {wanted} » : vérifiez-le à l’écran.")
-            ws = dict(row)
-            if ws["status"] != OPEN:
-                raise WorkshopClosed(
+            refusal = self._join(conn, wanted, nickname, address, token)
+        if refusal is not None:  # counted at the door (committed), then said
+            raise refusal
+        return token
+
+    def _join(
+        self, conn: Connection, wanted: str, nickname: str, address: str | None, token: str
+    ) -> StoreError | None:
+        """Join in the transaction ``conn``; a refusal that the door counts is returned
+        (its attempt is committed), one it does not count is raised (nothing written)."""
+        if address is not None:
+            door.check_failures(conn, address, self._times.in_transaction(conn))
+        row = (
+            conn.execute(select(workshops).where(workshops.c.code == wanted).with_for_update())
+            .mappings()
+            .one_or_none()
+        )
+        now = self._times.in_transaction(conn)  # the workshop's writes are serialised now
+        if row is None:
+            if address is not None:
+                door.record(conn, address, None, now, ok=False)
+            return NotFound(f"Aucun atelier avec le code « {wanted} » : vérifiez-le à l’écran.")
+        ws = dict(row)
+        if address is not None:
+            door.check_workshop(conn, ws["id"], address, now)
+
+        def refuse(error: StoreError) -> StoreError:
+            if address is not None:
+                door.record(conn, address, ws["id"], now, ok=False)
+            return error
+
+        if ws["status"] != OPEN:
+            return refuse(
+                WorkshopClosed(
                     f"L’atelier « {ws['name']} » est clos : on ne peut plus le rejoindre."
                 )
-            count = conn.execute(
-                select(func.count()).select_from(members).where(members.c.workshop_id == ws["id"])
-            ).scalar_one()
-            if count >= MAX_MEMBERS:
-                raise PermissionDenied("Cet atelier est complet.")
-            key = normalize_key(nickname) or nickname.casefold()
-            taken = conn.execute(
-                select(members.c.id).where(
-                    members.c.workshop_id == ws["id"], members.c.nickname_key == key
-                )
-            ).first()
-            if taken is not None:
-                raise InvalidInput(
+            )
+        if self._seats_taken(conn, ws["id"]) >= self.max_members:
+            return refuse(PermissionDenied(self._full_message(self.max_members)))
+        key = normalize_key(nickname) or nickname.casefold()
+        taken = conn.execute(
+            select(members.c.id).where(
+                members.c.workshop_id == ws["id"], members.c.nickname_key == key
+            )
+        ).first()
+        if taken is not None:
+            return refuse(
+                InvalidInput(
                     [
                         forms._problem(
                             "nickname",
@@ -329,24 +369,26 @@ class LifecycleMixin:
                         )
                     ]
                 )
-            now = self._clock()
-            mid = conn.execute(
-                insert(members)
-                .values(
-                    workshop_id=ws["id"],
-                    role=Role.PARTICIPANT.value,
-                    nickname=nickname,
-                    nickname_key=key,
-                    token_hash=hash_token(token),
-                    blocked=False,
-                    created_at=now,
-                )
-                .returning(members.c.id)
-            ).scalar_one()
-            member = dict(conn.execute(select(members).where(members.c.id == mid)).mappings().one())
-            ctx = WriteContext(conn, ws, member, now)
-            self._log(ctx, ctx.next_seq(), JOIN, {"nickname": nickname})
-        return token
+            )
+        mid = conn.execute(
+            insert(members)
+            .values(
+                workshop_id=ws["id"],
+                role=Role.PARTICIPANT.value,
+                nickname=nickname,
+                nickname_key=key,
+                token_hash=hash_token(token),
+                blocked=False,
+                created_at=now,
+            )
+            .returning(members.c.id)
+        ).scalar_one()
+        member = dict(conn.execute(select(members).where(members.c.id == mid)).mappings().one())
+        ctx = WriteContext(conn, ws, member, now)
+        self._log(ctx, ctx.next_seq(), JOIN, {"nickname": nickname})
+        if address is not None:
+            door.record(conn, address, ws["id"], now, ok=True)
+        return None
 
     def create_viewer_link(self, token: str) -> str:
         """Return a new read-only token for this workshop (facilitator only)."""

@@ -27,7 +27,7 @@ from fresque.store.constants import (
     Role,
 )
 from fresque.store.duplicates import name_key, update_duplicates
-from fresque.store.errors import InvalidInput, NotFound, WorkshopClosed
+from fresque.store.errors import InvalidInput, NotFound, PermissionDenied, WorkshopClosed
 from fresque.store.replay import MERGE, STATE_KINDS, structure_data
 from fresque.store.results import Card, Duplicate, to_card
 from fresque.store.schema import events, members, structures
@@ -98,6 +98,13 @@ class ModerationMixin:
             )
             if row is None or row["role"] != Role.PARTICIPANT.value:
                 raise NotFound(f"Aucun participant n° {member_id} dans cet atelier.")
+            # A suspended participant frees a seat: restoring one needs a free seat.
+            restoring = row["blocked"] and not blocked and row["removed_at"] is None
+            if restoring and self._seats_taken(ctx.conn, ctx.wid) >= self.max_members:
+                raise PermissionDenied(
+                    f"Impossible de rétablir {row['nickname']} : "
+                    + self._full_message(self.max_members)
+                )
             ctx.conn.execute(
                 update(members).where(members.c.id == row["id"]).values(blocked=bool(blocked))
             )

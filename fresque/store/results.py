@@ -33,6 +33,7 @@ from fresque.store.constants import (
     PENDING,
     PHASE,
     REJECTED,
+    REMOVE_MEMBERS,
     REOPEN,
     ROLE_SINGULAR,
     UNDO,
@@ -59,6 +60,7 @@ __all__ = [
     "Event",
     "LinkCard",
     "Member",
+    "MemberCounts",
     "Phase",
     "Reader",
     "RecentEvent",
@@ -110,6 +112,19 @@ class Member:
     role: Role
     nickname: str | None
     blocked: bool = False
+    joined_at: datetime | None = None
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class MemberCounts:
+    """A workshop's participants: ``active`` ones take the ``seats``, ``suspended`` and
+    ``removed`` ones do not."""
+
+    active: int
+    suspended: int
+    removed: int
+    seats: int
 
 
 @dataclass(frozen=True)
@@ -305,12 +320,32 @@ def event_summary(kind: str, payload: Mapping[str, Any]) -> str:
         return "a rouvert l’atelier"
     if kind == BLOCK:
         verb = "a suspendu" if payload.get("blocked") else "a rétabli"
+        if "nicknames" in payload:
+            return f"{verb} {_people(payload['nicknames'])}"
         return f"{verb} {payload.get('nickname')}"
+    if kind == REMOVE_MEMBERS:
+        return f"a retiré {_people(payload.get('nicknames') or [])}"
     if kind == EXPORT:
         return f"a exporté l’atelier ({payload.get('format')})"
     if kind == MERGE_DATASET:
         return "a versé l’atelier dans le jeu de données"
     return kind
+
+
+def _people(nicknames: list[str], shown: int = 12) -> str:
+    """Participants named in a log line: the one, or how many and the first ``shown``.
+
+    Examples
+    --------
+    >>> _people(["Alice"]), _people(["Alice", "Bruno"])
+    ('Alice', '2 participants : Alice, Bruno')
+    >>> _people([f"robot{i}" for i in range(20)], shown=2)
+    '20 participants : robot0, robot1…'
+    """
+    if len(nicknames) == 1:
+        return str(nicknames[0])
+    more = "…" if len(nicknames) > shown else ""
+    return f"{len(nicknames)} participants : {', '.join(map(str, nicknames[:shown]))}{more}"
 
 
 def to_event(row: Mapping[str, Any]) -> Event:
@@ -359,7 +394,13 @@ def to_workshop(row: Mapping[str, Any]) -> Workshop:
 def to_member(row: Mapping[str, Any]) -> Member:
     """A :class:`Member` from a ``members`` row."""
     return Member(
-        row["id"], row["workshop_id"], Role(row["role"]), row["nickname"], bool(row["blocked"])
+        row["id"],
+        row["workshop_id"],
+        Role(row["role"]),
+        row["nickname"],
+        bool(row["blocked"]),
+        row.get("created_at"),
+        row.get("removed_at") is not None,
     )
 
 

@@ -5,11 +5,17 @@
     rate limit, and ``seq``, the number of the workshop's last event (its version).
 ``workshop_members``
     Facilitators, participants and viewers; only a SHA-256 of each secret token is kept.
+    ``removed_at`` is set when the facilitator removes a member: the row stays (its edits
+    and the audit log name it), its token no longer opens anything.
 ``workshop_events``
     The append-only log: every write is one event ``(workshop_id, seq)`` with its author,
     time, kind and JSON payload. Only two columns ever change after the insert:
     ``status`` (pending / accepted / rejected, for the edits that are moderated) and
     ``undone_by`` (the event that undid it).
+``workshop_join_attempts``
+    The join door's counter: one row per attempt to join (client address, the workshop
+    when the code named one, time, whether it got in), deleted after
+    :data:`~fresque.store.constants.JOIN_ATTEMPTS_KEPT` seconds.
 ``workshop_structures``, ``workshop_links``
     The current state, materialised: one row per card (structure) and link ever present
     in the workshop, the base dataset's ones included, with ``base_data`` (the base
@@ -17,7 +23,8 @@
     ``deleted``, and ``version`` for optimistic concurrency
     (``UPDATE … WHERE version = :expected``). ``updated_seq`` tells pollers what changed.
 
-Dates are naive UTC. Column changes go through a migration in ``migrations/versions``
+Dates are naive UTC, read from the database's clock on PostgreSQL
+(:mod:`fresque.store.clock`). Column changes go through a migration in ``migrations/versions``
 (a test checks the migrations and this module agree).
 """
 
@@ -37,7 +44,15 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["events", "links", "members", "metadata", "structures", "workshops"]
+__all__ = [
+    "events",
+    "join_attempts",
+    "links",
+    "members",
+    "metadata",
+    "structures",
+    "workshops",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -80,6 +95,7 @@ members = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("blocked", Boolean, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("removed_at", DateTime, nullable=True),
     UniqueConstraint("workshop_id", "nickname_key"),
 )
 
@@ -138,4 +154,17 @@ links = Table(
     Column("updated_seq", Integer, nullable=False),
     Index("ix_workshop_links_updated", "workshop_id", "updated_seq"),
     Index("ix_workshop_links_ends", "workshop_id", "source", "target"),
+)
+
+# --- the join door (issue 13) ---------------------------------------------------------
+join_attempts = Table(
+    "workshop_join_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(64), nullable=False),
+    Column("workshop_id", Integer, ForeignKey("workshops.id"), nullable=True),
+    Column("at", DateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Index("ix_workshop_join_attempts_workshop", "workshop_id", "at"),
+    Index("ix_workshop_join_attempts_address", "address", "workshop_id", "at"),
 )

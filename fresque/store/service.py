@@ -51,11 +51,24 @@ only after the commit, so an acknowledged edit survives a crash of the server (S
 runs with ``synchronous=FULL``). The process keeps no state but a cache of built
 ecosystems keyed by the workshop's version.
 
+Times come from the database (:mod:`fresque.store.clock`): on PostgreSQL a write reads
+the database's clock in its transaction, and :meth:`WorkshopService.now` (what "just
+added" is compared with) follows it, so app servers whose clocks drift agree.
+
+The join door
+-------------
+:meth:`~WorkshopService.join` counts attempts in the database per client address and
+workshop, per workshop, and wrong codes per address (:mod:`fresque.store.door`); the
+seats (``max_members``) count active participants only: a suspended or removed one
+frees a seat. The facilitator removes or suspends members one by one or in bulk
+(:mod:`fresque.store.members`); a removed member's token no longer opens anything.
+
 See Also
 --------
 fresque.store.lifecycle : creating, joining, phases, closing, export, merge into the dataset.
 fresque.store.edits : adding, editing, removing and undoing cards and links.
 fresque.store.moderation : moderation, suspensions, duplicates and their merge.
+fresque.store.members : seats, removing and suspending members in bulk.
 fresque.store.reads : the board, cards, changes, the audit log and histories.
 fresque.store.state : a workshop's rows as a replayable state, written back after an event.
 fresque.store.results : what the service returns (:class:`Card`, :class:`Event`…).
@@ -96,7 +109,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +117,14 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from fresque.ecosystem import Ecosystem
 from fresque.geo.territories import Territories, default_territories
+from fresque.store.clock import StoreClock, host_now
 from fresque.store.constants import (
     ACCEPTED,
     ANYONE,
     CLOSED,
     CODE_ALPHABET,
     COUNTED_KINDS,
+    MAX_MEMBERS,
     MERGED,
     PENDING,
     ROLE_SINGULAR,
@@ -122,6 +137,7 @@ from fresque.store.duplicates import DuplicateState
 from fresque.store.edits import EditingMixin
 from fresque.store.errors import InvalidToken, PermissionDenied, RateLimited, WorkshopClosed
 from fresque.store.lifecycle import LifecycleMixin, hash_token
+from fresque.store.members import MembersMixin
 from fresque.store.moderation import ModerationMixin
 from fresque.store.reads import ReadingMixin
 from fresque.store.results import (
@@ -161,7 +177,11 @@ __all__ = [
 
 
 def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """This host's clock (SQLite's time; read when a service is created)."""
+    return host_now()
+
+
+_REMOVED = "Vous avez été retiré de cet atelier par l’animation : ce lien ne l’ouvre plus."
 
 
 # A member and its workshop in one lookup by token (what every read starts with), built
@@ -176,7 +196,9 @@ _MEMBER_AND_WORKSHOP = (
 )
 
 
-class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixin, StateMixin):
+class WorkshopService(
+    LifecycleMixin, EditingMixin, ModerationMixin, MembersMixin, ReadingMixin, StateMixin
+):
     """Create, join, edit, moderate and read live workshops (see the module docstring).
 
     Parameters
@@ -190,10 +212,13 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
         The curated dataset, base of national workshops and target of merges (default:
         ``data/ecosystem``).
     clock
-        Returns the current time, naive UTC (tests pass a fake one).
+        Returns the current time, naive UTC (tests pass a fake one); by default the
+        database's clock on PostgreSQL, this host's on SQLite (:mod:`fresque.store.clock`).
     snapshot_cache
         Versions of workshops whose cards and links this process keeps
         (:mod:`fresque.store.snapshot`; 0: none, every read reads every row).
+    max_members
+        Seats of each workshop: its active participants at most.
     """
 
     def __init__(
@@ -205,11 +230,13 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
         clock: Callable[[], datetime] | None = None,
         upgrade: bool = True,
         snapshot_cache: int = DEFAULT_SIZE,
+        max_members: int = MAX_MEMBERS,
     ) -> None:
         self.engine = engine if engine is not None else make_engine()
         self._territories = territories
         self.dataset_dir = Path(dataset_dir) if dataset_dir is not None else None
-        self._clock = clock or _utcnow
+        self._times = StoreClock(self.engine, clock=clock, host_clock=_utcnow)
+        self.max_members = int(max_members)
         self._cache: OrderedDict[tuple[int, int, str], Ecosystem] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.snapshots = SnapshotCache(to_card, to_link_card, snapshot_cache)
@@ -221,6 +248,11 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
         self._own: OrderedDict[tuple[int, int, int], tuple[int, tuple[Event, ...]]] = OrderedDict()
         if upgrade:
             ensure_schema(self.engine)
+
+    def now(self) -> datetime:
+        """The time now, naive UTC, as the database tells it (what "just added" marks
+        are compared with; :class:`~fresque.store.clock.StoreClock`)."""
+        return self._times.now()
 
     @property
     def territories(self) -> Territories:
@@ -252,6 +284,8 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
             raise InvalidToken(
                 "Lien d’atelier inconnu : il a été mal copié, ou l’atelier n’existe plus."
             )
+        if row["removed_at"] is not None:
+            raise InvalidToken(_REMOVED)
         return dict(row)
 
     @staticmethod
@@ -288,6 +322,8 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
                 "Lien d’atelier inconnu : il a été mal copié, ou l’atelier n’existe plus."
             )
         member = {k[2:]: v for k, v in row.items() if k.startswith("m_")}
+        if member["removed_at"] is not None:
+            raise InvalidToken(_REMOVED)
         ws = {k[2:]: v for k, v in row.items() if k.startswith("w_")}
         return member, ws
 
@@ -313,7 +349,7 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
             )
             member = self._member_row(conn, token)  # fresh, now that writes are serialised
             self._check_role(member, roles, action)
-            ctx = WriteContext(conn, ws, member, self._clock())
+            ctx = WriteContext(conn, ws, member, self._times.in_transaction(conn))
             if ws["status"] == MERGED and not after_close:
                 raise WorkshopClosed(
                     f"L’atelier « {ws['name']} » a été versé dans le jeu de données : "

@@ -366,9 +366,11 @@ def test_facilitator_moderates_merges_undoes_phases_exports_closes(atelier, cont
     assert path.suffix == ".json"
     records = read_records(path)
     assert len(records.structures) == 2 and len(records.links) == 1
-    # Suspend a participant.
-    panel.locator("#atl-fa-members li", has_text="Bruno").locator("button").click()
-    panel.wait_for_selector("#atl-fa-members li >> text=suspendu", timeout=5_000)
+    # Suspend a participant: tick, act, confirm (the members panel, issue 13).
+    panel.locator("#atl-m-pick label", has_text="Bruno").locator("input").check()
+    panel.get_by_role("button", name="Suspendre les cochés").click()
+    panel.get_by_role("button", name="Oui, suspendre").click()
+    panel.wait_for_selector("#atl-m-pick label >> text=suspendu", timeout=5_000)
     assert [m.nickname for m in service.members(token) if m.blocked] == ["Bruno"]
     # Close: participants can no longer write.
     panel.click("#atl-fa-status")

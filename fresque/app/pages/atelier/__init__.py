@@ -16,14 +16,15 @@ Who sees what (from the token's role):
   bottom of the screen that takes the keyboard focus); if the card or link changed
   meanwhile, the sheet shows its current value and asks again on that version;
 - facilitator: the panel (phase, moderation, duplicates and merge, undo from the audit
-  log, close / reopen, export, read-only link, and the merge of a closed workshop into
-  the curated dataset: a diff in words, field by field, then a confirmation, refused
-  when the diff changed since it was shown) and, with ``&vue=tableau``, the projector
-  board. « À modérer » is there under pre-moderation only; otherwise the merge section
-  counts the edits not accepted yet (only accepted ones are merged). A log line shows
-  its status only when rejected, or pending under pre-moderation. The board's « Vient
-  d’arriver » lists the edits that count: not undone, not rejected and, under
-  pre-moderation, accepted;
+  log, the members: counts of active, suspended and removed ones, several ticked then
+  removed or suspended at once, close / reopen, export, read-only link, and the merge
+  of a closed workshop into the curated dataset: a diff in words, field by field, then
+  a confirmation, refused when the diff changed since it was shown) and, with
+  ``&vue=tableau``, the projector board. « À modérer » is there under pre-moderation
+  only; otherwise the merge section counts the edits not accepted yet (only accepted
+  ones are merged). A log line shows its status only when rejected, or pending under
+  pre-moderation. The board's « Vient d’arriver » lists the edits that count: not
+  undone, not rejected and, under pre-moderation, accepted;
 - viewer: the board, read only.
 
 Live: every view holds a ``dcc.Interval`` (:data:`POLL_MS` on phones, :data:`SCREEN_POLL_MS`
@@ -39,6 +40,12 @@ link pick lists are filled as one types (never every card).
 The shell's language link knows nothing of the token: on an Atelier screen a clientside
 callback puts the token (and the board view) back into it, so that switching language
 leaves everyone on their screen.
+
+The join door: the join callback gives the store the client's address
+(:func:`~fresque.app.pages.atelier.access.client_address`), which limits joins per
+address and workshop, per workshop, and wrong codes per address, counted in the database
+(:mod:`fresque.store.door`); a refusal says in how many seconds to retry. "Just added"
+marks compare with the database's time (:meth:`~fresque.store.WorkshopService.now`).
 
 Creating a workshop from the page is allowed from the machine itself (127.0.0.1 / ::1)
 or, from elsewhere, with the key set in the environment variable
@@ -59,6 +66,8 @@ The package, one concern a module:
 - :mod:`~fresque.app.pages.atelier.removal`: removing one's own, after a confirmation;
 - :mod:`~fresque.app.pages.atelier.board`: the projector board;
 - :mod:`~fresque.app.pages.atelier.facilitator`: the facilitator's panel;
+- :mod:`~fresque.app.pages.atelier.members`: the panel's members (counts, bulk removal
+  and suspension, with a confirmation);
 - :mod:`~fresque.app.pages.atelier.export`: the export, the merge into the curated dataset;
 - :mod:`~fresque.app.pages.atelier.live`: the poll and its version route.
 """
@@ -75,6 +84,7 @@ from fresque.app.pages.atelier import (
     facilitator,
     join,
     live,
+    members,
     page,
     phone,
     phone_forms,
@@ -147,6 +157,7 @@ def register_callbacks(app: dash.Dash) -> None:
     phone.register_callbacks(app)
     board.register_callbacks(app)
     facilitator.register_callbacks(app)
+    members.register_callbacks(app)
     export.register_callbacks(app)
 
 

@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -79,7 +79,8 @@ def _base_url() -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The time "just added" marks are compared with: the database's (issue 13)."""
+    return service().now()
 
 
 def _store_errors():

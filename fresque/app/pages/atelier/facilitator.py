@@ -21,7 +21,6 @@ from fresque.app.pages.atelier.access import (
 from fresque.app.pages.atelier.ids import (
     BOARD_VIEW,
     F_ACCEPT_ALL,
-    F_BLOCK,
     F_DOWNLOAD,
     F_DUPLICATES,
     F_EXPORT_JSON,
@@ -52,6 +51,7 @@ from fresque.app.pages.atelier.ids import (
     URL,
 )
 from fresque.app.pages.atelier.live import SCREEN_POLL_MS
+from fresque.app.pages.atelier.members import member_counts, member_counts_line, members_section
 from fresque.app.pages.atelier.pieces import _capitalized, _workshop_head
 from fresque.app.payload import fingerprint, plain, plain_outputs
 from fresque.app.widgets import labelled
@@ -153,46 +153,6 @@ def _duplicate_list(rows: list[tuple[str, str, str, str, float]], lang: str) -> 
     ]
 
 
-def _member_rows(token: str) -> list[tuple[int, str, bool]]:
-    """The participants: (member id, nickname, blocked)."""
-    return [
-        (m.id, m.nickname, m.blocked)
-        for m in service().members(token)
-        if m.role.value == "participant"
-    ]
-
-
-def _member_list(rows: list[tuple[int, str, bool]], lang: str) -> list:
-    if not rows:
-        return [html.P(t("atelier.panel.members.none", lang))]
-    return [
-        html.Ul(
-            className="atelier-list",
-            children=[
-                html.Li(
-                    className="blocked" if blocked else None,
-                    children=[
-                        html.Strong(nickname),
-                        f" ({t('atelier.panel.members.blocked', lang)})" if blocked else "",
-                        html.Button(
-                            t(
-                                "atelier.panel.members.unblock"
-                                if blocked
-                                else "atelier.panel.members.block",
-                                lang,
-                            ),
-                            id={"type": F_BLOCK, "member": member, "blocked": not blocked},
-                            className="button small",
-                            n_clicks=0,
-                        ),
-                    ],
-                )
-                for member, nickname, blocked in rows
-            ],
-        )
-    ]
-
-
 def _log_rows(token: str) -> list[dict]:
     """The latest events of the audit log, newest first, read without the others; each
     with the status worth showing (:func:`~fresque.views.workshop.shown_status`)."""
@@ -252,7 +212,7 @@ def _log_item(
 _LISTS = (
     (F_PENDING, _pending_rows, _pending_list),
     (F_DUPLICATES, _duplicate_rows, _duplicate_list),
-    (F_MEMBERS, _member_rows, _member_list),
+    (F_MEMBERS, member_counts, member_counts_line),
     (F_LOG, _log_rows, _log_list),
 )
 
@@ -424,7 +384,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                 className="panel atelier-card",
                 children=[
                     html.H3(t("atelier.panel.members", lang)),
-                    html.Div(members, id=F_MEMBERS),
+                    members_section(members, token, lang),
                 ],
             ),
             html.Section(
@@ -479,12 +439,11 @@ def register_callbacks(app: dash.Dash) -> None:
         Input({"type": F_MODERATE, "seq": ALL, "decision": ALL}, "n_clicks"),
         Input({"type": F_MERGE, "keep": ALL, "merge": ALL}, "n_clicks"),
         Input({"type": F_UNDO, "seq": ALL}, "n_clicks"),
-        Input({"type": F_BLOCK, "member": ALL, "blocked": ALL}, "n_clicks"),
         State(URL, "search"),
         State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def facilitator_list_act(_m, _g, _u, _b, search, lang):
+    def facilitator_list_act(_m, _g, _u, search, lang):
         token = _token(search)
         trigger = dash.ctx.triggered_id
         if token is None or not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
@@ -501,9 +460,6 @@ def register_callbacks(app: dash.Dash) -> None:
             if trigger["type"] == F_UNDO:
                 svc.undo(token, int(trigger["seq"]))
                 return t("atelier.panel.done.undo", lang)
-            if trigger["type"] == F_BLOCK:
-                svc.block(token, int(trigger["member"]), bool(trigger["blocked"]))
-                return t("atelier.panel.done.block", lang)
         except errors.StoreError as error:
             return str(error)
         raise PreventUpdate

@@ -11,7 +11,13 @@ import flask
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from fresque.app.pages.atelier.access import _href, _may_create, _store_errors, service
+from fresque.app.pages.atelier.access import (
+    _href,
+    _may_create,
+    _store_errors,
+    client_address,
+    service,
+)
 from fresque.app.pages.atelier.ids import (
     CREATE_BASE,
     CREATE_ERROR,
@@ -183,7 +189,7 @@ def register_callbacks(app: dash.Dash) -> None:
             raise PreventUpdate
         errors = _store_errors()
         try:
-            token = service().join(code or "", nickname or "")
+            token = service().join(code or "", nickname or "", address=client_address())
         except errors.StoreError as error:
             return no_update, str(error)
         return _href(lang, t=token)[len("/atelier") :], ""

@@ -68,6 +68,17 @@ from fresque.app.pages.atelier.ids import (
     L_SOURCE,
     L_TARGET,
     LANG,
+    M_AFTER,
+    M_ALL,
+    M_ASKED,
+    M_CONFIRM,
+    M_CONFIRM_TEXT,
+    M_MESSAGE,
+    M_NO,
+    M_NONE,
+    M_PICK,
+    M_SHOWN,
+    M_YES,
     P_ASKED,
     P_CANCEL,
     P_CARDS,
@@ -140,7 +151,16 @@ def _skeleton() -> list:
     divs = [JOIN_ERROR, CREATE_ERROR, P_HEAD, P_CARDS, P_FORM_TITLE, P_MESSAGE, P_SIMILAR]
     divs += [L_MESSAGE, B_RECENT, B_COUNT, F_STATE, F_PENDING, F_DUPLICATES, F_MEMBERS, F_LOG]
     divs += [F_MESSAGE, F_VIEWER_LINK, L_MINE, P_CONFIRM, P_CONFIRM_TEXT, P_REMOVED, F_MERGE_DIFF]
+    # issue 13, the join door: the panel's members (members.py)
+    members = [
+        dcc.Dropdown(id=M_AFTER),
+        dcc.Checklist(id=M_PICK),
+        *(html.Button(id=i) for i in (M_ALL, M_NONE, M_YES, M_NO)),
+        *(html.Div(id=i) for i in (M_CONFIRM, M_CONFIRM_TEXT, M_MESSAGE)),
+        *(dcc.Store(id=i) for i in (M_ASKED, M_SHOWN)),
+    ]
     return [
+        *members,
         *(dcc.Input(id=i) for i in inputs),
         dcc.Textarea(id=FIELD_ID["description"]),
         *(dcc.Dropdown(id=i) for i in dropdowns),
