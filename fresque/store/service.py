@@ -367,6 +367,7 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
         target: str | None = None,
         other: str | None = None,
         moderated: bool = False,
+        submission: str | None = None,
     ) -> int:
         assert seq == ctx.seq, "one event per reserved number"
         status = None
@@ -383,6 +384,7 @@ class WorkshopService(LifecycleMixin, EditingMixin, ModerationMixin, ReadingMixi
                 payload=dict(payload),
                 created_at=ctx.now,
                 status=status,
+                submission=submission,
             )
         )
         ctx.conn.execute(
