@@ -75,6 +75,7 @@ from fresque.app.pages.atelier import (
     phone,
     phone_forms,
     removal,
+    saving,
 )
 from fresque.app.pages.atelier.access import (
     EXTENSION,
@@ -137,6 +138,7 @@ def register_callbacks(app: dash.Dash) -> None:
     page.register_callbacks(app)
     join.register_callbacks(app)
     phone_forms.register_callbacks(app)
+    saving.register_callbacks(app)
     removal.register_callbacks(app)
     page.register_language_link(app)
     live.register_callbacks(app)
