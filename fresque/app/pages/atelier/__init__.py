@@ -36,10 +36,11 @@ on the board and the panel) whose clientside callback
 asks the bare route :data:`VERSION_PATH` for the workshop's version, and re-renders only
 when it moved; while the route cannot be reached, "Connexion perdue, nouvel essai…"
 shows and the polls back off, until the first answer hides it. A phone's redraw is
-cheap because hundreds of phones redraw at every edit: it reads the service's per-version snapshot of the cards and only the
-phone's own events (:meth:`~fresque.store.WorkshopService.reader`), builds the rows of
-the few cards it shows (cached list items), and sends only what changed against what the
-phone says it shows (``atl-p-shown``): nothing, or a patch of the rows that moved. The
+cheap because hundreds of phones redraw at every edit: it reads the service's
+per-version snapshot of the cards and only the phone's own events
+(:meth:`~fresque.store.WorkshopService.reader`), builds the rows of the few cards it
+shows (cached list items), and sends only what changed against what the phone says it
+shows (``atl-p-shown``): nothing, or a patch of the rows that moved. The
 link pick lists are filled as one types (never every card).
 
 The shell's language link knows nothing of the token: on an Atelier screen a clientside
