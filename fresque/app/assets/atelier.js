@@ -68,9 +68,11 @@
         if (output.indexOf(ACK + ".data") === -1) { return; }
         if (result && result.error) {
           unsaved();
-        } else {
+        } else {  /* the reply set the page; the buttons come back whatever it said */
           answered = sending;
           if (timer) { window.clearTimeout(timer); timer = null; }
+          setProps(SAVE, {disabled: false});
+          setProps(KEEP_MINE, {disabled: false});
         }
       },
     },
