@@ -652,10 +652,12 @@ async def edit(phone: Phone, stats: Stats, add_share: float) -> None:
                 for screen in phone.app.screens:
                     screen.unseen.add(name)
         phone.clicks += 1
-        values.update({"atl-p-save.n_clicks": phone.clicks, "atl-p-editing.data": editing})
+        # The browser sends a save with its submission key (saving.P_SUBMIT).
+        submit = {"key": uuid.uuid4().hex, "at": time.time()}
+        values.update({"atl-p-submit.data": submit, "atl-p-editing.data": editing})
         sent = time.perf_counter()
         response = await phone.call(
-            "form", phone.values(**values), ["atl-p-save.n_clicks"], form=True
+            "form", phone.values(**values), ["atl-p-submit.data"], form=True
         )
         seconds = time.perf_counter() - sent
         ok, text = message_of(response or {})

@@ -1203,6 +1203,31 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "fr": "Rien à changer : ils l’étaient déjà.",
         "en": "Nothing to change: they already were.",
     },
+    # --- issue 13 (h-phone): the phone's save says what happened ------------------------
+    "atelier.unsaved": {"fr": "Non enregistré.", "en": "Not saved."},
+    "atelier.unsaved.why": {
+        "fr": "Le serveur n’a pas répondu. Votre fiche est restée dans le formulaire.",
+        "en": "The server did not answer. Your card is still in the form.",
+    },
+    "atelier.unsaved.retry": {"fr": "Réessayer", "en": "Try again"},
+    "atelier.conflict.edited": {
+        "fr": "{who} a modifié cette fiche pendant que vous l’écriviez. Voici sa version ; "
+        "la vôtre est restée dans le formulaire.",
+        "en": "{who} changed this card while you were writing. Here is their version; "
+        "yours is still in the form.",
+    },
+    "atelier.conflict.someone": {"fr": "quelqu’un", "en": "someone"},
+    "atelier.conflict.theirs": {"fr": "Ce qui a changé", "en": "What they changed"},
+    "atelier.conflict.keep_mine": {"fr": "Enregistrer ma version", "en": "Save my version"},
+    "atelier.conflict.removed": {
+        "fr": "Votre texte est resté dans le formulaire : « Enregistrer » l’ajoute comme "
+        "nouvelle structure.",
+        "en": "Your text is still in the form: “Save” adds it as a new structure.",
+    },
+    "atelier.offline": {
+        "fr": "Connexion perdue, nouvel essai…",
+        "en": "Connection lost, trying again…",
+    },
     # --- imports: how serious a problem of a file is ----------------------------------
     "problem.severity.error": {"fr": "erreur", "en": "error"},
     "problem.severity.warning": {"fr": "avertissement", "en": "warning"},

@@ -31,6 +31,7 @@ from dash.exceptions import DependencyException
 from fresque.app import context, shell
 from fresque.app.compress import install_gzip
 from fresque.app.pages import PAGE_MODULES
+from fresque.app.pages.atelier.saving import RENDERER_HOOKS
 from fresque.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def create_app(
         external_scripts=[],
         external_stylesheets=[],
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        hooks=RENDERER_HOOKS,
     )
     app.index_string = app.index_string.replace("<html>", f'<html lang="{DEFAULT_LANGUAGE}">', 1)
     use_plotly_bundle(app, PLOTLY_BUNDLE)

@@ -9,6 +9,7 @@ carrying the current value otherwise), writes it and logs it; and undoes any edi
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from fresque.store.constants import (
     WRITERS,
     Role,
 )
+from fresque.store.db import read_transaction
 from fresque.store.errors import (
     ConflictError,
     InvalidInput,
@@ -46,7 +48,41 @@ from fresque.store.results import Card, LinkCard
 from fresque.store.schema import events, links, members, structures
 from fresque.store.state import WriteContext
 
-__all__ = ["EditingMixin"]
+__all__ = ["SUBMISSION_PATTERN", "EditingMixin", "submission_key"]
+
+#: What a submission key looks like: what a browser's ``crypto.randomUUID()`` gives, or
+#: any 8 to 64 letters, digits, ``-`` and ``_``.
+SUBMISSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def submission_key(key: Any) -> str | None:
+    """The submission key a save came with, checked (``None``: a save without one).
+
+    A phone makes one key per form it sends and sends it again with every retry of that
+    form: the store keeps it with the event the save wrote, and a save that comes back
+    with a key already written returns that first save's result instead of writing again.
+
+    Raises
+    ------
+    InvalidInput
+        When the key is not text of 8 to 64 letters, digits, ``-`` or ``_``.
+
+    Examples
+    --------
+    >>> submission_key("0f8b6c2e-4d1a-4e7b-9c3f-5a6d7e8f9a0b")
+    '0f8b6c2e-4d1a-4e7b-9c3f-5a6d7e8f9a0b'
+    >>> submission_key(None) is None
+    True
+    >>> submission_key("a b")
+    Traceback (most recent call last):
+    ...
+    fresque.store.errors.InvalidInput: clé d’envoi invalide : rechargez la page, puis réessayez
+    """
+    if key is None:
+        return None
+    if not isinstance(key, str) or not SUBMISSION_PATTERN.fullmatch(key):
+        raise InvalidInput("clé d’envoi invalide : rechargez la page, puis réessayez")
+    return key
 
 
 class EditingMixin:
@@ -172,21 +208,73 @@ class EditingMixin:
             else "reprenez votre modification dessus"
         )
         raise ConflictError(
-            f"« {name} » a été modifiée par {who} pendant que vous {doing} (version "
-            f"{row['version']}) : voici sa valeur actuelle, {then}.",
+            f"« {name} » a été modifiée par {who} pendant que vous {doing} : "
+            f"voici sa valeur actuelle, {then}.",
             Structure.model_validate(row["data"]),
             row["version"],
+            author=who,
         )
 
-    def add_structure(self, token: str, values: Mapping[str, Any]) -> Card:
+    def _earlier_answer(self, token: str, key: str | None, kind: str) -> Card | None:
+        """The result of the save that came first with submission ``key``, if any (read
+        before the write lock: a retry is answered even when the workshop has closed or
+        the rate limit is reached since)."""
+        if key is None:
+            return None
+        with read_transaction(self.engine) as conn:
+            member = self._member_row(conn, token)
+            return self._answer_of(conn, member, key, kind)
+
+    @staticmethod
+    def _answer_of(
+        conn: Connection, member: Mapping[str, Any], key: str | None, kind: str
+    ) -> Card | None:
+        """What the save written with submission ``key`` by ``member`` answered: the card
+        it added (version 1), or the card its edit gave (fields it did not change as they
+        are now)."""
+        if key is None:
+            return None
+        row = conn.execute(
+            select(events.c.seq, events.c.kind, events.c.payload, events.c.target).where(
+                events.c.workshop_id == member["workshop_id"],
+                events.c.author_id == member["id"],
+                events.c.submission == key,
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.kind != kind:
+            raise InvalidInput("clé d’envoi déjà utilisée : rechargez la page, puis réessayez")
+        if kind == ADD_STRUCTURE:
+            return Card(Structure.model_validate(row.payload["data"]), 1, row.seq)
+        now = conn.execute(
+            select(structures.c.data).where(
+                structures.c.workshop_id == member["workshop_id"], structures.c.sid == row.target
+            )
+        ).scalar_one()
+        data = {**now, **row.payload["changes"]}
+        return Card(Structure.model_validate(data), row.payload["version"], row.seq)
+
+    def add_structure(
+        self, token: str, values: Mapping[str, Any], *, submission: str | None = None
+    ) -> Card:
         """Add a card; return it with its identifier (made from the name) and version 1.
 
         ``values`` are the form's fields (:data:`fresque.store.forms.STRUCTURE_FIELDS`),
         checked like an import row. A participant's card waits for moderation.
+        ``submission`` (:func:`submission_key`): a save sent again with the key of one
+        that was written returns that first save's card and writes nothing.
         """
         if not isinstance(values, Mapping):
             raise InvalidInput("formulaire invalide")
+        key = submission_key(submission)
+        earlier = self._earlier_answer(token, key, ADD_STRUCTURE)
+        if earlier is not None:
+            return earlier
         with self._writing(token, WRITERS, "ajouter une structure", edit=True) as ctx:
+            earlier = self._answer_of(ctx.conn, ctx.member, key, ADD_STRUCTURE)
+            if earlier is not None:  # the first send was written while this one waited
+                return earlier
             problems = forms.check_shape(values, forms.STRUCTURE_FIELDS)
             if problems:
                 raise InvalidInput(problems)
@@ -216,14 +304,29 @@ class EditingMixin:
                 )
             )
             self._log(
-                ctx, seq, ADD_STRUCTURE, {"id": sid, "data": data}, target=sid, moderated=True
+                ctx,
+                seq,
+                ADD_STRUCTURE,
+                {"id": sid, "data": data},
+                target=sid,
+                moderated=True,
+                submission=key,
             )
             return Card(structure, 1, seq)
 
     def edit_structure(
-        self, token: str, sid: str, changes: Mapping[str, Any], expected_version: int
+        self,
+        token: str,
+        sid: str,
+        changes: Mapping[str, Any],
+        expected_version: int,
+        *,
+        submission: str | None = None,
     ) -> Card:
         """Change some fields of a card made at ``expected_version``.
+
+        ``submission`` (:func:`submission_key`): an edit sent again with the key of one
+        that was written returns that first edit's card, and is no conflict with it.
 
         Raises
         ------
@@ -235,7 +338,14 @@ class EditingMixin:
             raise InvalidInput("formulaire invalide")
         if "id" in changes:
             raise InvalidInput([forms._problem("id", "", "l’identifiant ne se modifie pas")])
+        key = submission_key(submission)
+        earlier = self._earlier_answer(token, key, EDIT_STRUCTURE)
+        if earlier is not None:
+            return earlier
         with self._writing(token, WRITERS, "modifier une structure", edit=True) as ctx:
+            earlier = self._answer_of(ctx.conn, ctx.member, key, EDIT_STRUCTURE)
+            if earlier is not None:
+                return earlier
             row = self._structure_row(ctx.conn, ctx.wid, sid)
             if row["deleted"] or row["version"] != expected_version:
                 self._conflict(ctx.conn, ctx.wid, row, expected_version)
@@ -275,7 +385,15 @@ class EditingMixin:
                 "before": {k: current.get(k) for k in diff},
                 "version": version,
             }
-            self._log(ctx, seq, EDIT_STRUCTURE, payload, target=row["sid"], moderated=True)
+            self._log(
+                ctx,
+                seq,
+                EDIT_STRUCTURE,
+                payload,
+                target=row["sid"],
+                moderated=True,
+                submission=key,
+            )
             return Card(structure, version, seq)
 
     def remove_structure(self, token: str, sid: str, expected_version: int) -> int:
@@ -325,8 +443,8 @@ class EditingMixin:
             else "reprenez votre modification dessus"
         )
         raise ConflictError(
-            f"Le lien {shown} a été modifié pendant que vous {doing} (version "
-            f"{row['version']}) : voici sa valeur actuelle, {then}.",
+            f"Le lien {shown} a été modifié pendant que vous {doing} : "
+            f"voici sa valeur actuelle, {then}.",
             Link.model_validate(data),
             row["version"],
         )

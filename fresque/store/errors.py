@@ -52,12 +52,22 @@ class ConflictError(StoreError):
         The card as it is now (``None`` when it was removed).
     version : int
         Its current version: resend the edit with this ``expected_version`` to overwrite.
+    author : str or None
+        Who made the change that came first (a nickname, or the role's name), when known.
     """
 
-    def __init__(self, message: str, current: Any = None, version: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        current: Any = None,
+        version: int | None = None,
+        *,
+        author: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.current = current
         self.version = version
+        self.author = author
 
 
 class RateLimited(StoreError):

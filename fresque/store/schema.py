@@ -11,7 +11,9 @@
     The append-only log: every write is one event ``(workshop_id, seq)`` with its author,
     time, kind and JSON payload. Only two columns ever change after the insert:
     ``status`` (pending / accepted / rejected, for the edits that are moderated) and
-    ``undone_by`` (the event that undid it).
+    ``undone_by`` (the event that undid it). A phone's save keeps its ``submission`` key
+    (unique per author), so that the same save sent again after a lost answer finds
+    its first event instead of writing a second one.
 ``workshop_join_attempts``
     The join door's counter: one row per attempt to join (client address, the workshop
     when the code named one, time, whether it got in), deleted after
@@ -115,10 +117,12 @@ events = Table(
     Column("undone_by", Integer, nullable=True),
     Column("reviewed_by", Integer, ForeignKey("workshop_members.id"), nullable=True),
     Column("reviewed_at", DateTime, nullable=True),
+    Column("submission", String(64), nullable=True),
     UniqueConstraint("workshop_id", "seq"),
     Index("ix_workshop_events_author", "workshop_id", "author_id", "created_at"),
     Index("ix_workshop_events_target", "workshop_id", "target"),
     Index("ix_workshop_events_status", "workshop_id", "status"),
+    Index("ix_workshop_events_submission", "workshop_id", "author_id", "submission", unique=True),
 )
 
 structures = Table(

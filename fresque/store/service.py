@@ -403,6 +403,7 @@ class WorkshopService(
         target: str | None = None,
         other: str | None = None,
         moderated: bool = False,
+        submission: str | None = None,
     ) -> int:
         assert seq == ctx.seq, "one event per reserved number"
         status = None
@@ -419,6 +420,7 @@ class WorkshopService(
                 payload=dict(payload),
                 created_at=ctx.now,
                 status=status,
+                submission=submission,
             )
         )
         ctx.conn.execute(

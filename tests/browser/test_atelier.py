@@ -230,10 +230,10 @@ def test_second_editor_gets_conflict_and_current_value(atelier, contexts):
     bruno.click("#atl-p-save")
     message = bruno.locator(".atelier-message.conflict")
     message.wait_for(timeout=10_000)
-    assert "modifiée par Alice" in message.inner_text()
-    # The form now holds the current value, to redo the change on it.
-    assert bruno.input_value("#atl-f-name") == "Pépinière de Brest"
-    bruno.fill("#atl-f-name", "Pépinière Brest Métropole")
+    assert "Alice a modifié cette fiche" in message.inner_text()
+    # The form keeps his text (Alice's value is shown beside it): saving applies it to
+    # the current version.
+    assert bruno.input_value("#atl-f-name") == "Pépinière Brest Métropole"
     bruno.click("#atl-p-save")
     bruno.wait_for_selector("text=« Pépinière Brest Métropole » est enregistrée.", timeout=10_000)
     assert service.get_structure(token, "pepiniere_brest").structure.name == (

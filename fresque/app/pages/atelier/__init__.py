@@ -10,8 +10,10 @@ Who sees what (from the token's role):
 
 - no token: join with the short code and a nickname; create a workshop (facilitators);
 - participant: the mobile-first card form (pick lists, territory autocomplete), the
-  workshop's cards with an edit button (version checked: a conflict shows the current
-  value) and, on the cards one added, a remove button; a link form with "my links", each
+  workshop's cards with an edit button (version checked: a conflict keeps the
+  participant's own changes in the form, shows the other's version beside it, and
+  "Enregistrer ma version" saves them on it) and, on the cards one added, a remove
+  button; a link form with "my links", each
   editable and removable. A removal asks for a confirmation first (a sheet at the
   bottom of the screen that takes the keyboard focus); if the card or link changed
   meanwhile, the sheet shows its current value and asks again on that version;
@@ -27,14 +29,23 @@ Who sees what (from the token's role):
   undone, not rejected and, under pre-moderation, accepted;
 - viewer: the board, read only.
 
+Saving says what happened (:mod:`~fresque.app.pages.atelier.saving`): a save leaves
+the browser with a submission key and clears the earlier success banner at once; a save
+that gets no answer shows "Non enregistré" with "Réessayer", the form kept, and a retry
+sends the same key, so that a save written before its answer was lost is never made
+twice. After a save the form resets its warnings ("Existe peut-être déjà" shows only for
+the name in the box).
+
 Live: every view holds a ``dcc.Interval`` (:data:`POLL_MS` on phones, :data:`SCREEN_POLL_MS`
 on the board and the panel) whose clientside callback
 asks the bare route :data:`VERSION_PATH` for the workshop's version, and re-renders only
-when it moved. A phone's redraw is cheap because hundreds of phones redraw
-at every edit: it reads the service's per-version snapshot of the cards and only the
-phone's own events (:meth:`~fresque.store.WorkshopService.reader`), builds the rows of
-the few cards it shows (cached list items), and sends only what changed against what the
-phone says it shows (``atl-p-shown``): nothing, or a patch of the rows that moved. The
+when it moved; while the route cannot be reached, "Connexion perdue, nouvel essai…"
+shows and the polls back off, until the first answer hides it. A phone's redraw is
+cheap because hundreds of phones redraw at every edit: it reads the service's
+per-version snapshot of the cards and only the phone's own events
+(:meth:`~fresque.store.WorkshopService.reader`), builds the rows of the few cards it
+shows (cached list items), and sends only what changed against what the phone says it
+shows (``atl-p-shown``): nothing, or a patch of the rows that moved. The
 link pick lists are filled as one types (never every card).
 
 The shell's language link knows nothing of the token: on an Atelier screen a clientside
@@ -63,6 +74,8 @@ The package, one concern a module:
 - :mod:`~fresque.app.pages.atelier.phone`: the participant's phone and its live redraw;
 - :mod:`~fresque.app.pages.atelier.phone_lists`: the phone's cards, links and edits;
 - :mod:`~fresque.app.pages.atelier.phone_forms`: the card and link forms;
+- :mod:`~fresque.app.pages.atelier.saving`: what a save sends and says (submission key,
+  "Non enregistré", a conflict's two versions);
 - :mod:`~fresque.app.pages.atelier.removal`: removing one's own, after a confirmation;
 - :mod:`~fresque.app.pages.atelier.board`: the projector board;
 - :mod:`~fresque.app.pages.atelier.facilitator`: the facilitator's panel;
@@ -89,6 +102,7 @@ from fresque.app.pages.atelier import (
     phone,
     phone_forms,
     removal,
+    saving,
 )
 from fresque.app.pages.atelier.access import (
     EXTENSION,
@@ -151,6 +165,7 @@ def register_callbacks(app: dash.Dash) -> None:
     page.register_callbacks(app)
     join.register_callbacks(app)
     phone_forms.register_callbacks(app)
+    saving.register_callbacks(app)
     removal.register_callbacks(app)
     page.register_language_link(app)
     live.register_callbacks(app)

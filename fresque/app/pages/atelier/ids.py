@@ -61,6 +61,18 @@ P_CONFIRM_TEXT = "atl-p-confirm-text"
 P_CONFIRM_YES = "atl-p-confirm-yes"
 P_CONFIRM_NO = "atl-p-confirm-no"
 P_REMOVED = "atl-p-removed"  # the outcome of a removal
+# --- issue 13, the phone's save that says what happened (h-phone) ---------------------
+#: The save being sent, set in the browser before the request: ``{"key", "at"}`` (the
+#: submission key stays the same for every retry until the server answers it).
+P_SUBMIT = "atl-p-submit"
+P_ACK = "atl-p-ack"  # the submission key the server answered last
+P_UNSAVED = "atl-p-unsaved"  # "Non enregistré", with its retry button
+P_RETRY = "atl-p-retry"
+P_CONFLICT = "atl-p-conflict"  # someone changed the card meanwhile: their version
+P_CONFLICT_TEXT = "atl-p-conflict-text"
+P_KEEP_MINE = "atl-p-keep-mine"  # save one's own on the current version
+P_SIMILAR_FOUND = "atl-p-similar-found"  # {"name", "children"}: shown while the name is
+OFFLINE = "atl-offline"  # the live poll's "connection lost" notice (every view)
 #: The card form's fields: (form field, component id).
 FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "atl-f-name"),

@@ -1,6 +1,9 @@
 """Live screens: every view polls the bare route :data:`VERSION_PATH` (a WSGI layer
 ahead of Flask) from the browser every :data:`POLL_MS`, and moves its version store,
-which re-renders, only when the workshop moved."""
+which re-renders, only when the workshop moved. While the route cannot be reached (no
+network, a server down or answering 5xx), the page shows "Connexion perdue, nouvel
+essai…" (:func:`offline_notice`) and asks again less and less often (up to
+:data:`MAX_RETRY_MS` apart), then hides the notice at the first answer."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from urllib.parse import parse_qs
 
 import dash
 import flask
-from dash import Input, Output, State
+from dash import Input, Output, State, html
 
 from fresque.app.pages.atelier.access import _store_errors, service
 from fresque.app.pages.atelier.ids import (
@@ -20,6 +23,7 @@ from fresque.app.pages.atelier.ids import (
     B_VERSION,
     F_TICK,
     F_VERSION,
+    OFFLINE,
     P_TICK,
     P_VERSION,
     URL,
@@ -35,34 +39,63 @@ POLL_MS = 1500
 SCREEN_POLL_MS = 1000
 
 
+#: The longest wait between two polls while the version route cannot be reached (the
+#: wait doubles from the screen's poll interval at each failure).
+MAX_RETRY_MS = 8000
+
 #: The route a screen polls: ``GET /_atelier/version?t=TOKEN`` → ``{"version": n}``.
 VERSION_PATH = "/_atelier/version"
 
 
 # A screen's poll, in the browser: the new version (and, on the board, a beat every
-# 10 ticks so that "just added" marks fade), or nothing when it did not move, when the
-# token is refused or when the server cannot be reached (the next tick asks again).
+# 10 ticks so that "just added" marks fade), or nothing when it did not move or when the
+# token is refused; and whether the "connection lost" notice hides. When the server
+# cannot be reached (network error, or a 5xx from it or a proxy), the notice shows and
+# the next polls wait twice as long each time (ticks in between are skipped), up to
+# MAX_RETRY_MS; the first answer hides it.
 _POLL_JS = """
 async function (n, version, search) {
     const none = window.dash_clientside.no_update;
     const token = new URLSearchParams(search || "").get("t");
-    if (!token) { return none; }
-    let answer;
+    if (!token) { return [none, none]; }
+    const polls = window.fresqueAtelierPolls = window.fresqueAtelierPolls || {};
+    const mine = polls[__STORE__] = polls[__STORE__] || {failures: 0, next: 0};
+    if (Date.now() < mine.next) { return [none, none]; }
+    let answer = null;
     try {
         const reply = await fetch(__URL__ + "?t=" + encodeURIComponent(token),
                                   {cache: "no-store", headers: {Accept: "application/json"}});
-        if (!reply.ok) { return none; }
-        answer = await reply.json();
+        if (reply.status >= 500) { throw new Error("HTTP " + reply.status); }
+        if (reply.ok) { answer = await reply.json(); }
     } catch (error) {
-        return none;
+        mine.failures += 1;
+        mine.next = Date.now() + Math.min(__POLL__ * 2 ** (mine.failures - 1), __MAX__);
+        return [none, false];
     }
+    const back = mine.failures > 0 ? true : none;
+    mine.failures = 0;
+    mine.next = 0;
+    if (answer === null) { return [none, back]; }
     const beat = __FADE__ ? Math.floor((n || 0) / 10) : 0;
     if (Array.isArray(version) && version[0] === answer.version && version[1] === beat) {
-        return none;
+        return [none, back];
     }
-    return [answer.version, beat];
+    return [[answer.version, beat], back];
 }
 """
+
+
+def offline_notice(lang: str) -> html.P:
+    """The notice a screen shows while its poll cannot reach the server (hidden until
+    then; one per page, whatever the view)."""
+    return html.P(
+        t("atelier.offline", lang),
+        id=OFFLINE,
+        hidden=True,
+        className="atelier-offline",
+        role="status",
+        **{"aria-live": "polite"},
+    )
 
 
 def workshop_version(
@@ -134,11 +167,16 @@ def register_callbacks(app: dash.Dash) -> None:
     # so a slow render is never cancelled by the next tick.
     install_version_route(app)
     url = json.dumps(app.get_relative_path(VERSION_PATH))
-    for tick, store in ((P_TICK, P_VERSION), (B_TICK, B_VERSION), (F_TICK, F_VERSION)):
+    polls = ((P_TICK, P_VERSION, POLL_MS), (B_TICK, B_VERSION, SCREEN_POLL_MS))
+    polls += ((F_TICK, F_VERSION, SCREEN_POLL_MS),)
+    for tick, store, every in polls:
         fade = "true" if store == B_VERSION else "false"
+        code = _POLL_JS.replace("__URL__", url).replace("__FADE__", fade)
+        code = code.replace("__STORE__", json.dumps(store)).replace("__POLL__", str(every))
         app.clientside_callback(
-            _POLL_JS.replace("__URL__", url).replace("__FADE__", fade),
+            code.replace("__MAX__", str(MAX_RETRY_MS)),
             Output(store, "data"),
+            Output(OFFLINE, "hidden", allow_duplicate=True),
             Input(tick, "n_intervals"),
             State(store, "data"),
             State(URL, "search"),

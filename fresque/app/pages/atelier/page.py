@@ -79,6 +79,7 @@ from fresque.app.pages.atelier.ids import (
     M_PICK,
     M_SHOWN,
     M_YES,
+    P_ACK,
     P_ASKED,
     P_CANCEL,
     P_CARDS,
@@ -86,16 +87,23 @@ from fresque.app.pages.atelier.ids import (
     P_CONFIRM_NO,
     P_CONFIRM_TEXT,
     P_CONFIRM_YES,
+    P_CONFLICT,
+    P_CONFLICT_TEXT,
     P_EDITING,
     P_FORM_TITLE,
     P_HEAD,
+    P_KEEP_MINE,
     P_LOAD,
     P_MESSAGE,
     P_REMOVED,
+    P_RETRY,
     P_SAVE,
     P_SHOWN,
     P_SIMILAR,
+    P_SIMILAR_FOUND,
+    P_SUBMIT,
     P_TICK,
+    P_UNSAVED,
     P_VERSION,
     PAGE,
     PH_KINDS,
@@ -106,6 +114,7 @@ from fresque.app.pages.atelier.ids import (
     URL,
 )
 from fresque.app.pages.atelier.join import _resume, join_view
+from fresque.app.pages.atelier.live import offline_notice
 from fresque.app.pages.atelier.phone import participant_view
 from fresque.app.state import ViewState, page_from_path
 from fresque.i18n import DEFAULT_LANGUAGE
@@ -159,8 +168,13 @@ def _skeleton() -> list:
         *(html.Div(id=i) for i in (M_CONFIRM, M_CONFIRM_TEXT, M_MESSAGE)),
         *(dcc.Store(id=i) for i in (M_ASKED, M_SHOWN)),
     ]
+    # issue 13 (h-phone): the phone's save
+    buttons += [P_RETRY, P_KEEP_MINE]
+    divs += [P_UNSAVED, P_CONFLICT, P_CONFLICT_TEXT]
+    stores = [P_SUBMIT, P_ACK, P_SIMILAR_FOUND]
     return [
         *members,
+        *(dcc.Store(id=i) for i in stores),
         *(dcc.Input(id=i) for i in inputs),
         dcc.Textarea(id=FIELD_ID["description"]),
         *(dcc.Dropdown(id=i) for i in dropdowns),
@@ -189,6 +203,7 @@ def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
             dcc.Location(id=URL, refresh="callback-nav"),
             dcc.Store(id=LANG, data=lang),
             dcc.Store(id=SAVED, storage_type="local"),
+            offline_notice(lang),
             html.Div(id=CONTENT, children=content),
         ],
     )

@@ -53,6 +53,7 @@ from fresque.app.pages.atelier.phone_lists import (
 )
 from fresque.app.pages.atelier.pieces import _capitalized, _workshop_head
 from fresque.app.pages.atelier.removal import _confirm_box
+from fresque.app.pages.atelier.saving import conflict_box, stores, unsaved_box
 from fresque.app.payload import plain, plain_outputs
 from fresque.app.widgets import dropdown_labels, labelled
 from fresque.i18n import DEFAULT_LANGUAGE, enum_choices, t
@@ -207,6 +208,10 @@ def participant_view(token: str | None, lang: str, ws=None, me=None) -> html.Div
                 error("description"),
             ),
             html.Div(id=P_MESSAGE, className="atelier-form-message", role="alert"),
+            # issue 13 (h-phone): a save without answer, a conflict's other version
+            unsaved_box(lang),
+            conflict_box(lang),
+            *stores(),
             html.Div(
                 className="atelier-buttons",
                 children=[

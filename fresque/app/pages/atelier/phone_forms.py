@@ -33,19 +33,32 @@ from fresque.app.pages.atelier.ids import (
     L_TARGET,
     LANG,
     LIST_FIELDS,
+    P_ACK,
     P_CANCEL,
+    P_CONFLICT,
+    P_CONFLICT_TEXT,
     P_EDIT,
     P_EDITING,
     P_FORM_TITLE,
+    P_KEEP_MINE,
     P_LOAD,
     P_MESSAGE,
     P_SAVE,
-    P_SIMILAR,
+    P_SIMILAR_FOUND,
+    P_SUBMIT,
     P_UNDO,
+    P_UNSAVED,
     URL,
 )
 from fresque.app.pages.atelier.phone_lists import _link_options
 from fresque.app.pages.atelier.pieces import _message
+from fresque.app.pages.atelier.saving import (
+    after_conflict,
+    changed_fields,
+    conflict_lines,
+    conflict_text,
+)
+from fresque.app.payload import plain
 from fresque.i18n import DEFAULT_LANGUAGE, t
 from fresque.model import Level
 
@@ -106,12 +119,46 @@ def _territory_labels(codes: list[str], level: str | None) -> list[dict[str, str
     return out
 
 
+def _similar_list(found, lang: str) -> list:
+    """The "may already be there" box: the similar cards, each with its edit button."""
+    return [
+        html.P(t("atelier.form.similar", lang)),
+        html.Ul(
+            [
+                html.Li(
+                    [
+                        html.Strong(c.structure.name),
+                        html.Button(
+                            t("atelier.cards.edit", lang),
+                            id={"type": P_EDIT, "id": c.structure.id, "at": "similar"},
+                            className="button small",
+                            n_clicks=0,
+                        ),
+                    ]
+                )
+                for c in found
+            ]
+        ),
+    ]
+
+
+def _territory_label(code: str, level: str | None) -> str:
+    """A territory's name (its code when the geography does not know it)."""
+    try:
+        return service().territories[(level, code)].label
+    except (KeyError, ValueError, LookupError):
+        return code
+
+
 def register_callbacks(app: dash.Dash) -> None:
     """The card form's and the link form's callbacks."""
 
     # --- participant: "may already be there" ----------------------------------------------
+    # What it found goes to a store, shown while the name is the one searched
+    # (saving.register_callbacks): a save that empties the form hides it, even when
+    # the search answers after the save.
     @app.callback(
-        Output(P_SIMILAR, "children"),
+        Output(P_SIMILAR_FOUND, "data"),
         Input(FIELD_ID["name"], "n_blur"),
         State(FIELD_ID["name"], "value"),
         State(FIELD_ID["territory_level"], "value"),
@@ -124,33 +171,15 @@ def register_callbacks(app: dash.Dash) -> None:
     def similar(_blur, name, level, codes, editing, search, lang):
         token = _token(search)
         if token is None or editing or not name or len(name.strip()) < 4:
-            return []
+            return None
         values: dict[str, Any] = {"name": name}
         if level and codes:  # without territories, a similar name is enough
             values.update(territory_level=level, territory_codes=codes)
         with _store_refusals_change_nothing():
             found = service().similar_structures(token, values)[:3]
         if not found:
-            return []
-        return [
-            html.P(t("atelier.form.similar", lang)),
-            html.Ul(
-                [
-                    html.Li(
-                        [
-                            html.Strong(c.structure.name),
-                            html.Button(
-                                t("atelier.cards.edit", lang),
-                                id={"type": P_EDIT, "id": c.structure.id, "at": "similar"},
-                                className="button small",
-                                n_clicks=0,
-                            ),
-                        ]
-                    )
-                    for c in found
-                ]
-            ),
-        ]
+            return None
+        return {"name": name, "children": plain(_similar_list(found, lang))}
 
     # --- participant: territory autocomplete ------------------------------------------
     @app.callback(
@@ -173,6 +202,8 @@ def register_callbacks(app: dash.Dash) -> None:
         ]
 
     # --- participant: add, edit, conflicts --------------------------------------------
+    # The save comes from the browser (saving.P_SUBMIT, with its submission key): the
+    # reply names the key it answers (P_ACK), so that a save without answer can say so.
     field_values = [State(cid, "value") for _f, cid in FIELDS]
 
     @app.callback(
@@ -183,7 +214,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(P_EDITING, "data"),
         Output(P_FORM_TITLE, "children"),
         Output(P_CANCEL, "hidden"),
-        Input(P_SAVE, "n_clicks"),
+        # issue 13 (h-phone): what the save says happened
+        Output(P_ACK, "data"),
+        Output(P_UNSAVED, "hidden"),
+        Output(P_SAVE, "disabled"),
+        Output(P_KEEP_MINE, "disabled"),
+        Output(P_CONFLICT, "hidden"),
+        Output(P_CONFLICT_TEXT, "children"),
+        Output(P_SIMILAR_FOUND, "data"),
+        Input(P_SUBMIT, "data"),
         Input(P_CANCEL, "n_clicks"),
         Input(P_LOAD, "data"),
         *field_values,
@@ -192,11 +231,10 @@ def register_callbacks(app: dash.Dash) -> None:
         State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def card_form(_save, _cancel, _edits, *args):
+    def card_form(submit, _cancel, _edits, *args):
         values = list(args[: len(FIELDS)])
         editing, search, lang = args[len(FIELDS) :]
         lang = lang or DEFAULT_LANGUAGE
-        trigger = dash.ctx.triggered_id
         token = _token(search)
         if token is None:
             raise PreventUpdate
@@ -205,15 +243,32 @@ def register_callbacks(app: dash.Dash) -> None:
         n = len(FIELDS)
         keep = [no_update] * n
         no_errors = [""] * n
+        key = submit.get("key") if isinstance(submit, dict) else None
 
-        def reply(vals, options, errs, message, edit, title, cancel_hidden):
+        def reply(vals, options, errs, message, edit, title, cancel_hidden, **after):
             if all(e is no_update for e in errs):
                 shown = no_update
             else:  # in the order of the error lines on the page
                 by_field = dict(zip((f for f, _cid in FIELDS), errs, strict=True))
                 group = dash.ctx.outputs_list[len(FIELDS) + 1]
                 shown = [by_field.get(o["id"]["field"], "") for o in group]
-            return (*vals, options, shown, message, edit, title, cancel_hidden)
+            answered = trigger == P_SUBMIT
+            return (
+                *vals,
+                options,
+                shown,
+                message,
+                edit,
+                title,
+                cancel_hidden,
+                key if answered else no_update,
+                True if answered else no_update,  # an answer came: not "Non enregistré"
+                False if answered else no_update,
+                False if answered else no_update,
+                after.get("conflict_hidden", True),
+                after.get("conflict", no_update),
+                after.get("similar"),
+            )
 
         def blank():
             vals = ["", None, [], [], [], Level.DEPARTEMENT.value, [], "", ""]
@@ -227,14 +282,14 @@ def register_callbacks(app: dash.Dash) -> None:
                 _territory_labels(codes, structure.territory_level.value),
                 no_errors,
                 message,
-                {"sid": structure.id, "version": version},
+                {"sid": structure.id, "version": version, "loaded": vals},
                 t("atelier.form.edit", lang).format(name=structure.name),
                 False,
             )
 
         fired = {item["prop_id"] for item in dash.ctx.triggered}
-        if f"{P_SAVE}.n_clicks" in fired:
-            trigger = P_SAVE
+        if f"{P_SUBMIT}.data" in fired and key:
+            trigger = P_SUBMIT
         elif f"{P_CANCEL}.n_clicks" in fired:
             trigger = P_CANCEL
         elif f"{P_LOAD}.data" in fired and isinstance(_edits, dict) and _edits.get("id"):
@@ -260,35 +315,72 @@ def register_callbacks(app: dash.Dash) -> None:
         form = _form_values(values)
         try:
             if editing:
-                changes = {k: v for k, v in form.items()}
+                base = editing.get("loaded")
+                if isinstance(base, list) and len(base) == n:
+                    mine = changed_fields(values, base)
+                    changes = {k: v for k, v in form.items() if k in mine}
+                else:  # a form loaded before the page knew what it loaded
+                    changes = dict(form)
                 card = svc.edit_structure(
-                    token, editing["sid"], changes, expected_version=int(editing["version"])
+                    token,
+                    editing["sid"],
+                    changes,
+                    expected_version=int(editing["version"]),
+                    submission=key,
                 )
                 message = t("atelier.form.saved", lang).format(name=card.structure.name)
             else:
                 card = svc.add_structure(
-                    token, {k: v for k, v in form.items() if v not in (None, [])}
+                    token, {k: v for k, v in form.items() if v not in (None, [])}, submission=key
                 )
                 message = t("atelier.form.added", lang).format(name=card.structure.name)
         except errors.ConflictError as error:
-            if error.current is None:
+            if error.current is None:  # removed meanwhile: the text stays, to add it anew
+                text = str(error) + "\n" + t("atelier.conflict.removed", lang)
                 return reply(
-                    blank(),
-                    [],
+                    keep,
+                    no_update,
                     no_errors,
-                    _message(str(error), "error conflict"),
+                    _message(text, "error conflict"),
                     None,
                     t("atelier.form.add", lang),
                     True,
                 )
-            return loaded(error.current, error.version, _message(str(error), "error conflict"))
+            current = _card_values(error.current)
+            base = editing.get("loaded") if isinstance(editing, dict) else None
+            if not isinstance(base, list) or len(base) != n:
+                base = values  # nothing known of what was loaded: all of it is theirs
+            shown, theirs = after_conflict(values, base, current)
+            vals = [v if v != old else no_update for v, old in zip(shown, values, strict=True)]
+            codes = shown[[f for f, _ in FIELDS].index("territory_codes")]
+            level = shown[[f for f, _ in FIELDS].index("territory_level")]
+            lines = conflict_lines(current, theirs, lang, _territory_label)
+            return reply(
+                vals,
+                _territory_labels(codes, level),
+                no_errors,
+                "",
+                {"sid": error.current.id, "version": error.version, "loaded": current},
+                no_update,
+                False,
+                conflict_hidden=False,
+                conflict=conflict_text(error.author, lines, lang),
+            )
         except errors.InvalidInput as error:
             by_field = field_errors(error.fields, lang)
             errs = ["\n".join(by_field.get(f, [])) for f, _cid in FIELDS]
             general = [m for f, ms in by_field.items() if f not in FIELD_ID for m in ms]
             text = "\n".join(general) or t("atelier.form.fix", lang)
             return reply(
-                keep, no_update, errs, _message(text, "error"), no_update, no_update, no_update
+                keep,
+                no_update,
+                errs,
+                _message(text, "error"),
+                no_update,
+                no_update,
+                no_update,
+                conflict_hidden=no_update,
+                similar=no_update,
             )
         except errors.StoreError as error:
             return reply(
@@ -299,6 +391,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 no_update,
                 no_update,
                 no_update,
+                conflict_hidden=no_update,
+                similar=no_update,
             )
         return reply(
             blank(),
