@@ -75,6 +75,7 @@ from fresque.app.pages.atelier import (
     phone,
     phone_forms,
     removal,
+    session,
 )
 from fresque.app.pages.atelier.access import (
     EXTENSION,
@@ -136,6 +137,7 @@ def register_callbacks(app: dash.Dash) -> None:
     """Attach the Atelier page's callbacks to ``app`` (in the order Dash lists them)."""
     page.register_callbacks(app)
     join.register_callbacks(app)
+    session.register_callbacks(app)
     phone_forms.register_callbacks(app)
     removal.register_callbacks(app)
     page.register_language_link(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 #: The page's name in the app's paths.
 PAGE = "atelier"
-#: The ``vue`` of the projector board in a facilitator's URL (``&vue=tableau``).
+#: The ``vue`` of the projector board in a screen's URL (``/atelier?vue=tableau``).
 BOARD_VIEW = "tableau"
 
 # --- component ids -----------------------------------------------------------------------
@@ -112,3 +112,7 @@ F_MERGE_PREVIEW = "atl-fa-merge-preview"
 F_MERGE_CONFIRM = "atl-fa-merge-confirm"
 F_MERGE_DIFF = "atl-fa-merge-diff"
 F_MERGE_SEEN = "atl-fa-merge-seen"  # fingerprint of the diff the facilitator was shown
+# this device (issue 13, screen tokens): leave the workshop, open the panel elsewhere
+LEAVE = "atl-leave"
+OTHER_DEVICE = "atl-other-device"
+OTHER_DEVICE_LINK = "atl-other-device-link"

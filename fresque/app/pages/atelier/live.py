@@ -8,13 +8,13 @@ import json
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs
 
 import dash
 import flask
 from dash import Input, Output, State
+from werkzeug.http import parse_cookie
 
-from fresque.app.pages.atelier.access import _store_errors, service
+from fresque.app.pages.atelier.access import _store_errors, service, token_from_cookies
 from fresque.app.pages.atelier.ids import (
     B_TICK,
     B_VERSION,
@@ -35,22 +35,24 @@ POLL_MS = 1500
 SCREEN_POLL_MS = 1000
 
 
-#: The route a screen polls: ``GET /_atelier/version?t=TOKEN`` → ``{"version": n}``.
+#: The route a screen polls: ``GET /_atelier/version`` (``?vue=tableau`` on the board),
+#: the token from the device's cookie → ``{"version": n}``.
 VERSION_PATH = "/_atelier/version"
 
 
 # A screen's poll, in the browser: the new version (and, on the board, a beat every
 # 10 ticks so that "just added" marks fade), or nothing when it did not move, when the
-# token is refused or when the server cannot be reached (the next tick asks again).
+# token is refused or when the server cannot be reached (the next tick asks again). The
+# token travels in the device's cookie; the query says only which screen asks.
 _POLL_JS = """
 async function (n, version, search) {
     const none = window.dash_clientside.no_update;
-    const token = new URLSearchParams(search || "").get("t");
-    if (!token) { return none; }
+    const vue = new URLSearchParams(search || "").get("vue");
     let answer;
     try {
-        const reply = await fetch(__URL__ + "?t=" + encodeURIComponent(token),
-                                  {cache: "no-store", headers: {Accept: "application/json"}});
+        const reply = await fetch(__URL__ + (vue ? "?vue=" + encodeURIComponent(vue) : ""),
+                                  {cache: "no-store", credentials: "same-origin",
+                                   headers: {Accept: "application/json"}});
         if (!reply.ok) { return none; }
         answer = await reply.json();
     } catch (error) {
@@ -72,7 +74,8 @@ def workshop_version(
 
     ``200 {"version": n}`` for a token the store accepts (any role: the version says
     only that something moved), ``403 {"error": …}`` otherwise (unknown, blocked, or a
-    workshop that is gone), with the store's message in French.
+    workshop that is gone), with the store's message in French; ``400`` without a token
+    (the device has no workshop open).
     """
     errors = _store_errors()
     if not token:
@@ -101,7 +104,8 @@ class VersionRoute:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             start_response("405 METHOD NOT ALLOWED", [("Allow", "GET"), ("Content-Length", "0")])
             return [b""]
-        token = parse_qs(environ.get("QUERY_STRING", "")).get("t", [None])[0]
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        token = token_from_cookies(cookies, environ.get("QUERY_STRING", ""))
         status, body = workshop_version(token, self.server)
         data = json.dumps(body, ensure_ascii=False).encode()
         start_response(
