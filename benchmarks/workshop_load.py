@@ -264,7 +264,7 @@ def find_callbacks(dependencies: list[dict[str, Any]]) -> dict[str, Callback]:
         return [(i["id"], i["property"]) for i in items]
 
     wanted = {
-        "show": lambda outs: ("atl-content", "children") in outs,
+        "show": lambda outs: ("atl-content", "children") in outs and ("atl-saved", "data") in outs,
         "create": lambda outs: ("atl-create-error", "children") in outs,
         "join": lambda outs: ("atl-join-error", "children") in outs,
         "form": lambda outs: ("atl-p-editing", "data") in outs,
