@@ -333,7 +333,8 @@ def device_section(role: str, lang: str) -> html.Section:
     children.append(
         html.Button(t("atelier.device.leave", lang), id=LEAVE, className="button", n_clicks=0)
     )
-    return html.Section(className="panel atelier-card atelier-device", children=children)
+    wide = " for-panel" if role == "facilitator" else ""
+    return html.Section(className="panel atelier-card atelier-device" + wide, children=children)
 
 
 def register_callbacks(app: dash.Dash) -> None:
