@@ -170,3 +170,106 @@ def test_a_forged_cross_origin_post_is_refused(atelier, contexts):
         evil.goto("https://evil.example/")
     assert "Requête refusée" in evil.inner_text("body")
     assert all(c.structure.name != "Carte forgée" for c in service.cards(token))
+
+
+@pytest.fixture
+def gunicorn_app(tmp_path) -> Iterator[tuple[str, Path, object]]:
+    """The app as an event serves it: gunicorn with the repository's ``gunicorn.conf.py``
+    on a free loopback port, a SQLite file of its own and an access log file; yields
+    (base URL, access log, the workshop store). The log is complete once the fixture
+    has stopped the server."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from fresque.store import WorkshopService
+    from fresque.store.db import make_engine
+
+    root = Path(__file__).resolve().parents[2]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"sqlite:///{tmp_path / 'atelier.db'}"
+    access_log = tmp_path / "access.log"
+    env = {**os.environ, "FRESQUE_DATABASE_URL": url, "WEB_CONCURRENCY": "1"}
+    for name in ("FRESQUE_FACILITATOR_KEY", "FRESQUE_TRUSTED_PROXIES", "FRESQUE_PUBLIC_URL"):
+        env.pop(name, None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "gunicorn", "--config", str(root / "gunicorn.conf.py")]
+    command += ["--bind", f"127.0.0.1:{port}", "--access-logfile", str(access_log)]
+    with (tmp_path / "gunicorn.out").open("w") as out:
+        process = subprocess.Popen(
+            [*command, "dash_app:server"], cwd=root, env=env, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, (tmp_path / "gunicorn.out").read_text()[-3000:]
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn does not answer after 120 s"
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", access_log, WorkshopService(make_engine(url))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_access_log_never_holds_a_token(gunicorn_app, contexts):
+    """Finding 3: with an access log on, the token was written in every request line
+    and Referer. A whole journey under gunicorn (create, the board from the panel's
+    link, the panel on a second device, a participant joins and adds a card, the board
+    and the panel redraw), then every token is looked for in the log."""
+    import re
+
+    from browser.dropdowns import choose
+
+    base, access_log, service = gunicorn_app
+    facilitator = contexts()
+    facilitator.goto(f"{base}/atelier")
+    facilitator.click("summary:has-text('créer un atelier')")
+    facilitator.fill("#atl-create-name", "Atelier journalisé")
+    facilitator.click("label:has-text('Un tableau vide')")
+    facilitator.click("#atl-create-go")
+    link = facilitator.locator("#atl-fa-board-link")
+    link.wait_for(timeout=60_000)
+    token = token_of(facilitator)
+    ws = service.workshop(token)
+    href = link.get_attribute("href")
+    board_token = re.search(r"t=([^&]+)", href).group(1)
+    projector = contexts()
+    projector.goto(base + href if href.startswith("/") else href)
+    projector.wait_for_selector("#atl-b-qr", timeout=60_000)
+    tablet = contexts(PHONE)
+    open_as(tablet, base, token)  # the panel on a second device
+    tablet.wait_for_selector("#atl-fa-pending", timeout=60_000)
+    phone = contexts(PHONE)
+    phone.goto(f"{base}/atelier?code={ws.code}")
+    phone.fill("#atl-join-nick", "Alice")
+    phone.click("#atl-join-go")
+    phone.wait_for_selector("#atl-f-name", timeout=60_000)
+    alice = token_of(phone)
+    phone.fill("#atl-f-name", "Incubateur du journal")
+    choose(phone, "atl-f-kind", "Structure d’accompagnement")
+    choose(phone, "atl-f-territories", "Finist")
+    phone.click("#atl-p-save")
+    phone.wait_for_selector("text=« Incubateur du journal » est ajoutée.", timeout=20_000)
+    for screen in (projector, tablet, facilitator):  # their polls and redraws
+        screen.wait_for_selector("text=Incubateur du journal", timeout=20_000)
+    phone.click("#lang-link")
+    phone.wait_for_selector("#atl-p-form-title >> text=Add a structure", timeout=20_000)
+    for context in {p.context for p in (facilitator, projector, tablet, phone)}:
+        context.close()  # every request sent, before the server stops
+
+    # gunicorn writes each line of its access log as the request ends.
+    lines = access_log.read_text().splitlines()
+    assert any("/_dash-update-component" in line for line in lines)
+    assert any("/_atelier/version" in line for line in lines)
+    assert len(lines) > 30
+    for secret in {token, board_token, alice}:
+        leaked = [line for line in lines if secret in line]
+        assert not leaked, leaked[:3]
