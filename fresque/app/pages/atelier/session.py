@@ -47,9 +47,8 @@ from fresque.app.pages.atelier.ids import (
     OTHER_DEVICE_LINK,
 )
 from fresque.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from fresque.views.workshop import ENTRY_PATH, entry_url
 
-#: The page a link with a token in its fragment opens (``#t=TOKEN``).
-ENTRY_PATH = "/atelier/entrer"
 #: The route the entry page posts the token to; it answers with the cookie.
 SESSION_PATH = "/_atelier/session"
 #: How long a device keeps its token (a workshop lasts a day; people come back to it).
@@ -88,7 +87,8 @@ def cookie_for(role: str) -> str:
 
 
 def entry_path(token: str, lang: str = DEFAULT_LANGUAGE, vue: str | None = None) -> str:
-    """The link (path) that opens the Atelier with ``token``: the token in the fragment.
+    """The link (path) that opens the Atelier with ``token``: the token in the fragment
+    (:func:`fresque.views.workshop.entry_url`).
 
     Examples
     --------
@@ -97,10 +97,7 @@ def entry_path(token: str, lang: str = DEFAULT_LANGUAGE, vue: str | None = None)
     >>> entry_path("abc", "en", vue="tableau")
     '/atelier/entrer?vue=tableau&lang=en#t=abc'
     """
-    query = {"vue": vue} if vue else {}
-    if lang != DEFAULT_LANGUAGE:
-        query["lang"] = lang
-    return ENTRY_PATH + ("?" + urlencode(query) if query else "") + "#" + urlencode({"t": token})
+    return entry_url("", token, vue=vue, lang=lang)
 
 
 def entry_address(
@@ -113,7 +110,7 @@ def entry_address(
     >>> entry_address("http://127.0.0.1:8050/", "abc", vue="tableau")
     'http://127.0.0.1:8050/atelier/entrer?vue=tableau#t=abc'
     """
-    return base_url.rstrip("/") + entry_path(token, lang, vue)
+    return entry_url(base_url, token, vue=vue, lang=lang)
 
 
 def _secure() -> bool:
