@@ -887,9 +887,10 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     },
     "atelier.device.other.hint": {
         "fr": "Ce lien donne tous les droits d’animation : ne le projetez pas et ne le "
-        "donnez à personne. Pour le vidéoprojecteur, utilisez « Ouvrir le tableau ».",
+        "donnez à personne. Pour le vidéoprojecteur, utilisez « Ouvrir le tableau "
+        "(vidéoprojecteur) ».",
         "en": "This link gives every facilitator right: do not project it nor give it to "
-        "anyone. For the projector, use “Open the board”.",
+        "anyone. For the projector, use “Open the board (projector)”.",
     },
     # --- Qui peut m'accompagner ? (orientation) ----------------------------------------
     "orientation.heading": {"fr": "Qui peut m’accompagner\u00a0?", "en": "Who can support me?"},

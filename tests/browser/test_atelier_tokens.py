@@ -123,6 +123,23 @@ def test_leaving_on_this_device_forgets_the_workshop(atelier, contexts):
     assert not phone.errors
 
 
+def test_the_entry_page_says_why_a_link_fails_then_takes_the_next_one(atelier, contexts):
+    base, service = atelier
+    _ws, token = service.create_workshop("Lien mal copié", base="vide")
+    tablet = contexts(PHONE)
+    tablet.goto(f"{base}/atelier/entrer#t=mal-copie")
+    message = tablet.locator("#entry-message")
+    message.filter(has_text="Lien d’atelier inconnu").wait_for(timeout=20_000)
+    assert tablet.url == f"{base}/atelier/entrer"  # the fragment left at once
+    assert not tablet.context.cookies()
+    tablet.goto(f"{base}/atelier/entrer")
+    message.filter(has_text="la partie après « #t= » manque").wait_for(timeout=20_000)
+    # The right link, pasted in the same tab: only the fragment changes.
+    tablet.goto(f"{base}/atelier/entrer#t={token}")
+    tablet.wait_for_selector("#atl-fa-pending", timeout=20_000)
+    assert tablet.url == f"{base}/atelier" and not tablet.errors
+
+
 def test_a_forged_cross_origin_post_is_refused(atelier, contexts):
     """A page of another site posts to the Atelier with the participant's cookies: the
     server refuses it (403) and nothing is written."""

@@ -174,11 +174,13 @@ def board_link(token: str, lang: str) -> str | None:
 
 _ENTRY_SCRIPT = """
 (function () {
-  var say = function (text) { document.getElementById("entry-message").textContent = text; };
+ var say = function (text) { document.getElementById("entry-message").textContent = text; };
+ var enter = function () {
   var found = /(?:^#|&)t=([^&]*)/.exec(window.location.hash || "");
   // The token leaves the address bar (and the history) before anything else.
   window.history.replaceState(null, "", window.location.pathname + window.location.search);
   if (!found) { say(__NO_TOKEN__); return; }
+  say(__OPENING__);
   var query = new URLSearchParams(window.location.search);
   fetch(__SESSION__, {
     method: "POST",
@@ -193,6 +195,10 @@ _ENTRY_SCRIPT = """
     if (answer.ok && answer.body.location) { window.location.replace(answer.body.location); }
     else { say(answer.body.error || __FAILED__); }
   }).catch(function () { say(__FAILED__); });
+ };
+ // A link opened while this page is shown changes only its fragment: no new page load.
+ window.addEventListener("hashchange", enter);
+ enter();
 })();
 """
 
@@ -237,6 +243,7 @@ def entry_page(lang: str, session_url: str, home_url: str) -> str:
         _ENTRY_SCRIPT.replace("__SESSION__", js(session_url))
         .replace("__NO_TOKEN__", js(t("atelier.entry.no_token", lang)))
         .replace("__FAILED__", js(t("atelier.entry.failed", lang)))
+        .replace("__OPENING__", js(t("atelier.entry.opening", lang)))
     )
     return _ENTRY_PAGE.format(
         lang=lang,
