@@ -311,7 +311,11 @@ def replay(app, url: str, recorded: tuple[str, str], eco: Ecosystem, n: int) -> 
 
     same = json.dumps(payload).encode()
     client = app.server.test_client()
-    headers = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
+    headers = {
+        "Content-Type": "application/json",
+        "Accept-Encoding": "gzip",
+        "Origin": "http://localhost",  # the test client's own site: writes are same-origin
+    }
     status = client.post(path, data=same, headers=headers).status_code
     warm = [timed(lambda: client.post(path, data=same, headers=headers)) for _ in range(n)]
     rng = random.Random(3)
@@ -397,7 +401,7 @@ def cold_start(runs: int) -> None:
             request = urllib.request.Request(
                 base + "/_dash-update-component",
                 data=json.dumps(payload).encode(),
-                headers={"Content-Type": "application/json"},
+                headers={"Content-Type": "application/json", "Origin": base},
                 method="POST",
             )
             with urllib.request.urlopen(request, timeout=120) as response:

@@ -112,7 +112,9 @@ def main() -> int:
             lambda r: redraws.append(r) if "_dash-update-component" in r.url else None,
         )
         n_structures = len(service.current_records(token).structures)
-        page.goto(f"{url}/atelier?t={token}&vue=tableau")
+        # The panel's board link: a display-only token, traded for the screen's cookie.
+        screen = service.create_screen_link(token)
+        page.goto(f"{url}/atelier/entrer?vue=tableau#t={screen}")
         page.wait_for_function(
             f"() => {CY}?.nodes('.structure').length === {n_structures}", timeout=120_000
         )

@@ -312,13 +312,16 @@ def redraw(url: str, cards: int, per_version: int, rounds: int) -> None:
     def post(token: str, version: int) -> bytes:
         values = {
             "atl-p-shown.data": shown.get(token),
-            "atl-url.search": f"?t={token}",
+            "atl-url.search": "",
             "atl-url.pathname": "/atelier",
             "atl-lang.data": "fr",
             "atl-p-version.data": [version, 0],
         }
+        client.set_cookie("fresque_atelier", token)  # the phone's token, as its browser holds it
         reply = client.post(
-            "/_dash-update-component", json=render.body(values, ["atl-p-version.data"])
+            "/_dash-update-component",
+            json=render.body(values, ["atl-p-version.data"]),
+            headers={"Origin": "http://localhost"},
         )
         assert reply.status_code == 200, reply.status_code
         shown[token] = reply.get_json()["response"]["atl-p-shown"]["data"]

@@ -18,7 +18,8 @@ Run ``python benchmarks/workshop_load.py`` from the repository root. The script
    (``--screens``) poll every ``--screen-poll`` seconds (the app's ``SCREEN_POLL_MS``)
    and redraw what they show on every change, and each phone
    polls as its page does every ``--poll`` seconds (the page's clientside poll:
-   ``GET /_atelier/version?t=…``, the workshop's version); with ``--renders on`` (the
+   ``GET /_atelier/version``, the token in the device's cookie, the workshop's version);
+   with ``--renders on`` (the
    default), when the
    workshop moved the phone also asks for its card list again as Dash does (the
    ``participant_live`` callback, sending what its list shows, ``atl-p-shown``, so the
@@ -75,7 +76,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -106,8 +106,13 @@ class HTTPError(Exception):
 class Connection:
     """One keep-alive connection, as a phone's browser holds to the server."""
 
-    def __init__(self, host: str, port: int, timeout: float = 30.0) -> None:
+    def __init__(
+        self, host: str, port: int, timeout: float = 30.0, jar: dict[str, str] | None = None
+    ) -> None:
         self.host, self.port, self.timeout = host, port, timeout
+        # The device's cookies (its workshop token: the app sets it, never the address),
+        # shared by the connections of one browser.
+        self.jar: dict[str, str] = {} if jar is None else jar
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.reconnects = 0
@@ -133,10 +138,15 @@ class Connection:
         self, method: str, path: str, body: Any = None
     ) -> tuple[int, dict[str, str], bytes]:
         data = b"" if body is None else json.dumps(body).encode()
+        extra = ""
+        if self.jar:
+            extra += "Cookie: " + "; ".join(f"{k}={v}" for k, v in self.jar.items()) + "\r\n"
+        if method != "GET":  # a page of the site's own (the server checks it)
+            extra += f"Origin: http://{self.host}:{self.port}\r\n"
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             "Accept: application/json\r\nAccept-Encoding: gzip\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n{extra}\r\n"
         ).encode()
         for attempt in (0, 1):
             fresh = self.writer is None
@@ -184,6 +194,13 @@ class Connection:
                 break
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
+            if name.strip().lower() == "set-cookie":  # keep it, as a browser does
+                cookie, _, _attributes = value.strip().partition(";")
+                key, _, kept = cookie.partition("=")
+                if kept:
+                    self.jar[key] = kept
+                else:
+                    self.jar.pop(key, None)
         if headers.get("transfer-encoding", "").lower() == "chunked":
             chunks = []
             while True:
@@ -269,7 +286,7 @@ def find_callbacks(dependencies: list[dict[str, Any]]) -> dict[str, Callback]:
         return [(i["id"], i["property"]) for i in items]
 
     wanted = {
-        "show": lambda outs: ("atl-content", "children") in outs,
+        "show": lambda outs: ("atl-content", "children") in outs and ("atl-saved", "data") in outs,
         "create": lambda outs: ("atl-create-error", "children") in outs,
         "join": lambda outs: ("atl-join-error", "children") in outs,
         "form": lambda outs: ("atl-p-editing", "data") in outs,
@@ -324,8 +341,9 @@ class Phone:
         self.nickname = f"Banc{number:03d}"
         # A browser opens a second connection for a request sent while one is in flight:
         # the polls and list refreshes go on one, the form's requests on the other.
-        self.conn = Connection(app.host, app.port)
-        self.form_conn = Connection(app.host, app.port)
+        self.jar: dict[str, str] = {}
+        self.conn = Connection(app.host, app.port, jar=self.jar)
+        self.form_conn = Connection(app.host, app.port, jar=self.jar)
         self.search = ""
         self.version: Any = [0, 0]
         self.shown: Any = None  # what the phone's list shows (atl-p-shown): redraws patch it
@@ -349,7 +367,7 @@ class Phone:
 
     async def poll(self) -> int:
         """What the page's clientside poll asks: the workshop's version (``GET`` of the
-        version route with the phone's token)."""
+        version route, the phone's token in its cookie)."""
         status, _headers, payload = await self.conn.request("GET", VERSION + self.search)
         if status != 200:
             raise HTTPError(f"HTTP {status}", payload[:200].decode("utf-8", "replace"))
@@ -381,13 +399,15 @@ class Phone:
 
 class Screen:
     """The projector's board (``vue=tableau``) or the facilitator's panel, open on the
-    facilitator's link: it polls like a phone and redraws everything it shows when the
+    facilitator's device: it polls like a phone and redraws everything it shows when the
     workshop moved (the board also every 10 ticks, when the "just added" marks fade)."""
 
     def __init__(self, app: App, token: str, kind: str) -> None:
         self.app, self.kind = app, kind
-        self.search = f"?t={token}" + ("&vue=tableau" if kind == "board" else "")
-        self.conns = [Connection(app.host, app.port), Connection(app.host, app.port)]
+        # The facilitator's device: its token in the cookie the board and the panel read.
+        self.search = "?vue=tableau" if kind == "board" else ""
+        jar = {"fresque_atelier": token}
+        self.conns = [Connection(app.host, app.port, jar=jar) for _ in range(2)]
         self.version: list[int] = [0, 0]
         self.ticks = 0
         self.stores: dict[str, Any] = {}  # what the page keeps of its redraws (dcc.Store)
@@ -749,10 +769,9 @@ async def setup(app: App, args: argparse.Namespace, url: str) -> tuple[list[Phon
         },
         ["atl-create-go.n_clicks"],
     )
-    search = (response or {}).get("atl-url", {}).get("search")
-    if not search:
+    token = facilitator.jar.get("fresque_atelier")
+    if not token or "atl-fa-pending" not in json.dumps(response):
         raise SystemExit(f"l’atelier n’a pas été créé : {json.dumps(response)[:300]}")
-    token = parse_qs(search.lstrip("?"))["t"][0]
     await facilitator.conn.close()
     code = store_of(url).workshop(token).code
     phones = [Phone(app, i) for i in range(args.participants)]
@@ -772,8 +791,7 @@ async def setup(app: App, args: argparse.Namespace, url: str) -> tuple[list[Phon
                     },
                     ["atl-join-go.n_clicks"],
                 )
-            found = (reply or {}).get("atl-url", {}).get("search")
-            if found:
+            if "fresque_atelier" in phone.jar and "atl-f-name" in json.dumps(reply):
                 break
             said = text_of((reply or {}).get("atl-join-error", {}).get("children"))
             wait = re.search(r"réessayez dans (\d+) s", said)
@@ -783,7 +801,6 @@ async def setup(app: App, args: argparse.Namespace, url: str) -> tuple[list[Phon
             await asyncio.sleep(float(wait.group(1)))  # as a person told to wait does
         else:
             raise SystemExit(f"{phone.nickname} n’a pas pu rejoindre après 10 essais")
-        phone.search = found
         if args.open_pages or phone is phones[0]:
             await open_page(phone)
 

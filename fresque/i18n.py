@@ -562,8 +562,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     # --- Atelier (live workshop) ------------------------------------------------------------
     "atelier.join.heading": {"fr": "Rejoindre un atelier", "en": "Join a workshop"},
     "atelier.version.no_token": {
-        "fr": "Lien d’atelier incomplet : le jeton (t=…) manque.",
-        "en": "Incomplete workshop link: the token (t=…) is missing.",
+        "fr": "Aucun atelier ouvert sur cet appareil : rejoignez-en un avec son code.",
+        "en": "No workshop open on this device: join one with its code.",
     },
     "atelier.join.intro": {
         "fr": "Tapez le code affiché à l’écran et choisissez un pseudo.",
@@ -753,12 +753,16 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.panel.reopen": {"fr": "Rouvrir l’atelier", "en": "Reopen the workshop"},
     "atelier.panel.export_xlsx": {"fr": "Exporter (XLSX)", "en": "Export (XLSX)"},
     "atelier.panel.export_json": {"fr": "Exporter (JSON)", "en": "Export (JSON)"},
-    "atelier.panel.viewer": {"fr": "Créer un lien de lecture", "en": "Create a read-only link"},
-    "atelier.panel.viewer.link": {"fr": "Lien de lecture", "en": "Read-only link"},
+    "atelier.panel.viewer": {
+        "fr": "Créer un lien pour un autre écran",
+        "en": "Create a link for another screen",
+    },
+    "atelier.panel.viewer.link": {"fr": "Lien d’écran partagé", "en": "Shared screen link"},
     "atelier.panel.viewer.hint": {
-        "fr": "Pour le vidéoprojecteur, ouvrez ce lien plutôt que le vôtre : "
-        "il ne permet que de regarder.",
-        "en": "On the projector, open this link rather than yours: it only lets people watch.",
+        "fr": "Ouvert sur un autre écran (vidéoprojecteur, écran de salle), il montre le "
+        "tableau et le code pour rejoindre, et ne permet rien d’autre.",
+        "en": "Opened on another screen (projector, room display), it shows the board and "
+        "the code to join, and allows nothing else.",
     },
     "atelier.panel.log": {"fr": "Journal", "en": "Audit log"},
     "atelier.panel.undo": {"fr": "Annuler", "en": "Undo"},
@@ -840,6 +844,52 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     "atelier.role.facilitator": {"fr": "animation", "en": "facilitator"},
     "atelier.role.participant": {"fr": "participant", "en": "participant"},
     "atelier.role.viewer": {"fr": "lecture seule", "en": "read only"},
+    # --- Atelier: tokens off the address bar (issue 13, screen tokens) ---------------------
+    "atelier.role.screen": {"fr": "écran partagé", "en": "shared screen"},
+    "atelier.entry.title": {"fr": "Ouverture de l’atelier", "en": "Opening the workshop"},
+    "atelier.entry.opening": {"fr": "Ouverture de l’atelier…", "en": "Opening the workshop…"},
+    "atelier.entry.noscript": {
+        "fr": "Cette page a besoin de JavaScript pour ouvrir l’atelier.",
+        "en": "This page needs JavaScript to open the workshop.",
+    },
+    "atelier.entry.no_token": {
+        "fr": "Ce lien d’atelier est incomplet : la partie après « #t= » manque. "
+        "Recopiez le lien en entier, ou rejoignez l’atelier avec son code.",
+        "en": "This workshop link is incomplete: the part after “#t=” is missing. "
+        "Copy the whole link, or join the workshop with its code.",
+    },
+    "atelier.entry.failed": {
+        "fr": "Le serveur de l’atelier ne répond pas. Vérifiez la connexion et rechargez la page.",
+        "en": "The workshop server does not answer. Check the connection and reload the page.",
+    },
+    "atelier.entry.home": {"fr": "Aller à l’accueil de l’atelier", "en": "Go to the workshop home"},
+    "atelier.resume.screen": {
+        "fr": "Cet appareil affiche le tableau de l’atelier « {name} ».",
+        "en": "This device shows the board of the workshop “{name}”.",
+    },
+    "atelier.resume.board": {"fr": "Revenir au tableau", "en": "Back to the board"},
+    "atelier.device.heading": {"fr": "Cet appareil", "en": "This device"},
+    "atelier.device.leave": {
+        "fr": "Quitter cet atelier sur cet appareil",
+        "en": "Leave this workshop on this device",
+    },
+    "atelier.device.other.intro": {
+        "fr": "Pour animer depuis un autre appareil (tablette, second ordinateur), ouvrez-y "
+        "votre lien d’animation.",
+        "en": "To facilitate from another device (tablet, second computer), open your "
+        "facilitator link there.",
+    },
+    "atelier.device.other": {
+        "fr": "Afficher mon lien d’animation",
+        "en": "Show my facilitator link",
+    },
+    "atelier.device.other.hint": {
+        "fr": "Ce lien donne tous les droits d’animation : ne le projetez pas et ne le "
+        "donnez à personne. Pour le vidéoprojecteur, utilisez « Ouvrir le tableau "
+        "(vidéoprojecteur) ».",
+        "en": "This link gives every facilitator right: do not project it nor give it to "
+        "anyone. For the projector, use “Open the board (projector)”.",
+    },
     # --- Qui peut m'accompagner ? (orientation) ----------------------------------------
     "orientation.heading": {"fr": "Qui peut m’accompagner\u00a0?", "en": "Who can support me?"},
     "orientation.intro": {

@@ -59,12 +59,20 @@ def ids_in(component) -> set[str]:
     ],
 )
 def test_creating_a_workshop_is_gated(app, monkeypatch, address, key, env, allowed):
+    monkeypatch.delenv("FRESQUE_TRUSTED_PROXIES", raising=False)
     if env is None:
         monkeypatch.delenv("FRESQUE_FACILITATOR_KEY", raising=False)
     else:
         monkeypatch.setenv("FRESQUE_FACILITATOR_KEY", env)
     with app.server.test_request_context("/", environ_base={"REMOTE_ADDR": address}):
         assert atelier._may_create(key) is allowed
+
+
+def as_device(app, *, member=None, screen=None):
+    """A request context of a device whose cookies hold these tokens."""
+    cookies = {"fresque_atelier": member, "fresque_ecran": screen}
+    header = "; ".join(f"{name}={value}" for name, value in cookies.items() if value)
+    return app.server.test_request_context("/", headers={"Cookie": header} if header else {})
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -74,25 +82,32 @@ def test_each_role_gets_its_view(app, lang):
         ws, token = service.create_workshop("Vues", base="vide")
         alice = service.join(ws.code, "Alice")
         viewer = service.create_viewer_link(token)
+        screen = service.create_screen_link(token)
 
-        def view(search):
-            content, _keep = atelier.render(search, lang)
-            return ids_in(content)
+    def view(search, **cookies):
+        with as_device(app, **cookies):
+            return ids_in(atelier.render(search, lang))
 
-        assert atelier.JOIN_CODE in view("")
-        assert atelier.JOIN_CODE in view("?t=unknown-token")  # with the service's message
-        assert atelier.FIELD_ID["name"] in view(f"?t={alice}")
-        assert atelier.F_PENDING in view(f"?t={token}")
-        assert atelier.B_GRAPH in view(f"?t={token}&vue=tableau")
-        shown = view(f"?t={viewer}")
-        assert atelier.B_GRAPH in shown and atelier.FIELD_ID["name"] not in shown
-        _content, keep = atelier.render(f"?t={alice}", "fr")
-        assert keep == {"t": alice}
+    assert atelier.JOIN_CODE in view("")
+    assert atelier.JOIN_CODE in view("", member="unknown-token")  # the service's message
+    assert atelier.JOIN_CODE in view(f"?t={alice}")  # a token in the address: never read
+    assert atelier.FIELD_ID["name"] in view("", member=alice)
+    assert atelier.F_PENDING in view("", member=token)
+    assert atelier.B_GRAPH in view("?vue=tableau", member=token)
+    shown = view("", member=viewer)
+    assert atelier.B_GRAPH in shown and atelier.FIELD_ID["name"] not in shown
+    # The screen token shows the board with the join code, on the board's address only;
+    # the facilitator's laptop holds both cookies: panel at /atelier, board at ?vue=tableau.
+    assert {atelier.B_GRAPH, "atl-b-code"} <= view("?vue=tableau", screen=screen)
+    assert atelier.F_PENDING not in view("", screen=screen)
+    assert atelier.F_PENDING in view("", member=token, screen=screen)
+    both = view("?vue=tableau", member=token, screen=screen)
+    assert atelier.B_GRAPH in both and atelier.F_PENDING not in both
 
 
 def test_unknown_token_says_why(app):
-    with app.server.test_request_context("/"):
-        content, _keep = atelier.render("?t=nope", "fr")
+    with as_device(app, member="nope"):
+        content = atelier.render("", "fr")
     texts = []
 
     def walk(node):
@@ -292,14 +307,19 @@ def live_redraw(client, callback, token: str, store: str, version: int, **kept) 
     ``kept``: ``search``, ``lang`` and what its ``dcc.Store``s hold, by id) and return
     the response's outputs."""
     values = {
-        "atl-url.search": f"?t={token}{kept.pop('search', '')}",
+        "atl-url.search": kept.pop("search", ""),
         "atl-url.pathname": "/atelier",
         "atl-lang.data": kept.pop("lang", "fr"),
         f"{store}.data": [version, 0],
         **{f"{store_id}.data": data for store_id, data in kept.pop("stores", {}).items()},
     }
     assert not kept, kept
-    reply = client.post("/_dash-update-component", json=callback.body(values, [f"{store}.data"]))
+    client.set_cookie("fresque_atelier", token)
+    reply = client.post(
+        "/_dash-update-component",
+        json=callback.body(values, [f"{store}.data"]),
+        headers={"Origin": "http://localhost"},
+    )
     assert reply.status_code == 200
     return reply.get_json()["response"]
 
@@ -318,7 +338,7 @@ def live_screen(app, kind: str, shown_store: str):
         ws, token = service.create_workshop(kind, base="vide", rate_limit=1000)
         alice = service.join(ws.code, "Alice")
     store = "atl-b-version" if kind == "board" else "atl-fa-version"
-    search = "&vue=tableau" if kind == "board" else ""
+    search = "?vue=tableau" if kind == "board" else ""
 
     def post(shown, lang="fr"):
         version = service.workshop(token).version
@@ -502,22 +522,32 @@ def test_link_ends_fill_as_one_types(app):
 
 def test_screens_poll_a_bare_version_route(app):
     """Each screen polls ``/_atelier/version`` (from the browser): the workshop's version
-    for a token the store accepts, whatever its role; a refusal in words otherwise."""
+    for the device's token (its cookie) the store accepts, whatever its role; a refusal in
+    words otherwise; a token in the address is never read."""
     client = app.server.test_client()
     with app.server.test_request_context("/"):
         service = atelier.service()
         ws, token = service.create_workshop("Sondage", base="vide")
         alice = service.join(ws.code, "Alice")
         viewer = service.create_viewer_link(token)
+        screen = service.create_screen_link(token)
     before = service.workshop(token).version
 
-    def poll(search: str):
+    def poll(search: str, member: str | None = None, screen: str | None = None):
+        client.delete_cookie("fresque_atelier")
+        client.delete_cookie("fresque_ecran")
+        if member:
+            client.set_cookie("fresque_atelier", member)
+        if screen:
+            client.set_cookie("fresque_ecran", screen)
         reply = client.get(atelier.VERSION_PATH + search)
         assert reply.headers["Cache-Control"] == "no-store"
         return reply.status_code, reply.get_json()
 
     for who in (token, alice, viewer):
-        assert poll(f"?t={who}") == (200, {"version": before})
+        assert poll("", member=who) == (200, {"version": before})
+    assert poll("?vue=tableau", screen=screen) == (200, {"version": before})
+    assert poll(f"?t={alice}")[0] == 400
     service.add_structure(
         alice,
         {
@@ -529,13 +559,13 @@ def test_screens_poll_a_bare_version_route(app):
     )
     moved = service.workshop(token).version
     assert moved > before
-    assert poll(f"?t={viewer}") == (200, {"version": moved})
-    status, body = poll("?t=jeton-inconnu")
+    assert poll("", member=viewer) == (200, {"version": moved})
+    status, body = poll("", member="jeton-inconnu")
     assert status == 403 and "atelier" in body["error"].lower()
     status, body = poll("")
-    assert status == 400 and "jeton" in body["error"]
-    assert client.post(atelier.VERSION_PATH + f"?t={alice}").status_code == 405
-    other = client.get(f"/_atelier/versions?t={alice}")  # another path: Flask's (a page)
+    assert status == 400 and "Aucun atelier ouvert sur cet appareil" in body["error"]
+    assert client.post(atelier.VERSION_PATH).status_code == 405
+    other = client.get("/_atelier/versions")  # another path: Flask's (a page)
     assert other.mimetype == "text/html" and b"version" not in other.data[:20]
 
 

@@ -342,7 +342,9 @@ def render_page(client, path: str, search: str = "") -> str:
         "state": [{"id": "rendered", "property": "data", "value": None}],
         "changedPropIds": ["url.pathname"],
     }
-    response = client.post("/_dash-update-component", json=body)
+    response = client.post(
+        "/_dash-update-component", json=body, headers={"Origin": "http://localhost"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return json.dumps(response.get_json()["response"]["page"]["children"])
 

@@ -30,6 +30,7 @@ from dash.exceptions import DependencyException
 
 from fresque.app import context, shell
 from fresque.app.compress import install_gzip
+from fresque.app.origin import install_origin_check
 from fresque.app.pages import PAGE_MODULES
 from fresque.app.pages.atelier.saving import RENDERER_HOOKS
 from fresque.i18n import DEFAULT_LANGUAGE, t
@@ -87,6 +88,8 @@ def create_app(
     )
     app.index_string = app.index_string.replace("<html>", f'<html lang="{DEFAULT_LANGUAGE}">', 1)
     use_plotly_bundle(app, PLOTLY_BUNDLE)
+    # Every state-changing request (Dash's callbacks among them) comes from this site.
+    install_origin_check(app.server)
     app_context = context.AppContext(ecosystem, get_asset_url=app.get_asset_url)
     context.install(app.server, app_context)
     # Dash embeds the validation layout in the HTML page: it holds the light skeleton of

@@ -2,8 +2,10 @@
 
 ``fresque db upgrade`` brings the database (``--url``, else ``FRESQUE_DATABASE_URL``, else
 ``var/fresque.db``) to the newest schema; the app does the same when it starts.
-``fresque workshop create`` prepares a workshop before an event and prints its join code
-and the facilitator's secret token; ``list``, ``export`` and ``merge`` follow.
+``fresque workshop create`` prepares a workshop before an event and prints its join code,
+the projector's display-only link, the facilitator's secret link (the token in the
+link's fragment, ``/atelier/entrer#t=…``, never sent to the server in an address) and
+token (for ``export`` and ``merge``); ``list``, ``export`` and ``merge`` follow.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import sys
 from typing import Any
 
 __all__ = ["add_commands"]
+
+#: The address printed links start with when neither ``--public-url`` nor
+#: ``FRESQUE_PUBLIC_URL`` says otherwise (``make run`` serves there).
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
 
 
 def _engine(args: argparse.Namespace) -> Any:
@@ -79,6 +85,7 @@ def _refused(error: Exception) -> int:
 
 def _workshop_create(args: argparse.Namespace) -> int:
     from fresque.store.errors import StoreError
+    from fresque.views.workshop import entry_url, join_url
 
     service = _service(args)
     try:
@@ -89,13 +96,21 @@ def _workshop_create(args: argparse.Namespace) -> int:
             moderation=args.moderation,
             nickname=args.nickname,
         )
+        screen = service.create_screen_link(token)
     except StoreError as error:
         return _refused(error)
     finally:
         service.engine.dispose()
+    public = args.public_url or os.environ.get("FRESQUE_PUBLIC_URL") or DEFAULT_PUBLIC_URL
     region = f", région {workshop.region}" if workshop.region else ""
     print(f"atelier n° {workshop.id} « {workshop.name} » (base {workshop.base}{region})")
     print(f"code à afficher pour les participants : {workshop.code}")
+    print(f"adresse pour rejoindre : {join_url(public, workshop.code)}")
+    print(
+        "tableau pour le vidéoprojecteur (écran seul, sans droit d’animation) : "
+        f"{entry_url(public, screen, vue='tableau')}"
+    )
+    print(f"lien d’animation (secret, à garder pour vous) : {entry_url(public, token)}")
     print(f"jeton secret de l’animation (à garder pour vous) : {token}")
     return 0
 
@@ -201,6 +216,11 @@ def add_commands(commands: Any) -> None:
         help="post : affiché tout de suite (défaut) ; pre : affiché une fois accepté",
     )
     create.add_argument("--nickname", default="Animation", help="nom de l’animation")
+    create.add_argument(
+        "--public-url",
+        help="adresse de l’application dans les liens imprimés (défaut : FRESQUE_PUBLIC_URL, "
+        f"sinon {DEFAULT_PUBLIC_URL})",
+    )
     create.add_argument("--url", help=url_help)
     create.set_defaults(func=_workshop_create)
 

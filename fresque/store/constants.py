@@ -65,6 +65,8 @@ DEFAULT_RATE_WINDOW = 60
 CREATE = "create"
 JOIN = "join"
 VIEWER_LINK = "viewer_link"
+#: A display-only link for the projector or a shared screen (issue 13, screen tokens).
+SCREEN_LINK = "screen_link"
 UNDO = "undo"
 MODERATE = "moderate"
 PHASE = "phase"
@@ -87,6 +89,9 @@ class Role(StrEnum):
     FACILITATOR = "facilitator"
     PARTICIPANT = "participant"
     VIEWER = "viewer"
+    #: A projector or shared screen: reads what a viewer reads, shows the join code,
+    #: writes nothing (:meth:`~fresque.store.WorkshopService.create_screen_link`).
+    SCREEN = "screen"
 
 
 class Moderation(StrEnum):
@@ -100,6 +105,7 @@ ROLE_LABELS = {
     Role.FACILITATOR: "à l’animation",
     Role.PARTICIPANT: "aux participants",
     Role.VIEWER: "aux spectateurs",
+    Role.SCREEN: "aux écrans partagés",
 }
 ANYONE = frozenset(Role)
 WRITERS = frozenset({Role.FACILITATOR, Role.PARTICIPANT})
@@ -109,6 +115,7 @@ ROLE_SINGULAR = {
     Role.FACILITATOR: "l’animation",
     Role.PARTICIPANT: "participant",
     Role.VIEWER: "spectateur",
+    Role.SCREEN: "un écran partagé",
 }
 
 
@@ -132,6 +139,7 @@ KIND_LABELS = {
     CREATE: "création de l’atelier",
     JOIN: "arrivée",
     VIEWER_LINK: "lien de lecture",
+    SCREEN_LINK: "lien d’écran partagé",
     ADD_STRUCTURE: "ajout de structure",
     EDIT_STRUCTURE: "modification de structure",
     REMOVE_STRUCTURE: "retrait de structure",

@@ -2,7 +2,7 @@
 
 Holds :class:`LifecycleMixin`, the part of :class:`~fresque.store.service.WorkshopService`
 that creates a workshop from a base dataset, lets participants join with its code and
-the facilitator hand out read-only links, opens phases, closes and reopens it, exports
+the facilitator hand out read-only and screen links, opens phases, closes and reopens it, exports
 it, and finally merges what it changed into the curated dataset; and
 :func:`hash_token`, how a secret token is stored.
 """
@@ -40,6 +40,7 @@ from fresque.store.constants import (
     OPEN,
     PHASE,
     REOPEN,
+    SCREEN_LINK,
     VIEWER_LINK,
     Moderation,
     Role,
@@ -409,6 +410,27 @@ class LifecycleMixin:
             )
             self._log(ctx, ctx.next_seq(), VIEWER_LINK, {})
         return viewer
+
+    def create_screen_link(self, token: str) -> str:
+        """Return a new display-only token for the projector or a shared screen
+        (facilitator only): it reads what a viewer reads, the join code included (the
+        board shows it), and may write nothing, so that the facilitator's own token is
+        never opened on a screen the room sees."""
+        screen = secrets.token_urlsafe(24)
+        with self._writing(token, FACILITATORS, "créer un lien d’écran", after_close=True) as ctx:
+            ctx.conn.execute(
+                insert(members).values(
+                    workshop_id=ctx.wid,
+                    role=Role.SCREEN.value,
+                    nickname=None,
+                    nickname_key=None,
+                    token_hash=hash_token(screen),
+                    blocked=False,
+                    created_at=ctx.now,
+                )
+            )
+            self._log(ctx, ctx.next_seq(), SCREEN_LINK, {})
+        return screen
 
     # --- phases, closing --------------------------------------------------------------
 

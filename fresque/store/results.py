@@ -36,6 +36,7 @@ from fresque.store.constants import (
     REMOVE_MEMBERS,
     REOPEN,
     ROLE_SINGULAR,
+    SCREEN_LINK,
     UNDO,
     VIEWER_LINK,
     Moderation,
@@ -286,6 +287,8 @@ def event_summary(kind: str, payload: Mapping[str, Any]) -> str:
         return "a rejoint l’atelier"
     if kind == VIEWER_LINK:
         return "a créé un lien de lecture"
+    if kind == SCREEN_LINK:
+        return "a créé un lien d’écran partagé"
     if kind == ADD_STRUCTURE:
         return f"a ajouté la structure « {payload['data'].get('name')} »"
     if kind == EDIT_STRUCTURE:

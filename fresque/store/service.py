@@ -9,7 +9,8 @@ Roles
 -----
 Facilitator (animation)
     Creates the workshop and gets its secret link (:meth:`WorkshopService.create_workshop`),
-    hands out read-only links (:meth:`~WorkshopService.create_viewer_link`), opens phases
+    hands out read-only links (:meth:`~WorkshopService.create_viewer_link`) and
+    display-only links for the projector (:meth:`~WorkshopService.create_screen_link`), opens phases
     (which kinds of cards participants may add, whether links are open), moderates,
     merges duplicates, undoes any edit, blocks a participant, closes and reopens, exports,
     and merges a closed workshop into the curated dataset with a readable diff.
@@ -20,6 +21,9 @@ Participant
     ``rate_window`` seconds (counted in the database, so across workers and hosts).
 Viewer
     Reads: the board, the changes, the history of a card.
+Screen
+    The projector or a shared screen: reads what a viewer reads (the board shows the
+    join code), writes nothing; its token is not the facilitator's.
 
 Moderation
 ----------

@@ -37,6 +37,7 @@ __all__ = [
     "card_options",
     "card_rows",
     "dataset_diff",
+    "entry_url",
     "event_rows",
     "field_change_words",
     "format_code",
@@ -71,6 +72,32 @@ def join_url(base_url: str, code: str) -> str:
     'http://127.0.0.1:8050/atelier?code=ABC234'
     """
     return base_url.rstrip("/") + "/atelier?" + urlencode({"code": code})
+
+
+#: The page a link with a workshop token in its fragment opens (``#t=TOKEN``).
+ENTRY_PATH = "/atelier/entrer"
+
+
+def entry_url(
+    base_url: str, token: str, vue: str | None = None, lang: str = DEFAULT_LANGUAGE
+) -> str:
+    """A link that opens the Atelier with ``token`` (the facilitator's panel on another
+    device, the projector's board with ``vue="tableau"``): the token sits in the
+    fragment, which browsers never send to the server, so that it is never written in
+    an access log or a ``Referer``.
+
+    Examples
+    --------
+    >>> entry_url("http://127.0.0.1:8050/", "abc")
+    'http://127.0.0.1:8050/atelier/entrer#t=abc'
+    >>> entry_url("", "abc", vue="tableau", lang="en")
+    '/atelier/entrer?vue=tableau&lang=en#t=abc'
+    """
+    query = {"vue": vue} if vue else {}
+    if lang != DEFAULT_LANGUAGE:
+        query["lang"] = lang
+    path = ENTRY_PATH + ("?" + urlencode(query) if query else "")
+    return base_url.rstrip("/") + path + "#" + urlencode({"t": token})
 
 
 def format_code(code: str) -> str:

@@ -13,13 +13,26 @@ from fresque.store.db import make_engine
 def test_workshop_commands(tmp_path, capsys, monkeypatch):
     url = f"sqlite:///{tmp_path / 'event.db'}"
     monkeypatch.setenv("FRESQUE_DATABASE_URL", url)
+    monkeypatch.delenv("FRESQUE_PUBLIC_URL", raising=False)
     assert main(["workshop", "create", "Rencontres ESS Bretagne", "--region", "53"]) == 0
     out = capsys.readouterr().out
     code = re.search(r"participants : ([A-Z0-9]{6})", out).group(1)
     token = re.search(r"l’animation \(à garder pour vous\) : (\S+)", out).group(1)
     assert "région 53" in out
+    # Links with the token in the fragment (never sent to a server), and a display-only
+    # one for the projector.
+    assert (
+        f"lien d’animation (secret, à garder pour vous) : http://127.0.0.1:8050/atelier/entrer#t={token}\n"
+        in out
+    )
+    assert f"adresse pour rejoindre : http://127.0.0.1:8050/atelier?code={code}\n" in out
+    board = re.search(r"vidéoprojecteur .*: (\S+)", out).group(1)
+    assert board.startswith("http://127.0.0.1:8050/atelier/entrer?vue=tableau#t=")
+    screen = board.split("#t=", 1)[1]
+    assert screen != token and "?t=" not in out
 
     service = WorkshopService(make_engine(url))
+    assert service.me(screen).role.value == "screen"
     alice = service.join(code, "Alice")
     service.add_structure(
         alice,

@@ -63,6 +63,7 @@ def env(request, tmp_path_factory, territories) -> Env:
     alice = service.join(workshop.code, "Alice")
     bob = service.join(workshop.code, "Bob")
     viewer = service.create_viewer_link(facilitator)
+    screen = service.create_screen_link(facilitator)
     card = service.add_structure(alice, CARD)
     link = service.add_link(
         alice, {"source": card.structure.id, "target": "tag29", "relation": "partners_with"}
@@ -72,7 +73,13 @@ def env(request, tmp_path_factory, territories) -> Env:
     bob_id = service.me(bob).id
     yield Env(
         service,
-        {"facilitator": facilitator, "participant": bob, "alice": alice, "viewer": viewer},
+        {
+            "facilitator": facilitator,
+            "participant": bob,
+            "alice": alice,
+            "viewer": viewer,
+            "screen": screen,
+        },
         card.structure.id,
         link.id,
         own.seq,
@@ -153,6 +160,7 @@ ACTIONS: list[tuple[str, Action, set[str]]] = [
     ("reopen", lambda e, t: e.service.reopen(t), {"facilitator"}),
     ("block", lambda e, t: e.service.block(t, e.bob_id), {"facilitator"}),
     ("create_viewer_link", lambda e, t: e.service.create_viewer_link(t), {"facilitator"}),
+    ("create_screen_link", lambda e, t: e.service.create_screen_link(t), {"facilitator"}),
     ("export", lambda e, t: e.service.export(t, "/tmp/never-written.json"), {"facilitator"}),
     ("records", lambda e, t: e.service.records(t), {"facilitator"}),
     ("audit_log", lambda e, t: e.service.audit_log(t), {"facilitator"}),
@@ -165,7 +173,7 @@ ACTIONS: list[tuple[str, Action, set[str]]] = [
 REFUSALS = [
     pytest.param(name, action, role, id=f"{role}-{name}")
     for name, action, allowed in ACTIONS
-    for role in ("participant", "viewer")
+    for role in ("participant", "viewer", "screen")
     if role not in allowed
 ]
 

@@ -1,10 +1,19 @@
 """Atelier: the live workshop (join, participant forms, projector board, facilitator panel).
 
-The page keeps no state in the process: the secret token travels in the URL
-(``/atelier?t=TOKEN``), and every callback asks :class:`~fresque.store.WorkshopService`,
+The page keeps no state in the process: the device's secret token travels in an
+HttpOnly, ``SameSite=Strict`` cookie, never in an address (:mod:`~fresque.app.pages.
+atelier.session`), and every callback asks :class:`~fresque.store.WorkshopService`,
 which checks the token's role on the server before it reads or writes anything. The
 service is created once per process, on first use (``FRESQUE_DATABASE_URL`` or the SQLite
 file ``var/fresque.db``); tests install their own with :func:`install_service`.
+
+Tokens and addresses: joining and creating set the cookie (``/atelier`` then shows the
+member's screen); a link that hands a token to another device puts it in the fragment,
+``/atelier/entrer#t=TOKEN`` (``?vue=tableau`` for the board), never sent to the server nor
+written in a log: the entry page posts it to ``/_atelier/session`` for the cookie and
+replaces itself with ``/atelier``. A projector's screen token has its own cookie, so that
+the facilitator's laptop holds its panel (``/atelier``) and the board
+(``/atelier?vue=tableau``). "Quitter cet atelier sur cet appareil" clears both.
 
 Who sees what (from the token's role):
 
@@ -19,14 +28,18 @@ Who sees what (from the token's role):
   meanwhile, the sheet shows its current value and asks again on that version;
 - facilitator: the panel (phase, moderation, duplicates and merge, undo from the audit
   log, the members: counts of active, suspended and removed ones, several ticked then
-  removed or suspended at once, close / reopen, export, read-only link, and the merge
-  of a closed workshop into the curated dataset: a diff in words, field by field, then
-  a confirmation, refused when the diff changed since it was shown) and, with
-  ``&vue=tableau``, the projector board. « À modérer » is there under pre-moderation
-  only; otherwise the merge section counts the edits not accepted yet (only accepted
-  ones are merged). A log line shows its status only when rejected, or pending under
-  pre-moderation. The board's « Vient d’arriver » lists the edits that count: not
-  undone, not rejected and, under pre-moderation, accepted;
+  removed or suspended at once, close / reopen, export, links for other screens, and the
+  merge of a closed workshop into the curated dataset: a diff in words, field by field,
+  then a confirmation, refused when the diff changed since it was shown), its own link
+  for another device (shown on demand) and, with ``?vue=tableau``, the projector board.
+  « À modérer » is there under pre-moderation only; otherwise the merge section counts
+  the edits not accepted yet (only accepted ones are merged). A log line shows its
+  status only when rejected, or pending under pre-moderation. The board's « Vient
+  d’arriver » lists the edits that count: not undone, not rejected and, under
+  pre-moderation, accepted;
+- screen (the panel's board link, "Créer un lien pour un autre écran"): the board with
+  the join code and its QR code, nothing else; a device that only opened a screen is
+  offered the board back, never the panel;
 - viewer: the board, read only.
 
 Saving says what happened (:mod:`~fresque.app.pages.atelier.saving`): a save leaves
@@ -48,9 +61,9 @@ shows (cached list items), and sends only what changed against what the phone sa
 shows (``atl-p-shown``): nothing, or a patch of the rows that moved. The
 link pick lists are filled as one types (never every card).
 
-The shell's language link knows nothing of the token: on an Atelier screen a clientside
-callback puts the token (and the board view) back into it, so that switching language
-leaves everyone on their screen.
+The shell's language link knows nothing of the board view: on the board a clientside
+callback puts ``vue=tableau`` back into it, so that switching language leaves the
+projector on its screen (the token stays in the cookie).
 
 The join door: the join callback gives the store the client's address
 (:func:`~fresque.app.pages.atelier.access.client_address`), which limits joins per
@@ -58,17 +71,24 @@ address and workshop, per workshop, and wrong codes per address, counted in the 
 (:mod:`fresque.store.door`); a refusal says in how many seconds to retry. "Just added"
 marks compare with the database's time (:meth:`~fresque.store.WorkshopService.now`).
 
-Creating a workshop from the page is allowed from the machine itself (127.0.0.1 / ::1)
-or, from elsewhere, with the key set in the environment variable
-``FRESQUE_FACILITATOR_KEY``. ``FRESQUE_PUBLIC_URL`` sets the address the join QR code
-points to (by default, the address the facilitator's browser used).
+Every write comes from the site's own pages (:mod:`fresque.app.origin`). Creating a
+workshop from the page is allowed with the key set in the environment variable
+``FRESQUE_FACILITATOR_KEY`` or, without it, only from the machine serving the app with
+nothing in between (loopback peer, no forwarding header, no ``FRESQUE_TRUSTED_PROXIES``:
+behind a proxy every visitor looks local). :func:`~fresque.app.pages.atelier.access.
+client_address` is the client's address (from a trusted proxy's ``X-Forwarded-For``).
+``FRESQUE_PUBLIC_URL`` sets the address the join QR code points to (by default, the
+address the facilitator's browser used).
 
 The package, one concern a module:
 
 - :mod:`~fresque.app.pages.atelier.page`: the layout, the view a URL asks for, the
   language link;
 - :mod:`~fresque.app.pages.atelier.ids`: the component ids;
-- :mod:`~fresque.app.pages.atelier.access`: the service, the token, store refusals;
+- :mod:`~fresque.app.pages.atelier.access`: the service, the device's token (its
+  cookies), the client's address, store refusals;
+- :mod:`~fresque.app.pages.atelier.session`: the token cookies, the entry page and its
+  session route, the panel's board link, leaving the workshop on a device;
 - :mod:`~fresque.app.pages.atelier.pieces`: what the views share (the workshop's head);
 - :mod:`~fresque.app.pages.atelier.join`: join, create, resume;
 - :mod:`~fresque.app.pages.atelier.phone`: the participant's phone and its live redraw;
@@ -103,6 +123,7 @@ from fresque.app.pages.atelier import (
     phone_forms,
     removal,
     saving,
+    session,
 )
 from fresque.app.pages.atelier.access import (
     EXTENSION,
@@ -164,6 +185,7 @@ def register_callbacks(app: dash.Dash) -> None:
     """Attach the Atelier page's callbacks to ``app`` (in the order Dash lists them)."""
     page.register_callbacks(app)
     join.register_callbacks(app)
+    session.register_callbacks(app)
     phone_forms.register_callbacks(app)
     saving.register_callbacks(app)
     removal.register_callbacks(app)

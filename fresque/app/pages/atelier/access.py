@@ -1,14 +1,21 @@
 """How the Atelier reaches the store: the app's
 :class:`~fresque.store.WorkshopService` (created once per process, on first use), the
-token and the query of a screen's URL, who may create a workshop, and what a store
-refusal does to a background refresh."""
+secret token of the device (from its cookies, never from the URL) and the query of a
+screen's URL, who the client is and who may create a workshop, and what a store refusal
+does to a background refresh.
+
+A device keeps its tokens in two HttpOnly cookies (set by
+:mod:`~fresque.app.pages.atelier.session`): :data:`MEMBER_COOKIE` for who it is in the
+workshop (facilitator, participant or viewer), and :data:`SCREEN_COOKIE` for the display-only
+token of a projector or shared screen, apart, so that the facilitator's laptop can hold
+both; :func:`request_token` picks the one a screen reads."""
 
 from __future__ import annotations
 
 import hmac
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -17,9 +24,16 @@ from urllib.parse import parse_qs, urlencode
 import flask
 from dash.exceptions import PreventUpdate
 
+from fresque.app import proxies
+from fresque.app.pages.atelier.ids import BOARD_VIEW
 from fresque.i18n import DEFAULT_LANGUAGE
 
 EXTENSION = "fresque_atelier"
+
+#: The cookie holding who this device is in a workshop (facilitator, participant, viewer).
+MEMBER_COOKIE = "fresque_atelier"
+#: The cookie holding the display-only token of a projector or shared screen.
+SCREEN_COOKIE = "fresque_ecran"
 
 _LOCK = threading.Lock()
 
@@ -48,9 +62,38 @@ def _query(search: str | None) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
 
 
-def _token(search: str | None) -> str | None:
-    token = _query(search).get("t")
-    return token if token and len(token) <= 200 else None
+def _valid(token: Any) -> str | None:
+    return token if isinstance(token, str) and token and len(token) <= 200 else None
+
+
+def token_from_cookies(cookies: Mapping[str, str], search: str | None = None) -> str | None:
+    """The token a screen whose URL query is ``search`` runs with, from the device's
+    ``cookies``: on the board (``?vue=tableau``) the screen cookie when the device has
+    one, else (and everywhere else) the member cookie; ``None`` when there is none.
+
+    Examples
+    --------
+    >>> both = {MEMBER_COOKIE: "facilitator-token", SCREEN_COOKIE: "screen-token"}
+    >>> token_from_cookies(both, ""), token_from_cookies(both, "?vue=tableau&lang=en")
+    ('facilitator-token', 'screen-token')
+    >>> token_from_cookies({MEMBER_COOKIE: "facilitator-token"}, "?vue=tableau")
+    'facilitator-token'
+    >>> token_from_cookies({}, "?t=a-token-in-the-address") is None  # never the URL
+    True
+    """
+    if _query(search).get("vue") == BOARD_VIEW:
+        screen = _valid(cookies.get(SCREEN_COOKIE))
+        if screen:
+            return screen
+    return _valid(cookies.get(MEMBER_COOKIE))
+
+
+def request_token(search: str | None = None) -> str | None:
+    """The token of the current request's device for a screen whose URL query is
+    ``search`` (:func:`token_from_cookies` of the request's cookies)."""
+    if not flask.has_request_context():
+        return None
+    return token_from_cookies(flask.request.cookies, search)
 
 
 def _href(lang: str, **params: str) -> str:
@@ -62,16 +105,19 @@ def _href(lang: str, **params: str) -> str:
 
 def client_address() -> str:
     """The address of the client of the current request (the join door counts joins
-    per address)."""
-    return flask.request.remote_addr or ""
+    per address): the direct peer, or what a trusted proxy (``FRESQUE_TRUSTED_PROXIES``)
+    says in ``X-Forwarded-For`` (:func:`fresque.app.proxies.client_address`)."""
+    return proxies.client_address(flask.request.environ, proxies.configured_proxies())
 
 
 def _may_create(key: str | None) -> bool:
-    """Creating a workshop: from the machine itself, or with the facilitator key."""
+    """Creating a workshop: with the facilitator key, or without it from the machine
+    serving the app with nothing in between (loopback peer, no forwarding header, no
+    trusted proxy: behind a proxy every visitor would look local)."""
     expected = os.environ.get("FRESQUE_FACILITATOR_KEY")
     if expected and key and hmac.compare_digest(expected.encode(), str(key).encode()):
         return True
-    return client_address() in ("127.0.0.1", "::1")
+    return proxies.local_request(flask.request.environ, proxies.configured_proxies())
 
 
 def _base_url() -> str:

@@ -16,7 +16,7 @@ from fresque.app.pages.atelier.access import (
     _base_url,
     _now,
     _store_refusals_change_nothing,
-    _token,
+    request_token,
     service,
 )
 from fresque.app.pages.atelier.ids import (
@@ -228,7 +228,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def board_live(version, search, lang, shown):
-        token = _token(search)
+        token = request_token(search)
         if token is None:
             raise PreventUpdate
         with _store_refusals_change_nothing():

@@ -12,7 +12,7 @@ import dash
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from fresque.app.pages.atelier.access import _store_errors, _token, service
+from fresque.app.pages.atelier.access import _store_errors, request_token, service
 from fresque.app.pages.atelier.ids import (
     F_DOWNLOAD,
     F_EXPORT_JSON,
@@ -103,7 +103,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def merge_dataset(_preview, _confirm, seen, search, lang):
-        token = _token(search)
+        token = request_token(search)
         if token is None or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
         lang = lang or DEFAULT_LANGUAGE
@@ -134,7 +134,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def export(_x, _j, search):
-        token = _token(search)
+        token = request_token(search)
         if token is None or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
         fmt = "xlsx" if dash.ctx.triggered_id == F_EXPORT_XLSX else "json"

@@ -12,10 +12,9 @@ from dash.exceptions import PreventUpdate
 
 from fresque.app.pages.atelier.access import (
     _base_url,
-    _href,
     _store_errors,
     _store_refusals_change_nothing,
-    _token,
+    request_token,
     service,
 )
 from fresque.app.pages.atelier.ids import (
@@ -53,6 +52,7 @@ from fresque.app.pages.atelier.ids import (
 from fresque.app.pages.atelier.live import SCREEN_POLL_MS
 from fresque.app.pages.atelier.members import member_counts, member_counts_line, members_section
 from fresque.app.pages.atelier.pieces import _capitalized, _workshop_head
+from fresque.app.pages.atelier.session import board_link, entry_address
 from fresque.app.payload import fingerprint, plain, plain_outputs
 from fresque.app.widgets import labelled
 from fresque.i18n import enum_choices, t, t_count
@@ -236,7 +236,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
     """The facilitator's panel."""
     (pending, duplicates, members, log), shown = _lists(token, lang)
     if ws is not None:
-        board = _href(lang, t=token, vue=BOARD_VIEW)
+        board = board_link(token, lang)  # a display-only screen token, never this one
         join = join_url(_base_url(), ws.code)
         links = html.Ul(
             [
@@ -416,7 +416,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def facilitator_live(_version, search, lang, shown):
-        token = _token(search)
+        token = request_token(search)
         if token is None:
             raise PreventUpdate
         svc = service()
@@ -444,7 +444,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def facilitator_list_act(_m, _g, _u, search, lang):
-        token = _token(search)
+        token = request_token(search)
         trigger = dash.ctx.triggered_id
         if token is None or not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate  # buttons appearing or going, not a click
@@ -479,7 +479,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def facilitator_act(_ph, _st, _v, _a, phase_name, kinds, links, search, lang):
-        token = _token(search)
+        token = request_token(search)
         trigger = dash.ctx.triggered_id
         if token is None or trigger is None or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
@@ -504,8 +504,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 (svc.reopen if ws.status == "closed" else svc.close)(token)
                 text = t("atelier.panel.done.status", lang)
             elif trigger == F_VIEWER:
-                viewer_token = svc.create_viewer_link(token)
-                address = _base_url().rstrip("/") + _href(lang, t=viewer_token)
+                viewer_token = svc.create_screen_link(token)  # display only, with the code
+                address = entry_address(_base_url(), viewer_token, lang, vue=BOARD_VIEW)
                 viewer = [
                     t("atelier.panel.viewer.link", lang) + t("punct.colon", lang),
                     html.A(address, href=address, target="_blank", id="atl-fa-viewer-href"),

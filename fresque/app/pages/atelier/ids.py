@@ -5,7 +5,7 @@ from __future__ import annotations
 
 #: The page's name in the app's paths.
 PAGE = "atelier"
-#: The ``vue`` of the projector board in a facilitator's URL (``&vue=tableau``).
+#: The ``vue`` of the projector board in a screen's URL (``/atelier?vue=tableau``).
 BOARD_VIEW = "tableau"
 
 # --- component ids -----------------------------------------------------------------------
@@ -136,3 +136,7 @@ M_NO = "atl-m-no"
 M_ASKED = "atl-m-asked"  # {"action", "ids"}: what the confirmation is about
 M_MESSAGE = "atl-m-message"
 M_SHOWN = "atl-m-shown"  # fingerprint of the options the tick list shows
+# this device (issue 13, screen tokens): leave the workshop, open the panel elsewhere
+LEAVE = "atl-leave"
+OTHER_DEVICE = "atl-other-device"
+OTHER_DEVICE_LINK = "atl-other-device-link"

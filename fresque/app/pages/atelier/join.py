@@ -1,6 +1,6 @@
 """The screen without a token: join a workshop with its code and a nickname, create
 one (facilitators: from the machine itself or with the key), or go back to the
-workshop this browser last opened."""
+workshop this device has open (or leave it)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from fresque.app.pages.atelier.access import (
+    MEMBER_COOKIE,
+    SCREEN_COOKIE,
     _href,
     _may_create,
     _store_errors,
@@ -19,6 +21,8 @@ from fresque.app.pages.atelier.access import (
     service,
 )
 from fresque.app.pages.atelier.ids import (
+    BOARD_VIEW,
+    CONTENT,
     CREATE_BASE,
     CREATE_ERROR,
     CREATE_GO,
@@ -31,9 +35,10 @@ from fresque.app.pages.atelier.ids import (
     JOIN_GO,
     JOIN_NICK,
     LANG,
-    URL,
+    LEAVE,
 )
 from fresque.app.pages.atelier.pieces import _message
+from fresque.app.pages.atelier.session import _cookie, keep_token
 from fresque.app.widgets import dropdown_labels, labelled
 from fresque.i18n import t
 
@@ -146,36 +151,51 @@ def join_view(lang: str, code: str = "", notice: str | None = None, resume: Any 
     )
 
 
-def _resume(saved: Any, lang: str) -> html.Section | None:
-    """A way back to the workshop this browser last opened (its token, kept locally)."""
-    token = saved.get("t") if isinstance(saved, dict) else None
-    if not isinstance(token, str) or not token or len(token) > 200:
-        return None
+def _resume(lang: str) -> html.Section | None:
+    """A way back to the workshop this device has open (its member cookie), else to the
+    board it shows (its screen cookie: the board, never the panel), and a way to leave
+    it on this device."""
     errors = _store_errors()
-    try:
-        me, ws = service().me(token), service().workshop(token)
-    except errors.StoreError:
-        return None
-    who = me.nickname or t(f"atelier.role.{me.role.value}", lang)
-    return html.Section(
-        className="panel atelier-card atelier-resume",
-        children=[
-            html.P(t("atelier.resume", lang).format(name=ws.name, who=who)),
-            dcc.Link(
-                t("atelier.resume.go", lang),
-                href=_href(lang, t=token),
-                className="button primary",
-                id="atl-resume",
-            ),
-        ],
-    )
+    for name, vue in ((MEMBER_COOKIE, None), (SCREEN_COOKIE, BOARD_VIEW)):
+        token = _cookie(name)
+        if token is None:
+            continue
+        try:
+            me, ws = service().me(token), service().workshop(token)
+        except errors.StoreError:
+            continue
+        if me.role.value == "screen":
+            text = t("atelier.resume.screen", lang).format(name=ws.name)
+            go, href = t("atelier.resume.board", lang), _href(lang, vue=BOARD_VIEW)
+        else:
+            who = me.nickname or t(f"atelier.role.{me.role.value}", lang)
+            text = t("atelier.resume", lang).format(name=ws.name, who=who)
+            go, href = t("atelier.resume.go", lang), _href(lang, vue=vue or "")
+        return html.Section(
+            className="panel atelier-card atelier-resume",
+            children=[
+                html.P(text),
+                dcc.Link(go, href=href, className="button primary", id="atl-resume"),
+                html.Button(
+                    t("atelier.device.leave", lang), id=LEAVE, className="button", n_clicks=0
+                ),
+            ],
+        )
+    return None
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Join and create: both put the new token in the URL."""
+    """Join and create: both keep the new token in this device's cookie (never in the
+    address) and show the new member's screen."""
+
+    def screen_of(token: str, lang: str) -> Any:
+        from fresque.app.pages.atelier.page import view_of
+
+        svc = service()
+        return view_of(token, svc.me(token), svc.workshop(token), None, lang)
 
     @app.callback(
-        Output(URL, "search", allow_duplicate=True),
+        Output(CONTENT, "children", allow_duplicate=True),
         Output(JOIN_ERROR, "children"),
         Input(JOIN_GO, "n_clicks"),
         Input(JOIN_NICK, "n_submit"),
@@ -190,12 +210,14 @@ def register_callbacks(app: dash.Dash) -> None:
         errors = _store_errors()
         try:
             token = service().join(code or "", nickname or "", address=client_address())
+            shown = screen_of(token, lang)
         except errors.StoreError as error:
             return no_update, str(error)
-        return _href(lang, t=token)[len("/atelier") :], ""
+        keep_token(token, "participant")
+        return shown, no_update
 
     @app.callback(
-        Output(URL, "search", allow_duplicate=True),
+        Output(CONTENT, "children", allow_duplicate=True),
         Output(CREATE_ERROR, "children"),
         Input(CREATE_GO, "n_clicks"),
         State(CREATE_NAME, "value"),
@@ -219,6 +241,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 region=region or None,
                 moderation=moderation or "post",
             )
+            shown = screen_of(token, lang)
         except errors.StoreError as error:
             return no_update, str(error)
-        return _href(lang, t=token)[len("/atelier") :], ""
+        keep_token(token, "facilitator")
+        return shown, no_update

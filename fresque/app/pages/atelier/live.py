@@ -11,13 +11,13 @@ import json
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs
 
 import dash
 import flask
 from dash import Input, Output, State, html
+from werkzeug.http import parse_cookie
 
-from fresque.app.pages.atelier.access import _store_errors, service
+from fresque.app.pages.atelier.access import _store_errors, service, token_from_cookies
 from fresque.app.pages.atelier.ids import (
     B_TICK,
     B_VERSION,
@@ -43,7 +43,8 @@ SCREEN_POLL_MS = 1000
 #: wait doubles from the screen's poll interval at each failure).
 MAX_RETRY_MS = 8000
 
-#: The route a screen polls: ``GET /_atelier/version?t=TOKEN`` → ``{"version": n}``.
+#: The route a screen polls: ``GET /_atelier/version`` (``?vue=tableau`` on the board),
+#: the token from the device's cookie → ``{"version": n}``.
 VERSION_PATH = "/_atelier/version"
 
 
@@ -52,19 +53,20 @@ VERSION_PATH = "/_atelier/version"
 # token is refused; and whether the "connection lost" notice hides. When the server
 # cannot be reached (network error, or a 5xx from it or a proxy), the notice shows and
 # the next polls wait twice as long each time (ticks in between are skipped), up to
-# MAX_RETRY_MS; the first answer hides it.
+# MAX_RETRY_MS; the first answer hides it. The token travels in the device's cookie; the
+# query says only which screen asks.
 _POLL_JS = """
 async function (n, version, search) {
     const none = window.dash_clientside.no_update;
-    const token = new URLSearchParams(search || "").get("t");
-    if (!token) { return [none, none]; }
+    const vue = new URLSearchParams(search || "").get("vue");
     const polls = window.fresqueAtelierPolls = window.fresqueAtelierPolls || {};
     const mine = polls[__STORE__] = polls[__STORE__] || {failures: 0, next: 0};
     if (Date.now() < mine.next) { return [none, none]; }
     let answer = null;
     try {
-        const reply = await fetch(__URL__ + "?t=" + encodeURIComponent(token),
-                                  {cache: "no-store", headers: {Accept: "application/json"}});
+        const reply = await fetch(__URL__ + (vue ? "?vue=" + encodeURIComponent(vue) : ""),
+                                  {cache: "no-store", credentials: "same-origin",
+                                   headers: {Accept: "application/json"}});
         if (reply.status >= 500) { throw new Error("HTTP " + reply.status); }
         if (reply.ok) { answer = await reply.json(); }
     } catch (error) {
@@ -105,7 +107,8 @@ def workshop_version(
 
     ``200 {"version": n}`` for a token the store accepts (any role: the version says
     only that something moved), ``403 {"error": …}`` otherwise (unknown, blocked, or a
-    workshop that is gone), with the store's message in French.
+    workshop that is gone), with the store's message in French; ``400`` without a token
+    (the device has no workshop open).
     """
     errors = _store_errors()
     if not token:
@@ -134,7 +137,8 @@ class VersionRoute:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             start_response("405 METHOD NOT ALLOWED", [("Allow", "GET"), ("Content-Length", "0")])
             return [b""]
-        token = parse_qs(environ.get("QUERY_STRING", "")).get("t", [None])[0]
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        token = token_from_cookies(cookies, environ.get("QUERY_STRING", ""))
         status, body = workshop_version(token, self.server)
         data = json.dumps(body, ensure_ascii=False).encode()
         start_response(

@@ -1,5 +1,5 @@
 """The page's frame: its layout (the skeleton Dash validates callbacks against), the
-view a URL's token asks for, and the language link that keeps the token."""
+view the device's token and the URL ask for, and the language link that keeps the view."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from dash import Input, Output, State, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from fresque.app import ids as shell_ids
-from fresque.app.pages.atelier.access import _query, _store_errors, _token, service
+from fresque.app.pages.atelier.access import (
+    MEMBER_COOKIE,
+    SCREEN_COOKIE,
+    _query,
+    _store_errors,
+    request_token,
+    service,
+)
 from fresque.app.pages.atelier.board import board_view
 from fresque.app.pages.atelier.facilitator import facilitator_view
 from fresque.app.pages.atelier.ids import (
@@ -68,6 +75,7 @@ from fresque.app.pages.atelier.ids import (
     L_SOURCE,
     L_TARGET,
     LANG,
+    LEAVE,
     M_AFTER,
     M_ALL,
     M_ASKED,
@@ -79,6 +87,8 @@ from fresque.app.pages.atelier.ids import (
     M_PICK,
     M_SHOWN,
     M_YES,
+    OTHER_DEVICE,
+    OTHER_DEVICE_LINK,
     P_ACK,
     P_ASKED,
     P_CANCEL,
@@ -116,33 +126,44 @@ from fresque.app.pages.atelier.ids import (
 from fresque.app.pages.atelier.join import _resume, join_view
 from fresque.app.pages.atelier.live import offline_notice
 from fresque.app.pages.atelier.phone import participant_view
+from fresque.app.pages.atelier.session import _cookie, device_section, forget_tokens
 from fresque.app.state import ViewState, page_from_path
 from fresque.i18n import DEFAULT_LANGUAGE
 
 
-def render(search: str | None, lang: str, saved: Any = None) -> tuple[Any, Any]:
-    """The view a URL asks for (from its token's role), and what to keep in the
-    browser's local storage (the token, to come back to it)."""
+def render(search: str | None, lang: str) -> Any:
+    """The view this device's token (from its cookies, :func:`~fresque.app.pages.
+    atelier.access.request_token`) and the URL's query (``vue``, ``code``) ask for."""
     query = _query(search)
-    token = _token(search)
+    code = query.get("code", "")[:12]
+    token = request_token(search)
     if token is None:
-        resume = None if query.get("code") else _resume(saved, lang)
-        return join_view(lang, code=query.get("code", "")[:12], resume=resume), no_update
+        return join_view(lang, code=code, resume=None if code else _resume(lang))
     errors = _store_errors()
     svc = service()
     try:
         me = svc.me(token)
         ws = svc.workshop(token)
     except errors.StoreError as error:
-        return join_view(lang, notice=str(error)), no_update
-    keep = {"t": token} if not isinstance(saved, dict) or saved.get("t") != token else no_update
-    if me.role.value == "viewer" or (
-        me.role.value == "facilitator" and query.get("vue") == BOARD_VIEW
-    ):
-        return board_view(token, lang, ws), keep
-    if me.role.value == "facilitator":
-        return facilitator_view(token, lang, ws), keep
-    return participant_view(token, lang, ws, me), keep
+        if isinstance(error, errors.InvalidToken):  # gone for good: the device forgets it
+            forget_tokens(SCREEN_COOKIE if token == _cookie(SCREEN_COOKIE) else MEMBER_COOKIE)
+        return join_view(lang, code=code, notice=str(error))
+    if code and "".join(c for c in code.upper() if c.isalnum()) != ws.code:
+        # The QR code of another workshop: join it, or go back to this device's.
+        return join_view(lang, code=code, resume=_resume(lang))
+    return view_of(token, me, ws, query.get("vue"), lang)
+
+
+def view_of(token: str, me: Any, ws: Any, vue: str | None, lang: str) -> Any:
+    """The screen of ``token``'s member ``me`` in workshop ``ws``: the board for a
+    screen, a viewer, or the facilitator asking for it (``vue``); else the panel or the
+    phone, with what concerns this device under it."""
+    role = me.role.value
+    if role in ("screen", "viewer") or (role == "facilitator" and vue == BOARD_VIEW):
+        return board_view(token, lang, ws)
+    if role == "facilitator":
+        return [facilitator_view(token, lang, ws), device_section(role, lang)]
+    return [participant_view(token, lang, ws, me), device_section(role, lang)]
 
 
 def _skeleton() -> list:
@@ -156,7 +177,7 @@ def _skeleton() -> list:
     ]
     buttons = [JOIN_GO, CREATE_GO, P_SAVE, P_CANCEL, L_SAVE, PH_SAVE, F_STATUS, F_VIEWER]
     buttons += [F_EXPORT_XLSX, F_EXPORT_JSON, F_ACCEPT_ALL, L_CANCEL, P_CONFIRM_YES]
-    buttons += [P_CONFIRM_NO, F_MERGE_PREVIEW, F_MERGE_CONFIRM]
+    buttons += [P_CONFIRM_NO, F_MERGE_PREVIEW, F_MERGE_CONFIRM, LEAVE, OTHER_DEVICE]
     divs = [JOIN_ERROR, CREATE_ERROR, P_HEAD, P_CARDS, P_FORM_TITLE, P_MESSAGE, P_SIMILAR]
     divs += [L_MESSAGE, B_RECENT, B_COUNT, F_STATE, F_PENDING, F_DUPLICATES, F_MEMBERS, F_LOG]
     divs += [F_MESSAGE, F_VIEWER_LINK, L_MINE, P_CONFIRM, P_CONFIRM_TEXT, P_REMOVED, F_MERGE_DIFF]
@@ -172,6 +193,7 @@ def _skeleton() -> list:
     buttons += [P_RETRY, P_KEEP_MINE]
     divs += [P_UNSAVED, P_CONFLICT, P_CONFLICT_TEXT]
     stores = [P_SUBMIT, P_ACK, P_SIMILAR_FOUND]
+    divs += [OTHER_DEVICE_LINK]
     return [
         *members,
         *(dcc.Store(id=i) for i in stores),
@@ -194,7 +216,7 @@ def _skeleton() -> list:
 
 
 def layout(state: ViewState | None, lang: str = DEFAULT_LANGUAGE) -> html.Div:
-    """The Atelier page; its content comes from the URL's token (a callback renders it).
+    """The Atelier page; its content comes from the device's token (a callback renders it).
     ``state=None`` gives the skeleton of every view (for Dash's validation)."""
     content = _skeleton() if state is None else []
     return html.Div(
@@ -226,30 +248,30 @@ def register_callbacks(app: dash.Dash) -> None:
     def show(search: str | None, pathname: str | None, lang: str, saved: Any):
         if not on_page(pathname):
             raise PreventUpdate
-        return render(search, lang or DEFAULT_LANGUAGE, saved)
+        # Earlier versions kept the token in the browser's local storage: it goes.
+        return render(search, lang or DEFAULT_LANGUAGE), None if saved is not None else no_update
 
 
 def register_language_link(app: dash.Dash) -> None:
-    """Keep the token in the shell's language link."""
+    """Keep the board view in the shell's language link."""
 
     # The shell builds the language link from the view state, which knows nothing of the
-    # token: on an Atelier screen, the link gets the token (and the board view) back, so
-    # that switching language leaves everyone on their screen. The shell's link is the
-    # only input (it is on every page, and the shell rewrites it whenever the URL
-    # changes); the address is read from the browser.
+    # Atelier's views: on the board (``?vue=tableau``), the link gets the view back, so
+    # that switching language leaves the screen on the board (the token is in the
+    # device's cookie, never in the address). The shell's link is the only input (it is
+    # on every page, and the shell rewrites it whenever the URL changes); the address is
+    # read from the browser.
     clientside_callback(
         """function(href) {
             var no = window.dash_clientside.no_update;
             if (!href || !/\\/atelier$/.test(window.location.pathname)) { return no; }
-            var here = new URLSearchParams(window.location.search);
-            var token = here.get('t');
-            if (!token) { return no; }
+            var vue = new URLSearchParams(window.location.search).get('vue');
+            if (!vue) { return no; }
             var url = new URL(href, window.location.href);
-            if (!/\\/atelier$/.test(url.pathname) || url.searchParams.get('t') === token) {
+            if (!/\\/atelier$/.test(url.pathname) || url.searchParams.get('vue') === vue) {
                 return no;
             }
-            url.searchParams.set('t', token);
-            if (here.get('vue')) { url.searchParams.set('vue', here.get('vue')); }
+            url.searchParams.set('vue', vue);
             return url.pathname + url.search;
         }""",
         Output(shell_ids.LANG_LINK, "href", allow_duplicate=True),

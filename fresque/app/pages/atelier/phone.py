@@ -12,7 +12,7 @@ import dash
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from fresque.app.pages.atelier.access import _store_refusals_change_nothing, _token
+from fresque.app.pages.atelier.access import _store_refusals_change_nothing, request_token
 from fresque.app.pages.atelier.ids import (
     F_ERR,
     FIELD_ID,
@@ -306,7 +306,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def participant_live(_version, search, lang, shown):
-        token = _token(search)
+        token = request_token(search)
         if token is None:
             raise PreventUpdate
         with _store_refusals_change_nothing():
@@ -314,7 +314,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return plain_outputs(redraw, no_update)
 
     def link_search(text, chosen, search):
-        token = _token(search)
+        token = request_token(search)
         if token is None:
             raise PreventUpdate
         with _store_refusals_change_nothing():

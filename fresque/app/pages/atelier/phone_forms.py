@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 from fresque.app.pages.atelier.access import (
     _store_errors,
     _store_refusals_change_nothing,
-    _token,
+    request_token,
     service,
 )
 from fresque.app.pages.atelier.ids import (
@@ -169,7 +169,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def similar(_blur, name, level, codes, editing, search, lang):
-        token = _token(search)
+        token = request_token(search)
         if token is None or editing or not name or len(name.strip()) < 4:
             return None
         values: dict[str, Any] = {"name": name}
@@ -235,7 +235,7 @@ def register_callbacks(app: dash.Dash) -> None:
         values = list(args[: len(FIELDS)])
         editing, search, lang = args[len(FIELDS) :]
         lang = lang or DEFAULT_LANGUAGE
-        token = _token(search)
+        token = request_token(search)
         if token is None:
             raise PreventUpdate
         errors = _store_errors()
@@ -426,7 +426,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def participant_undo(_clicks, search, lang):
-        token = _token(search)
+        token = request_token(search)
         trigger = dash.ctx.triggered_id
         if token is None or trigger is None or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
@@ -477,7 +477,7 @@ def register_callbacks(app: dash.Dash) -> None:
         out = link_form_values(
             _save, _cancel, load, source, relation, target, editing, search, lang
         )
-        token = _token(search)
+        token = request_token(search)
 
         def options(value):
             if value is no_update:
@@ -490,7 +490,7 @@ def register_callbacks(app: dash.Dash) -> None:
         return (*out, options(out[0]), options(out[2]))
 
     def link_form_values(_save, _cancel, load, source, relation, target, editing, search, lang):
-        token = _token(search)
+        token = request_token(search)
         lang = lang or DEFAULT_LANGUAGE
         if token is None:
             raise PreventUpdate

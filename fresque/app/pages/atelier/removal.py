@@ -10,7 +10,7 @@ import dash
 from dash import ALL, Input, Output, State, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from fresque.app.pages.atelier.access import _store_errors, _token, service
+from fresque.app.pages.atelier.access import _store_errors, request_token, service
 from fresque.app.pages.atelier.ids import (
     LANG,
     P_ASKED,
@@ -101,7 +101,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def ask_removal(_clicks, search, lang):
-        token = _token(search)
+        token = request_token(search)
         trigger = dash.ctx.triggered_id
         if token is None or not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate  # buttons appearing or going, not a click
@@ -127,7 +127,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def confirm_removal(_yes, _no, asked, search, lang):
-        token = _token(search)
+        token = request_token(search)
         if token is None or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
         lang = lang or DEFAULT_LANGUAGE
