@@ -26,8 +26,9 @@ def workshop(service):
     return ws, facilitator, service.join(ws.code, "Alice")
 
 
-def count(service, table, **where) -> int:
-    query = select(func.count()).select_from(table)
+def count(service, table, workshop_id, **where) -> int:
+    """Rows of ``table`` in this workshop (the PostgreSQL database is shared by the run)."""
+    query = select(func.count()).select_from(table).where(table.c.workshop_id == workshop_id)
     for column, value in where.items():
         query = query.where(table.c[column] == value)
     with service.engine.connect() as conn:
@@ -35,13 +36,13 @@ def count(service, table, **where) -> int:
 
 
 def test_same_key_twice_makes_one_card_and_the_same_answer(service, workshop):
-    _ws, facilitator, alice = workshop
+    ws, facilitator, alice = workshop
     first = service.add_structure(alice, CARD, submission=KEY)
     again = service.add_structure(alice, CARD, submission=KEY)
     assert again == first
     assert [c.structure.name for c in service.cards(facilitator)] == ["Incubateur Ti Kreiz"]
-    assert count(service, events, kind=ADD_STRUCTURE) == 1
-    assert count(service, structures) == 1
+    assert count(service, events, ws.id, kind=ADD_STRUCTURE) == 1
+    assert count(service, structures, ws.id) == 1
     # Another submission of the same form is another card (the key is the only guard).
     other = service.add_structure(alice, CARD, submission=KEY[:-1] + "c")
     assert other.structure.id == "incubateur_ti_kreiz_2"
@@ -72,12 +73,12 @@ def test_a_refused_save_leaves_its_key_free(service, workshop):
 
 
 def test_an_edit_sent_twice_is_one_edit_not_a_conflict_with_oneself(service, workshop):
-    _ws, facilitator, alice = workshop
+    ws, facilitator, alice = workshop
     sid = service.add_structure(facilitator, CARD).structure.id
     first = service.edit_structure(alice, sid, {"description": "Brest"}, 1, submission=KEY)
     again = service.edit_structure(alice, sid, {"description": "Brest"}, 1, submission=KEY)
     assert again == first and first.version == 2
-    assert count(service, events, kind=EDIT_STRUCTURE) == 1
+    assert count(service, events, ws.id, kind=EDIT_STRUCTURE) == 1
     assert service.get_structure(facilitator, sid).version == 2
 
 
