@@ -13,7 +13,7 @@ from fresque.app.pages import atelier
 from fresque.geo.territories import Territories
 from fresque.store import WorkshopService
 from fresque.store.db import make_engine
-from fresque.views.workshop import CARD_OPTIONS_LIMIT
+from fresque.views.workshop import CARD_OPTIONS_LIMIT, format_code
 
 GEO_MINI = Path(__file__).resolve().parent / "data" / "geo_mini"
 
@@ -96,6 +96,11 @@ def test_each_role_gets_its_view(app, lang):
     assert atelier.B_GRAPH in view("?vue=tableau", member=token)
     shown = view("", member=viewer)
     assert atelier.B_GRAPH in shown and atelier.FIELD_ID["name"] not in shown
+    # A read-only link shows the board without the join code: only a screen shows it.
+    assert "atl-b-code" not in shown and "atl-b-qr" not in shown
+    with as_device(app, member=viewer):
+        text = str(atelier.render("", lang))
+    assert ws.code not in text and format_code(ws.code) not in text
     # The screen token shows the board with the join code, on the board's address only;
     # the facilitator's laptop holds both cookies: panel at /atelier, board at ?vue=tableau.
     assert {atelier.B_GRAPH, "atl-b-code"} <= view("?vue=tableau", screen=screen)

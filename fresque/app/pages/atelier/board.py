@@ -137,13 +137,15 @@ def _map_update(key: dict[str, str], figure: Any, shown: Any) -> tuple[Any, Any]
     return figure, key
 
 
-def board_view(token: str | None, lang: str, ws=None) -> html.Div:
-    """The projector: the Fresque board, the coverage map, what just arrived, the code."""
+def board_view(token: str | None, lang: str, ws=None, *, show_code: bool = True) -> html.Div:
+    """The projector: the Fresque board, the coverage map, what just arrived, and, unless
+    ``show_code`` is false (a read-only link: it does not invite), the code to join."""
     from fresque.views.maps import map_graph_config
 
     elements, feed, count = _board_parts(token, lang)
     shown, figure = _board_map(token, lang)
-    if ws is not None:
+    join = None
+    if ws is not None and show_code:
         url = join_url(_base_url(), ws.code)
         join = html.Div(
             className="atelier-join-box",
@@ -159,9 +161,7 @@ def board_view(token: str | None, lang: str, ws=None) -> html.Div:
                 html.P(url, className="join-url"),
             ],
         )
-        head = _workshop_head(ws, lang)
-    else:
-        join, head = None, None
+    head = _workshop_head(ws, lang, show_code=show_code) if ws is not None else None
     asset_url = (
         context.asset_url("topojson/") if flask.has_request_context() else "/assets/topojson/"
     )

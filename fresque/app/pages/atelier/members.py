@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 from fresque.app.pages.atelier.access import (
     _store_errors,
     _store_refusals_change_nothing,
-    _token,
+    request_token,
     service,
 )
 from fresque.app.pages.atelier.ids import (
@@ -204,7 +204,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def members_live(_version, search, lang, shown):
-        token = _token(search)
+        token = request_token(search)
         if token is None:
             raise PreventUpdate
         with _store_refusals_change_nothing():
@@ -247,7 +247,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def members_ask(_clicks, ticked, search, lang):
-        token = _token(search)
+        token = request_token(search)
         trigger = dash.ctx.triggered_id
         if token is None or not isinstance(trigger, dict) or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
@@ -273,7 +273,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def members_act(yes, no, asked, search, lang):
-        token = _token(search)
+        token = request_token(search)
         if token is None or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
         if dash.ctx.triggered_id == M_NO or not isinstance(asked, dict):

@@ -160,7 +160,7 @@ def view_of(token: str, me: Any, ws: Any, vue: str | None, lang: str) -> Any:
     phone, with what concerns this device under it."""
     role = me.role.value
     if role in ("screen", "viewer") or (role == "facilitator" and vue == BOARD_VIEW):
-        return board_view(token, lang, ws)
+        return board_view(token, lang, ws, show_code=role != "viewer")
     if role == "facilitator":
         return [facilitator_view(token, lang, ws), device_section(role, lang)]
     return [participant_view(token, lang, ws, me), device_section(role, lang)]

@@ -18,7 +18,7 @@ def _capitalized(options: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{**o, "label": o["label"][:1].upper() + o["label"][1:]} for o in options]
 
 
-def _workshop_head(ws, lang: str, who: str | None = None) -> html.Div:
+def _workshop_head(ws, lang: str, who: str | None = None, *, show_code: bool = True) -> html.Div:
     phase = ws.phase
     if phase.kinds is None:
         opened = t("atelier.phase.all_kinds", lang)
@@ -26,13 +26,15 @@ def _workshop_head(ws, lang: str, who: str | None = None) -> html.Div:
         labels = {o["value"]: o["label"] for o in enum_choices(Kind, lang)}
         opened = ", ".join(labels[k.value] for k in phase.kinds) or t("atelier.phase.none", lang)
     parts = [html.H2(ws.name, className="atelier-title")]
-    line = [
-        t("atelier.head.code", lang) + t("punct.colon", lang),
-        html.Strong(format_code(ws.code)),
-    ]
+    line = []
+    if show_code:
+        line += [t("atelier.head.code", lang) + t("punct.colon", lang)]
+        line += [html.Strong(format_code(ws.code))]
     if who:
-        line += [" · ", t("atelier.head.you", lang) + t("punct.colon", lang), html.Strong(who)]
-    parts.append(html.P(line, className="atelier-sub"))
+        line += [" · "] if line else []
+        line += [t("atelier.head.you", lang) + t("punct.colon", lang), html.Strong(who)]
+    if line:
+        parts.append(html.P(line, className="atelier-sub"))
     phase_text = (f"« {phase.name} » — " if phase.name else "") + opened
     if not phase.links_open:
         phase_text += " · " + t("atelier.phase.links_closed", lang)
