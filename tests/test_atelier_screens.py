@@ -202,6 +202,10 @@ EXPECTED_ALLOWED = {
     frozenset({Role.FACILITATOR, Role.PARTICIPANT}): "à l’animation ou aux participants",
     frozenset({Role.FACILITATOR, Role.VIEWER}): "à l’animation ou aux spectateurs",
     frozenset({Role.PARTICIPANT, Role.VIEWER}): "aux participants ou aux spectateurs",
+    frozenset({Role.SCREEN}): "aux écrans partagés",
+    frozenset({Role.FACILITATOR, Role.SCREEN}): "à l’animation ou aux écrans partagés",
+    frozenset({Role.PARTICIPANT, Role.SCREEN}): "aux participants ou aux écrans partagés",
+    frozenset({Role.VIEWER, Role.SCREEN}): "aux spectateurs ou aux écrans partagés",
 }
 
 

@@ -127,7 +127,7 @@ def reserved_to(roles: frozenset[Role]) -> str:
     >>> reserved_to(frozenset({Role.PARTICIPANT, Role.FACILITATOR}))
     'à l’animation ou aux participants'
     >>> reserved_to(frozenset(Role))
-    'à l’animation, aux participants ou aux spectateurs'
+    'à l’animation, aux participants, aux spectateurs ou aux écrans partagés'
     """
     words = [ROLE_LABELS[r] for r in Role if r in roles]
     if len(words) < 2:

@@ -103,7 +103,7 @@ Examples
 Traceback (most recent call last):
 ...
 fresque.store.errors.ConflictError: « TAg 29 » a été modifiée par Alice pendant que vous \
-l’éditiez (version 2) : voici sa valeur actuelle, reprenez votre modification dessus.
+l’éditiez : voici sa valeur actuelle, reprenez votre modification dessus.
 """
 
 from __future__ import annotations

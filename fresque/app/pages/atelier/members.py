@@ -175,7 +175,7 @@ def confirmation(action: str, names: list[str], lang: str) -> str:
     >>> confirmation("remove", ["Alice"], "fr").split(" ?")[0]
     'Retirer Alice'
     >>> confirmation("suspend", [f"p{i}" for i in range(7)], "fr").split(" ?")[0]
-    'Suspendre ces 7 participants (p0, p1, p2, p3, p4…)'
+    'Suspendre ces participants (7 en tout : p0, p1, p2, p3, p4…)'
     """
     shown = ", ".join(names[:NAMES_SHOWN]) + ("…" if len(names) > NAMES_SHOWN else "")
     one = "single" if len(names) == 1 else "many"
