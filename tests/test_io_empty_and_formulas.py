@@ -256,3 +256,9 @@ def test_a_formula_with_its_saved_value_reads_the_value(tmp_path: Path) -> None:
     tag22 = next(s for s in records.structures if s.id == "tag22")
     assert tag22.name == "Incubateur 22"
     assert next(s for s in records.structures if s.id == "tag29").website is None
+
+
+def test_a_surveys_csv_with_only_its_header_is_a_template_not_filled_yet(tmp_path: Path) -> None:
+    path = tmp_path / "surveys.csv"
+    path.write_text("id,territory_level,territory_code,scope,attested_by,date,source\n")
+    assert read_records(path).surveys == []
