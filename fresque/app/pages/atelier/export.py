@@ -120,21 +120,46 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(F_EXPORT_XLSX, "n_clicks"),
         Input(F_EXPORT_JSON, "n_clicks"),
         State(URL, "search"),
+        State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def export(_x, _j, search):
+    def export(_x, _j, search, lang):
         token = _token(search)
         if token is None or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
         fmt = "xlsx" if dash.ctx.triggered_id == F_EXPORT_XLSX else "json"
-        errors = _store_errors()
-        svc = service()
-        try:
-            ws = svc.workshop(token)
-            with tempfile.TemporaryDirectory() as folder:
-                name = f"atelier-{ws.code.lower()}.{fmt}"
-                path = svc.export(token, Path(folder) / name, fmt)
-                data = path.read_bytes()
-        except errors.StoreError as error:
-            return no_update, str(error)
-        return dcc.send_bytes(data, name), ""
+        download, message = export_download(service(), token, fmt, lang or DEFAULT_LANGUAGE)
+        return (no_update if download is None else download), message
+
+
+def export_download(svc: Any, token: str, fmt: str, lang: str) -> tuple[dict | None, str]:
+    """The panel's export: the file to download and the message to show.
+
+    Parameters
+    ----------
+    svc
+        The workshop service.
+    token
+        The facilitator's token.
+    fmt
+        ``xlsx`` or ``json``.
+    lang
+        Language of the message.
+
+    Returns
+    -------
+    download : dict or None
+        What ``dcc.Download`` sends (``dcc.send_bytes``); ``None`` when nothing was made.
+    message : str
+        Empty on success, else why nothing was downloaded, in words.
+    """
+    errors = _store_errors()
+    try:
+        ws = svc.workshop(token)
+        with tempfile.TemporaryDirectory() as folder:
+            name = f"atelier-{ws.code.lower()}.{fmt}"
+            path = svc.export(token, Path(folder) / name, fmt)
+            data = path.read_bytes()
+    except errors.StoreError as error:
+        return None, str(error)
+    return dcc.send_bytes(data, name), ""
