@@ -132,7 +132,8 @@ def test_the_cli_exports_every_format_and_each_reads_back(
 ) -> None:
     token, shown = hostile
     out = tmp_path / OUTPUTS[fmt]
-    args = ["workshop", "export", "--token", token, "--out", str(out), "--format", fmt]
+    # --token=…: a token may start with « - », which argparse would take for an option
+    args = ["workshop", "export", f"--token={token}", "--out", str(out), "--format", fmt]
     assert main([*args, "--url", db_url]) == 0, capsys.readouterr().err
     assert "écrit" in capsys.readouterr().out
     if fmt == "geojson":  # points of the located cards, with their names
@@ -197,6 +198,18 @@ def test_a_failing_export_tells_the_panel_in_words(hostile, service, monkeypatch
     assert download is None and "lien" in message.lower()
     english = export_download(service, token, "json", "en")[1]
     assert english.startswith("The export could not be made")
+
+
+def test_a_failing_cli_export_says_where_it_could_not_write(
+    hostile, db_url: str, tmp_path: Path, capsys
+) -> None:
+    token, _shown = hostile
+    (tmp_path / "rapport.txt").write_text("un fichier, pas un dossier")
+    out = tmp_path / "rapport.txt" / "atelier.xlsx"
+    assert main(["workshop", "export", f"--token={token}", "--out", str(out), "--url", db_url]) == 1
+    err = capsys.readouterr().err
+    assert f"L’export n’a pas pu être écrit dans {out} : un fichier porte le nom" in err
+    assert "Traceback" not in err
 
 
 def _bytes_of(download: dict) -> bytes:

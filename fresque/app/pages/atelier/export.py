@@ -4,6 +4,7 @@ when the diff changed since it was shown."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,9 @@ def export_download(svc: Any, token: str, fmt: str, lang: str) -> tuple[dict | N
             name = f"atelier-{ws.code.lower()}.{fmt}"
             path = svc.export(token, Path(folder) / name, fmt)
             data = path.read_bytes()
-    except errors.StoreError as error:
+    except errors.StoreError as error:  # a refusal, already in words
         return None, str(error)
+    except Exception:  # a full disk, a bug: the panel says so, the log keeps the cause
+        logging.getLogger(__name__).exception("workshop export (%s) failed", fmt)
+        return None, t("atelier.export.failed", lang)
     return dcc.send_bytes(data, name), ""
