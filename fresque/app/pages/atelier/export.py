@@ -17,12 +17,12 @@ from fresque.app.pages.atelier.access import _store_errors, _token, service
 from fresque.app.pages.atelier.ids import (
     F_DOWNLOAD,
     F_EXPORT_JSON,
+    F_EXPORT_MESSAGE,
     F_EXPORT_XLSX,
     F_MERGE_CONFIRM,
     F_MERGE_DIFF,
     F_MERGE_PREVIEW,
     F_MERGE_SEEN,
-    F_MESSAGE,
     LANG,
     URL,
 )
@@ -117,7 +117,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(
         Output(F_DOWNLOAD, "data"),
-        Output(F_MESSAGE, "children", allow_duplicate=True),
+        Output(F_EXPORT_MESSAGE, "children"),
         Input(F_EXPORT_XLSX, "n_clicks"),
         Input(F_EXPORT_JSON, "n_clicks"),
         State(URL, "search"),
@@ -130,7 +130,8 @@ def register_callbacks(app: dash.Dash) -> None:
             raise PreventUpdate
         fmt = "xlsx" if dash.ctx.triggered_id == F_EXPORT_XLSX else "json"
         download, message = export_download(service(), token, fmt, lang or DEFAULT_LANGUAGE)
-        return (no_update if download is None else download), message
+        shown = _message(message, "error") if message else ""
+        return (no_update if download is None else download), shown
 
 
 def export_download(svc: Any, token: str, fmt: str, lang: str) -> tuple[dict | None, str]:

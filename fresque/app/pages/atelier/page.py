@@ -35,6 +35,7 @@ from fresque.app.pages.atelier.ids import (
     F_DOWNLOAD,
     F_DUPLICATES,
     F_EXPORT_JSON,
+    F_EXPORT_MESSAGE,
     F_EXPORT_XLSX,
     F_LOG,
     F_MEMBERS,
@@ -140,6 +141,7 @@ def _skeleton() -> list:
     divs = [JOIN_ERROR, CREATE_ERROR, P_HEAD, P_CARDS, P_FORM_TITLE, P_MESSAGE, P_SIMILAR]
     divs += [L_MESSAGE, B_RECENT, B_COUNT, F_STATE, F_PENDING, F_DUPLICATES, F_MEMBERS, F_LOG]
     divs += [F_MESSAGE, F_VIEWER_LINK, L_MINE, P_CONFIRM, P_CONFIRM_TEXT, P_REMOVED, F_MERGE_DIFF]
+    divs += [F_EXPORT_MESSAGE]  # issue 13, export hygiene
     return [
         *(dcc.Input(id=i) for i in inputs),
         dcc.Textarea(id=FIELD_ID["description"]),
