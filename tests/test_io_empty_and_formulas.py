@@ -262,3 +262,14 @@ def test_a_surveys_csv_with_only_its_header_is_a_template_not_filled_yet(tmp_pat
     path = tmp_path / "surveys.csv"
     path.write_text("id,territory_level,territory_code,scope,attested_by,date,source\n")
     assert read_records(path).surveys == []
+
+
+def test_a_dataset_of_ones_own_may_be_empty_yet(tmp_path: Path, capsys) -> None:
+    """The target of an import (or of a workshop's merge) may hold no structure yet."""
+    dataset = tmp_path / "ecosystem"
+    write_csv_dir(Records(), dataset)
+    assert read_records(dataset, allow_empty=True) == Records()
+    incoming = tmp_path / "nouvelles.csv"
+    incoming.write_text(HEADER + "\n" + ROWS)
+    assert main(["import", str(incoming), "--into", str(dataset)]) == 0, capsys.readouterr()
+    assert sorted(read_records(dataset).structure_ids) == ["avise", "tag29"]

@@ -623,7 +623,9 @@ def _read_json(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
     return tables, problems
 
 
-def read_tables(path: str | Path) -> tuple[list[RawTable], list[Problem]]:
+def read_tables(
+    path: str | Path, *, allow_empty: bool = False
+) -> tuple[list[RawTable], list[Problem]]:
     """Read the raw tables of a dataset file or folder, without validating them.
 
     What is empty, and when that is an error:
@@ -636,7 +638,9 @@ def read_tables(path: str | Path) -> tuple[list[RawTable], list[Problem]]:
       dataset without links, such as a folder whose ``links.csv`` holds just
       ``source,target,relation``; alone (a links file with only its header) it is an
       error: there is nothing to import;
-    * a table of surveys with only its header is legitimate (a template not filled yet).
+    * a table of surveys with only its header is legitimate (a template not filled yet);
+    * with ``allow_empty``, tables with only their header are all legitimate: a dataset
+      of one's own (the curated dataset, the target of a merge) may hold nothing yet.
 
     A formula cell of a workbook that holds no computed value (a file written by a
     program and never opened in a spreadsheet) is an error in a column the importer
@@ -647,6 +651,9 @@ def read_tables(path: str | Path) -> tuple[list[RawTable], list[Problem]]:
     ----------
     path
         A CSV file, a folder of CSV files, an XLSX workbook or a JSON file.
+    allow_empty
+        Read tables with only their header as empty instead of refusing them (an empty
+        file or sheet is refused all the same).
 
     Returns
     -------
@@ -672,6 +679,8 @@ def read_tables(path: str | Path) -> tuple[list[RawTable], list[Problem]]:
     if path.is_file() and _is_empty_file(path):
         return [], [Problem(path.name, "", None, "", "", EMPTY_FILE)]
     tables, problems = _read_any(path)
+    if allow_empty:
+        return tables, problems
     return tables, problems + _empty_table_problems(tables, problems)
 
 
@@ -771,6 +780,7 @@ def read_records(
     territories: Territories | None = None,
     known_ids: Iterable[str] = (),
     existing: Iterable[Structure] = (),
+    allow_empty: bool = False,
 ) -> Records:
     """Read and validate a dataset: all of it, or nothing.
 
@@ -793,6 +803,11 @@ def read_records(
         The structures of the dataset the file is imported into: their identifiers are
         known, and a row naming one of them in the same territory under another
         identifier is an error (see :func:`~fresque.io.validate.validate_tables`).
+    allow_empty
+        Read a dataset of one's own, which may hold no structure yet (the curated dataset,
+        the target of a merge): tables with only their header are read as empty. A file
+        to import is read without it: an input with nothing to import is an error (see
+        :func:`read_tables`).
 
     Returns
     -------
@@ -806,7 +821,7 @@ def read_records(
         With every problem found (file, sheet, row, column, value, French reason),
         warnings included.
     """
-    tables, problems = read_tables(path)
+    tables, problems = read_tables(path, allow_empty=allow_empty)
     return validate_tables(
         tables,
         territories=territories,
