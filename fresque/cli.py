@@ -155,7 +155,7 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         existing = []
         if not args.alone and (_dataset_dir(args.base) / "structures.csv").exists():
-            existing = read_records(_dataset_dir(args.base)).structures
+            existing = read_records(_dataset_dir(args.base), allow_empty=True).structures
         records = read_records(args.file, existing=existing)
     except DatasetValidationError as error:
         return _print_problems(error)
@@ -178,7 +178,8 @@ def _import(args: argparse.Namespace) -> int:
 
     folder = _dataset_dir(args.into)
     try:
-        base = read_records(folder) if (folder / "structures.csv").exists() else Records()
+        exists = (folder / "structures.csv").exists()
+        base = read_records(folder, allow_empty=True) if exists else Records()
         incoming = read_records(args.file, existing=base.structures)
         merged, report = merge_records(base, incoming)
     except DatasetValidationError as error:

@@ -1281,6 +1281,13 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     # --- imports: how serious a problem of a file is ----------------------------------
     "problem.severity.error": {"fr": "erreur", "en": "error"},
     "problem.severity.warning": {"fr": "avertissement", "en": "warning"},
+    # --- issue 13, workshop export hygiene: an export that failed, on the panel -------
+    "atelier.export.failed": {
+        "fr": "L’export n’a pas pu être fait : rien n’a été téléchargé. Réessayez ; si "
+        "cela se reproduit, la cause est notée dans le journal du serveur.",
+        "en": "The export could not be made: nothing was downloaded. Try again; if it "
+        "happens again, the cause is written in the server’s log.",
+    },
 }
 
 

@@ -87,6 +87,7 @@ def create_app(
         hooks=RENDERER_HOOKS,
     )
     app.index_string = app.index_string.replace("<html>", f'<html lang="{DEFAULT_LANGUAGE}">', 1)
+    serialize_setup(app)
     use_plotly_bundle(app, PLOTLY_BUNDLE)
     # Every state-changing request (Dash's callbacks among them) comes from this site.
     install_origin_check(app.server)
@@ -146,9 +147,62 @@ def use_plotly_bundle(app: dash.Dash, asset: str) -> None:
     app.server.register_error_handler(DependencyException, _unknown_script)
 
 
+def serialize_setup(app: dash.Dash) -> None:
+    """Make every request of ``app`` wait until Dash's first-request setup is done.
+
+    Parameters
+    ----------
+    app : dash.Dash
+        The app, before its first request.
+
+    Notes
+    -----
+    Dash prepares a process on its first request (``Dash._setup_server``, run before
+    each request): it registers, among other things, the scripts that
+    ``/_dash-component-suites`` serves. It marks itself done before doing that work, so
+    a request served meanwhile by another thread skipped the setup and found no script
+    registered: a 404 for the polyfill and React, then « regeneratorRuntime is not
+    defined » in the browser. A gunicorn worker's threads meet this when a page's scripts
+    are the first requests of that worker (the page came from another worker). Here the
+    first request runs the setup under a lock, and the others wait for it to end.
+
+    Raises
+    ------
+    RuntimeError
+        When Dash no longer runs its setup as a ``before_request`` hook (a Dash upgrade
+        to look at).
+
+    Examples
+    --------
+    >>> app = create_app(warm_up=False)
+    >>> app.server.test_client().get("/").status_code
+    200
+    """
+    import threading
+
+    hooks = app.server.before_request_funcs.setdefault(None, [])
+    dash_setup = app._setup_server  # a new bound method, equal to the registered one
+    if dash_setup not in hooks:
+        raise RuntimeError("Dash’s _setup_server is not a before_request hook any more")
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def setup_server() -> None:
+        if done.is_set():
+            return
+        with lock:
+            if not done.is_set():
+                try:
+                    dash_setup()
+                finally:  # Dash does not try again after a failure either
+                    done.set()
+
+    hooks[hooks.index(dash_setup)] = setup_server
+
+
 def _unknown_script(error: DependencyException) -> tuple[str, int]:
     """A 404 for a script Dash does not serve (the full plotly bundle, among others)."""
     return f"Not found: {error}", 404
 
 
-__all__ = ["create_app", "use_plotly_bundle"]
+__all__ = ["create_app", "serialize_setup", "use_plotly_bundle"]

@@ -62,6 +62,7 @@ __all__ = [
     "SURVEYS",
     "SURVEY_COLUMNS",
     "SURVEY_SHEETS",
+    "survey_field",
     "validate_survey_tables",
 ]
 
@@ -86,6 +87,19 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "valid_months": ("valid_months", "validite", "validite (mois)", "duree", "duree (mois)"),
 }
 _INDEX = {normalize_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases}
+
+
+def survey_field(header: str) -> str | None:
+    """Return the field a column header of a surveys table stands for, if any.
+
+    Examples
+    --------
+    >>> survey_field("Attesté par"), survey_field("Couleur") is None
+    ('attested_by', True)
+    """
+    return _INDEX.get(normalize_key(header)) if header else None
+
+
 _REQUIRED = ("territory_level", "territory_code", "attested_by", "date", "source")
 
 

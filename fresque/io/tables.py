@@ -339,7 +339,10 @@ def _read_csv(path: Path, shown: str, kind: str | None) -> tuple[RawTable | None
     except csv.Error as error:  # a cell over csv's size limit, a stray quote at the end…
         message = f"CSV illisible à partir de la ligne {reader.line_num} : {error}"
         return None, [Problem(shown, "", None, "", "", message)]
-    return _table_from_rows(shown, "", rows, kind), []
+    table = _table_from_rows(shown, "", rows, kind)
+    if table is None:
+        return None, [Problem(shown, "", None, "", "", EMPTY_FILE)]
+    return table, []
 
 
 def _csv_kind(path: Path) -> str | None:
@@ -352,8 +355,9 @@ def _read_xlsx(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    data = path.read_bytes()
     try:  # a handle, not a name: openpyxl refuses names without an .xlsx extension
-        workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         return [], [
             Problem(
@@ -387,16 +391,144 @@ def _read_xlsx(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
                 )
             ]
         tables = []
+        problems = []
+        formulas = _uncomputed_formulas(data, workbook, [ws.title for ws, _ in chosen])
         for ws, kind in chosen:
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()
             rows = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1))
             table = _table_from_rows(shown, ws.title, rows, kind)
-            if table is not None:
-                tables.append(table)
-        return tables, []
+            if table is None:
+                problems.append(Problem(shown, ws.title, None, "", "", EMPTY_SHEET))
+                continue
+            tables.append(table)
+            problems += _formula_problems(table, formulas.get(ws.title, {}))
+        return tables, problems
     finally:
         workbook.close()
+
+
+#: A formula element in a worksheet's XML (``<f>`` with or without a namespace prefix).
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _uncomputed_formulas(
+    data: bytes, workbook: Any, titles: list[str]
+) -> dict[str, dict[tuple[int, int], str]]:
+    """The formula cells of the sheets ``titles`` that hold no computed value.
+
+    A spreadsheet (Excel, LibreOffice) saves each formula with its last value; a program
+    that writes a workbook (openpyxl…) saves the formula alone, and the cell then reads
+    as empty. A formula saved with an empty text value (``t="str"``) was computed: its
+    value is the empty text. Workbooks without any formula (most) cost a scan of their
+    XML only.
+
+    Parameters
+    ----------
+    data
+        The bytes of the workbook.
+    workbook
+        The workbook already opened on ``data`` with its values (``data_only=True``).
+    titles
+        The sheets to look at.
+
+    Returns
+    -------
+    dict
+        Sheet title -> ``{(row, column): formula text}`` (row and column from 1).
+    """
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        if not any(_FORMULA_ELEMENT.search(archive.read(name)) for name in sheets):
+            return {}
+    formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        for title in titles:
+            texts = {
+                (cell.row, cell.column): str(getattr(cell.value, "text", cell.value))
+                for row in _cells(formulas[title])
+                for cell in row
+                if getattr(cell, "data_type", None) == "f"
+            }
+            if not texts:
+                continue
+            found[title] = {
+                (cell.row, cell.column): texts[(cell.row, cell.column)]
+                for row in _cells(workbook[title])
+                for cell in row
+                if (getattr(cell, "row", None), getattr(cell, "column", None)) in texts
+                and cell.value is None
+                and cell.data_type != "str"
+            }
+    finally:
+        formulas.close()
+    return found
+
+
+def _cells(ws: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of cells of a read-only sheet, with its real extent."""
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    return ws.iter_rows()
+
+
+def _formula_problems(table: RawTable, formulas: dict[tuple[int, int], str]) -> list[Problem]:
+    """One error per formula without a computed value, in a column the importer reads."""
+    from openpyxl.utils import get_column_letter
+
+    problems = []
+    for (row, column), formula in sorted(formulas.items()):
+        header = table.headers[column - 1] if column <= len(table.headers) else ""
+        if row <= table.header_row or not _reads_column(header, table.kind):
+            continue
+        text = formula if formula.startswith("=") else f"={formula}"
+        address = f"{cell_sheet_name(table.sheet)}!{get_column_letter(column)}{row}"
+        problems.append(
+            Problem(
+                table.file,
+                table.sheet,
+                row,
+                header,
+                text,
+                f"la cellule {address} contient une formule ({text}) sans valeur calculée : "
+                "le classeur a sans doute été écrit par un programme, sans jamais être "
+                "enregistré depuis un tableur. Ouvrez-le puis enregistrez-le dans Excel ou "
+                "LibreOffice, ou remplacez les formules par leurs valeurs (copier, puis "
+                "collage spécial : valeurs)",
+            )
+        )
+    return problems
+
+
+def cell_sheet_name(title: str) -> str:
+    """A sheet's name as a spreadsheet writes it in a cell address: quoted when it holds
+    anything but letters, digits and ``_``.
+
+    Examples
+    --------
+    >>> cell_sheet_name("Structures"), cell_sheet_name("Mes liens"), cell_sheet_name("l'an")
+    ('Structures', "'Mes liens'", "'l''an'")
+    """
+    if re.fullmatch(r"[^\W\d]\w*", title):
+        return title
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _reads_column(header: str, kind: str) -> bool:
+    """Whether the importer reads the column ``header`` of a table of ``kind``."""
+    from fresque.io.surveys import SURVEYS, survey_field
+    from fresque.io.validate import column_field
+
+    if not header:
+        return False
+    if kind == SURVEYS:
+        return survey_field(header) is not None
+    return column_field(header, kind) is not None
 
 
 def _flatten_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -440,6 +572,7 @@ def _read_json(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
         ]
     tables: list[RawTable] = []
     problems: list[Problem] = []
+    empty: list[tuple[str, str]] = []
     for key, items in data.items():
         kind = _sheet_kind(str(key))
         if kind is None:
@@ -447,7 +580,8 @@ def _read_json(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
         if not isinstance(items, list):
             problems.append(Problem(shown, str(key), None, "", "", "une liste est attendue"))
             continue
-        if not items:  # an empty list has no columns to check, and nothing to import
+        if not items:  # an empty list has no columns to check, and maybe nothing to import
+            empty.append((str(key), kind))
             continue
         headers: list[str] = []
         flat_items: list[dict[str, Any] | None] = []
@@ -469,6 +603,11 @@ def _read_json(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
                 continue
             rows.append((number, [flat.get(h) for h in headers]))
         tables.append(RawTable(shown, str(key), kind, headers, 0, rows))
+    # The same rule as for a table with only its header (see read_tables).
+    alone = not (tables or problems or any(kind == STRUCTURES for _, kind in empty))
+    for key, kind in empty:
+        if kind == STRUCTURES or (alone and kind == LINKS):
+            problems.append(Problem(shown, key, None, "", "", _EMPTY_LIST[kind]))
     if not tables and not problems:
         problems.append(
             Problem(
@@ -484,24 +623,115 @@ def _read_json(path: Path, shown: str) -> tuple[list[RawTable], list[Problem]]:
     return tables, problems
 
 
-def read_tables(path: str | Path) -> tuple[list[RawTable], list[Problem]]:
+def read_tables(
+    path: str | Path, *, allow_empty: bool = False
+) -> tuple[list[RawTable], list[Problem]]:
     """Read the raw tables of a dataset file or folder, without validating them.
+
+    What is empty, and when that is an error:
+
+    * a file with nothing in it (0 bytes, or only blank lines) or a sheet with no cell
+      (not even a header) is an error, naming the file and the sheet;
+    * a table of structures with only its header (or an empty ``structures`` list in
+      JSON) is an error: a dataset has structures;
+    * a table of links with only its header is legitimate beside structures — a
+      dataset without links, such as a folder whose ``links.csv`` holds just
+      ``source,target,relation``; alone (a links file with only its header) it is an
+      error: there is nothing to import;
+    * a table of surveys with only its header is legitimate (a template not filled yet);
+    * with ``allow_empty``, tables with only their header are all legitimate: a dataset
+      of one's own (the curated dataset, the target of a merge) may hold nothing yet.
+
+    A formula cell of a workbook that holds no computed value (a file written by a
+    program and never opened in a spreadsheet) is an error in a column the importer
+    reads, with its address (``Structures!B7``) and its formula; a formula saved with
+    its value reads as that value.
 
     Parameters
     ----------
     path
         A CSV file, a folder of CSV files, an XLSX workbook or a JSON file.
+    allow_empty
+        Read tables with only their header as empty instead of refusing them (an empty
+        file or sheet is refused all the same).
 
     Returns
     -------
     tables : list of RawTable
         Every table found, in file order.
     problems : list of Problem
-        What prevented reading part of the input (an unreadable workbook…).
+        What prevented reading part of the input (an unreadable workbook, an empty
+        file…).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "structures.csv").write_text("id,name,kind,territory_level\\n")
+    29
+    >>> tables, problems = read_tables(folder / "structures.csv")
+    >>> print(problems[0])
+    structures.csv, ligne 1 : aucune structure : le tableau n’a que sa ligne d’en-tête
     """
     path = Path(path)
     if not path.exists():
         return [], [Problem(path.name, "", None, "", "", "fichier introuvable")]
+    if path.is_file() and _is_empty_file(path):
+        return [], [Problem(path.name, "", None, "", "", EMPTY_FILE)]
+    tables, problems = _read_any(path)
+    if allow_empty:
+        return tables, problems
+    return tables, problems + _empty_table_problems(tables, problems)
+
+
+#: Why an empty file, or an empty sheet, is refused.
+EMPTY_FILE = "fichier vide : il ne contient aucune ligne, pas même celle des en-têtes"
+EMPTY_SHEET = (
+    "feuille vide : elle ne contient aucune ligne, pas même celle des en-têtes ; "
+    "remplissez-la, ou supprimez-la si elle ne sert pas"
+)
+_EMPTY_TABLE = {
+    STRUCTURES: "aucune structure : le tableau n’a que sa ligne d’en-tête",
+    LINKS: "aucun lien : le tableau n’a que sa ligne d’en-tête, il n’y a rien à importer",
+}
+_EMPTY_LIST = {
+    STRUCTURES: "aucune structure : la liste est vide",
+    LINKS: "aucun lien : la liste est vide, il n’y a rien à importer",
+}
+
+
+def _is_empty_file(path: Path) -> bool:
+    """Whether ``path`` holds nothing but a byte-order mark and blank characters."""
+    if path.stat().st_size > 4096:
+        return False
+    data = path.read_bytes()
+    for mark in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        data = data.removeprefix(mark)
+    return not data.strip(b" \t\r\n\x0b\x0c\x00")
+
+
+def _empty_table_problems(tables: list[RawTable], problems: list[Problem]) -> list[Problem]:
+    """The tables with only their header that are errors (see :func:`read_tables`)."""
+    from fresque.io.validate import _is_blank
+
+    explained = {(p.file, p.sheet) for p in problems if p.row is not None}
+    empty = [
+        t
+        for t in tables
+        if (t.file, t.sheet) not in explained and all(_is_blank(cells) for _, cells in t.rows)
+    ]
+    # Links with only their header are an error when nothing else has a row.
+    alone = len(empty) == len(tables) and not problems
+    alone = alone and all(t.kind != STRUCTURES for t in tables)
+    return [
+        Problem(t.file, t.sheet, t.header_row or None, "", "", _EMPTY_TABLE[t.kind])
+        for t in empty
+        if t.kind == STRUCTURES or (alone and t.kind == LINKS)
+    ]
+
+
+def _read_any(path: Path) -> tuple[list[RawTable], list[Problem]]:
+    """The tables of ``path`` (any format), and what prevented reading them."""
     fmt = detect_format(path)
     if fmt == "xlsx":
         return _read_xlsx(path, path.name)
@@ -550,6 +780,7 @@ def read_records(
     territories: Territories | None = None,
     known_ids: Iterable[str] = (),
     existing: Iterable[Structure] = (),
+    allow_empty: bool = False,
 ) -> Records:
     """Read and validate a dataset: all of it, or nothing.
 
@@ -572,6 +803,11 @@ def read_records(
         The structures of the dataset the file is imported into: their identifiers are
         known, and a row naming one of them in the same territory under another
         identifier is an error (see :func:`~fresque.io.validate.validate_tables`).
+    allow_empty
+        Read a dataset of one's own, which may hold no structure yet (the curated dataset,
+        the target of a merge): tables with only their header are read as empty. A file
+        to import is read without it: an input with nothing to import is an error (see
+        :func:`read_tables`).
 
     Returns
     -------
@@ -585,7 +821,7 @@ def read_records(
         With every problem found (file, sheet, row, column, value, French reason),
         warnings included.
     """
-    tables, problems = read_tables(path)
+    tables, problems = read_tables(path, allow_empty=allow_empty)
     return validate_tables(
         tables,
         territories=territories,

@@ -1170,6 +1170,7 @@ def validate_tables(
     ['Type']
     """
     checker = _Checker(territories)
+    file_problems = list(file_problems)
     checker.problems.extend(file_problems)
     tables = list(tables)
     existing = list(existing)
@@ -1316,6 +1317,12 @@ def validate_tables(
                 links.append(link)
 
     if checker.problems:
+        # A cell the reader explained (a formula without value) gets no second problem
+        # (« doit être remplie ») from the checks, which only saw it empty.
+        explained = {_cell_of(p) for p in file_problems if p.row is not None and p.column}
+        checker.problems[len(file_problems) :] = [
+            p for p in checker.problems[len(file_problems) :] if _cell_of(p) not in explained
+        ]
         positions = {
             (t.file, t.sheet): {h: i for i, h in reversed(list(enumerate(t.headers)))}
             for t in tables
@@ -1331,6 +1338,10 @@ def validate_tables(
             raise DatasetValidationError(ordered)
         return Records(structures, links, surveys, warnings=tuple(ordered))
     return Records(structures, links, surveys)
+
+
+def _cell_of(problem: Problem) -> tuple[str, str, int | None, str]:
+    return (problem.file, problem.sheet, problem.row, problem.column)
 
 
 def _check_rows(

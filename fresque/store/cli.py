@@ -11,6 +11,7 @@ token (for ``export`` and ``merge``); ``list``, ``export`` and ``merge`` follow.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from typing import Any
@@ -146,6 +147,17 @@ def _workshop_list(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Why a file could not be written, in words, by ``errno``.
+_WRITE_ERRORS = {
+    errno.ENOSPC: "le disque est plein",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "accès refusé",
+    errno.EROFS: "le disque est en lecture seule",
+    errno.EEXIST: "un fichier porte le nom d’un des dossiers du chemin",
+    errno.ENOTDIR: "un fichier porte le nom d’un des dossiers du chemin",
+}
+
+
 def _workshop_export(args: argparse.Namespace) -> int:
     from fresque.store.errors import StoreError
 
@@ -157,6 +169,10 @@ def _workshop_export(args: argparse.Namespace) -> int:
         path = service.export(token, args.out, args.format)
     except StoreError as error:
         return _refused(error)
+    except OSError as error:  # a file in the way, a full disk: said in words
+        reason = _WRITE_ERRORS.get(error.errno or 0, error.strerror or str(error))
+        print(f"L’export n’a pas pu être écrit dans {args.out} : {reason}", file=sys.stderr)
+        return 1
     finally:
         service.engine.dispose()
     print(f"écrit : {path}")

@@ -251,7 +251,7 @@ class LifecycleMixin:
                 folder, shown = self._dataset_dir(), "national"
             else:
                 folder, shown = Path(key), Path(key).name[:NAME_MAX]
-            records = read_records(folder, territories=self.territories)
+            records = read_records(folder, territories=self.territories, allow_empty=True)
         except DatasetValidationError as error:
             raise InvalidInput(error.problems) from None
         except (OSError, ValueError) as error:
@@ -547,7 +547,7 @@ class LifecycleMixin:
         target = self._dataset_dir(folder)
         try:
             curated = (
-                read_records(target, territories=self.territories)
+                read_records(target, territories=self.territories, allow_empty=True)
                 if (target / "structures.csv").exists()
                 else Records()
             )

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, or_, select
 
 from fresque.ecosystem import Ecosystem
 from fresque.io.validate import Records
-from fresque.model import Link, Structure
+from fresque.model import BIDI_CONTROLS, Link, Structure
 from fresque.store.constants import (
     ACCEPTED,
     ANYONE,
@@ -382,8 +382,8 @@ class ReadingMixin:
         with self._reading(token, FACILITATORS, "l’export") as (conn, ws, member):
             state = self._view(conn, ws, self._pending_view(ws, member, include_pending))
         return Records(
-            [Structure.model_validate(d) for d in state.structures.values()],
-            [Link.model_validate(d) for d in state.links.values()],
+            [Structure.model_validate(_exportable(d)) for d in state.structures.values()],
+            [Link.model_validate(_exportable(d)) for d in state.links.values()],
         ).sorted()
 
     # --- the log, as the app shows it ---------------------------------------------------
@@ -526,3 +526,24 @@ class ReadingMixin:
                 member,
                 or_(events.c.target.in_(sorted(names)), events.c.other.in_(sorted(names))),
             )
+
+
+def _exportable(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored card's fields without bidirectional controls, which the model refuses: a
+    card stored before the text hygiene existed may hold one, and must still export
+    (the model's hygiene removes the other control characters).
+
+    Examples
+    --------
+    >>> _exportable({"name": "abc\u202edef", "themes": ["x\u2066y"], "version": 2})
+    {'name': 'abcdef', 'themes': ['xy'], 'version': 2}
+    """
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return "".join(c for c in value if c not in BIDI_CONTROLS)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return {key: clean(value) for key, value in data.items()}

@@ -591,3 +591,25 @@ def test_language_switch_keeps_the_participant_on_their_screen(atelier, contexts
     board.wait_for_selector("#atl-b-qr", timeout=20_000)
     assert "lang=en" in board.url and "vue=tableau" in board.url
     assert not alice.errors
+
+
+# --- issue 13, workshop export hygiene ----------------------------------------------------
+
+
+def test_a_failed_export_says_so_beside_the_export_buttons(atelier, contexts, monkeypatch):
+    """Finding 1: the panel's export answered HTTP 500 and showed nothing."""
+    base, service = atelier
+    _ws, token = service.create_workshop("Export en panne", base="vide")
+
+    def broken(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(service, "export", broken)
+    panel = contexts(PROJECTOR)
+    open_as(panel, base, token)
+    panel.wait_for_selector("#atl-fa-export-xlsx", timeout=20_000)
+    panel.click("#atl-fa-export-xlsx")
+    message = panel.locator("#atl-fa-export-message .atelier-message.error")
+    message.wait_for(timeout=10_000)
+    assert message.inner_text().startswith("L’export n’a pas pu être fait : rien n’a été")
+    assert message.is_visible() and not panel.errors

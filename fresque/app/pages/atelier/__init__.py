@@ -101,7 +101,8 @@ The package, one concern a module:
 - :mod:`~fresque.app.pages.atelier.facilitator`: the facilitator's panel;
 - :mod:`~fresque.app.pages.atelier.members`: the panel's members (counts, bulk removal
   and suspension, with a confirmation);
-- :mod:`~fresque.app.pages.atelier.export`: the export, the merge into the curated dataset;
+- :mod:`~fresque.app.pages.atelier.export`: the export (a failed one is a message on the
+  panel, never an HTTP 500), the merge into the curated dataset;
 - :mod:`~fresque.app.pages.atelier.live`: the poll and its version route.
 """
 

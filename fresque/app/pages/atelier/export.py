@@ -4,6 +4,7 @@ when the diff changed since it was shown."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,12 @@ from fresque.app.pages.atelier.access import _store_errors, request_token, servi
 from fresque.app.pages.atelier.ids import (
     F_DOWNLOAD,
     F_EXPORT_JSON,
+    F_EXPORT_MESSAGE,
     F_EXPORT_XLSX,
     F_MERGE_CONFIRM,
     F_MERGE_DIFF,
     F_MERGE_PREVIEW,
     F_MERGE_SEEN,
-    F_MESSAGE,
     LANG,
     URL,
 )
@@ -127,25 +128,54 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(
         Output(F_DOWNLOAD, "data"),
-        Output(F_MESSAGE, "children", allow_duplicate=True),
+        Output(F_EXPORT_MESSAGE, "children"),
         Input(F_EXPORT_XLSX, "n_clicks"),
         Input(F_EXPORT_JSON, "n_clicks"),
         State(URL, "search"),
+        State(LANG, "data"),
         prevent_initial_call=True,
     )
-    def export(_x, _j, search):
+    def export(_x, _j, search, lang):
         token = request_token(search)
         if token is None or not dash.ctx.triggered[0]["value"]:
             raise PreventUpdate
         fmt = "xlsx" if dash.ctx.triggered_id == F_EXPORT_XLSX else "json"
-        errors = _store_errors()
-        svc = service()
-        try:
-            ws = svc.workshop(token)
-            with tempfile.TemporaryDirectory() as folder:
-                name = f"atelier-{ws.code.lower()}.{fmt}"
-                path = svc.export(token, Path(folder) / name, fmt)
-                data = path.read_bytes()
-        except errors.StoreError as error:
-            return no_update, str(error)
-        return dcc.send_bytes(data, name), ""
+        download, message = export_download(service(), token, fmt, lang or DEFAULT_LANGUAGE)
+        shown = _message(message, "error") if message else ""
+        return (no_update if download is None else download), shown
+
+
+def export_download(svc: Any, token: str, fmt: str, lang: str) -> tuple[dict | None, str]:
+    """The panel's export: the file to download and the message to show.
+
+    Parameters
+    ----------
+    svc
+        The workshop service.
+    token
+        The facilitator's token.
+    fmt
+        ``xlsx`` or ``json``.
+    lang
+        Language of the message.
+
+    Returns
+    -------
+    download : dict or None
+        What ``dcc.Download`` sends (``dcc.send_bytes``); ``None`` when nothing was made.
+    message : str
+        Empty on success, else why nothing was downloaded, in words.
+    """
+    errors = _store_errors()
+    try:
+        ws = svc.workshop(token)
+        with tempfile.TemporaryDirectory() as folder:
+            name = f"atelier-{ws.code.lower()}.{fmt}"
+            path = svc.export(token, Path(folder) / name, fmt)
+            data = path.read_bytes()
+    except errors.StoreError as error:  # a refusal, already in words
+        return None, str(error)
+    except Exception:  # a full disk, a bug: the panel says so, the log keeps the cause
+        logging.getLogger(__name__).exception("workshop export (%s) failed", fmt)
+        return None, t("atelier.export.failed", lang)
+    return dcc.send_bytes(data, name), ""

@@ -23,6 +23,7 @@ from fresque.app.pages.atelier.ids import (
     F_DOWNLOAD,
     F_DUPLICATES,
     F_EXPORT_JSON,
+    F_EXPORT_MESSAGE,
     F_EXPORT_XLSX,
     F_LOG,
     F_MEMBERS,
@@ -358,6 +359,7 @@ def facilitator_view(token: str | None, lang: str, ws=None) -> html.Div:
                             ),
                         ],
                     ),
+                    html.Div(id=F_EXPORT_MESSAGE),  # issue 13: a failed export, in words
                     html.P("", id=F_VIEWER_LINK, className="atelier-viewer-link"),
                 ],
             ),

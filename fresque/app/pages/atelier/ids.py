@@ -117,6 +117,8 @@ F_VIEWER_LINK = "atl-fa-viewer-link"
 F_EXPORT_XLSX = "atl-fa-export-xlsx"
 F_EXPORT_JSON = "atl-fa-export-json"
 F_DOWNLOAD = "atl-fa-download"
+# issue 13, export hygiene: why an export gave nothing, beside the export buttons
+F_EXPORT_MESSAGE = "atl-fa-export-message"
 F_MEMBERS = "atl-fa-members"
 F_ACCEPT_ALL = "atl-fa-accept-all"
 F_MERGE_PREVIEW = "atl-fa-merge-preview"

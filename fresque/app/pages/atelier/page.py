@@ -42,6 +42,7 @@ from fresque.app.pages.atelier.ids import (
     F_DOWNLOAD,
     F_DUPLICATES,
     F_EXPORT_JSON,
+    F_EXPORT_MESSAGE,
     F_EXPORT_XLSX,
     F_LOG,
     F_MEMBERS,
@@ -194,6 +195,7 @@ def _skeleton() -> list:
     divs += [P_UNSAVED, P_CONFLICT, P_CONFLICT_TEXT]
     stores = [P_SUBMIT, P_ACK, P_SIMILAR_FOUND]
     divs += [OTHER_DEVICE_LINK]
+    divs += [F_EXPORT_MESSAGE]  # issue 13, export hygiene
     return [
         *members,
         *(dcc.Store(id=i) for i in stores),
