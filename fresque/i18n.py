@@ -1084,6 +1084,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
     # --- issue 13, screens: labels that hold a count (t_count: .one / .other) ----------
     "count.structures.one": {"fr": "{n} structure", "en": "{n} structure"},
     "count.structures.other": {"fr": "{n} structures", "en": "{n} structures"},
+    "count.participants.one": {"fr": "{n} participant", "en": "{n} participant"},
+    "count.participants.other": {"fr": "{n} participants", "en": "{n} participants"},
     "count.links.one": {"fr": "{n} lien", "en": "{n} link"},
     "count.links.other": {"fr": "{n} liens", "en": "{n} links"},
     "count.years.one": {"fr": "{n} an", "en": "{n} year"},

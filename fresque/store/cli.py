@@ -119,6 +119,7 @@ def _workshop_create(args: argparse.Namespace) -> int:
 def _workshop_list(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
+    from fresque.i18n import t_count
     from fresque.store.db import ensure_schema, read_transaction
     from fresque.store.schema import members, workshops
 
@@ -129,7 +130,7 @@ def _workshop_list(args: argparse.Namespace) -> int:
             counts = dict(
                 conn.execute(
                     select(members.c.workshop_id, func.count())
-                    .where(members.c.role == "participant")
+                    .where(members.c.role == "participant", members.c.removed_at.is_(None))
                     .group_by(members.c.workshop_id)
                 ).all()
             )
@@ -141,7 +142,8 @@ def _workshop_list(args: argparse.Namespace) -> int:
     for row in rows:
         print(
             f"{row['id']:>4}  {row['code']}  {row['status']:<6}  "
-            f"{counts.get(row['id'], 0):>4} participants  version {row['seq']:<6}  "
+            f"{t_count('count.participants', counts.get(row['id'], 0)):>17}  "
+            f"version {row['seq']:<6}  "
             f"{row['created_at']:%Y-%m-%d %H:%M}  {row['name']}"
         )
     return 0

@@ -59,7 +59,23 @@ from fresque.store.results import DatasetMerge, Workshop, to_workshop
 from fresque.store.schema import links, members, structures, workshops
 from fresque.store.state import WriteContext
 
-__all__ = ["LifecycleMixin", "hash_token"]
+__all__ = ["LifecycleMixin", "hash_token", "new_token"]
+
+
+def new_token() -> str:
+    """A new secret token: 32 URL-safe characters (192 random bits) that never start
+    with « - », so that ``fresque workshop … --token TOKEN`` never reads it as an option.
+
+    Examples
+    --------
+    >>> token = new_token()
+    >>> len(token), token[0] != "-"
+    (32, True)
+    """
+    while True:
+        token = secrets.token_urlsafe(24)
+        if not token.startswith("-"):
+            return token
 
 
 def hash_token(token: str) -> str:
@@ -117,7 +133,7 @@ class LifecycleMixin:
             raise InvalidInput("\n".join(problems))
         nickname = forms.check_nickname(nickname)
         records, base_label, region = self._base_records(base, region)
-        token = secrets.token_urlsafe(24)
+        token = new_token()
         for _attempt in range(20):
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             try:
@@ -311,7 +327,7 @@ class LifecycleMixin:
             )
         nickname = forms.check_nickname(nickname)
         address = door.client(address)
-        token = secrets.token_urlsafe(24)
+        token = new_token()
         with write_transaction(self.engine) as conn:
             refusal = self._join(conn, wanted, nickname, address, token)
         if refusal is not None:  # counted at the door (committed), then said
@@ -393,7 +409,7 @@ class LifecycleMixin:
 
     def create_viewer_link(self, token: str) -> str:
         """Return a new read-only token for this workshop (facilitator only)."""
-        viewer = secrets.token_urlsafe(24)
+        viewer = new_token()
         with self._writing(
             token, FACILITATORS, "créer un lien de lecture", after_close=True
         ) as ctx:
@@ -416,7 +432,7 @@ class LifecycleMixin:
         (facilitator only): it reads what a viewer reads, the join code included (the
         board shows it), and may write nothing, so that the facilitator's own token is
         never opened on a screen the room sees."""
-        screen = secrets.token_urlsafe(24)
+        screen = new_token()
         with self._writing(token, FACILITATORS, "créer un lien d’écran", after_close=True) as ctx:
             ctx.conn.execute(
                 insert(members).values(

@@ -49,7 +49,7 @@ def test_workshop_commands(tmp_path, capsys, monkeypatch):
 
     assert main(["workshop", "list"]) == 0
     listing = capsys.readouterr().out
-    assert code in listing and "1 participants" in listing
+    assert code in listing and " 1 participant " in listing
 
     out_file = tmp_path / "atelier.xlsx"
     assert main(["workshop", "export", "--token", token, "--out", str(out_file)]) == 0
@@ -72,6 +72,23 @@ def test_workshop_commands(tmp_path, capsys, monkeypatch):
     assert main(["workshop", "merge", "--into", str(dataset), "--write"]) == 0
     assert "tiers_lieu_des_monts_d_arree" in read_records(dataset).structure_ids
     service.engine.dispose()
+
+
+def test_a_token_is_never_read_as_an_option(tmp_path, capsys, monkeypatch):
+    """A token drawn with a leading « - » would make ``--token TOKEN`` an argparse error:
+    tokens are drawn again until they do not start with one."""
+    import secrets
+
+    url = f"sqlite:///{tmp_path / 'dash.db'}"
+    monkeypatch.setenv("FRESQUE_DATABASE_URL", url)
+    draws = iter(["-" + "a" * 31, "b" * 32, "c" * 32, "d" * 32])
+    real = secrets.token_urlsafe
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n=None: next(draws, None) or real(n))
+    assert main(["workshop", "create", "Tirets", "--base", "vide"]) == 0
+    token = re.search(r"l’animation \(à garder pour vous\) : (\S+)", capsys.readouterr().out)
+    assert token.group(1) == "b" * 32
+    out_file = tmp_path / "atelier.json"
+    assert main(["workshop", "export", "--token", token.group(1), "--out", str(out_file)]) == 0
 
 
 def test_workshop_export_needs_a_token(capsys, monkeypatch, tmp_path):
