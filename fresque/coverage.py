@@ -154,7 +154,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from fresque.geo.codes import normalize_code, parse_level
-from fresque.i18n import label, parse_enum
+from fresque.i18n import label, parse_enum, t_count
 from fresque.model import (
     UNIQUE_BY_DESIGN,
     CoverageStatus,
@@ -418,7 +418,8 @@ class Coverage:
         counts = np.bincount(self.status.ravel(), minlength=len(STATUS_ORDER))
         shown = ", ".join(f"{s.value} {n}" for s, n in zip(STATUS_ORDER, counts, strict=True))
         return (
-            f"<Coverage: {len(self.ids)} structures, {self.status.shape[0]} communes × "
+            f"<Coverage: {t_count('count.structures', len(self.ids), 'en')}, "
+            f"{self.status.shape[0]} communes × "
             f"{len(self.keys)} keys ({shown})>"
         )
 

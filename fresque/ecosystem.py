@@ -89,7 +89,7 @@ from fresque.geo.territories import (
     UnknownTerritoryError,
     default_territories,
 )
-from fresque.i18n import label, parse_enum
+from fresque.i18n import label, parse_enum, t_count
 from fresque.io.tables import LINK_COLUMNS
 from fresque.io.tables import STRUCTURE_COLUMNS as STRUCTURE_FIELDS
 from fresque.io.validate import Records
@@ -424,10 +424,11 @@ class Ecosystem:
 
     def __repr__(self) -> str:
         status = Counter(s.status for s in self._records.values())
-        noun = "link" if len(self._links) == 1 else "links"
+        structures = t_count("count.structures", len(self), "en")
+        links = t_count("count.links", len(self._links), "en")
         return (
-            f"<Ecosystem: {len(self)} structures ({status[Status.EXPECTED]} expected, "
-            f"{status[Status.DEFUNCT]} defunct), {len(self._links)} {noun}>"
+            f"<Ecosystem: {structures} ({status[Status.EXPECTED]} expected, "
+            f"{status[Status.DEFUNCT]} defunct), {links}>"
         )
 
     @property

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import unicodedata
-from datetime import date
+import zoneinfo
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -1349,6 +1351,52 @@ def format_date(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
     ('01/03/2026', '2026-03-01')
     """
     return value.strftime("%d/%m/%Y") if lang == "fr" else value.isoformat()
+
+
+#: The time zone times are shown in (``FRESQUE_TIMEZONE``, an IANA name): the store keeps
+#: naive UTC, a room in Brest reads its own clock.
+DEFAULT_TIMEZONE = "Europe/Paris"
+
+
+@functools.cache
+def _timezone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        msg = (
+            f"FRESQUE_TIMEZONE : fuseau horaire inconnu « {name} » (un nom comme "
+            "« Europe/Paris », « America/Cayenne » ou « Indian/Reunion »)"
+        )
+        raise ValueError(msg) from None
+
+
+def local_time(value: datetime, timezone: str | None = None) -> datetime:
+    """``value`` (naive UTC, as stored) on the clock of ``timezone`` (by default
+    ``FRESQUE_TIMEZONE``, else Europe/Paris).
+
+    Examples
+    --------
+    >>> local_time(datetime(2026, 1, 15, 9, 30), "Europe/Paris").strftime("%H:%M")
+    '10:30'
+    >>> local_time(datetime(2026, 7, 15, 9, 30), "Europe/Paris").strftime("%H:%M")
+    '11:30'
+    >>> local_time(datetime(2026, 7, 15, 9, 30), "Indian/Reunion").strftime("%H:%M")
+    '13:30'
+    """
+    name = timezone or os.environ.get("FRESQUE_TIMEZONE") or DEFAULT_TIMEZONE
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(_timezone(name))
+
+
+def format_time(value: datetime, timezone: str | None = None) -> str:
+    """A stored time (naive UTC) as the room's clock shows it, ``HH:MM:SS``.
+
+    Examples
+    --------
+    >>> format_time(datetime(2026, 12, 7, 23, 15, 27), "Europe/Paris")
+    '00:15:27'
+    """
+    return local_time(value, timezone).strftime("%H:%M:%S")
 
 
 def _fr_en(fr: str, en: str) -> dict[str, str]:

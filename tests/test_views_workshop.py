@@ -318,3 +318,26 @@ def test_the_board_map_is_its_frame_with_new_values(region, lang):
         )
         z = dict(zip(quick["data"][0]["locations"], quick["data"][0]["z"], strict=True))
         assert z == {code: float(n) for code, n in offered.items()}
+
+
+def test_log_times_are_the_rooms_clock(monkeypatch):
+    """The store keeps naive UTC; a room reads its own clock (FRESQUE_TIMEZONE)."""
+    from fresque.views.workshop import event_rows
+
+    event = SimpleNamespace(
+        seq=1,
+        kind="join",
+        author="Alice",
+        summary="a rejoint l’atelier",
+        status=None,
+        undone_by=None,
+        active=True,
+        created_at=datetime(2026, 12, 7, 23, 15, 27),
+    )
+    monkeypatch.delenv("FRESQUE_TIMEZONE", raising=False)
+    assert event_rows([event])[0]["time"] == "00:15:27"  # Paris, winter: UTC+1
+    monkeypatch.setenv("FRESQUE_TIMEZONE", "America/Cayenne")
+    assert event_rows([event])[0]["time"] == "20:15:27"
+    monkeypatch.setenv("FRESQUE_TIMEZONE", "Europe/Brest")
+    with pytest.raises(ValueError, match="fuseau horaire inconnu « Europe/Brest »"):
+        event_rows([event])

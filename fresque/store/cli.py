@@ -119,7 +119,7 @@ def _workshop_create(args: argparse.Namespace) -> int:
 def _workshop_list(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from fresque.i18n import t_count
+    from fresque.i18n import local_time, t_count
     from fresque.store.db import ensure_schema, read_transaction
     from fresque.store.schema import members, workshops
 
@@ -144,7 +144,7 @@ def _workshop_list(args: argparse.Namespace) -> int:
             f"{row['id']:>4}  {row['code']}  {row['status']:<6}  "
             f"{t_count('count.participants', counts.get(row['id'], 0)):>17}  "
             f"version {row['seq']:<6}  "
-            f"{row['created_at']:%Y-%m-%d %H:%M}  {row['name']}"
+            f"{local_time(row['created_at']):%Y-%m-%d %H:%M}  {row['name']}"
         )
     return 0
 

@@ -96,7 +96,7 @@ Examples
 >>> card.structure.id, card.version
 ('tag29', 1)
 >>> service.current_ecosystem(facilitator)
-<Ecosystem: 1 structures (0 expected, 0 defunct), 0 links>
+<Ecosystem: 1 structure (0 expected, 0 defunct), 0 links>
 >>> service.edit_structure(alice, "tag29", {"name": "TAg 29"}, expected_version=1).version
 2
 >>> service.edit_structure(alice, "tag29", {"name": "TAG29"}, expected_version=1)

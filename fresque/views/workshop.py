@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
-from fresque.i18n import DEFAULT_LANGUAGE, label, normalize_key, t
+from fresque.i18n import DEFAULT_LANGUAGE, format_time, label, normalize_key, t
 from fresque.model import Confidence, Dispositif, Kind, Level, Relation, Stage, Status, Theme
 
 __all__ = [
@@ -499,8 +499,9 @@ def card_options(
 
 def event_rows(events: Iterable[Any], *, limit: int = 50) -> list[dict[str, Any]]:
     """The audit log as the facilitator's panel lists it, newest first: ``seq``,
-    ``time`` (HH:MM:SS), ``author``, ``summary``, ``status``, ``undoable`` (an active edit
-    or undo), ``undone``.
+    ``time`` (HH:MM:SS on the room's clock, :func:`~fresque.i18n.format_time`),
+    ``author``, ``summary``, ``status``, ``undoable`` (an active edit or undo),
+    ``undone``.
 
     Examples
     --------
@@ -508,8 +509,8 @@ def event_rows(events: Iterable[Any], *, limit: int = 50) -> list[dict[str, Any]
     >>> e = E(seq=4, kind="add_structure", author="Alice", summary="ajoute « X »",
     ...       status="pending", undone_by=None, active=True,
     ...       created_at=datetime(2026, 1, 1, 12, 3, 4))
-    >>> event_rows([e])[0]["time"], event_rows([e])[0]["undoable"]
-    ('12:03:04', True)
+    >>> event_rows([e])[0]["time"], event_rows([e])[0]["undoable"]  # 12:03 UTC in Paris
+    ('13:03:04', True)
     """
     undoable_kinds = _CARD_EVENTS | {
         "remove_structure",
@@ -523,7 +524,7 @@ def event_rows(events: Iterable[Any], *, limit: int = 50) -> list[dict[str, Any]
         rows.append(
             {
                 "seq": event.seq,
-                "time": event.created_at.strftime("%H:%M:%S"),
+                "time": format_time(event.created_at),
                 "author": event.author,
                 "summary": event.summary,
                 "status": event.status,

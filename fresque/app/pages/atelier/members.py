@@ -42,7 +42,7 @@ from fresque.app.pages.atelier.ids import (
     URL,
 )
 from fresque.app.payload import fingerprint
-from fresque.i18n import t, t_count
+from fresque.i18n import format_time, t, t_count
 
 __all__ = ["member_counts", "members_section", "register_callbacks"]
 
@@ -75,7 +75,7 @@ def _rows(token: str) -> list[tuple[int, str, str, bool]]:
         (
             m.id,
             m.nickname or "?",
-            m.joined_at.strftime("%H:%M:%S") if m.joined_at else "",
+            format_time(m.joined_at) if m.joined_at else "",
             m.blocked,
         )
         for m in service().members(token)
