@@ -199,7 +199,7 @@ def test_filter_by_region_matches_the_core(page, page_log, app_url, eco):
 
 def test_switching_to_english(page, page_log, app_url, eco):
     open_reseau(page, f"{app_url}/reseau?kind=chamber")
-    page.evaluate(f"window.graphBefore = {CY}")
+    page.evaluate(f"() => {{ window.graphBefore = {CY}; }}")  # returns nothing to serialise
     page.click("#lang-link")
     page.wait_for_function("document.querySelector('h1').innerText === 'ESS support ecosystem map'")
     page.wait_for_function(CY_READY)
@@ -365,12 +365,14 @@ def test_names_render_as_text_everywhere(browser):
             assert '<b>gras</b> & "guillemets"' in panel
             assert page.inner_text("#net-search") == XSS_NAME
             # Hover shows the name as text too.
-            page.evaluate(f"{CY}.getElementById('xss').emit('mouseover')")
+            # (a function that returns nothing: Playwright would serialise the collection
+            # emit() returns, Cytoscape's whole graph, for seconds)
+            page.evaluate(f"() => {{ {CY}.getElementById('xss').emit('mouseover'); }}")
             page.wait_for_function(
                 "document.getElementById('net-hover').innerText.length > 0", timeout=10_000
             )
             assert page.inner_text("#net-hover").startswith(XSS_NAME)
-            page.evaluate(f"{CY}.edges('.link')[0].emit('mouseover')")
+            page.evaluate(f"() => {{ {CY}.edges('.link')[0].emit('mouseover'); }}")
             page.wait_for_function(
                 "document.getElementById('net-hover').innerText.includes(' finance ')",
                 timeout=10_000,
