@@ -641,12 +641,26 @@ def _checked_text(value: str, *, multiline: bool) -> str:
         raise PydanticCustomError("text", str(error), {"value": value}) from None
 
 
+# Cyrillic and Greek letters spelled in Latin, after accents are taken off (й is и then,
+# ї is і): a simple, stable reading (Greek after ELOT 743), not a standard's
+_TRANSLITERATION = str.maketrans(
+    {
+        **dict(zip("абвгдезиклмнопрстуфыэіґ", "abvgdeziklmnoprstufyeig", strict=True)),
+        **{"ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": ""},
+        **{"ь": "", "ю": "yu", "я": "ya", "є": "ye"},
+        **dict(zip("αβγδεζηικλμνξοπρσςτυφω", "avgdeziiklmnxoprsstyfo", strict=True)),
+        **{"θ": "th", "χ": "ch", "ψ": "ps"},
+    }
+)
+
+
 def slugify(text: str, max_length: int = SLUG_MAX_LENGTH) -> str:
     """Return a slug made from ``text``: lower case, no accents, words joined by ``_``.
 
-    Latin letters lose their accents; letters of a script that has no ASCII form (Arabic,
-    CJK…) give a stable slug made from a hash of the text (``s_`` and 10 hex digits), so
-    that a name in any script gets an identifier.
+    Latin letters lose their accents; Cyrillic and Greek letters are spelled in Latin;
+    letters of a script that has no simple Latin spelling (Arabic, CJK…) give a stable
+    slug made from a hash of the text (``s_`` and 10 hex digits), so that a name in any
+    script gets an identifier.
 
     Raises
     ------
@@ -661,10 +675,16 @@ def slugify(text: str, max_length: int = SLUG_MAX_LENGTH) -> str:
     'dla_29_finistere'
     >>> slugify("Cœur d'Hérault")
     'coeur_d_herault'
+    >>> slugify("Инкубатор Брест"), slugify("Ελληνική Κοινωνική Οικονομία")
+    ('inkubator_brest', 'elliniki_koinoniki_oikonomia')
     >>> slugify("حاضنة مشاريع بريست"), slugify("حاضنة مشاريع بريست 29")
     ('s_6791ca330f', '29_s_6791ca330f')
     """
     lowered = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    lowered = unicodedata.normalize("NFC", lowered)
+    lowered = "".join(
+        c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c)
+    ).translate(_TRANSLITERATION)
     folded = "".join(
         c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c)
     )

@@ -81,6 +81,20 @@ def test_any_script_is_a_name_with_an_identifier() -> None:
         slugify("— ! …")
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Кооператив «Брест»", "kooperativ_brest"),
+        ("Соціальне підприємство", "sotsialne_pidpriyemstvo"),
+        ("Ελληνική Κοινωνική Οικονομία", "elliniki_koinoniki_oikonomia"),
+        ("Ψυχή θάλασσα", "psychi_thalassa"),
+    ],
+)
+def test_cyrillic_and_greek_names_are_spelled_in_latin(name: str, expected: str) -> None:
+    """Where a script has a simple Latin spelling the identifier reads; else a hash."""
+    assert slugify(name) == expected
+
+
 def test_a_csv_row_named_in_arabic_is_valid(tmp_path: Path, capsys) -> None:
     """The finding: `fresque validate` said « la colonne « id » doit être remplie »."""
     path = tmp_path / "structures.csv"
