@@ -600,7 +600,8 @@ def test_the_panel_resends_a_list_only_when_it_changed(app):
         return response, response["atl-fa-shown"]["data"]
 
     response, shown = redraw(None)
-    assert "Actifs : 1 ·" in json.dumps(response["atl-fa-members"], ensure_ascii=False)
+    counts = json.dumps(response["atl-fa-members"], ensure_ascii=False)
+    assert "Actifs : 1 ·" in counts and "places : 2\u00a0000" in counts
     assert redraw(shown)[0].keys() == {"atl-fa-shown", "atl-fa-state", "atl-fa-status"}
     card = {"kind": "network", "territory_level": "departement", "territory_codes": ["29"]}
     service.add_structure(alice, {**card, "name": "Tiers-lieu de Kerpen"})

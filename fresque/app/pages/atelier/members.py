@@ -43,6 +43,7 @@ from fresque.app.pages.atelier.ids import (
 )
 from fresque.app.payload import fingerprint
 from fresque.i18n import format_time, t, t_count
+from fresque.views.maps import format_number_fr
 
 __all__ = ["member_counts", "members_section", "register_callbacks"]
 
@@ -62,8 +63,12 @@ def member_counts_line(rows: list, lang: str) -> list:
     if not rows:
         return []
     active, suspended, removed, seats = rows
+    number = format_number_fr if lang == "fr" else "{:,}".format
     text = t("atelier.members.counts", lang).format(
-        active=active, suspended=suspended, removed=removed, seats=seats
+        active=number(active),
+        suspended=number(suspended),
+        removed=number(removed),
+        seats=number(seats),
     )
     return [html.P(text, className="atelier-member-counts")]
 
