@@ -32,6 +32,7 @@ from fresque.store.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    RateLimited,
 )
 from fresque.store.replay import (
     ADD_LINK,
@@ -216,9 +217,10 @@ class EditingMixin:
         )
 
     def _earlier_answer(self, token: str, key: str | None, kind: str) -> Card | None:
-        """The result of the save that came first with submission ``key``, if any (read
-        before the write lock: a retry is answered even when the workshop has closed or
-        the rate limit is reached since)."""
+        """The result of the save that came first with submission ``key``, if any, read
+        apart from a write: a retry refused (the workshop closed, the rate limit reached,
+        the participant suspended since) is still answered when its first send was
+        written. A save that is not refused finds it in its own write transaction."""
         if key is None:
             return None
         with read_transaction(self.engine) as conn:
@@ -268,51 +270,55 @@ class EditingMixin:
         if not isinstance(values, Mapping):
             raise InvalidInput("formulaire invalide")
         key = submission_key(submission)
-        earlier = self._earlier_answer(token, key, ADD_STRUCTURE)
-        if earlier is not None:
-            return earlier
-        with self._writing(token, WRITERS, "ajouter une structure", edit=True) as ctx:
-            earlier = self._answer_of(ctx.conn, ctx.member, key, ADD_STRUCTURE)
-            if earlier is not None:  # the first send was written while this one waited
-                return earlier
-            problems = forms.check_shape(values, forms.STRUCTURE_FIELDS)
-            if problems:
-                raise InvalidInput(problems)
-            name = values.get("name")
-            if not isinstance(name, str) or not name.strip():
-                raise InvalidInput([forms._problem("name", "", "valeur obligatoire : le nom")])
-            sid = forms.unique_slug(name, self._taken_ids(ctx.conn, ctx.wid, name))
-            structure = forms.check_structure(
-                values,
-                territories=self.territories,
-                known_ids=self._live_ids(ctx.conn, ctx.wid, values, ("carrier_id",)),
-                sid=sid,
-            )
-            self._check_kind(ctx, structure.kind.value)
-            data = structure_data(structure)
-            seq = ctx.next_seq()
-            ctx.conn.execute(
-                insert(structures).values(
-                    workshop_id=ctx.wid,
+        try:
+            with self._writing(token, WRITERS, "ajouter une structure", edit=True) as ctx:
+                earlier = self._answer_of(ctx.conn, ctx.member, key, ADD_STRUCTURE)
+                if earlier is not None:  # the first send was written while this one waited
+                    return earlier
+                problems = forms.check_shape(values, forms.STRUCTURE_FIELDS)
+                if problems:
+                    raise InvalidInput(problems)
+                name = values.get("name")
+                if not isinstance(name, str) or not name.strip():
+                    raise InvalidInput([forms._problem("name", "", "valeur obligatoire : le nom")])
+                sid = forms.unique_slug(name, self._taken_ids(ctx.conn, ctx.wid, name))
+                structure = forms.check_structure(
+                    values,
+                    territories=self.territories,
+                    known_ids=self._live_ids(ctx.conn, ctx.wid, values, ("carrier_id",)),
                     sid=sid,
-                    data=data,
-                    base_data=None,
-                    deleted=False,
-                    version=1,
-                    created_by=ctx.member["id"],
-                    updated_seq=seq,
                 )
-            )
-            self._log(
-                ctx,
-                seq,
-                ADD_STRUCTURE,
-                {"id": sid, "data": data},
-                target=sid,
-                moderated=True,
-                submission=key,
-            )
-            return Card(structure, 1, seq)
+                self._check_kind(ctx, structure.kind.value)
+                data = structure_data(structure)
+                seq = ctx.next_seq()
+                ctx.conn.execute(
+                    insert(structures).values(
+                        workshop_id=ctx.wid,
+                        sid=sid,
+                        data=data,
+                        base_data=None,
+                        deleted=False,
+                        version=1,
+                        created_by=ctx.member["id"],
+                        updated_seq=seq,
+                    )
+                )
+                self._log(
+                    ctx,
+                    seq,
+                    ADD_STRUCTURE,
+                    {"id": sid, "data": data},
+                    target=sid,
+                    moderated=True,
+                    submission=key,
+                )
+                return Card(structure, 1, seq)
+        except (RateLimited, PermissionDenied):  # closed since, suspended, too fast:
+            # a save sent again after its answer was lost still gets that answer
+            earlier = self._earlier_answer(token, key, ADD_STRUCTURE)
+            if earlier is None:
+                raise
+            return earlier
 
     def edit_structure(
         self,
@@ -339,62 +345,68 @@ class EditingMixin:
         if "id" in changes:
             raise InvalidInput([forms._problem("id", "", "l’identifiant ne se modifie pas")])
         key = submission_key(submission)
-        earlier = self._earlier_answer(token, key, EDIT_STRUCTURE)
-        if earlier is not None:
-            return earlier
-        with self._writing(token, WRITERS, "modifier une structure", edit=True) as ctx:
-            earlier = self._answer_of(ctx.conn, ctx.member, key, EDIT_STRUCTURE)
-            if earlier is not None:
-                return earlier
-            row = self._structure_row(ctx.conn, ctx.wid, sid)
-            if row["deleted"] or row["version"] != expected_version:
-                self._conflict(ctx.conn, ctx.wid, row, expected_version)
-            current = row["data"]
-            merged = {k: v for k, v in {**current, **changes}.items() if k != "id"}
-            structure = forms.check_structure(
-                merged,
-                territories=self.territories,
-                known_ids=self._live_ids(ctx.conn, ctx.wid, merged, ("carrier_id",)),
-                sid=row["sid"],
-            )
-            self._check_kind(ctx, current["kind"], structure.kind.value)
-            data = structure_data(structure)
-            diff = {k: v for k, v in data.items() if current.get(k) != v}
-            if diff.keys() & {"territory_level", "territory_codes"}:
-                diff["territory_level"] = data["territory_level"]
-                diff["territory_codes"] = data["territory_codes"]
-            if not diff:
-                return Card(structure, row["version"], None)
-            seq = ctx.next_seq()
-            version = row["version"] + 1
-            done = ctx.conn.execute(
-                update(structures)
-                .where(
-                    structures.c.id == row["id"],
-                    structures.c.version == expected_version,
-                    structures.c.deleted.is_(False),
+        try:
+            with self._writing(token, WRITERS, "modifier une structure", edit=True) as ctx:
+                earlier = self._answer_of(ctx.conn, ctx.member, key, EDIT_STRUCTURE)
+                if earlier is not None:
+                    return earlier
+                row = self._structure_row(ctx.conn, ctx.wid, sid)
+                if row["deleted"] or row["version"] != expected_version:
+                    self._conflict(ctx.conn, ctx.wid, row, expected_version)
+                current = row["data"]
+                merged = {k: v for k, v in {**current, **changes}.items() if k != "id"}
+                structure = forms.check_structure(
+                    merged,
+                    territories=self.territories,
+                    known_ids=self._live_ids(ctx.conn, ctx.wid, merged, ("carrier_id",)),
+                    sid=row["sid"],
                 )
-                .values(data=data, version=version, updated_seq=seq)
-            )
-            if done.rowcount != 1:  # pragma: no cover - the workshop lock prevents it
-                self._conflict(ctx.conn, ctx.wid, self._structure_row(ctx.conn, ctx.wid, sid), 0)
-            payload = {
-                "id": row["sid"],
-                "name": data["name"],
-                "changes": diff,
-                "before": {k: current.get(k) for k in diff},
-                "version": version,
-            }
-            self._log(
-                ctx,
-                seq,
-                EDIT_STRUCTURE,
-                payload,
-                target=row["sid"],
-                moderated=True,
-                submission=key,
-            )
-            return Card(structure, version, seq)
+                self._check_kind(ctx, current["kind"], structure.kind.value)
+                data = structure_data(structure)
+                diff = {k: v for k, v in data.items() if current.get(k) != v}
+                if diff.keys() & {"territory_level", "territory_codes"}:
+                    diff["territory_level"] = data["territory_level"]
+                    diff["territory_codes"] = data["territory_codes"]
+                if not diff:
+                    return Card(structure, row["version"], None)
+                seq = ctx.next_seq()
+                version = row["version"] + 1
+                done = ctx.conn.execute(
+                    update(structures)
+                    .where(
+                        structures.c.id == row["id"],
+                        structures.c.version == expected_version,
+                        structures.c.deleted.is_(False),
+                    )
+                    .values(data=data, version=version, updated_seq=seq)
+                )
+                if done.rowcount != 1:  # pragma: no cover - the workshop lock prevents it
+                    self._conflict(
+                        ctx.conn, ctx.wid, self._structure_row(ctx.conn, ctx.wid, sid), 0
+                    )
+                payload = {
+                    "id": row["sid"],
+                    "name": data["name"],
+                    "changes": diff,
+                    "before": {k: current.get(k) for k in diff},
+                    "version": version,
+                }
+                self._log(
+                    ctx,
+                    seq,
+                    EDIT_STRUCTURE,
+                    payload,
+                    target=row["sid"],
+                    moderated=True,
+                    submission=key,
+                )
+                return Card(structure, version, seq)
+        except (RateLimited, PermissionDenied):  # closed since, suspended, too fast:
+            # a save sent again after its answer was lost still gets that answer
+            earlier = self._earlier_answer(token, key, EDIT_STRUCTURE)
+            if earlier is None:
+                raise
+            return earlier
 
     def remove_structure(self, token: str, sid: str, expected_version: int) -> int:
         """Remove a card and its links (the facilitator, or the participant who added it);
