@@ -409,44 +409,33 @@ class LifecycleMixin:
 
     def create_viewer_link(self, token: str) -> str:
         """Return a new read-only token for this workshop (facilitator only)."""
-        viewer = new_token()
-        with self._writing(
-            token, FACILITATORS, "créer un lien de lecture", after_close=True
-        ) as ctx:
-            ctx.conn.execute(
-                insert(members).values(
-                    workshop_id=ctx.wid,
-                    role=Role.VIEWER.value,
-                    nickname=None,
-                    nickname_key=None,
-                    token_hash=hash_token(viewer),
-                    blocked=False,
-                    created_at=ctx.now,
-                )
-            )
-            self._log(ctx, ctx.next_seq(), VIEWER_LINK, {})
-        return viewer
+        return self._reading_member(token, Role.VIEWER, "créer un lien de lecture", VIEWER_LINK)
 
     def create_screen_link(self, token: str) -> str:
         """Return a new display-only token for the projector or a shared screen
         (facilitator only): it reads what a viewer reads, the join code included (the
         board shows it), and may write nothing, so that the facilitator's own token is
         never opened on a screen the room sees."""
-        screen = new_token()
-        with self._writing(token, FACILITATORS, "créer un lien d’écran", after_close=True) as ctx:
+        return self._reading_member(token, Role.SCREEN, "créer un lien d’écran", SCREEN_LINK)
+
+    def _reading_member(self, token: str, role: Role, action: str, kind: str) -> str:
+        """Add a member without a nickname who may only read (a viewer, a screen), log it
+        as ``kind``, and return its new token (facilitator only, even once closed)."""
+        new = new_token()
+        with self._writing(token, FACILITATORS, action, after_close=True) as ctx:
             ctx.conn.execute(
                 insert(members).values(
                     workshop_id=ctx.wid,
-                    role=Role.SCREEN.value,
+                    role=role.value,
                     nickname=None,
                     nickname_key=None,
-                    token_hash=hash_token(screen),
+                    token_hash=hash_token(new),
                     blocked=False,
                     created_at=ctx.now,
                 )
             )
-            self._log(ctx, ctx.next_seq(), SCREEN_LINK, {})
-        return screen
+            self._log(ctx, ctx.next_seq(), kind, {})
+        return new
 
     # --- phases, closing --------------------------------------------------------------
 

@@ -9,37 +9,32 @@ file (:func:`fresque.app.pages.atelier.install_service`) and the small test geog
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from browser.atelier_pages import open_as, token_of
+from browser.atelier_pages import (
+    PHONE,
+    PROJECTOR,
+    atelier_app,
+    devices,
+    open_as,
+    token_of,
+)
 from browser.dropdowns import choose
 
 pytestmark = pytest.mark.browser
 
-GEO_MINI = Path(__file__).resolve().parents[1] / "data" / "geo_mini"
-PHONE = {"width": 390, "height": 844}
-PROJECTOR = {"width": 1920, "height": 1080}
 CY = "document.getElementById('atl-b-graph')._cyreg.cy"
 
 
 @pytest.fixture(scope="module")
 def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
     """The app on a free port with a fresh workshop store; yields (base URL, service)."""
-    from werkzeug.serving import make_server
-
-    from fresque.app import create_app
-    from fresque.app.pages.atelier import install_service
-    from fresque.geo.territories import Territories
     from fresque.io.tables import Records, write_csv_dir
     from fresque.model import Structure
-    from fresque.store import WorkshopService
-    from fresque.store.db import make_engine
 
     folder = tmp_path_factory.mktemp("atelier")
     # A small curated dataset of its own: merges never touch data/ecosystem.
@@ -67,22 +62,8 @@ def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
         ),
         dataset,
     )
-    service = WorkshopService(
-        make_engine(f"sqlite:///{folder / 'atelier.db'}"),
-        territories=Territories.load(GEO_MINI),
-        dataset_dir=dataset,
-    )
-    app = create_app()
-    install_service(app.server, service)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", service
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with atelier_app(folder, dataset_dir=dataset) as found:
+        yield found
 
 
 @pytest.fixture
@@ -90,26 +71,9 @@ def contexts(browser):
     """Opens pages in contexts of their own (a phone by default). Each page's ``errors``
     list gets its script errors and console errors; at the end, every request of every
     page must have stayed on 127.0.0.1."""
-    made = []
     requests: list[str] = []
-
-    def new(viewport=PHONE):
-        context = browser.new_context(viewport=viewport, locale="fr-FR")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: errors.append(message.text) if message.type == "error" else None,
-        )
-        page.on("request", lambda request: requests.append(request.url))
-        page.errors = errors
-        made.append(context)
-        return page
-
-    yield new
-    for context in made:
-        context.close()
+    with devices(browser, PHONE, requests=requests) as new:
+        yield new
     foreign = {
         urlsplit(url).hostname or url
         for url in requests

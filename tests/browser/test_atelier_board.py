@@ -10,18 +10,13 @@ and the small test geography; screens are opened with :func:`browser.atelier_pag
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from browser.atelier_pages import open_as
-from browser.servers import serve
+from browser.atelier_pages import PHONE, PROJECTOR, atelier_app, devices, open_as
 
 pytestmark = pytest.mark.browser
 
-GEO_MINI = Path(__file__).resolve().parents[1] / "data" / "geo_mini"
-PHONE = {"width": 390, "height": 844}
-PROJECTOR = {"width": 1920, "height": 1080}
 CARD = {
     "name": "TAg29",
     "kind": "support_structure",
@@ -35,43 +30,16 @@ RECENT = "() => document.getElementById('atl-b-recent').innerText"
 @pytest.fixture(scope="module")
 def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
     """The app on a free port with a fresh workshop store; yields (base URL, service)."""
-    from fresque.app import create_app
-    from fresque.app.pages.atelier import install_service
-    from fresque.geo.territories import Territories
-    from fresque.store import WorkshopService
-    from fresque.store.db import make_engine
-
-    folder = tmp_path_factory.mktemp("atelier_truth")
-    service = WorkshopService(
-        make_engine(f"sqlite:///{folder / 'atelier.db'}"), territories=Territories.load(GEO_MINI)
-    )
-    app = create_app()
-    install_service(app.server, service)
-    with serve(app) as base:
-        yield base, service
+    with atelier_app(tmp_path_factory.mktemp("atelier_truth")) as found:
+        yield found
 
 
 @pytest.fixture
 def screen(browser):
-    """Opens pages in contexts of their own; each page's ``errors`` gets its script and
-    console errors."""
-    made = []
-
-    def new(viewport=PROJECTOR):
-        context = browser.new_context(viewport=viewport, locale="fr-FR")
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: page.errors.append(message.text) if message.type == "error" else None,
-        )
-        made.append(context)
-        return page
-
-    yield new
-    for context in made:
-        context.close()
+    """Opens pages (1920×1080 by default) each in a context of its own; each page's
+    ``errors`` gets its script and console errors."""
+    with devices(browser, PROJECTOR) as new:
+        yield new
 
 
 def wait_for_recent(board, condition: str, timeout: int = 10_000) -> str:

@@ -5,47 +5,22 @@ the confirmation, confirms; the robots' links stop working, the others stay.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from browser.atelier_pages import open_as
+from browser.atelier_pages import atelier_app, open_as
 from browser.dropdowns import choose
 
 pytestmark = pytest.mark.browser
-
-GEO_MINI = Path(__file__).resolve().parents[1] / "data" / "geo_mini"
 
 
 @pytest.fixture(scope="module")
 def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
     """The app on a free port with a fresh workshop store; yields (base URL, service)."""
-    from werkzeug.serving import make_server
-
-    from fresque.app import create_app
-    from fresque.app.pages.atelier import install_service
-    from fresque.geo.territories import Territories
-    from fresque.store import WorkshopService
-    from fresque.store.db import make_engine
-
-    folder = tmp_path_factory.mktemp("atelier-members")
-    service = WorkshopService(
-        make_engine(f"sqlite:///{folder / 'atelier.db'}"), territories=Territories.load(GEO_MINI)
-    )
-    app = create_app()
-    install_service(app.server, service)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", service
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with atelier_app(tmp_path_factory.mktemp("atelier-members")) as found:
+        yield found
 
 
 def test_facilitator_removes_a_flood_in_one_action(atelier, browser):

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from browser.atelier_pages import PHONE, atelier_app, devices
 from browser.dropdowns import choose
-from browser.servers import serve
 
 pytestmark = pytest.mark.browser
 
-GEO_MINI = Path(__file__).resolve().parents[1] / "data" / "geo_mini"
-PHONE = {"width": 390, "height": 844}
 SAVE_REQUEST = "atl-p-ack"  # an output of the card form's save only
 NO_BANNER = (
     "() => !document.querySelector('.atelier-message.success')"
@@ -34,40 +31,16 @@ CARD = {"kind": "support_structure", "territory_level": "departement", "territor
 @pytest.fixture(scope="module")
 def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
     """The app on a free port with a fresh workshop store; yields (base URL, service)."""
-    from fresque.app import create_app
-    from fresque.app.pages.atelier import install_service
-    from fresque.geo.territories import Territories
-    from fresque.store import WorkshopService
-    from fresque.store.db import make_engine
-
-    folder = tmp_path_factory.mktemp("atelier_phone")
-    service = WorkshopService(
-        make_engine(f"sqlite:///{folder / 'atelier.db'}"),
-        territories=Territories.load(GEO_MINI),
-        dataset_dir=folder / "ecosystem",
-    )
-    app = create_app()
-    install_service(app.server, service)
-    with serve(app) as url:
-        yield url, service
+    with atelier_app(tmp_path_factory.mktemp("atelier_phone")) as found:
+        yield found
 
 
 @pytest.fixture
 def phones(browser):
-    """Opens phones (390×844), each in a context of its own, with its script errors."""
-    made = []
-
-    def new():
-        context = browser.new_context(viewport=PHONE, locale="fr-FR")
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        made.append(context)
-        return page
-
-    yield new
-    for context in made:
-        context.close()
+    """Opens phones (390×844), each in a context of its own, with its script errors (a
+    request cut on purpose writes a console error: those are not collected)."""
+    with devices(browser, PHONE, console=False) as new:
+        yield new
 
 
 def join(page, base: str, code: str, nickname: str) -> None:

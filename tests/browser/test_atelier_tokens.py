@@ -13,53 +13,32 @@ from pathlib import Path
 
 import pytest
 
-from browser.atelier_pages import SCREEN_COOKIE, open_as, token_of
-from browser.servers import serve
+from browser.atelier_pages import (
+    PHONE,
+    PROJECTOR,
+    SCREEN_COOKIE,
+    atelier_app,
+    devices,
+    open_as,
+    token_of,
+)
 
 pytestmark = pytest.mark.browser
-
-GEO_MINI = Path(__file__).resolve().parents[1] / "data" / "geo_mini"
-PROJECTOR = {"width": 1920, "height": 1080}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
 def atelier(tmp_path_factory) -> Iterator[tuple[str, object]]:
     """The app on a free port with a fresh workshop store; yields (base URL, service)."""
-    from fresque.app import create_app
-    from fresque.app.pages.atelier import install_service
-    from fresque.geo.territories import Territories
-    from fresque.store import WorkshopService
-    from fresque.store.db import make_engine
-
-    folder = tmp_path_factory.mktemp("tokens")
-    service = WorkshopService(
-        make_engine(f"sqlite:///{folder / 'atelier.db'}"), territories=Territories.load(GEO_MINI)
-    )
-    app = create_app()
-    install_service(app.server, service)
-    with serve(app) as base:
-        yield base, service
+    with atelier_app(tmp_path_factory.mktemp("tokens")) as found:
+        yield found
 
 
 @pytest.fixture
 def contexts(browser):
     """Opens a page in a browser context of its own (a device); each page records every
     address its frame showed (``page.addresses``) and its script errors."""
-    made = []
-
-    def new(viewport=PROJECTOR):
-        context = browser.new_context(viewport=viewport, locale="fr-FR")
-        page = context.new_page()
-        page.addresses, page.errors = [], []
-        page.on("framenavigated", lambda frame: page.addresses.append(frame.url))
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        made.append(context)
-        return page
-
-    yield new
-    for context in made:
-        context.close()
+    with devices(browser, PROJECTOR, console=False) as new:
+        yield new
 
 
 def test_the_panel_board_link_opens_a_screen_never_the_panel(atelier, contexts):
