@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dash_components import nodes_in, sent, texts_in
 
 from fresque.app import create_app
 from fresque.app.pages import atelier
@@ -157,43 +158,6 @@ def test_pre_moderation_hides_others_pending_cards_from_participants(app):
         assert "Réseau d’Alice" not in names(bruno)
         service.moderate(token, added.seq, "accepted")
         assert "Réseau d’Alice" in names(bruno)
-
-
-def sent(component):
-    """``component`` as the browser receives it (JSON: cached list items are dicts)."""
-    from plotly.io.json import to_json_plotly
-
-    return json.loads(to_json_plotly(component))
-
-
-def nodes_in(component):
-    """Every component (as sent) in ``component``, depth first."""
-
-    def walk(node):
-        if isinstance(node, list):
-            for child in node:
-                yield from walk(child)
-        elif isinstance(node, dict) and "props" in node:
-            yield node
-            yield from walk(node["props"].get("children"))
-
-    return list(walk(sent(component)))
-
-
-def texts_in(component) -> str:
-    texts = []
-
-    def walk(node):
-        if isinstance(node, str):
-            texts.append(node)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-        elif isinstance(node, dict) and "props" in node:
-            walk(node["props"].get("children"))
-
-    walk(sent(component))
-    return " ".join(texts).replace("\xa0", " ")
 
 
 def buttons_in(component) -> list[dict]:

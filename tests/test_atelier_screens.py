@@ -6,10 +6,10 @@ in correct French, and the phone's two different actions have two different name
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 
 import pytest
+from dash_components import nodes_in, texts_in
 
 from fresque.app import create_app
 from fresque.app.pages import atelier
@@ -43,47 +43,9 @@ def app(tmp_path_factory):
         yield app
 
 
-def sent(component) -> object:
-    """``component`` as the browser receives it (JSON)."""
-    from plotly.io.json import to_json_plotly
-
-    return json.loads(to_json_plotly(component))
-
-
-def texts(component) -> str:
-    """Every text of ``component``, joined by spaces."""
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, str):
-            found.append(node)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-        elif isinstance(node, dict) and "props" in node:
-            walk(node["props"].get("children"))
-
-    walk(sent(component))
-    return " ".join(found).replace("\xa0", " ")
-
-
-def nodes(component) -> list[dict]:
-    """Every component of ``component`` as sent, depth first."""
-
-    def walk(node):
-        if isinstance(node, list):
-            for child in node:
-                yield from walk(child)
-        elif isinstance(node, dict) and "props" in node:
-            yield node
-            yield from walk(node["props"].get("children"))
-
-    return list(walk(sent(component)))
-
-
 def feed(token: str) -> list[str]:
     """The board's "Vient d'arriver" lines, as text."""
-    return [" ".join(texts(item).split()) for item in board._board_parts(token, "fr")[1]]
+    return [" ".join(texts_in(item).split()) for item in board._board_parts(token, "fr")[1]]
 
 
 def workshop(moderation: str):
@@ -121,16 +83,16 @@ def test_under_pre_moderation_only_accepted_edits_have_arrived(app):
     # a pending rename neither arrives nor renames the card on the board
     service.edit_structure(bruno, "tag29", {"name": "Renommée en attente"}, 1)
     elements, lines, _count = board._board_parts(token, "fr")
-    assert not any("Renommée en attente" in texts(line) for line in lines)
+    assert not any("Renommée en attente" in texts_in(line) for line in lines)
     names = {e["data"].get("label") for e in elements if "source" not in e["data"]}
     assert "TAg29" in names and "Renommée en attente" not in names
 
 
 def _section_of(view, list_id: str) -> dict:
     """The panel section (as sent) holding the live list ``list_id``."""
-    for node in nodes(view):
+    for node in nodes_in(view):
         if node["type"] == "Section" and any(
-            n["props"].get("id") == list_id for n in nodes(node_children(node))
+            n["props"].get("id") == list_id for n in nodes_in(node_children(node))
         ):
             return node
     raise AssertionError(f"no section holds {list_id}")
@@ -147,7 +109,7 @@ def test_the_panel_has_no_moderation_list_without_pre_moderation(app):
     service.add_structure(alice, CARD)
     ws = service.workshop(token)
     view = facilitator.facilitator_view(token, "fr", ws)
-    shown = texts(view)
+    shown = texts_in(view)
     assert t("atelier.panel.pending", "fr") not in shown
     assert "[en attente]" not in shown and "en attente" not in shown
     assert "a ajouté la structure « TAg29 »" in shown  # in the log
@@ -162,11 +124,11 @@ def test_the_panel_lists_only_edits_awaiting_moderation_under_pre(app):
     service.moderate(token, rejected.seq, "rejected")
     view = facilitator.facilitator_view(token, "fr", service.workshop(token))
     section = _section_of(view, facilitator.F_PENDING)
-    assert t("atelier.panel.pending", "fr") in texts(node_children(section))
-    items = [texts(n) for n in nodes(node_children(section)) if n["type"] == "Li"]
+    assert t("atelier.panel.pending", "fr") in texts_in(node_children(section))
+    items = [texts_in(n) for n in nodes_in(node_children(section)) if n["type"] == "Li"]
     assert len(items) == 1 and "TAg29" in items[0], items
     assert waiting.seq
-    log = [texts(n) for n in nodes(facilitator._log_list(facilitator._log_rows(token), "fr"))]
+    log = [texts_in(n) for n in nodes_in(facilitator._log_list(facilitator._log_rows(token), "fr"))]
     log_lines = [line for line in log if "a ajouté" in line]
     statuses = {line.split("« ")[1].split(" »")[0]: line for line in log_lines}
     assert "[en attente]" in statuses["TAg29"], statuses
@@ -180,9 +142,9 @@ def test_log_lines_say_their_status_only_when_it_matters_and_are_numbered_once(a
     refused = service.add_structure(alice, {**CARD, "name": "Refusée"})
     service.moderate(token, refused.seq, "rejected")
     listed = facilitator._log_list(facilitator._log_rows(token), "fr")
-    kinds = {n["type"] for n in nodes(listed)}
+    kinds = {n["type"] for n in nodes_in(listed)}
     assert "Ol" not in kinds  # the "n° 12" of each line is its only number
-    lines = [texts(n) for n in nodes(listed) if n["type"] == "Li"]
+    lines = [texts_in(n) for n in nodes_in(listed) if n["type"] == "Li"]
     line = next(x for x in lines if "« TAg29 »" in x)
     assert line.startswith(f"n° {added.seq} ·") and "[" not in line
     assert "[rejetée]" in next(x for x in lines if "« Refusée »" in x)
