@@ -34,6 +34,32 @@ def open_as(page, base: str, token: str, vue: str | None = None) -> None:
     page.wait_for_url(lambda url: urlsplit(url).path.endswith("/atelier"), timeout=20_000)
 
 
+def join(page, base: str, code: str, nickname: str) -> None:
+    """Join the workshop of ``code`` from the page as a participant does; the token ends
+    in the device's cookie, never in the address."""
+    page.goto(f"{base}/atelier")
+    page.fill("#atl-join-code", code)
+    page.fill("#atl-join-nick", nickname)
+    page.click("#atl-join-go")
+    page.wait_for_selector("#atl-f-name", timeout=20_000)
+    assert token_of(page) not in page.url
+
+
+def capture_saves(page) -> list[str]:
+    """The list the bodies of the page's card saves (Dash requests of the form) will be
+    appended to, to replay them."""
+    captured: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            captured.append(r.post_data)
+            if "_dash-update-component" in r.url and "atl-p-save" in (r.post_data or "")
+            else None
+        ),
+    )
+    return captured
+
+
 def token_of(page, cookie: str = MEMBER_COOKIE) -> str:
     """The token the device of ``page`` holds (after a join, a creation or
     :func:`open_as`): its HttpOnly cookie, which scripts of the page cannot read."""

@@ -19,7 +19,9 @@ from browser.atelier_pages import (
     PHONE,
     PROJECTOR,
     atelier_app,
+    capture_saves,
     devices,
+    join,
     open_as,
     token_of,
 )
@@ -81,15 +83,6 @@ def contexts(browser):
         and urlsplit(url).hostname != "127.0.0.1"
     }
     assert requests and not foreign, foreign
-
-
-def join(page, base: str, code: str, nickname: str) -> None:
-    page.goto(f"{base}/atelier")
-    page.fill("#atl-join-code", code)
-    page.fill("#atl-join-nick", nickname)
-    page.click("#atl-join-go")
-    page.wait_for_selector("#atl-f-name", timeout=20_000)
-    assert token_of(page) not in page.url  # the token is in the device's cookie
 
 
 def add_card(page, name: str) -> None:
@@ -242,15 +235,7 @@ def test_viewer_cannot_add(atelier, contexts):
     # viewer's token, is refused with the service's message and writes nothing.
     alice = contexts()
     join(alice, base, ws.code, "Alice")
-    captured = []
-    alice.on(
-        "request",
-        lambda r: (
-            captured.append(r.post_data)
-            if "_dash-update-component" in r.url and "atl-p-save" in (r.post_data or "")
-            else None
-        ),
-    )
+    captured = capture_saves(alice)
     alice.fill("#atl-f-name", "Refusée")
     alice.click("#atl-p-save")
     alice.wait_for_selector(".atelier-message", timeout=10_000)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser.atelier_pages import PHONE, atelier_app, devices
+from browser.atelier_pages import PHONE, atelier_app, devices, join
 from browser.dropdowns import choose
 
 pytestmark = pytest.mark.browser
@@ -41,14 +41,6 @@ def phones(browser):
     request cut on purpose writes a console error: those are not collected)."""
     with devices(browser, PHONE, console=False) as new:
         yield new
-
-
-def join(page, base: str, code: str, nickname: str) -> None:
-    page.goto(f"{base}/atelier")
-    page.fill("#atl-join-code", code)
-    page.fill("#atl-join-nick", nickname)
-    page.click("#atl-join-go")
-    page.wait_for_selector("#atl-f-name", timeout=20_000)
 
 
 def fill_card(page, name: str) -> None:

@@ -18,6 +18,7 @@ from browser.atelier_pages import (
     PROJECTOR,
     SCREEN_COOKIE,
     atelier_app,
+    capture_saves,
     devices,
     open_as,
     token_of,
@@ -127,15 +128,7 @@ def test_a_forged_cross_origin_post_is_refused(atelier, contexts):
     alice = contexts(PHONE)
     open_as(alice, base, service.join(ws.code, "Alice"))
     alice.wait_for_selector("#atl-f-name", timeout=20_000)
-    captured = []
-    alice.on(
-        "request",
-        lambda r: (
-            captured.append(r.post_data)
-            if "_dash-update-component" in r.url and "atl-p-save" in (r.post_data or "")
-            else None
-        ),
-    )
+    captured = capture_saves(alice)
     alice.fill("#atl-f-name", "Vraie carte")
     alice.click("#atl-p-save")
     alice.wait_for_selector(".atelier-message", timeout=10_000)
